@@ -1,0 +1,78 @@
+-- genfic-ca store, schema version 1.
+-- Applied by db_open() when PRAGMA user_version is 0; later versions add
+-- numbered migrations.  Times are seconds since the epoch (UTC).
+
+-- A certificate authority of the store.  Its own certificate is a row of
+-- cert issued by its parent (or by itself for a root), so every CA is
+-- revocable like any other certificate.
+CREATE TABLE ca (
+	id		INTEGER PRIMARY KEY,
+	name		TEXT NOT NULL UNIQUE,
+	parent_id	INTEGER REFERENCES ca(id),	-- NULL for a root
+	cert_id		INTEGER REFERENCES cert(id),	-- its own certificate
+	key_ref		TEXT NOT NULL,			-- "file:private/NAME.key"
+	template	TEXT NOT NULL,			-- template it was made from
+	leaf_template	TEXT NOT NULL,			-- default for what it signs
+	crl_days	INTEGER NOT NULL,
+	crl_url		TEXT,
+	ocsp_url	TEXT,
+	next_crl_number	INTEGER NOT NULL DEFAULT 1,
+	created		INTEGER NOT NULL
+);
+
+-- Every certificate a CA of the store has issued.
+CREATE TABLE cert (
+	id		INTEGER PRIMARY KEY,
+	ca_id		INTEGER NOT NULL REFERENCES ca(id),	-- the issuer
+	serial		BLOB NOT NULL,		-- big-endian magnitude, no sign byte
+	subject		TEXT NOT NULL,		-- RFC 4514
+	san		TEXT,			-- JSON array of "DNS:x" strings
+	not_before	INTEGER NOT NULL,
+	not_after	INTEGER NOT NULL,
+	is_ca		INTEGER NOT NULL DEFAULT 0,
+	revoked_at	INTEGER,		-- NULL while not revoked
+	reason		INTEGER,		-- RFC 5280 CRLReason code
+	invalidity	INTEGER,		-- invalidityDate, if known
+	label		TEXT,
+	template	TEXT,
+	fingerprint	BLOB NOT NULL,		-- SHA-256 of der
+	subject_hash	TEXT NOT NULL,		-- openssl x509 -hash
+	spki_hash	BLOB NOT NULL,		-- SHA-256 of the public key (DER)
+	issued		INTEGER NOT NULL,	-- when the row was committed
+	der		BLOB NOT NULL
+);
+
+CREATE UNIQUE INDEX cert_serial ON cert(ca_id, serial);
+CREATE UNIQUE INDEX cert_label ON cert(ca_id, label) WHERE label IS NOT NULL;
+CREATE UNIQUE INDEX cert_fingerprint ON cert(fingerprint);
+CREATE INDEX cert_not_after ON cert(not_after);
+CREATE INDEX cert_ca_not_after ON cert(ca_id, not_after);
+CREATE INDEX cert_subject_hash ON cert(subject_hash);
+CREATE INDEX cert_spki ON cert(ca_id, spki_hash);
+CREATE INDEX cert_revoked ON cert(ca_id, serial) WHERE revoked_at IS NOT NULL;
+
+-- CRLs as issued; the latest per CA is also in DIR/crl/NAME.crl.
+CREATE TABLE crl (
+	id		INTEGER PRIMARY KEY,
+	ca_id		INTEGER NOT NULL REFERENCES ca(id),
+	number		INTEGER NOT NULL,
+	this_update	INTEGER NOT NULL,
+	next_update	INTEGER NOT NULL,
+	der		BLOB NOT NULL,
+	UNIQUE (ca_id, number)
+);
+
+-- Append-only log of every change.  hash = SHA-256 over prev_hash and the
+-- row's fields (see audit.c), so editing or deleting a row breaks the chain.
+CREATE TABLE audit (
+	id		INTEGER PRIMARY KEY,
+	time		INTEGER NOT NULL,
+	uid		INTEGER NOT NULL,
+	user		TEXT NOT NULL,
+	operation	TEXT NOT NULL,
+	ca		TEXT NOT NULL,
+	serial		TEXT NOT NULL,
+	subject		TEXT NOT NULL,
+	prev_hash	BLOB NOT NULL,
+	hash		BLOB NOT NULL
+);

@@ -1,0 +1,42 @@
+/* The CAs of a store. */
+#ifndef GENFIC_CA_H
+#define GENFIC_CA_H
+
+#include <stdint.h>
+#include <openssl/x509.h>
+
+struct store;
+
+struct ca {
+	int64_t	 id;
+	char	*name;
+	int64_t	 parent_id;		/* 0 for a root */
+	int64_t	 cert_id;
+	char	*key_ref;		/* "file:private/NAME.key" */
+	char	*template;
+	char	*leaf_template;		/* default for what it signs */
+	int	 crl_days;
+	char	*crl_url;		/* or NULL */
+	char	*ocsp_url;		/* or NULL */
+	int64_t	 next_crl_number;
+	X509	*cert;			/* its certificate */
+	int	 revoked;		/* its certificate is revoked */
+};
+
+/* Returns 0 if name can name a CA (and a file in private/). */
+int	ca_name_check(const char *name);
+
+int	ca_load(struct store *st, const char *name, struct ca **ca);
+int	ca_load_id(struct store *st, int64_t id, struct ca **ca);
+void	ca_free(struct ca *ca);
+
+/* Inserts the CA row (without certificate yet); sets ca->id. */
+int	ca_insert(struct store *st, struct ca *ca);
+
+/* Points the CA at its certificate row. */
+int	ca_set_cert(struct store *st, int64_t ca_id, int64_t cert_id);
+
+/* The absolute path of the CA's key file. */
+char	*ca_key_path(const struct store *st, const struct ca *ca);
+
+#endif

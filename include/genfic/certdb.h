@@ -1,0 +1,23 @@
+/* Certificate rows: the one insert path, and lookups. */
+#ifndef GENFIC_CERTDB_H
+#define GENFIC_CERTDB_H
+
+#include <stdint.h>
+#include <openssl/x509.h>
+
+struct store;
+
+/*
+ * Inserts cert as issued by CA ca_id.  Every column is derived from the
+ * certificate itself.  GF_ERR_CONFLICT if the serial is already taken.
+ */
+int	certdb_insert(struct store *st, int64_t ca_id, X509 *cert,
+	    const char *label, const char *template, int64_t *cert_id);
+
+/* 1 if CA ca_id has a certificate labelled label, 0 if not, < 0 on error. */
+int	certdb_label_taken(struct store *st, int64_t ca_id, const char *label);
+
+/* Counts the certificates of CA ca_id (all CAs when 0). */
+int	certdb_count(struct store *st, int64_t ca_id, int64_t *count);
+
+#endif

@@ -1,0 +1,19 @@
+/* Distinguished names in OpenSSL's "/C=BE/O=Org/CN=Name" form. */
+#ifndef GENFIC_DN_H
+#define GENFIC_DN_H
+
+#include <openssl/x509.h>
+
+/*
+ * Parses "/TYPE=value/TYPE=value+TYPE=value" (backslash escapes the next
+ * character) into a new X509_NAME.  Values are UTF-8.
+ */
+int	 dn_parse(const char *text, X509_NAME **name);
+
+/* The name in RFC 4514 form ("CN=x,O=y"), or NULL; free() it. */
+char	*dn_format(const X509_NAME *name);
+
+/* The first value of the given NID as a new UTF-8 string, or NULL. */
+char	*dn_get_text(const X509_NAME *name, int nid);
+
+#endif

@@ -1,0 +1,35 @@
+/* Bounded reads and crash-safe writes of files in and around the store. */
+#ifndef GENFIC_FILE_H
+#define GENFIC_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The largest CSR, certificate, or key file we read. */
+#define GF_MAX_INPUT_FILE	(1024 * 1024)
+
+/*
+ * Reads a regular file of at most max bytes into a new buffer (freed with
+ * free()), NUL-terminated beyond *len.  Refuses other file types.
+ */
+int	file_read(const char *path, size_t max, unsigned char **data,
+	    size_t *len);
+
+/*
+ * Writes data to path through a temporary file in the same directory:
+ * created with mode, written, fsync'd, renamed over path, directory fsync'd.
+ * With replace false an existing path is an error and is left alone.
+ */
+int	file_write_atomic(const char *path, const void *data, size_t len,
+	    mode_t mode, int replace);
+
+/* Makes dir with mode unless it exists as a directory. */
+int	file_mkdir(const char *dir, mode_t mode);
+
+/* Returns "a/b" in a new string. */
+char	*file_join(const char *dir, const char *name);
+
+int	file_exists(const char *path);
+int	file_is_dir(const char *path);
+
+#endif

@@ -1,0 +1,39 @@
+/* Building, signing and recording certificates. */
+#ifndef GENFIC_ISSUE_H
+#define GENFIC_ISSUE_H
+
+#include <stdint.h>
+#include <openssl/x509v3.h>
+
+struct store;
+struct template;
+struct serial;
+
+struct issue_request {
+	const struct template	*tmpl;
+	const X509_NAME		*subject;
+	EVP_PKEY		*pubkey;	/* the subject's key */
+	const GENERAL_NAMES	*san;		/* or NULL */
+	int			 days;
+	int			 no_clamp;	/* refuse instead of clamping */
+	X509			*issuer_cert;	/* NULL: self-signed */
+	EVP_PKEY		*issuer_key;
+	const char		*crl_url;	/* the issuer's, or NULL */
+	const char		*ocsp_url;
+	const char		*ca_issuers_url;
+};
+
+/* Builds and signs the certificate with the given serial. */
+int	issue_build(const struct issue_request *req, const struct serial *serial,
+	    X509 **cert);
+
+/*
+ * Builds, signs and inserts a certificate of CA issuer_id, retrying with a
+ * fresh serial on collision, and appends the audit entry.  Runs inside the
+ * caller's write transaction.
+ */
+int	issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
+	    const struct issue_request *req, const char *label, X509 **cert,
+	    int64_t *cert_id);
+
+#endif

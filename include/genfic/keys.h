@@ -1,0 +1,42 @@
+/*
+ * Private keys: generation, and PKCS#8 files encrypted with AES-256-CBC
+ * under scrypt.  Every key access goes through here, so that a PKCS#11
+ * URI can later stand in for a file.
+ */
+#ifndef GENFIC_KEYS_H
+#define GENFIC_KEYS_H
+
+#include <openssl/evp.h>
+
+struct passphrase;
+
+/* Generates a key of a type such as "rsa:3072", "ec:P-256" or "ed25519". */
+int	key_generate(const char *type, EVP_PKEY **pkey);
+
+/* Returns 0 if type names a key type we can generate. */
+int	key_type_check(const char *type);
+
+/*
+ * Writes pkey to a new file at path, mode 0600 from its creation, never
+ * replacing an existing file.  Encrypted when pass is not NULL.
+ */
+int	key_save(const char *path, EVP_PKEY *pkey,
+	    const struct passphrase *pass);
+
+/* Loads the key at ref ("file:PATH" or a plain path). */
+int	key_load(const char *ref, const struct passphrase *pass,
+	    EVP_PKEY **pkey);
+
+/* True if the file at ref holds an encrypted key. */
+int	key_is_encrypted(const char *ref);
+
+/* The NID of an EC key's curve, or NID_undef. */
+int	key_ec_curve(const EVP_PKEY *pkey);
+
+/* "EC P-256", "RSA 3072", "ED25519": a description for messages. */
+void	key_describe(const EVP_PKEY *pkey, char *buf, size_t size);
+
+/* The digest to sign with for this key: NULL for EdDSA. */
+const EVP_MD *key_digest(const EVP_PKEY *pkey);
+
+#endif

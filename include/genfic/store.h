@@ -1,0 +1,39 @@
+/*
+ * The store: one directory holding the SQLite database (ca.db), the CA
+ * keys (private/), CA certificates (certs/) and the latest CRLs (crl/).
+ */
+#ifndef GENFIC_STORE_H
+#define GENFIC_STORE_H
+
+#include <sqlite3.h>
+
+#define GF_STORE_DEFAULT	"/var/lib/genfic-ca"
+#define GF_SCHEMA_VERSION	1
+
+#define GF_STORE_CREATE		0x01	/* make the directory and database */
+#define GF_STORE_READONLY	0x02	/* the responder: never writes */
+
+struct store {
+	char	*dir;
+	sqlite3	*db;
+};
+
+int	store_open(const char *dir, int flags, struct store **st);
+void	store_free(struct store *st);
+
+/* DIR/sub/NAME.ext in a new string; sub may be NULL. */
+char	*store_path(const struct store *st, const char *sub, const char *name,
+	    const char *ext);
+
+/* A write transaction: takes the write lock at once (BEGIN IMMEDIATE). */
+int	store_begin(struct store *st);
+int	store_commit(struct store *st);
+void	store_rollback(struct store *st);
+
+/* Prepares sql, recording SQLite's message on failure. */
+int	store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);
+
+/* Records SQLite's last error on st as the failure of what. */
+int	store_fail(struct store *st, const char *what);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Certificate templates: files in OpenSSL config syntax, parsed with NCONF.
+ * The [template] section holds the profile; the section it names in
+ * "extensions" is applied with OpenSSL's x509v3_config machinery.
+ */
+#ifndef GENFIC_TEMPLATE_H
+#define GENFIC_TEMPLATE_H
+
+#include <openssl/conf.h>
+#include <openssl/x509.h>
+
+#define GF_TEMPLATE_MAX_NIDS	16
+
+struct template {
+	char	*name;
+	char	*path;			/* the file it came from */
+	CONF	*conf;			/* the whole file, for X509V3 */
+	char	*description;
+	char	*extensions;		/* section applied to certificates */
+	char	*key_type;		/* default for new keys */
+	char	*child_template;	/* CA templates: default for children */
+	int	 days;			/* default validity */
+	int	 is_ca;
+	int	 crl_days;		/* CA templates: CRL validity */
+	int	 min_rsa_bits;
+	int	 allow_eddsa;
+	int	 copy_san;		/* keep the CSR's subjectAltName */
+	int	 curves[GF_TEMPLATE_MAX_NIDS];		/* allowed EC curves */
+	size_t	 ncurves;
+	int	 subject_required[GF_TEMPLATE_MAX_NIDS];	/* must be in the CSR */
+	size_t	 nsubject_required;
+	int	 subject_copy[GF_TEMPLATE_MAX_NIDS];	/* kept, in this order */
+	size_t	 nsubject_copy;
+};
+
+/*
+ * Loads template name from the first directory of dirs (NULL-terminated)
+ * that holds NAME.cnf.
+ */
+int	template_load(const char *name, const char *const *dirs,
+	    struct template **tmpl);
+void	template_free(struct template *tmpl);
+
+/* Returns 0 if name is a plain template name (no path). */
+int	template_name_check(const char *name);
+
+/*
+ * Adds the template's extensions to cert; issuer is the signing
+ * certificate, or cert itself when self-signed.
+ */
+int	template_apply(const struct template *tmpl, X509 *issuer, X509 *cert);
+
+#endif

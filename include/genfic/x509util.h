@@ -1,0 +1,40 @@
+/* Helpers around OpenSSL's X.509 types: loading, times, digests. */
+#ifndef GENFIC_X509UTIL_H
+#define GENFIC_X509UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+#include <openssl/x509.h>
+
+#define GF_SHA256_LEN	32
+#define GF_ISO_TIME_LEN	21	/* "2026-11-23T12:00:00Z" + NUL */
+
+/*
+ * Returns the DER inside data: itself, or the PEM block labelled one of
+ * labels (NULL-terminated) decoded.  *der is then a new buffer to free().
+ */
+int	pem_or_der(const unsigned char *data, size_t len,
+	    const char *const *labels, unsigned char **der, size_t *derlen);
+
+/* Loads a certificate (PEM or DER) with no trailing bytes. */
+int	x509_load(const char *path, X509 **cert);
+int	x509_from_der(const unsigned char *der, size_t len, X509 **cert);
+
+/* PEM text of cert in a new buffer. */
+int	x509_to_pem(X509 *cert, char **pem, size_t *len);
+
+int	x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN]);
+
+/* SHA-256 of the DER SubjectPublicKeyInfo. */
+int	pubkey_hash(const EVP_PKEY *pkey, unsigned char md[GF_SHA256_LEN]);
+
+/* Converts an ASN.1 time to seconds since the epoch. */
+int	asn1_time_to_unix(const ASN1_TIME *t, time_t *out);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" */
+void	time_to_iso(time_t t, char buf[GF_ISO_TIME_LEN]);
+
+/* Lowercase hex of len bytes into buf (2 * len + 1). */
+void	hex_encode(const unsigned char *data, size_t len, char *buf);
+
+#endif

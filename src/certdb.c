@@ -1,0 +1,234 @@
+/* Certificate rows. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509v3.h>
+
+#include "genfic/certdb.h"
+#include "genfic/dn.h"
+#include "genfic/err.h"
+#include "genfic/serial.h"
+#include "genfic/store.h"
+#include "genfic/x509util.h"
+
+/* Everything certdb_insert() stores, derived from the certificate. */
+struct cert_columns {
+	struct serial	 serial;
+	char		*subject;
+	char		*san;		/* JSON array, or NULL */
+	time_t		 not_before;
+	time_t		 not_after;
+	int		 is_ca;
+	unsigned char	 fingerprint[GF_SHA256_LEN];
+	char		 subject_hash[9];
+	unsigned char	 spki_hash[GF_SHA256_LEN];
+	unsigned char	*der;
+	int		 derlen;
+};
+
+/* "DNS:name", "IP:addr", "email:x", "URI:x", the --san syntax. */
+static int
+san_entry_text(const GENERAL_NAME *gn, char *buf, size_t size)
+{
+	const ASN1_STRING *s;
+	char addr[INET6_ADDRSTRLEN];
+	const char *prefix;
+	int type;
+
+	s = GENERAL_NAME_get0_value(gn, &type);
+	switch (type) {
+	case GEN_DNS:
+		prefix = "DNS";
+		break;
+	case GEN_EMAIL:
+		prefix = "email";
+		break;
+	case GEN_URI:
+		prefix = "URI";
+		break;
+	case GEN_IPADD:
+		if (inet_ntop(ASN1_STRING_length(s) == 16 ? AF_INET6 : AF_INET,
+		    ASN1_STRING_get0_data(s), addr, sizeof(addr)) == NULL)
+			return -1;
+		snprintf(buf, size, "IP:%s", addr);
+		return 0;
+	default:
+		return -1;	/* other types are not listed */
+	}
+	snprintf(buf, size, "%s:%.*s", prefix, ASN1_STRING_length(s),
+	    ASN1_STRING_get0_data(s));
+	return 0;
+}
+
+/* Builds the JSON array of SANs with SQLite's own JSON functions. */
+static int
+san_json(struct store *st, X509 *cert, char **out)
+{
+	GENERAL_NAMES *names;
+	sqlite3_stmt *stmt = NULL;
+	char entry[2200], *json = NULL;
+	int i, r = 0;
+
+	*out = NULL;
+	if ((names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+	    NULL)) == NULL)
+		return 0;
+	if ((json = strdup("[]")) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if ((r = store_prepare(st, "SELECT json_insert(?1, '$[#]', ?2)",
+	    &stmt)) != 0)
+		goto out;
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+		if (san_entry_text(sk_GENERAL_NAME_value(names, i), entry,
+		    sizeof(entry)) != 0)
+			continue;
+		sqlite3_bind_text(stmt, 1, json, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, entry, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_ROW) {
+			r = store_fail(st, "subjectAltName");
+			goto out;
+		}
+		free(json);
+		if ((json = strdup((const char *)sqlite3_column_text(stmt, 0))) ==
+		    NULL) {
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		sqlite3_reset(stmt);
+	}
+	*out = json;
+	json = NULL;
+ out:
+	sqlite3_finalize(stmt);
+	free(json);
+	GENERAL_NAMES_free(names);
+	return r;
+}
+
+static void
+columns_free(struct cert_columns *c)
+{
+	free(c->subject);
+	free(c->san);
+	OPENSSL_free(c->der);
+}
+
+static int
+columns_from_cert(struct store *st, X509 *cert, struct cert_columns *c)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = serial_from_asn1(X509_get0_serialNumber(cert), &c->serial)) != 0 ||
+	    (r = asn1_time_to_unix(X509_get0_notBefore(cert), &c->not_before)) != 0 ||
+	    (r = asn1_time_to_unix(X509_get0_notAfter(cert), &c->not_after)) != 0 ||
+	    (r = x509_fingerprint(cert, c->fingerprint)) != 0 ||
+	    (r = pubkey_hash(X509_get0_pubkey(cert), c->spki_hash)) != 0 ||
+	    (r = san_json(st, cert, &c->san)) != 0)
+		return r;
+	if ((c->subject = dn_format(X509_get_subject_name(cert))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if ((c->derlen = i2d_X509(cert, &c->der)) <= 0)
+		return gf_fail_crypto("encode certificate");
+	snprintf(c->subject_hash, sizeof(c->subject_hash), "%08lx",
+	    X509_subject_name_hash(cert));
+	c->is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
+	return 0;
+}
+
+int
+certdb_insert(struct store *st, int64_t ca_id, X509 *cert, const char *label,
+    const char *template, int64_t *cert_id)
+{
+	struct cert_columns c;
+	sqlite3_stmt *stmt = NULL;
+	int r;
+
+	if ((r = columns_from_cert(st, cert, &c)) != 0)
+		goto out;
+	if ((r = store_prepare(st, "INSERT INTO cert (ca_id, serial, subject, "
+	    "san, not_before, not_after, is_ca, label, template, fingerprint, "
+	    "subject_hash, spki_hash, issued, der) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", &stmt)) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, ca_id);
+	sqlite3_bind_blob(stmt, 2, c.serial.bytes, (int)c.serial.len,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, c.subject, -1, SQLITE_STATIC);
+	if (c.san != NULL)
+		sqlite3_bind_text(stmt, 4, c.san, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)c.not_before);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)c.not_after);
+	sqlite3_bind_int(stmt, 7, c.is_ca);
+	if (label != NULL)
+		sqlite3_bind_text(stmt, 8, label, -1, SQLITE_STATIC);
+	if (template != NULL)
+		sqlite3_bind_text(stmt, 9, template, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 10, c.fingerprint, GF_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 11, c.subject_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 12, c.spki_hash, GF_SHA256_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 13, (sqlite3_int64)time(NULL));
+	sqlite3_bind_blob(stmt, 14, c.der, c.derlen, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+			r = gf_fail(GF_ERR_CONFLICT, "serial number or "
+			    "certificate already in the store");
+		else
+			r = store_fail(st, "insert certificate");
+		goto out;
+	}
+	if (cert_id != NULL)
+		*cert_id = sqlite3_last_insert_rowid(st->db);
+ out:
+	sqlite3_finalize(stmt);
+	columns_free(&c);
+	return r;
+}
+
+int
+certdb_label_taken(struct store *st, int64_t ca_id, const char *label)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT 1 FROM cert WHERE ca_id = ?1 AND "
+	    "label = ?2", &stmt)) != 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, ca_id);
+	sqlite3_bind_text(stmt, 2, label, -1, SQLITE_STATIC);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		r = 1;
+		break;
+	case SQLITE_DONE:
+		r = 0;
+		break;
+	default:
+		r = store_fail(st, "look up label");
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+certdb_count(struct store *st, int64_t ca_id, int64_t *count)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT count(*) FROM cert WHERE ?1 = 0 OR "
+	    "ca_id = ?1", &stmt)) != 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, ca_id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*count = sqlite3_column_int64(stmt, 0);
+	else
+		r = store_fail(st, "count certificates");
+	sqlite3_finalize(stmt);
+	return r;
+}

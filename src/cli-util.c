@@ -1,0 +1,107 @@
+/* Helpers shared by genfic-ca's modes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "genfic/ca.h"
+#include "genfic/err.h"
+#include "genfic/file.h"
+#include "genfic/keys.h"
+#include "genfic/pass.h"
+#include "genfic/policy.h"
+#include "genfic/store.h"
+#include "genfic/template.h"
+#include "cli.h"
+
+int
+cli_fail(const char *what, int code)
+{
+	gf_report(what, code);
+	return EXIT_REFUSED;
+}
+
+int
+cli_san(const struct cli *cli, GENERAL_NAMES **out)
+{
+	STACK_OF(CONF_VALUE) *values;
+	GENERAL_NAMES *all = NULL, *one;
+	X509V3_CTX ctx;
+	size_t i;
+	int r = 0;
+
+	*out = NULL;
+	if (cli->san == NULL)
+		return 0;
+	/* A context without a config: dirName and the like cannot resolve. */
+	memset(&ctx, 0, sizeof(ctx));
+	if ((all = GENERAL_NAMES_new()) == NULL)
+		return gf_fail_crypto("--san");
+	for (i = 0; cli->san[i] != NULL && r == 0; i++) {
+		/* OpenSSL's own syntax: "DNS:a,IP:10.0.0.1,email:x,URI:y". */
+		if ((values = X509V3_parse_list(cli->san[i])) == NULL ||
+		    (one = v2i_GENERAL_NAMES(NULL, &ctx, values)) == NULL) {
+			r = gf_fail_crypto("--san '%s'", cli->san[i]);
+		} else {
+			while (sk_GENERAL_NAME_num(one) > 0)
+				sk_GENERAL_NAME_push(all, sk_GENERAL_NAME_shift(one));
+			GENERAL_NAMES_free(one);
+		}
+		sk_CONF_VALUE_pop_free(values, X509V3_conf_free);
+	}
+	if (r == 0 && (r = policy_check_san(all)) != 0)
+		r = gf_fail(r, "--san: %s", gf_errmsg(r));
+	if (r != 0) {
+		GENERAL_NAMES_free(all);
+		return r;
+	}
+	*out = all;
+	return 0;
+}
+
+int
+cli_template(const struct cli *cli, const char *name, struct template **tmpl)
+{
+	return template_load(name, cli->template_dirs, tmpl);
+}
+
+int
+cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
+    EVP_PKEY **key)
+{
+	struct passphrase pass;
+	char *path, prompt[128];
+	int r;
+
+	if ((path = ca_key_path(st, ca)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	snprintf(prompt, sizeof(prompt), "Passphrase of CA %s: ", ca->name);
+	if (!key_is_encrypted(path))
+		r = key_load(path, NULL, key);
+	else if ((r = pass_get(cli->passin, prompt, 0, cli->batch, &pass)) == 0) {
+		r = key_load(path, &pass, key);
+		pass_clear(&pass);
+	}
+	free(path);
+	return r;
+}
+
+int
+cli_output(const struct cli *cli, const char *path, const void *data,
+    size_t len)
+{
+	int r;
+
+	if (path == NULL) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+			return gf_fail(GF_ERR_IO, "standard output: write failed");
+		return 0;
+	}
+	r = file_write_atomic(path, data, len, 0644, cli->force);
+	if (r == GF_ERR_EXISTS)
+		return gf_fail(r, "%s exists (--force replaces it)", path);
+	if (r != 0)
+		return gf_fail(r, "%s: %s", path, gf_errmsg(r));
+	return 0;
+}

@@ -1,0 +1,80 @@
+/* genfic-ca's own declarations: parsed options and the modes. */
+#ifndef GENFIC_CLI_H
+#define GENFIC_CLI_H
+
+#include <stdio.h>
+
+#include <openssl/x509v3.h>
+
+struct store;
+struct template;
+struct passphrase;
+struct ca;
+
+#define EXIT_REFUSED	1	/* the operation was refused or failed */
+#define EXIT_USAGE	2
+#define EXIT_EXPIRING	3	/* -e listed at least one certificate */
+
+#define CLI_MAX_DAYS	36500
+
+struct cli {
+	int		  mode;		/* the short option of the mode */
+	const char	 *arg;		/* the mode's value */
+	const char	**files;	/* -s: the request files, NULL-terminated */
+
+	const char	 *parent;	/* -p */
+	const char	 *output;	/* -o */
+	const char	 *dir;		/* -d, else $GENFIC_CA_DIR, else default */
+	const char	 *template;	/* -t */
+	const char	 *templates;	/* --templates */
+	const char	 *key_type;	/* -k */
+	const char	 *subject;
+	const char	**san;		/* --san, repeatable */
+	const char	 *reason;
+	const char	 *passin;
+	const char	 *passout;
+	const char	 *crl_url;
+	const char	 *ocsp_url;
+	const char	 *label;
+	const char	 *format;
+	int		  days;		/* -v, 0 for the template's */
+	int		  nopass;
+	int		  json;
+	int		  batch;
+	int		  no_clamp;
+	int		  force;
+
+	const char	 *template_dirs[5];	/* search order, NULL-terminated */
+	char		 *store_templates;	/* DIR/templates, owned */
+};
+
+/* Each mode returns an exit status. */
+int	cmd_create_root(struct cli *cli);
+int	cmd_create_child(struct cli *cli);
+int	cmd_request(struct cli *cli);
+int	cmd_sign(struct cli *cli);
+
+/* Helpers shared by the modes (cli-util.c). */
+
+/* Reports "what: why" for code and returns EXIT_REFUSED. */
+int	cli_fail(const char *what, int code);
+
+/* Parses --san values into one list; *names is NULL when none were given. */
+int	cli_san(const struct cli *cli, GENERAL_NAMES **names);
+
+/* Loads the template named, or fails with a message. */
+int	cli_template(const struct cli *cli, const char *name,
+	    struct template **tmpl);
+
+/* Asks for (or reads) the passphrase of an existing CA key, and loads it. */
+int	cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
+	    EVP_PKEY **key);
+
+/*
+ * Writes data to path (replacing only with --force), or to stdout when
+ * path is NULL.
+ */
+int	cli_output(const struct cli *cli, const char *path, const void *data,
+	    size_t len);
+
+#endif

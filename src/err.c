@@ -1,0 +1,118 @@
+/* Error codes, per-thread failure details, and diagnostics. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "genfic/err.h"
+
+#define ERRBUF_SIZE	1024
+
+const char *gf_progname = "genfic-ca";
+
+static _Thread_local char errbuf[ERRBUF_SIZE];
+
+static const struct {
+	int		 code;
+	const char	*text;
+} errtab[] = {
+	{ GF_OK,		"success" },
+	{ GF_ERR_INTERNAL,	"internal error" },
+	{ GF_ERR_ALLOC,		"out of memory" },
+	{ GF_ERR_IO,		"input/output error" },
+	{ GF_ERR_FORMAT,	"invalid format" },
+	{ GF_ERR_POLICY,	"refused by policy" },
+	{ GF_ERR_LIBCRYPTO,	"cryptographic library error" },
+	{ GF_ERR_DB,		"database error" },
+	{ GF_ERR_NOT_FOUND,	"not found" },
+	{ GF_ERR_EXISTS,	"already exists" },
+	{ GF_ERR_PASSPHRASE,	"passphrase missing or wrong" },
+	{ GF_ERR_TOO_LARGE,	"too large" },
+	{ GF_ERR_USAGE,		"invalid value" },
+	{ GF_ERR_BUSY,		"the store is busy, retry" },
+	{ GF_ERR_CONFLICT,	"conflict" },
+};
+
+const char *
+gf_strerror(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errtab) / sizeof(errtab[0]); i++)
+		if (errtab[i].code == code)
+			return errtab[i].text;
+	return "unknown error";
+}
+
+int
+gf_fail(int code, const char *fmt, ...)
+{
+	char tmp[ERRBUF_SIZE];
+	va_list ap;
+
+	/* Through tmp, so that gf_errmsg() may be one of the arguments. */
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	memcpy(errbuf, tmp, sizeof(errbuf));
+	return code;
+}
+
+int
+gf_fail_crypto(const char *fmt, ...)
+{
+	char tmp[ERRBUF_SIZE];
+	va_list ap;
+	unsigned long e;
+	size_t off;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	memcpy(errbuf, tmp, sizeof(errbuf));
+	if (n >= (int)sizeof(errbuf))
+		n = sizeof(errbuf) - 1;
+	off = n < 0 ? 0 : (size_t)n;
+	while ((e = ERR_get_error()) != 0) {
+		if (off + 3 >= sizeof(errbuf))
+			continue;	/* keep draining */
+		errbuf[off++] = ':';
+		errbuf[off++] = ' ';
+		ERR_error_string_n(e, errbuf + off, sizeof(errbuf) - off);
+		off += strlen(errbuf + off);
+	}
+	return GF_ERR_LIBCRYPTO;
+}
+
+const char *
+gf_errmsg(int code)
+{
+	return errbuf[0] != '\0' ? errbuf : gf_strerror(code);
+}
+
+void
+gf_errclear(void)
+{
+	errbuf[0] = '\0';
+	ERR_clear_error();
+}
+
+void
+gf_report(const char *what, int code)
+{
+	fprintf(stderr, "%s: %s: %s\n", gf_progname, what, gf_errmsg(code));
+	gf_errclear();
+}
+
+void
+gf_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", gf_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

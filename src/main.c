@@ -1,0 +1,236 @@
+/* genfic-ca: option parsing and dispatch to one mode.  The only exit. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <popt.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "genfic/err.h"
+#include "genfic/file.h"
+#include "genfic/store.h"
+#include "cli.h"
+
+enum {
+	OPT_SUBJECT = 1000, OPT_SAN, OPT_VERSION,
+};
+
+static struct cli cli;
+static const char *days_text;
+static const char *mode_arg;
+
+static struct poptOption mode_table[] = {
+	{ "create-root", 'r', POPT_ARG_STRING, &mode_arg, 'r',
+	  "new key + self-signed root CA certificate", "NAME" },
+	{ "create-child", 'c', POPT_ARG_STRING, &mode_arg, 'c',
+	  "new key + intermediate CA certificate signed by --parent", "NAME" },
+	{ "create-request", 'R', POPT_ARG_STRING, &mode_arg, 'R',
+	  "new key PATH.key + certificate request PATH.req", "PATH" },
+	{ "sign-request", 's', POPT_ARG_STRING, &mode_arg, 's',
+	  "sign request files (a directory: every *.req, *.csr, *.pem in it)",
+	  "FILE..." },
+	POPT_TABLEEND
+};
+
+static struct poptOption option_table[] = {
+	{ "parent", 'p', POPT_ARG_STRING, &cli.parent, 0,
+	  "the CA acting", "NAME" },
+	{ "output", 'o', POPT_ARG_STRING, &cli.output, 0,
+	  "write the result here (several requests: a directory)", "FILE" },
+	{ "valid", 'v', POPT_ARG_STRING, &days_text, 0,
+	  "validity in days (default: the template's)", "DAYS" },
+	{ "dir", 'd', POPT_ARG_STRING, &cli.dir, 0,
+	  "the store (default $GENFIC_CA_DIR, else " GF_STORE_DEFAULT ")",
+	  "DIR" },
+	{ "template", 't', POPT_ARG_STRING, &cli.template, 0,
+	  "certificate template", "NAME" },
+	{ "templates", '\0', POPT_ARG_STRING, &cli.templates, 0,
+	  "template directory searched first", "DIR" },
+	{ "key-type", 'k', POPT_ARG_STRING, &cli.key_type, 0,
+	  "rsa:2048..8192, ec:P-256, ec:P-384, ec:P-521, ed25519, ed448",
+	  "TYPE" },
+	{ "subject", '\0', POPT_ARG_STRING, &cli.subject, 0,
+	  "subject, as /C=BE/O=Example/CN=Name", "DN" },
+	{ "san", '\0', POPT_ARG_ARGV, &cli.san, 0,
+	  "subjectAltName: DNS:a.example,IP:10.0.0.1,email:x@y (repeatable)",
+	  "LIST" },
+	{ "passin", '\0', POPT_ARG_STRING, &cli.passin, 0,
+	  "passphrase of the acting CA's key: pass:, env:, file:, fd:", "SRC" },
+	{ "passout", '\0', POPT_ARG_STRING, &cli.passout, 0,
+	  "passphrase for the new key: pass:, env:, file:, fd:", "SRC" },
+	{ "nopass", '\0', POPT_ARG_NONE, &cli.nopass, 0,
+	  "write the new request key unencrypted", NULL },
+	{ "crl-url", '\0', POPT_ARG_STRING, &cli.crl_url, 0,
+	  "CRL distribution point put in what the new CA issues", "URL" },
+	{ "ocsp-url", '\0', POPT_ARG_STRING, &cli.ocsp_url, 0,
+	  "OCSP responder put in what the new CA issues", "URL" },
+	{ "label", '\0', POPT_ARG_STRING, &cli.label, 0,
+	  "a short name for the certificate, unique per CA", "NAME" },
+	{ "no-clamp", '\0', POPT_ARG_NONE, &cli.no_clamp, 0,
+	  "refuse a validity past the issuer's instead of shortening it", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &cli.force, 0,
+	  "replace existing output files", NULL },
+	{ "batch", '\0', POPT_ARG_NONE, &cli.batch, 0,
+	  "never prompt; fail instead", NULL },
+	{ "version", '\0', POPT_ARG_NONE, NULL, OPT_VERSION,
+	  "print the version and the libraries in use", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption table[] = {
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, mode_table, 0,
+	  "Modes (exactly one):", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, option_table, 0,
+	  "Options:", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+static int usage(poptContext, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+usage(poptContext pc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", gf_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	poptPrintUsage(pc, stderr, 0);
+	return EXIT_USAGE;
+}
+
+static void
+print_version(void)
+{
+	printf("genfic-ca %s\n", GF_VERSION);
+	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("  SQLite %s\n", sqlite3_libversion());
+}
+
+static int
+parse_days(const char *text, int *days)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || n < 1 || n > CLI_MAX_DAYS)
+		return -1;
+	*days = (int)n;
+	return 0;
+}
+
+/* The template search order of DESIGN section 4. */
+static int
+setup_template_dirs(void)
+{
+	const char *env;
+	size_t n = 0;
+
+	if (cli.templates != NULL)
+		cli.template_dirs[n++] = cli.templates;
+	if ((env = getenv("GENFIC_CA_TEMPLATES")) != NULL && *env != '\0')
+		cli.template_dirs[n++] = env;
+	if ((cli.store_templates = file_join(cli.dir, "templates")) == NULL)
+		return -1;
+	cli.template_dirs[n++] = cli.store_templates;
+	cli.template_dirs[n++] = GF_TEMPLATE_DIR;
+	cli.template_dirs[n] = NULL;
+	return 0;
+}
+
+static int
+dispatch(void)
+{
+	switch (cli.mode) {
+	case 'r':
+		return cmd_create_root(&cli);
+	case 'c':
+		return cmd_create_child(&cli);
+	case 'R':
+		return cmd_request(&cli);
+	case 's':
+		return cmd_sign(&cli);
+	}
+	return EXIT_USAGE;
+}
+
+/* -s takes every remaining argument as a request file too. */
+static int
+collect_files(poptContext pc)
+{
+	const char **rest = poptGetArgs(pc);
+	size_t n = 0, i;
+
+	while (rest != NULL && rest[n] != NULL)
+		n++;
+	if ((cli.files = calloc(n + 2, sizeof(*cli.files))) == NULL)
+		return -1;
+	cli.files[0] = cli.arg;
+	for (i = 0; i < n; i++)
+		cli.files[i + 1] = rest[i];
+	return 0;
+}
+
+int
+main(int argc, const char **argv)
+{
+	poptContext pc;
+	int c, status;
+
+	pc = poptGetContext("genfic-ca", argc, argv, table, 0);
+	while ((c = poptGetNextOpt(pc)) > 0) {
+		switch (c) {
+		case OPT_VERSION:
+			print_version();
+			poptFreeContext(pc);
+			return 0;
+		default:
+			if (cli.mode != 0) {
+				status = usage(pc, "%s", "give exactly one mode");
+				goto out;
+			}
+			cli.mode = c;
+			cli.arg = mode_arg;
+		}
+	}
+	if (c < -1) {
+		fprintf(stderr, "%s: %s: %s\n", gf_progname,
+		    poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(c));
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (cli.mode == 0) {
+		status = usage(pc, "%s", "no mode given (-r, -c, -R, -s, ...)");
+		goto out;
+	}
+	if (cli.mode != 's' && poptPeekArg(pc) != NULL) {
+		status = usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
+		goto out;
+	}
+	if (days_text != NULL && parse_days(days_text, &cli.days) != 0) {
+		status = usage(pc, "-v '%s': a number of days from 1 to 36500",
+		    days_text);
+		goto out;
+	}
+	if (cli.dir == NULL && (cli.dir = getenv("GENFIC_CA_DIR")) == NULL)
+		cli.dir = GF_STORE_DEFAULT;
+	if (setup_template_dirs() != 0 || (cli.mode == 's' && collect_files(pc) != 0)) {
+		status = cli_fail("genfic-ca", GF_ERR_ALLOC);
+		goto out;
+	}
+	status = dispatch();
+ out:
+	free(cli.files);
+	free(cli.store_templates);
+	poptFreeContext(pc);
+	return status;
+}

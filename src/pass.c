@@ -1,0 +1,146 @@
+/* Passphrase sources.  Every buffer that held a passphrase is wiped. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "genfic/err.h"
+#include "genfic/file.h"
+#include "genfic/pass.h"
+
+/* Takes the first line of data (without its newline) as the passphrase. */
+static int
+pass_from_line(const char *data, size_t len, struct passphrase *pass)
+{
+	size_t n = 0;
+
+	while (n < len && data[n] != '\n' && data[n] != '\r')
+		n++;
+	if (n > GF_PASS_MAX)
+		return gf_fail(GF_ERR_PASSPHRASE, "passphrase longer than %d "
+		    "bytes", GF_PASS_MAX);
+	memcpy(pass->text, data, n);
+	pass->text[n] = '\0';
+	pass->len = n;
+	return 0;
+}
+
+static int
+pass_from_file(const char *path, struct passphrase *pass)
+{
+	unsigned char *data;
+	size_t len;
+	int r;
+
+	if ((r = file_read(path, 64 * 1024, &data, &len)) != 0)
+		return gf_fail(GF_ERR_PASSPHRASE, "passphrase file %s: %s", path,
+		    gf_errmsg(r));
+	r = pass_from_line((char *)data, len, pass);
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return r;
+}
+
+/* Reads one line from fd a byte at a time, so nothing past it is consumed. */
+static int
+pass_from_fd(const char *num, struct passphrase *pass)
+{
+	char *end, c;
+	long fd;
+	ssize_t n;
+
+	errno = 0;
+	fd = strtol(num, &end, 10);
+	if (errno != 0 || end == num || *end != '\0' || fd < 0 || fd > 65535)
+		return gf_fail(GF_ERR_PASSPHRASE, "fd:%s: not a file descriptor",
+		    num);
+	pass->len = 0;
+	for (;;) {
+		n = read((int)fd, &c, 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return gf_fail(GF_ERR_PASSPHRASE, "fd:%s: %s", num,
+			    strerror(errno));
+		if (n == 0 || c == '\n')
+			break;
+		if (pass->len == GF_PASS_MAX)
+			return gf_fail(GF_ERR_PASSPHRASE, "passphrase longer "
+			    "than %d bytes", GF_PASS_MAX);
+		pass->text[pass->len++] = c;
+	}
+	if (pass->len > 0 && pass->text[pass->len - 1] == '\r')
+		pass->len--;
+	pass->text[pass->len] = '\0';
+	c = 0;
+	return 0;
+}
+
+static int
+pass_from_terminal(const char *prompt, int confirm, struct passphrase *pass)
+{
+	if (EVP_read_pw_string_min(pass->text, confirm ? GF_PASS_MIN : 0,
+	    (int)sizeof(pass->text), prompt, confirm) != 0) {
+		gf_errclear();
+		return gf_fail(GF_ERR_PASSPHRASE, "no passphrase read from the "
+		    "terminal%s", confirm ? " (or the two did not match)" : "");
+	}
+	pass->len = strlen(pass->text);
+	return 0;
+}
+
+static int
+pass_from_source(const char *src, struct passphrase *pass)
+{
+	const char *env;
+
+	if (strncmp(src, "pass:", 5) == 0)
+		return pass_from_line(src + 5, strlen(src + 5), pass);
+	if (strncmp(src, "env:", 4) == 0) {
+		if ((env = getenv(src + 4)) == NULL)
+			return gf_fail(GF_ERR_PASSPHRASE, "environment variable "
+			    "%s is not set", src + 4);
+		return pass_from_line(env, strlen(env), pass);
+	}
+	if (strncmp(src, "file:", 5) == 0)
+		return pass_from_file(src + 5, pass);
+	if (strncmp(src, "fd:", 3) == 0)
+		return pass_from_fd(src + 3, pass);
+	return gf_fail(GF_ERR_USAGE, "'%.*s...': a passphrase source is "
+	    "pass:TEXT, env:VAR, file:PATH or fd:N", 5, src);
+}
+
+int
+pass_get(const char *src, const char *prompt, int confirm, int batch,
+    struct passphrase *pass)
+{
+	int r;
+
+	pass_clear(pass);
+	if (src == NULL && batch)
+		return gf_fail(GF_ERR_PASSPHRASE, "no passphrase source given "
+		    "and --batch forbids prompting");
+	if (src != NULL && strncmp(src, "pass:", 5) == 0 && !batch)
+		gf_warnx("warning: a pass: passphrase is visible to other "
+		    "users of this machine; prefer env:, file: or fd:");
+	r = src == NULL ? pass_from_terminal(prompt, confirm, pass) :
+	    pass_from_source(src, pass);
+	if (r == 0 && pass->len == 0)
+		r = gf_fail(GF_ERR_PASSPHRASE, "empty passphrase");
+	if (r == 0 && confirm && pass->len < GF_PASS_MIN)
+		r = gf_fail(GF_ERR_PASSPHRASE, "a new key's passphrase needs "
+		    "at least %d characters", GF_PASS_MIN);
+	if (r != 0)
+		pass_clear(pass);
+	return r;
+}
+
+void
+pass_clear(struct passphrase *pass)
+{
+	OPENSSL_cleanse(pass->text, sizeof(pass->text));
+	pass->len = 0;
+}

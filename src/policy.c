@@ -1,0 +1,237 @@
+/* What a template accepts from a CSR. */
+#include <string.h>
+
+#include <openssl/ec.h>
+
+#include "genfic/err.h"
+#include "genfic/keys.h"
+#include "genfic/policy.h"
+#include "genfic/template.h"
+
+#define POLICY_RSA_MAX		8192	/* verifying larger keys costs too much */
+#define POLICY_SAN_MAX		100
+#define POLICY_DNS_MAX		253
+#define POLICY_URI_MAX		2048
+
+int
+policy_check_key(const struct template *t, const EVP_PKEY *pkey)
+{
+	char desc[64];
+	size_t i;
+	int curve;
+
+	key_describe(pkey, desc, sizeof(desc));
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		if (EVP_PKEY_get_bits(pkey) < t->min_rsa_bits)
+			return gf_fail(GF_ERR_POLICY, "%s is below the template "
+			    "minimum %d", desc, t->min_rsa_bits);
+		if (EVP_PKEY_get_bits(pkey) > POLICY_RSA_MAX)
+			return gf_fail(GF_ERR_POLICY, "%s exceeds the maximum "
+			    "%d", desc, POLICY_RSA_MAX);
+		return 0;
+	case EVP_PKEY_EC:
+		curve = key_ec_curve(pkey);
+		for (i = 0; i < t->ncurves; i++)
+			if (t->curves[i] == curve)
+				return 0;
+		return gf_fail(GF_ERR_POLICY, "%s is not allowed by template "
+		    "'%s'", desc, t->name);
+	case EVP_PKEY_ED25519:
+	case EVP_PKEY_ED448:
+		if (t->allow_eddsa)
+			return 0;
+		return gf_fail(GF_ERR_POLICY, "%s is not allowed by template "
+		    "'%s'", desc, t->name);
+	}
+	return gf_fail(GF_ERR_POLICY, "%s: unsupported key type", desc);
+}
+
+/* Upper bounds of RFC 5280 appendix A.1 (ub-*), in characters. */
+static int
+attribute_max(int nid)
+{
+	switch (nid) {
+	case NID_countryName:
+		return 2;
+	case NID_commonName:
+	case NID_organizationName:
+	case NID_organizationalUnitName:
+	case NID_serialNumber:
+		return 64;
+	case NID_localityName:
+	case NID_stateOrProvinceName:
+		return 128;
+	case NID_pkcs9_emailAddress:
+		return 255;
+	}
+	return 256;
+}
+
+static int
+policy_attribute(const X509_NAME_ENTRY *e)
+{
+	const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
+	unsigned char *utf8 = NULL;
+	int nid = OBJ_obj2nid(obj), len, chars, i, r = 0;
+
+	if ((len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e))) < 0)
+		return gf_fail(GF_ERR_POLICY, "subject %s: not a valid string",
+		    OBJ_nid2sn(nid));
+	for (i = 0, chars = 0; i < len; i++) {
+		if (utf8[i] < 0x20 || utf8[i] == 0x7f) {
+			r = gf_fail(GF_ERR_POLICY, "subject %s contains a "
+			    "control character or NUL byte", OBJ_nid2sn(nid));
+			goto out;
+		}
+		if ((utf8[i] & 0xc0) != 0x80)
+			chars++;
+	}
+	if (chars == 0)
+		r = gf_fail(GF_ERR_POLICY, "subject %s is empty",
+		    OBJ_nid2sn(nid));
+	else if (chars > attribute_max(nid))
+		r = gf_fail(GF_ERR_POLICY, "subject %s of %d characters exceeds "
+		    "the RFC 5280 upper bound of %d", OBJ_nid2sn(nid), chars,
+		    attribute_max(nid));
+ out:
+	OPENSSL_free(utf8);
+	return r;
+}
+
+int
+policy_subject(const struct template *t, const X509_NAME *requested,
+    X509_NAME **out)
+{
+	X509_NAME *name;
+	const X509_NAME_ENTRY *e;
+	size_t i;
+	int j, r;
+
+	for (j = 0; j < X509_NAME_entry_count(requested); j++)
+		if ((r = policy_attribute(X509_NAME_get_entry(requested, j))) != 0)
+			return r;
+	for (i = 0; i < t->nsubject_required; i++)
+		if (X509_NAME_get_index_by_NID(requested, t->subject_required[i],
+		    -1) < 0)
+			return gf_fail(GF_ERR_POLICY, "subject has no %s, which "
+			    "template '%s' requires",
+			    OBJ_nid2sn(t->subject_required[i]), t->name);
+	if ((name = X509_NAME_new()) == NULL)
+		return gf_fail_crypto("subject");
+	for (i = 0; i < t->nsubject_copy; i++) {
+		j = -1;
+		while ((j = X509_NAME_get_index_by_NID(requested,
+		    t->subject_copy[i], j)) >= 0) {
+			e = X509_NAME_get_entry(requested, j);
+			if (!X509_NAME_add_entry(name, e, -1, 0)) {
+				X509_NAME_free(name);
+				return gf_fail_crypto("subject");
+			}
+		}
+	}
+	if (X509_NAME_entry_count(name) == 0) {
+		X509_NAME_free(name);
+		return gf_fail(GF_ERR_POLICY, "subject keeps no attribute that "
+		    "template '%s' copies", t->name);
+	}
+	*out = name;
+	return 0;
+}
+
+/* Letters, digits and hyphens in labels of 1 to 63; "*." may lead. */
+static int
+dns_name_ok(const unsigned char *s, int len)
+{
+	int i, label = 0;
+
+	if (len >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0 || len > POLICY_DNS_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || (s[i] == '-' && label > 0)))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0 && s[len - 1] != '-';
+}
+
+static int
+printable_ascii(const unsigned char *s, int len, int max)
+{
+	int i;
+
+	if (len == 0 || len > max)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+policy_general_name(const GENERAL_NAME *gn)
+{
+	const ASN1_STRING *s;
+	int type;
+
+	s = GENERAL_NAME_get0_value(gn, &type);
+	switch (type) {
+	case GEN_DNS:
+		if (!dns_name_ok(ASN1_STRING_get0_data(s), ASN1_STRING_length(s)))
+			return gf_fail(GF_ERR_POLICY, "subjectAltName DNS "
+			    "'%.*s' is not a valid host name",
+			    ASN1_STRING_length(s) > 80 ? 80 : ASN1_STRING_length(s),
+			    ASN1_STRING_get0_data(s));
+		return 0;
+	case GEN_IPADD:
+		if (ASN1_STRING_length(s) != 4 && ASN1_STRING_length(s) != 16)
+			return gf_fail(GF_ERR_POLICY, "subjectAltName IP address "
+			    "of %d octets (4 or 16 expected)",
+			    ASN1_STRING_length(s));
+		return 0;
+	case GEN_EMAIL:
+		if (!printable_ascii(ASN1_STRING_get0_data(s),
+		    ASN1_STRING_length(s), 254) ||
+		    memchr(ASN1_STRING_get0_data(s), '@',
+		    (size_t)ASN1_STRING_length(s)) == NULL)
+			return gf_fail(GF_ERR_POLICY, "subjectAltName email is "
+			    "not an address");
+		return 0;
+	case GEN_URI:
+		if (!printable_ascii(ASN1_STRING_get0_data(s),
+		    ASN1_STRING_length(s), POLICY_URI_MAX) ||
+		    memchr(ASN1_STRING_get0_data(s), ':',
+		    (size_t)ASN1_STRING_length(s)) == NULL)
+			return gf_fail(GF_ERR_POLICY, "subjectAltName URI is "
+			    "not a URI");
+		return 0;
+	}
+	return gf_fail(GF_ERR_POLICY, "subjectAltName of type %d is not "
+	    "supported (DNS, IP, email and URI are)", type);
+}
+
+int
+policy_check_san(const GENERAL_NAMES *names)
+{
+	int i, r;
+
+	if (sk_GENERAL_NAME_num(names) > POLICY_SAN_MAX)
+		return gf_fail(GF_ERR_POLICY, "%d subjectAltName entries exceed "
+		    "the maximum %d", sk_GENERAL_NAME_num(names), POLICY_SAN_MAX);
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++)
+		if ((r = policy_general_name(sk_GENERAL_NAME_value(names, i))) != 0)
+			return r;
+	return 0;
+}

@@ -1,0 +1,245 @@
+/* The store directory and its SQLite database. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "genfic/err.h"
+#include "genfic/file.h"
+#include "genfic/store.h"
+
+#define STORE_DB		"ca.db"
+#define STORE_BUSY_MS		60000	/* a spool signing holds the lock for long */
+
+extern const char gf_schema_sql[];
+
+/* Each entry brings the database from version - 1 to version. */
+static const struct {
+	int		 version;
+	const char	*sql;
+} migrations[] = {
+	{ 1, gf_schema_sql },
+};
+
+int
+store_fail(struct store *st, const char *what)
+{
+	int code = sqlite3_errcode(st->db);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return gf_fail(GF_ERR_BUSY, "%s: the store is locked by another "
+		    "genfic-ca; retry", what);
+	if (code == SQLITE_NOTADB)
+		return gf_fail(GF_ERR_DB, "%s/%s is not an SQLite database",
+		    st->dir, STORE_DB);
+	if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
+	    code == SQLITE_PERM)
+		return gf_fail(GF_ERR_IO, "%s: %s (is %s writable?)", what,
+		    sqlite3_errmsg(st->db), st->dir);
+	return gf_fail(GF_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return store_fail(st, "prepare");
+	return 0;
+}
+
+static int
+store_exec(struct store *st, const char *sql, const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, what);
+	return 0;
+}
+
+int
+store_begin(struct store *st)
+{
+	return store_exec(st, "BEGIN IMMEDIATE", "begin transaction");
+}
+
+int
+store_commit(struct store *st)
+{
+	return store_exec(st, "COMMIT", "commit");
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (sqlite3_get_autocommit(st->db) == 0)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+store_user_version(struct store *st, int *version)
+{
+	sqlite3_stmt *stmt;
+	int r = 0;
+
+	if ((r = store_prepare(st, "PRAGMA user_version", &stmt)) != 0)
+		return r;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*version = sqlite3_column_int(stmt, 0);
+	else
+		r = store_fail(st, "read schema version");
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int
+store_set_version(struct store *st, int version)
+{
+	char sql[64];
+
+	/* PRAGMA takes no bound parameters; version is our own constant. */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	return store_exec(st, sql, "set schema version");
+}
+
+/* Brings the schema to GF_SCHEMA_VERSION in one transaction. */
+static int
+store_migrate(struct store *st, int writable)
+{
+	size_t i;
+	int version, r;
+
+	if ((r = store_user_version(st, &version)) != 0)
+		return r;
+	if (version > GF_SCHEMA_VERSION)
+		return gf_fail(GF_ERR_DB, "%s/%s has schema version %d, newer than "
+		    "this genfic-ca understands (%d)", st->dir, STORE_DB,
+		    version, GF_SCHEMA_VERSION);
+	if (version == GF_SCHEMA_VERSION)
+		return 0;
+	if (!writable)
+		return gf_fail(GF_ERR_DB, "%s/%s is not a genfic-ca store of "
+		    "schema version %d", st->dir, STORE_DB, GF_SCHEMA_VERSION);
+	if ((r = store_begin(st)) != 0)
+		return r;
+	/* Another process may have migrated while we waited for the lock. */
+	if ((r = store_user_version(st, &version)) != 0)
+		goto out;
+	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		if (migrations[i].version <= version)
+			continue;
+		if ((r = store_exec(st, migrations[i].sql, "create schema")) != 0 ||
+		    (r = store_set_version(st, migrations[i].version)) != 0)
+			goto out;
+	}
+	r = store_commit(st);
+ out:
+	if (r != 0)
+		store_rollback(st);
+	return r;
+}
+
+static int
+store_make_dirs(const char *dir)
+{
+	static const struct {
+		const char	*name;
+		mode_t		 mode;
+	} subdirs[] = {
+		{ "private", 0700 },
+		{ "certs", 0755 },
+		{ "crl", 0755 },
+	};
+	char *path;
+	size_t i;
+	int r;
+
+	if ((r = file_mkdir(dir, 0755)) != 0)
+		return r;
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if ((path = file_join(dir, subdirs[i].name)) == NULL)
+			return gf_fail(GF_ERR_ALLOC, "out of memory");
+		r = file_mkdir(path, subdirs[i].mode);
+		free(path);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+store_connect(struct store *st, const char *path, int flags)
+{
+	int oflags, r;
+
+	oflags = (flags & GF_STORE_READONLY) ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | ((flags & GF_STORE_CREATE) ?
+	    SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK)
+		return store_fail(st, path);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if ((r = store_exec(st, "PRAGMA foreign_keys = ON", "open")) != 0)
+		return r;
+	if (flags & GF_STORE_READONLY)
+		return 0;
+	/* FULL: a committed certificate survives a power cut, not just a crash. */
+	if ((r = store_exec(st, "PRAGMA journal_mode = WAL", "open")) != 0 ||
+	    (r = store_exec(st, "PRAGMA synchronous = FULL", "open")) != 0)
+		return r;
+	return 0;
+}
+
+int
+store_open(const char *dir, int flags, struct store **out)
+{
+	struct store *st;
+	char *path = NULL;
+	int r;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->dir = strdup(dir)) == NULL) {
+		free(st);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	if ((flags & GF_STORE_CREATE) && (r = store_make_dirs(dir)) != 0)
+		goto out;
+	if ((path = file_join(dir, STORE_DB)) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if (!(flags & GF_STORE_CREATE) && !file_exists(path)) {
+		r = gf_fail(GF_ERR_NOT_FOUND, "no store in %s (a root CA made "
+		    "with -r creates one)", dir);
+		goto out;
+	}
+	if ((r = store_connect(st, path, flags)) != 0 ||
+	    (r = store_migrate(st, !(flags & GF_STORE_READONLY))) != 0)
+		goto out;
+	*out = st;
+	st = NULL;
+ out:
+	free(path);
+	store_free(st);
+	return r;
+}
+
+void
+store_free(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st->dir);
+	free(st);
+}
+
+char *
+store_path(const struct store *st, const char *sub, const char *name,
+    const char *ext)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s%s%s%s", st->dir, sub != NULL ? sub : "",
+	    sub != NULL ? "/" : "", name, ext != NULL ? ext : "") == -1)
+		return NULL;
+	return p;
+}

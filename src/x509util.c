@@ -1,0 +1,164 @@
+/* Loading certificates, times and digests. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+
+#include "genfic/err.h"
+#include "genfic/file.h"
+#include "genfic/x509util.h"
+
+int
+pem_or_der(const unsigned char *data, size_t len, const char *const *labels,
+    unsigned char **der, size_t *derlen)
+{
+	BIO *bio;
+	char *name = NULL, *header = NULL;
+	unsigned char *body = NULL;
+	long bodylen = 0;
+	size_t i;
+	int r;
+
+	if (len > 0 && data[0] == 0x30) {	/* a DER SEQUENCE */
+		if ((*der = malloc(len)) == NULL)
+			return gf_fail(GF_ERR_ALLOC, "out of memory");
+		memcpy(*der, data, len);
+		*derlen = len;
+		return 0;
+	}
+	if (len > INT32_MAX || (bio = BIO_new_mem_buf(data, (int)len)) == NULL)
+		return gf_fail(GF_ERR_TOO_LARGE, "input too large");
+	if (!PEM_read_bio(bio, &name, &header, &body, &bodylen)) {
+		BIO_free(bio);
+		gf_errclear();
+		return gf_fail(GF_ERR_FORMAT, "neither PEM nor DER");
+	}
+	BIO_free(bio);
+	r = gf_fail(GF_ERR_FORMAT, "unexpected PEM block '%s'", name);
+	for (i = 0; labels[i] != NULL; i++)
+		if (strcmp(name, labels[i]) == 0) {
+			*der = body;
+			*derlen = (size_t)bodylen;
+			body = NULL;
+			gf_errclear();
+			r = 0;
+			break;
+		}
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(body);
+	return r;
+}
+
+int
+x509_from_der(const unsigned char *der, size_t len, X509 **out)
+{
+	const unsigned char *p = der;
+	X509 *cert;
+
+	if ((cert = d2i_X509(NULL, &p, (long)len)) == NULL)
+		return gf_fail_crypto("not a certificate");
+	if (p != der + len) {
+		X509_free(cert);
+		return gf_fail(GF_ERR_FORMAT, "%zu bytes of trailing data after "
+		    "the certificate", (size_t)(der + len - p));
+	}
+	*out = cert;
+	return 0;
+}
+
+int
+x509_load(const char *path, X509 **out)
+{
+	static const char *const labels[] = { "CERTIFICATE",
+	    "X509 CERTIFICATE", "TRUSTED CERTIFICATE", NULL };
+	unsigned char *data = NULL, *der = NULL;
+	size_t len, derlen;
+	int r;
+
+	if ((r = file_read(path, GF_MAX_INPUT_FILE, &data, &len)) == 0 &&
+	    (r = pem_or_der(data, len, labels, &der, &derlen)) == 0)
+		r = x509_from_der(der, derlen, out);
+	free(data);
+	free(der);
+	return r;
+}
+
+int
+x509_to_pem(X509 *cert, char **pem, size_t *len)
+{
+	BIO *bio;
+	char *data;
+	long n;
+	int r = 0;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL || !PEM_write_bio_X509(bio, cert))
+		r = gf_fail_crypto("PEM encoding");
+	else if ((n = BIO_get_mem_data(bio, &data)) < 0 ||
+	    (*pem = malloc((size_t)n + 1)) == NULL)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	else {
+		memcpy(*pem, data, (size_t)n);
+		(*pem)[n] = '\0';
+		*len = (size_t)n;
+	}
+	BIO_free(bio);
+	return r;
+}
+
+int
+x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN])
+{
+	unsigned int n;
+
+	if (!X509_digest(cert, EVP_sha256(), md, &n))
+		return gf_fail_crypto("certificate fingerprint");
+	return 0;
+}
+
+int
+pubkey_hash(const EVP_PKEY *pkey, unsigned char md[GF_SHA256_LEN])
+{
+	unsigned char *der = NULL;
+	int len, r = 0;
+
+	if ((len = i2d_PUBKEY(pkey, &der)) <= 0 ||
+	    !EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL))
+		r = gf_fail_crypto("public key hash");
+	OPENSSL_free(der);
+	return r;
+}
+
+int
+asn1_time_to_unix(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!ASN1_TIME_to_tm(t, &tm))
+		return gf_fail(GF_ERR_FORMAT, "invalid time");
+	*out = timegm(&tm);
+	return 0;
+}
+
+void
+time_to_iso(time_t t, char buf[GF_ISO_TIME_LEN])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, GF_ISO_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		strcpy(buf, "?");
+}
+
+void
+hex_encode(const unsigned char *data, size_t len, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		buf[2 * i] = hex[data[i] >> 4];
+		buf[2 * i + 1] = hex[data[i] & 0x0f];
+	}
+	buf[2 * len] = '\0';
+}
