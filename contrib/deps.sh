@@ -1,0 +1,24 @@
+# Sourced by demo.sh and test.sh: installs the Debian packages the build
+# and the tests need, when they are missing.
+GENFIC_PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
+libssl-dev libsqlite3-dev sqlite3 libpopt-dev libmicrohttpd-dev
+libcunit1-dev gnutls-bin"
+
+install_deps() {
+	missing=""
+	for p in $GENFIC_PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "genfic-ca: missing Debian packages:$missing" >&2
+		echo "genfic-ca: run as root, or: sudo apt-get install -y$missing" >&2
+		exit 1
+	fi
+	echo "== installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}

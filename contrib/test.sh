@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what is missing, builds, and runs every test twice: a plain
+# build and an ASan+UBSan build.  Exits non-zero on any failure.
+set -eu
+cd "$(dirname "$0")/.."
+. contrib/deps.sh
+install_deps
+
+run_suite() {
+	dir=$1; shift
+	if [ -d "$dir" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir" >/dev/null
+	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+}
+
+status=0
+echo "== build and test"
+run_suite build
+echo "== ASan + UBSan build and test"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
+python3 contrib/test-summary.py build/meson-logs/testlog.json \
+    build-asan/meson-logs/testlog.json || status=1
+exit $status
