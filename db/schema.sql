@@ -26,6 +26,7 @@ CREATE TABLE cert (
 	ca_id		INTEGER NOT NULL REFERENCES ca(id),	-- the issuer
 	serial		BLOB NOT NULL,		-- big-endian magnitude, no sign byte
 	subject		TEXT NOT NULL,		-- RFC 4514
+	cn		TEXT,			-- the first commonName, for -x NAME
 	san		TEXT,			-- JSON array of "DNS:x" strings
 	not_before	INTEGER NOT NULL,
 	not_after	INTEGER NOT NULL,
@@ -48,6 +49,7 @@ CREATE UNIQUE INDEX cert_fingerprint ON cert(fingerprint);
 CREATE INDEX cert_not_after ON cert(not_after);
 CREATE INDEX cert_ca_not_after ON cert(ca_id, not_after);
 CREATE INDEX cert_subject_hash ON cert(subject_hash);
+CREATE INDEX cert_cn ON cert(ca_id, cn);
 CREATE INDEX cert_spki ON cert(ca_id, spki_hash);
 CREATE INDEX cert_revoked ON cert(ca_id, serial) WHERE revoked_at IS NOT NULL;
 

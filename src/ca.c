@@ -214,3 +214,22 @@ ca_key_path(const struct store *st, const struct ca *ca)
 		return strdup(ref);
 	return store_path(st, NULL, ref, NULL);
 }
+
+int
+ca_update(struct store *st, const struct ca *ca)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "UPDATE ca SET crl_url = ?2, ocsp_url = ?3, "
+	    "crl_days = ?4 WHERE id = ?1", &stmt)) != 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, ca->id);
+	bind_text_or_null(stmt, 2, ca->crl_url);
+	bind_text_or_null(stmt, 3, ca->ocsp_url);
+	sqlite3_bind_int(stmt, 4, ca->crl_days);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		r = store_fail(st, "update CA");
+	sqlite3_finalize(stmt);
+	return r;
+}

@@ -18,6 +18,7 @@
 struct cert_columns {
 	struct serial	 serial;
 	char		*subject;
+	char		*cn;		/* or NULL */
 	char		*san;		/* JSON array, or NULL */
 	time_t		 not_before;
 	time_t		 not_after;
@@ -114,6 +115,7 @@ static void
 columns_free(struct cert_columns *c)
 {
 	free(c->subject);
+	free(c->cn);
 	free(c->san);
 	OPENSSL_free(c->der);
 }
@@ -133,6 +135,7 @@ columns_from_cert(struct store *st, X509 *cert, struct cert_columns *c)
 		return r;
 	if ((c->subject = dn_format(X509_get_subject_name(cert))) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	c->cn = dn_get_text(X509_get_subject_name(cert), NID_commonName);
 	if ((c->derlen = i2d_X509(cert, &c->der)) <= 0)
 		return gf_fail_crypto("encode certificate");
 	snprintf(c->subject_hash, sizeof(c->subject_hash), "%08lx",
@@ -153,8 +156,8 @@ certdb_insert(struct store *st, int64_t ca_id, X509 *cert, const char *label,
 		goto out;
 	if ((r = store_prepare(st, "INSERT INTO cert (ca_id, serial, subject, "
 	    "san, not_before, not_after, is_ca, label, template, fingerprint, "
-	    "subject_hash, spki_hash, issued, der) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", &stmt)) != 0)
+	    "subject_hash, spki_hash, issued, der, cn) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", &stmt)) != 0)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, ca_id);
 	sqlite3_bind_blob(stmt, 2, c.serial.bytes, (int)c.serial.len,
@@ -174,6 +177,8 @@ certdb_insert(struct store *st, int64_t ca_id, X509 *cert, const char *label,
 	sqlite3_bind_blob(stmt, 12, c.spki_hash, GF_SHA256_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 13, (sqlite3_int64)time(NULL));
 	sqlite3_bind_blob(stmt, 14, c.der, c.derlen, SQLITE_STATIC);
+	if (c.cn != NULL)
+		sqlite3_bind_text(stmt, 15, c.cn, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
 			r = gf_fail(GF_ERR_CONFLICT, "serial number or "

@@ -61,6 +61,25 @@ cli_san(const struct cli *cli, GENERAL_NAMES **out)
 }
 
 int
+cli_url_check(const char *option, const char *url)
+{
+	const char *p;
+
+	if (url == NULL)
+		return 0;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
+	    strncmp(url, "ldap://", 7) != 0)
+		return gf_fail(GF_ERR_USAGE, "%s '%s': an http://, https:// or "
+		    "ldap:// URL expected", option, url);
+	for (p = url; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return gf_fail(GF_ERR_USAGE, "%s: the URL has a space or "
+			    "a non-ASCII character", option);
+	return strlen(url) > 1024 ?
+	    gf_fail(GF_ERR_USAGE, "%s: URL too long", option) : 0;
+}
+
+int
 cli_template(const struct cli *cli, const char *name, struct template **tmpl)
 {
 	return template_load(name, cli->template_dirs, tmpl);
@@ -88,8 +107,7 @@ cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 }
 
 int
-cli_output(const struct cli *cli, const char *path, const void *data,
-    size_t len)
+cli_output(const char *path, const void *data, size_t len, int replace)
 {
 	int r;
 
@@ -98,7 +116,7 @@ cli_output(const struct cli *cli, const char *path, const void *data,
 			return gf_fail(GF_ERR_IO, "standard output: write failed");
 		return 0;
 	}
-	r = file_write_atomic(path, data, len, 0644, cli->force);
+	r = file_write_atomic(path, data, len, 0644, replace);
 	if (r == GF_ERR_EXISTS)
 		return gf_fail(r, "%s exists (--force replaces it)", path);
 	if (r != 0)

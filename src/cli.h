@@ -37,6 +37,11 @@ struct cli {
 	const char	 *ocsp_url;
 	const char	 *label;
 	const char	 *format;
+	const char	 *revocation_date;
+	const char	 *invalidity_date;
+	int		  crl_days;	/* 0: the CA's */
+	int		  crl_hours;
+	int		  include_expired;
 	int		  days;		/* -v, 0 for the template's */
 	int		  nopass;
 	int		  json;
@@ -53,6 +58,9 @@ int	cmd_create_root(struct cli *cli);
 int	cmd_create_child(struct cli *cli);
 int	cmd_request(struct cli *cli);
 int	cmd_sign(struct cli *cli);
+int	cmd_revoke(struct cli *cli);
+int	cmd_gencrl(struct cli *cli);
+int	cmd_set(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 
@@ -61,6 +69,9 @@ int	cli_fail(const char *what, int code);
 
 /* Parses --san values into one list; *names is NULL when none were given. */
 int	cli_san(const struct cli *cli, GENERAL_NAMES **names);
+
+/* Accepts NULL or an http://, https:// or ldap:// URL without spaces. */
+int	cli_url_check(const char *option, const char *url);
 
 /* Loads the template named, or fails with a message. */
 int	cli_template(const struct cli *cli, const char *name,
@@ -71,10 +82,9 @@ int	cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 	    EVP_PKEY **key);
 
 /*
- * Writes data to path (replacing only with --force), or to stdout when
- * path is NULL.
+ * Writes data to path (an existing file only when replace is set), or to
+ * stdout when path is NULL.
  */
-int	cli_output(const struct cli *cli, const char *path, const void *data,
-	    size_t len);
+int	cli_output(const char *path, const void *data, size_t len, int replace);
 
 #endif

@@ -42,25 +42,6 @@ create_free(struct create *c)
 	X509_free(c->cert);
 }
 
-static int
-url_check(const char *option, const char *url)
-{
-	const char *p;
-
-	if (url == NULL)
-		return 0;
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
-	    strncmp(url, "ldap://", 7) != 0)
-		return gf_fail(GF_ERR_USAGE, "%s '%s': an http://, https:// or "
-		    "ldap:// URL expected", option, url);
-	for (p = url; *p != '\0'; p++)
-		if (*p <= ' ' || *p >= 0x7f)
-			return gf_fail(GF_ERR_USAGE, "%s: the URL has a space or "
-			    "a non-ASCII character", option);
-	return strlen(url) > 1024 ?
-	    gf_fail(GF_ERR_USAGE, "%s: URL too long", option) : 0;
-}
-
 /*
  * Without -t a child CA named like "genfic-system" uses the template
  * "system-ca" when there is one; otherwise the parent's default.
@@ -123,8 +104,8 @@ create_check(struct create *c)
 	int r;
 
 	if ((r = ca_name_check(c->name)) != 0 ||
-	    (r = url_check("--crl-url", c->cli->crl_url)) != 0 ||
-	    (r = url_check("--ocsp-url", c->cli->ocsp_url)) != 0 ||
+	    (r = cli_url_check("--crl-url", c->cli->crl_url)) != 0 ||
+	    (r = cli_url_check("--ocsp-url", c->cli->ocsp_url)) != 0 ||
 	    (c->cli->key_type != NULL && (r = key_type_check(c->cli->key_type)) != 0))
 		return r;
 	if ((r = ca_load(c->st, c->name, &existing)) == 0) {
@@ -181,7 +162,7 @@ create_record(struct create *c)
 	ca.template = c->tmpl->name;
 	ca.leaf_template = c->tmpl->child_template != NULL ?
 	    c->tmpl->child_template : "server";
-	ca.crl_days = c->tmpl->crl_days;
+	ca.crl_days = c->cli->crl_days != 0 ? c->cli->crl_days : c->tmpl->crl_days;
 	ca.crl_url = (char *)c->cli->crl_url;
 	ca.ocsp_url = (char *)c->cli->ocsp_url;
 
@@ -224,7 +205,7 @@ create_publish(struct create *c)
 	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
 		;
 	else
-		r = cli_output(c->cli, c->cli->output, pem, len);
+		r = cli_output(c->cli->output, pem, len, c->cli->force);
 	free(path);
 	free(pem);
 	return r;

@@ -185,6 +185,11 @@ sign_one(struct sign *s, const char *path)
 	size_t len;
 	int r;
 
+	out = sign_output_path(s, path);
+	if (out != NULL && !s->cli->force && file_exists(out)) {
+		r = gf_fail(GF_ERR_EXISTS, "%s exists (--force replaces it)", out);
+		goto out;
+	}
 	if ((r = csr_load(path, &csr)) != 0 || (r = csr_verify(csr)) != 0 ||
 	    (r = policy_check_key(s->tmpl, X509_REQ_get0_pubkey(csr))) != 0 ||
 	    (r = policy_subject(s->tmpl, X509_REQ_get_subject_name(csr),
@@ -205,8 +210,7 @@ sign_one(struct sign *s, const char *path)
 	    (r = x509_to_pem(cert, &pem, &len)) != 0)
 		goto out;
 	/* Committed first: a certificate that exists is always revocable. */
-	out = sign_output_path(s, path);
-	r = cli_output(s->cli, out, pem, len);
+	r = cli_output(out, pem, len, s->cli->force);
  out:
 	if (r == GF_ERR_POLICY)
 		r = gf_fail(r, "refused: %s", gf_errmsg(r));

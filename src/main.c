@@ -15,11 +15,13 @@
 #include "cli.h"
 
 enum {
-	OPT_SUBJECT = 1000, OPT_SAN, OPT_VERSION,
+	OPT_VERSION = 1000, OPT_SET,
 };
 
 static struct cli cli;
 static const char *days_text;
+static const char *crl_days_text;
+static const char *crl_hours_text;
 static const char *mode_arg;
 
 static struct poptOption mode_table[] = {
@@ -32,6 +34,13 @@ static struct poptOption mode_table[] = {
 	{ "sign-request", 's', POPT_ARG_STRING, &mode_arg, 's',
 	  "sign request files (a directory: every *.req, *.csr, *.pem in it)",
 	  "FILE..." },
+	{ "revoke", 'x', POPT_ARG_STRING, &mode_arg, 'x',
+	  "revoke under --parent: hex serial, certificate file, label or CN",
+	  "VALUE" },
+	{ "gencrl", 'g', POPT_ARG_NONE, NULL, 'g',
+	  "issue the next CRL of --parent", NULL },
+	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
+	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
 };
 
@@ -67,6 +76,22 @@ static struct poptOption option_table[] = {
 	  "CRL distribution point put in what the new CA issues", "URL" },
 	{ "ocsp-url", '\0', POPT_ARG_STRING, &cli.ocsp_url, 0,
 	  "OCSP responder put in what the new CA issues", "URL" },
+	{ "crl-days", '\0', POPT_ARG_STRING, &crl_days_text, 0,
+	  "CRL validity in days (-r, -c, --set: the CA's default; -g: this CRL)",
+	  "DAYS" },
+	{ "crl-hours", '\0', POPT_ARG_STRING, &crl_hours_text, 0,
+	  "-g: CRL validity in hours, instead of days", "HOURS" },
+	{ "include-expired", '\0', POPT_ARG_NONE, &cli.include_expired, 0,
+	  "-g: keep revoked certificates past their notAfter", NULL },
+	{ "reason", '\0', POPT_ARG_STRING, &cli.reason, 0,
+	  "-x: RFC 5280 reason (keyCompromise, certificateHold, removeFromCRL...)",
+	  "NAME" },
+	{ "revocation-date", '\0', POPT_ARG_STRING, &cli.revocation_date, 0,
+	  "-x: when it was revoked (default now)", "YYYY-MM-DD[THH:MM:SSZ]" },
+	{ "invalidity-date", '\0', POPT_ARG_STRING, &cli.invalidity_date, 0,
+	  "-x: since when the key is known compromised", "YYYY-MM-DD[THH:MM:SSZ]" },
+	{ "format", '\0', POPT_ARG_STRING, &cli.format, 0,
+	  "output format: pem or der", "FORMAT" },
 	{ "label", '\0', POPT_ARG_STRING, &cli.label, 0,
 	  "a short name for the certificate, unique per CA", "NAME" },
 	{ "no-clamp", '\0', POPT_ARG_NONE, &cli.no_clamp, 0,
@@ -114,17 +139,22 @@ print_version(void)
 	printf("  SQLite %s\n", sqlite3_libversion());
 }
 
+/* A number option: NULL leaves *out alone. */
 static int
-parse_days(const char *text, int *days)
+parse_number(poptContext pc, const char *option, const char *text, int max,
+    int *out)
 {
 	char *end;
 	long n;
 
+	if (text == NULL)
+		return 0;
 	errno = 0;
 	n = strtol(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || n < 1 || n > CLI_MAX_DAYS)
-		return -1;
-	*days = (int)n;
+	if (errno != 0 || end == text || *end != '\0' || n < 1 || n > max)
+		return usage(pc, "%s '%s': a number from 1 to %d", option, text,
+		    max);
+	*out = (int)n;
 	return 0;
 }
 
@@ -159,6 +189,12 @@ dispatch(void)
 		return cmd_request(&cli);
 	case 's':
 		return cmd_sign(&cli);
+	case 'x':
+		return cmd_revoke(&cli);
+	case 'g':
+		return cmd_gencrl(&cli);
+	case OPT_SET:
+		return cmd_set(&cli);
 	}
 	return EXIT_USAGE;
 }
@@ -209,18 +245,20 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (cli.mode == 0) {
-		status = usage(pc, "%s", "no mode given (-r, -c, -R, -s, ...)");
+		status = usage(pc, "%s", "no mode given (-r, -c, -R, -s, -x, -g, ...)");
 		goto out;
 	}
 	if (cli.mode != 's' && poptPeekArg(pc) != NULL) {
 		status = usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
 		goto out;
 	}
-	if (days_text != NULL && parse_days(days_text, &cli.days) != 0) {
-		status = usage(pc, "-v '%s': a number of days from 1 to 36500",
-		    days_text);
+	if ((status = parse_number(pc, "-v", days_text, CLI_MAX_DAYS,
+	    &cli.days)) != 0 ||
+	    (status = parse_number(pc, "--crl-days", crl_days_text, 3660,
+	    &cli.crl_days)) != 0 ||
+	    (status = parse_number(pc, "--crl-hours", crl_hours_text, 87840,
+	    &cli.crl_hours)) != 0)
 		goto out;
-	}
 	if (cli.dir == NULL && (cli.dir = getenv("GENFIC_CA_DIR")) == NULL)
 		cli.dir = GF_STORE_DEFAULT;
 	if (setup_template_dirs() != 0 || (cli.mode == 's' && collect_files(pc) != 0)) {

@@ -162,3 +162,26 @@ hex_encode(const unsigned char *data, size_t len, char *buf)
 	}
 	buf[2 * len] = '\0';
 }
+
+int
+time_from_iso(const char *text, time_t *out)
+{
+	struct tm tm, check;
+	char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(text, "%Y-%m-%d", &tm);
+	if (end != NULL && *end == 'T')
+		end = strptime(end, "T%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0' || tm.tm_year < 70)
+		return gf_fail(GF_ERR_USAGE, "'%s': a date is YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ (UTC)", text);
+	/* strptime accepts 2026-02-31; timegm normalises it to March. */
+	check = tm;
+	t = timegm(&check);
+	if (check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon)
+		return gf_fail(GF_ERR_USAGE, "'%s': no such date", text);
+	*out = t;
+	return 0;
+}

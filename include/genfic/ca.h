@@ -36,6 +36,9 @@ int	ca_insert(struct store *st, struct ca *ca);
 /* Points the CA at its certificate row. */
 int	ca_set_cert(struct store *st, int64_t ca_id, int64_t cert_id);
 
+/* Stores the CA's settings: crl_url, ocsp_url, crl_days. */
+int	ca_update(struct store *st, const struct ca *ca);
+
 /* The absolute path of the CA's key file. */
 char	*ca_key_path(const struct store *st, const struct ca *ca);
 

@@ -34,6 +34,9 @@ int	asn1_time_to_unix(const ASN1_TIME *t, time_t *out);
 /* "YYYY-MM-DDTHH:MM:SSZ" */
 void	time_to_iso(time_t t, char buf[GF_ISO_TIME_LEN]);
 
+/* Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
+int	time_from_iso(const char *text, time_t *out);
+
 /* Lowercase hex of len bytes into buf (2 * len + 1). */
 void	hex_encode(const unsigned char *data, size_t len, char *buf);
 

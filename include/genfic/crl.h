@@ -1,0 +1,27 @@
+/* X.509 v2 CRLs built from the store (RFC 5280 section 5). */
+#ifndef GENFIC_CRL_H
+#define GENFIC_CRL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+struct store;
+struct ca;
+
+struct crl_params {
+	time_t	 this_update;
+	time_t	 next_update;
+	int	 include_expired;	/* keep certificates past notAfter */
+};
+
+/*
+ * Issues the CA's next CRL: takes its number, builds and signs the CRL
+ * from the revoked certificates, stores it and advances the number, all
+ * in one transaction.  *number is the crlNumber used.
+ */
+int	crl_issue(struct store *st, const struct ca *ca, EVP_PKEY *key,
+	    const struct crl_params *params, X509_CRL **crl, int64_t *number);
+
+#endif
