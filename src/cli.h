@@ -42,6 +42,9 @@ struct cli {
 	int		  crl_days;	/* 0: the CA's */
 	int		  crl_hours;
 	int		  include_expired;
+	int		  expiring_days;	/* -e */
+	int		  expired;	/* -e --expired */
+	const char	 *status;	/* -l --status */
 	int		  days;		/* -v, 0 for the template's */
 	int		  nopass;
 	int		  json;
@@ -61,6 +64,9 @@ int	cmd_sign(struct cli *cli);
 int	cmd_revoke(struct cli *cli);
 int	cmd_gencrl(struct cli *cli);
 int	cmd_set(struct cli *cli);
+int	cmd_list(struct cli *cli);
+int	cmd_expiring(struct cli *cli);
+int	cmd_show(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

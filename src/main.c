@@ -39,6 +39,13 @@ static struct poptOption mode_table[] = {
 	  "VALUE" },
 	{ "gencrl", 'g', POPT_ARG_NONE, NULL, 'g',
 	  "issue the next CRL of --parent", NULL },
+	{ "list", 'l', POPT_ARG_NONE, NULL, 'l',
+	  "table of certificates (all CAs, or --parent's)", NULL },
+	{ "expiring", 'e', POPT_ARG_STRING, &mode_arg, 'e',
+	  "valid certificates whose notAfter is within DAYS, soonest first "
+	  "(exit 3 when any)", "DAYS" },
+	{ "show", 'S', POPT_ARG_STRING, &mode_arg, 'S',
+	  "one certificate: serial, label, subject hash or SHA-256", "VALUE" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -90,6 +97,12 @@ static struct poptOption option_table[] = {
 	  "-x: when it was revoked (default now)", "YYYY-MM-DD[THH:MM:SSZ]" },
 	{ "invalidity-date", '\0', POPT_ARG_STRING, &cli.invalidity_date, 0,
 	  "-x: since when the key is known compromised", "YYYY-MM-DD[THH:MM:SSZ]" },
+	{ "json", '\0', POPT_ARG_NONE, &cli.json, 0,
+	  "-l, -e, -S: JSON output", NULL },
+	{ "status", '\0', POPT_ARG_STRING, &cli.status, 0,
+	  "-l: valid, revoked, hold, expired or all", "STATUS" },
+	{ "expired", '\0', POPT_ARG_NONE, &cli.expired, 0,
+	  "-e: list those that expired within DAYS instead", NULL },
 	{ "format", '\0', POPT_ARG_STRING, &cli.format, 0,
 	  "output format: pem or der", "FORMAT" },
 	{ "label", '\0', POPT_ARG_STRING, &cli.label, 0,
@@ -193,6 +206,12 @@ dispatch(void)
 		return cmd_revoke(&cli);
 	case 'g':
 		return cmd_gencrl(&cli);
+	case 'l':
+		return cmd_list(&cli);
+	case 'e':
+		return cmd_expiring(&cli);
+	case 'S':
+		return cmd_show(&cli);
 	case OPT_SET:
 		return cmd_set(&cli);
 	}
@@ -252,6 +271,10 @@ main(int argc, const char **argv)
 		status = usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
 		goto out;
 	}
+	if (cli.mode == 'e' && strcmp(cli.arg, "0") != 0 &&
+	    (status = parse_number(pc, "-e", cli.arg, CLI_MAX_DAYS,
+	    &cli.expiring_days)) != 0)
+		goto out;
 	if ((status = parse_number(pc, "-v", days_text, CLI_MAX_DAYS,
 	    &cli.days)) != 0 ||
 	    (status = parse_number(pc, "--crl-days", crl_days_text, 3660,

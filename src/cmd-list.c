@@ -1,0 +1,253 @@
+/*
+ * -l and -e: certificate tables, one indexed query each, streamed row by
+ * row.  --json rows are built by SQLite's JSON functions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "genfic/err.h"
+#include "genfic/store.h"
+#include "cli.h"
+#include "listing.h"
+
+#define SUBJECT_WIDTH	40
+
+#define LIST_COLUMNS \
+	"ca.name, hex(cert.serial), " LIST_STATUS ", " \
+	"date(cert.not_after, 'unixepoch'), cert.subject_hash, cert.subject, " \
+	"cert.label, cert.is_ca, CAST((cert.not_after - ?1) / 86400 AS INTEGER), " \
+	LIST_JSON " FROM cert JOIN ca ON ca.id = cert.ca_id "
+
+enum {
+	COL_CA, COL_SERIAL, COL_STATUS, COL_EXPIRES, COL_HASH, COL_SUBJECT,
+	COL_LABEL, COL_IS_CA, COL_DAYS, COL_JSON,
+};
+
+struct table {
+	int	json;
+	int	days;		/* -e: a DAYS LEFT column */
+	int	tty;
+	int	ca_width;
+	long	rows;
+};
+
+static const char *
+text(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	return s != NULL ? (const char *)s : "";
+}
+
+/* The width of the CA column: the longest CA name (the ca table is small). */
+static int
+ca_width(struct store *st)
+{
+	sqlite3_stmt *stmt;
+	int w = 2;
+
+	if (store_prepare(st, "SELECT max(length(name)) FROM ca", &stmt) == 0) {
+		if (sqlite3_step(stmt) == SQLITE_ROW &&
+		    sqlite3_column_int(stmt, 0) > w)
+			w = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	gf_errclear();
+	return w;
+}
+
+static void
+table_header(const struct table *t)
+{
+	if (t->json) {
+		fputs("[", stdout);
+		return;
+	}
+	printf("%s%-*s  %-32s  %-7s  %-10s  %-8s  ", t->tty ? "\033[1m" : "",
+	    t->ca_width, "CA", "SERIAL", "STATUS", "EXPIRES", "HASH");
+	if (t->days)
+		printf("%4s  ", "DAYS");
+	printf("%-*s  %s%s\n", SUBJECT_WIDTH, "SUBJECT", "LABEL",
+	    t->tty ? "\033[0m" : "");
+}
+
+/* Prints s in at most width display columns, ending in "..." if cut. */
+static void
+print_shortened(const char *s, int width)
+{
+	int len = (int)strlen(s);
+
+	if (len <= width)
+		printf("%-*s", width, s);
+	else
+		printf("%.*s...", width - 3, s);
+}
+
+static void
+table_row(struct table *t, sqlite3_stmt *stmt)
+{
+	const char *status = text(stmt, COL_STATUS);
+
+	if (t->json) {
+		printf("%s\n  %s", t->rows > 0 ? "," : "", text(stmt, COL_JSON));
+		t->rows++;
+		return;
+	}
+	if (t->rows == 0)
+		table_header(t);
+	printf("%-*s  %-32s  ", t->ca_width, text(stmt, COL_CA),
+	    text(stmt, COL_SERIAL));
+	if (t->tty && strcmp(status, "valid") != 0)
+		printf("\033[31m%-7s\033[0m  ", status);
+	else
+		printf("%-7s  ", status);
+	printf("%-10s  %-8s  ", text(stmt, COL_EXPIRES), text(stmt, COL_HASH));
+	if (t->days)
+		printf("%4d  ", sqlite3_column_int(stmt, COL_DAYS));
+	print_shortened(text(stmt, COL_SUBJECT), SUBJECT_WIDTH);
+	printf("  %s%s\n", text(stmt, COL_LABEL),
+	    sqlite3_column_int(stmt, COL_IS_CA) ? " (CA)" : "");
+	t->rows++;
+}
+
+static int
+table_run(struct store *st, struct table *t, sqlite3_stmt *stmt)
+{
+	int step;
+
+	if (t->json)
+		table_header(t);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+		table_row(t, stmt);
+	if (t->json)
+		fputs(t->rows > 0 ? "\n]\n" : "]\n", stdout);
+	if (step != SQLITE_DONE)
+		return store_fail(st, "list");
+	if (fflush(stdout) != 0)
+		return gf_fail(GF_ERR_IO, "standard output: write failed");
+	return 0;
+}
+
+static int
+list_prepare(struct store *st, const char *where_order, sqlite3_stmt **stmt)
+{
+	static const char select[] = "SELECT " LIST_COLUMNS;
+	char *sql;
+	int r;
+
+	/* Not through a format: the SQL holds strftime's '%' conversions. */
+	if ((sql = malloc(sizeof(select) + strlen(where_order))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	memcpy(sql, select, sizeof(select) - 1);
+	strcpy(sql + sizeof(select) - 1, where_order);
+	r = store_prepare(st, sql, stmt);
+	free(sql);
+	return r;
+}
+
+static int
+status_check(const char *status)
+{
+	static const char *const known[] = { "all", "valid", "revoked",
+	    "expired", "hold", NULL };
+	size_t i;
+
+	for (i = 0; known[i] != NULL; i++)
+		if (strcmp(status, known[i]) == 0)
+			return 0;
+	return gf_fail(GF_ERR_USAGE, "--status '%s': valid, revoked, hold, "
+	    "expired or all", status);
+}
+
+static int
+list_open(const struct cli *cli, struct store **st, struct table *t)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->json = cli->json;
+	t->tty = !cli->json && isatty(STDOUT_FILENO);
+	if ((r = store_open(cli->dir, 0, st)) != 0)
+		return r;
+	t->ca_width = ca_width(*st);
+	return 0;
+}
+
+int
+cmd_list(struct cli *cli)
+{
+	struct store *st = NULL;
+	struct table t;
+	sqlite3_stmt *stmt = NULL;
+	int r;
+
+	if (cli->status != NULL && (r = status_check(cli->status)) != 0) {
+		gf_report("-l", r);
+		return EXIT_USAGE;
+	}
+	if ((r = list_open(cli, &st, &t)) != 0 ||
+	    (r = list_prepare(st, "WHERE (?2 IS NULL OR ca.name = ?2) AND "
+	    "(?3 IS NULL OR cert.template = ?3) AND (?4 IS NULL OR ?4 = 'all' "
+	    "OR " LIST_STATUS " = ?4) ORDER BY ca.name, cert.not_after",
+	    &stmt)) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)time(NULL));
+	if (cli->parent != NULL)
+		sqlite3_bind_text(stmt, 2, cli->parent, -1, SQLITE_STATIC);
+	if (cli->template != NULL)
+		sqlite3_bind_text(stmt, 3, cli->template, -1, SQLITE_STATIC);
+	if (cli->status != NULL)
+		sqlite3_bind_text(stmt, 4, cli->status, -1, SQLITE_STATIC);
+	r = table_run(st, &t, stmt);
+ out:
+	if (r != 0)
+		gf_report("-l", r);
+	sqlite3_finalize(stmt);
+	store_free(st);
+	return r == 0 ? 0 : EXIT_REFUSED;
+}
+
+/*
+ * -e DAYS: valid certificates whose notAfter falls within DAYS, soonest
+ * first; --expired: those already past it.  A range on not_after, so the
+ * cert_not_after (or cert_ca_not_after) index answers it.
+ */
+int
+cmd_expiring(struct cli *cli)
+{
+	struct store *st = NULL;
+	struct table t;
+	sqlite3_stmt *stmt = NULL;
+	time_t now = time(NULL);
+	int r;
+
+	if ((r = list_open(cli, &st, &t)) != 0)
+		goto out;
+	t.days = 1;
+	if (cli->expired)
+		r = list_prepare(st, "WHERE cert.not_after <= ?1 AND cert.not_after "
+		    "> ?1 - ?3 * 86400 AND cert.revoked_at IS NULL AND (?2 IS NULL "
+		    "OR ca.name = ?2) ORDER BY cert.not_after DESC", &stmt);
+	else
+		r = list_prepare(st, "WHERE cert.not_after > ?1 AND cert.not_after "
+		    "<= ?1 + ?3 * 86400 AND cert.revoked_at IS NULL AND (?2 IS NULL "
+		    "OR ca.name = ?2) ORDER BY cert.not_after", &stmt);
+	if (r != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
+	if (cli->parent != NULL)
+		sqlite3_bind_text(stmt, 2, cli->parent, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, cli->expiring_days);
+	r = table_run(st, &t, stmt);
+ out:
+	if (r != 0)
+		gf_report("-e", r);
+	sqlite3_finalize(stmt);
+	store_free(st);
+	if (r != 0)
+		return EXIT_REFUSED;
+	return t.rows > 0 ? EXIT_EXPIRING : 0;
+}

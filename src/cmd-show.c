@@ -1,0 +1,162 @@
+/* -S VALUE: one certificate, by serial, label, subject hash or SHA-256. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/pem.h>
+
+#include "genfic/ca.h"
+#include "genfic/err.h"
+#include "genfic/serial.h"
+#include "genfic/store.h"
+#include "genfic/x509util.h"
+#include "cli.h"
+#include "listing.h"
+
+#define SHOW_MAX_MATCHES	20
+
+/* The CA names from the issuer up to the root, aggregated by agg. */
+#define SHOW_CHAIN(agg) \
+	"(WITH RECURSIVE up(id, name, parent_id) AS (SELECT id, name, " \
+	"parent_id FROM ca WHERE id = cert.ca_id UNION ALL SELECT ca.id, " \
+	"ca.name, ca.parent_id FROM ca JOIN up ON ca.id = up.parent_id) " \
+	"SELECT " agg " FROM up)"
+
+/* Finds the ids of the certificates value names, in *ids (up to max). */
+static int
+show_find(struct store *st, const struct cli *cli, int64_t *ids, size_t max,
+    size_t *count)
+{
+	struct serial serial;
+	unsigned char md[GF_SHA256_LEN];
+	sqlite3_stmt *stmt;
+	size_t i;
+	int step, r, is_serial, is_md;
+
+	is_serial = serial_from_hex(cli->arg, &serial) == 0;
+	is_md = strlen(cli->arg) == 2 * GF_SHA256_LEN &&
+	    strspn(cli->arg, "0123456789abcdefABCDEF") == 2 * GF_SHA256_LEN;
+	for (i = 0; is_md && i < GF_SHA256_LEN; i++)
+		sscanf(cli->arg + 2 * i, "%2hhx", &md[i]);
+	gf_errclear();
+	if ((r = store_prepare(st, "SELECT cert.id FROM cert JOIN ca ON ca.id = "
+	    "cert.ca_id WHERE (?1 IS NULL OR ca.name = ?1) AND (cert.serial = ?2 "
+	    "OR cert.label = ?3 OR cert.subject_hash = lower(?3) OR "
+	    "cert.fingerprint = ?4) ORDER BY cert.not_after", &stmt)) != 0)
+		return r;
+	if (cli->parent != NULL)
+		sqlite3_bind_text(stmt, 1, cli->parent, -1, SQLITE_STATIC);
+	if (is_serial)
+		sqlite3_bind_blob(stmt, 2, serial.bytes, (int)serial.len,
+		    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, cli->arg, -1, SQLITE_STATIC);
+	if (is_md)
+		sqlite3_bind_blob(stmt, 4, md, sizeof(md), SQLITE_STATIC);
+	*count = 0;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*count < max)
+			ids[*count] = sqlite3_column_int64(stmt, 0);
+		(*count)++;
+	}
+	if (step != SQLITE_DONE)
+		r = store_fail(st, "look up certificate");
+	else if (*count == 0)
+		r = gf_fail(GF_ERR_NOT_FOUND, "no certificate matches '%s'",
+		    cli->arg);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* openssl x509 -text of the DER, into a new string. */
+static char *
+show_text(const void *der, int len)
+{
+	X509 *cert = NULL;
+	BIO *bio;
+	char *data, *out = NULL;
+	long n;
+
+	if (x509_from_der(der, (size_t)len, &cert) != 0 ||
+	    (bio = BIO_new(BIO_s_mem())) == NULL) {
+		X509_free(cert);
+		return NULL;
+	}
+	if (X509_print_ex(bio, cert, XN_FLAG_ONELINE, 0) &&
+	    PEM_write_bio_X509(bio, cert) &&
+	    (n = BIO_get_mem_data(bio, &data)) > 0 &&
+	    (out = malloc((size_t)n + 1)) != NULL) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(bio);
+	X509_free(cert);
+	return out;
+}
+
+static int
+show_one(struct store *st, const struct cli *cli, int64_t id)
+{
+	sqlite3_stmt *stmt;
+	char *body = NULL;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT cert.der, json_set(" LIST_JSON
+	    ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)") ")), ca.name, hex(cert.serial), "
+	    LIST_STATUS ", " ISO("cert.revoked_at") ", " LIST_REASON ", "
+	    "cert.label, cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
+	    " FROM cert JOIN ca ON "
+	    "ca.id = cert.ca_id WHERE cert.id = ?2", &stmt)) != 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(stmt, 2, id);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = store_fail(st, "read certificate");
+		goto out;
+	}
+	if (cli->json) {
+		printf("%s\n", sqlite3_column_text(stmt, 1));
+		goto out;
+	}
+	body = show_text(sqlite3_column_blob(stmt, 0),
+	    sqlite3_column_bytes(stmt, 0));
+	printf("CA:        %s\nSerial:    %s\nStatus:    %s", sqlite3_column_text(stmt, 2),
+	    sqlite3_column_text(stmt, 3), sqlite3_column_text(stmt, 4));
+	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
+		printf(" since %s (%s)", sqlite3_column_text(stmt, 5),
+		    sqlite3_column_text(stmt, 6));
+	printf("\nLabel:     %s\nTemplate:  %s\nChain:     %s\n\n%s",
+	    sqlite3_column_type(stmt, 7) == SQLITE_NULL ? "-" :
+	    (const char *)sqlite3_column_text(stmt, 7),
+	    sqlite3_column_type(stmt, 8) == SQLITE_NULL ? "-" :
+	    (const char *)sqlite3_column_text(stmt, 8),
+	    sqlite3_column_text(stmt, 9), body != NULL ? body : "");
+ out:
+	free(body);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+cmd_show(struct cli *cli)
+{
+	struct store *st = NULL;
+	int64_t ids[SHOW_MAX_MATCHES];
+	size_t n = 0;
+	int r;
+
+	if ((r = store_open(cli->dir, 0, &st)) != 0 ||
+	    (r = show_find(st, cli, ids, SHOW_MAX_MATCHES, &n)) != 0)
+		goto out;
+	if (n > 1) {
+		r = gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
+		    "name one by serial or SHA-256 (-l lists them)", cli->arg, n);
+		goto out;
+	}
+	r = show_one(st, cli, ids[0]);
+ out:
+	if (r != 0)
+		gf_report(cli->arg, r);
+	store_free(st);
+	return r == 0 ? 0 : EXIT_REFUSED;
+}

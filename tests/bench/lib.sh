@@ -1,0 +1,77 @@
+# Sourced by the benchmark scripts: a temporary store with a P-256 issuing
+# CA, timing helpers, and the peers' setup.
+set -eu
+: "${GENFIC_CA:?}" "${GF_BENCH_FILL:?}" "${GENFIC_CA_TEMPLATES:?}"
+if [ ! -x /usr/bin/time ]; then
+	[ "$(id -u)" -eq 0 ] && apt-get install -y -qq time >/dev/null ||
+	    { echo "bench: needs GNU time (apt-get install time)" >&2; exit 1; }
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/genfic-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export GENFIC_CA_DIR="$T/store"
+
+# make_store N REVOKED-PERCENT: root + genfic-system, N leaves of it.
+make_store() {
+	"$GENFIC_CA" -r genfic -k ec:P-256 --passout pass:bench --batch >/dev/null
+	"$GENFIC_CA" -p genfic -c genfic-system --passin pass:bench \
+	    --passout pass:bench --batch >/dev/null
+	"$GF_BENCH_FILL" "$GENFIC_CA_DIR" genfic-system "$1" "$2" pass:bench
+}
+
+# measure CMD...: "seconds max-RSS-KiB" of the median (by time) of 3 runs.
+measure() {
+	for i in 1 2 3; do
+		/usr/bin/time -f "%e %M" -o "$T/time" "$@" >/dev/null 2>&1 ||
+		    { echo "bench: failed: $*" >&2; return 1; }
+		cat "$T/time"
+	done | sort -n | sed -n 2p
+}
+
+# openssl_ca_dir CA: an `openssl ca` directory ($T/oca) holding the same
+# CA and an index.txt of every certificate it issued in the store.
+openssl_ca_dir() {
+	mkdir -p "$T/oca"
+	openssl pkey -in "$GENFIC_CA_DIR/private/$1.key" -passin pass:bench \
+	    -out "$T/oca/ca.key"
+	cp "$GENFIC_CA_DIR/certs/$1.crt" "$T/oca/ca.crt"
+	sqlite3 -separator "$(printf '\t')" "$GENFIC_CA_DIR/ca.db" "
+	    SELECT CASE WHEN revoked_at IS NULL THEN 'V' ELSE 'R' END,
+	        substr(strftime('%Y%m%d%H%M%SZ', not_after, 'unixepoch'), 3),
+	        CASE WHEN revoked_at IS NULL THEN '' ELSE
+	            substr(strftime('%Y%m%d%H%M%SZ', revoked_at, 'unixepoch'), 3) || ',' ||
+	            CASE reason WHEN 1 THEN 'keyCompromise'
+	                WHEN 2 THEN 'CACompromise' WHEN 3 THEN 'affiliationChanged'
+	                WHEN 4 THEN 'superseded' ELSE 'cessationOfOperation' END
+	        END,
+	        hex(serial), 'unknown', '/O=Gentoo Fictional, Inc./CN=' || cn
+	    FROM cert WHERE is_ca = 0 AND ca_id =
+	        (SELECT id FROM ca WHERE name = '$1')" \
+	    >"$T/oca/index.txt"
+	echo 01 >"$T/oca/crlnumber"
+	cat >"$T/oca/ca.cnf" <<EOC
+[ca]
+default_ca = bench
+[bench]
+dir = $T/oca
+database = \$dir/index.txt
+crlnumber = \$dir/crlnumber
+certificate = \$dir/ca.crt
+private_key = \$dir/ca.key
+new_certs_dir = \$dir
+serial = \$dir/serial
+default_md = sha256
+default_crl_days = 7
+default_days = 365
+policy = any
+unique_subject = no
+crl_extensions = crl_ext
+[any]
+commonName = supplied
+[crl_ext]
+authorityKeyIdentifier = keyid
+EOC
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'
+}
