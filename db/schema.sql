@@ -51,7 +51,9 @@ CREATE INDEX cert_ca_not_after ON cert(ca_id, not_after);
 CREATE INDEX cert_subject_hash ON cert(subject_hash);
 CREATE INDEX cert_cn ON cert(ca_id, cn);
 CREATE INDEX cert_spki ON cert(ca_id, spki_hash);
-CREATE INDEX cert_revoked ON cert(ca_id, serial) WHERE revoked_at IS NOT NULL;
+-- In the CRL's order: by serial value, that is by length, then bytes.
+CREATE INDEX cert_revoked ON cert(ca_id, length(serial), serial)
+	WHERE revoked_at IS NOT NULL;
 
 -- CRLs as issued; the latest per CA is also in DIR/crl/NAME.crl.
 CREATE TABLE crl (

@@ -8,15 +8,16 @@
 
 #include "genfic/ca.h"
 #include "genfic/crl.h"
+#include "genfic/der.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 #include "cli.h"
 
-/* The CRL as PEM or DER, in a new buffer. */
+/* The CRL as PEM, in a new buffer. */
 static int
-crl_encode(X509_CRL *crl, int der, unsigned char **out, size_t *len)
+crl_pem(const struct buf *der, char **out, size_t *len)
 {
 	BIO *bio;
 	char *data;
@@ -25,40 +26,36 @@ crl_encode(X509_CRL *crl, int der, unsigned char **out, size_t *len)
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return gf_fail_crypto("encode CRL");
-	ok = der ? i2d_X509_CRL_bio(bio, crl) : PEM_write_bio_X509_CRL(bio, crl);
-	if (ok && (n = BIO_get_mem_data(bio, &data)) > 0 &&
-	    (*out = malloc((size_t)n)) != NULL) {
+	ok = PEM_write_bio(bio, PEM_STRING_X509_CRL, "", der->data,
+	    (long)der->len) > 0 && (n = BIO_get_mem_data(bio, &data)) > 0 &&
+	    (*out = malloc((size_t)n)) != NULL;
+	if (ok) {
 		memcpy(*out, data, (size_t)n);
 		*len = (size_t)n;
-	} else
-		ok = 0;
+	}
 	BIO_free(bio);
 	return ok ? 0 : gf_fail_crypto("encode CRL");
 }
 
 static int
 crl_publish(const struct cli *cli, struct store *st, const struct ca *ca,
-    X509_CRL *crl)
+    const struct buf *der)
 {
-	unsigned char *pem = NULL, *der = NULL;
-	size_t pemlen, derlen;
-	char *path;
+	char *pem = NULL, *path;
+	size_t pemlen = 0;
 	int r, want_der = cli->format != NULL && strcmp(cli->format, "der") == 0;
 
 	if ((path = store_path(st, "crl", ca->name, ".crl")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if ((r = crl_encode(crl, 0, &pem, &pemlen)) != 0 ||
+	if ((r = crl_pem(der, &pem, &pemlen)) != 0 ||
 	    (r = file_write_atomic(path, pem, pemlen, 0644, 1)) != 0)
 		goto out;
-	if (want_der && (r = crl_encode(crl, 1, &der, &derlen)) != 0)
-		goto out;
 	/* A CRL supersedes the previous one: -o is replaced. */
-	r = cli_output(cli->output, want_der ? der : pem,
-	    want_der ? derlen : pemlen, 1);
+	r = cli_output(cli->output, want_der ? (void *)der->data : pem,
+	    want_der ? der->len : pemlen, 1);
  out:
 	free(path);
 	free(pem);
-	free(der);
 	return r;
 }
 
@@ -69,11 +66,13 @@ cmd_gencrl(struct cli *cli)
 	struct store *st = NULL;
 	struct ca *ca = NULL;
 	EVP_PKEY *key = NULL;
-	X509_CRL *crl = NULL;
+	struct buf der;
 	char next[GF_ISO_TIME_LEN];
 	int64_t number;
-	int entries, r;
+	long entries;
+	int r;
 
+	buf_init(&der);
 	if (cli->parent == NULL) {
 		fprintf(stderr, "%s: -g needs -p CA\n", gf_progname);
 		return EXIT_USAGE;
@@ -93,19 +92,18 @@ cmd_gencrl(struct cli *cli)
 	    (time_t)cli->crl_hours * 3600 :
 	    (time_t)(cli->crl_days != 0 ? cli->crl_days : ca->crl_days) * 86400);
 	params.include_expired = cli->include_expired;
-	if ((r = crl_issue(st, ca, key, &params, &crl, &number)) != 0 ||
-	    (r = crl_publish(cli, st, ca, crl)) != 0)
+	if ((r = crl_issue(st, ca, key, &params, &der, &number,
+	    &entries)) != 0 || (r = crl_publish(cli, st, ca, &der)) != 0)
 		goto out;
 	if (cli->output != NULL) {
 		time_to_iso(params.next_update, next);
-		entries = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
-		printf("%s: CRL number %lld, %d entries, next update %s\n",
-		    ca->name, (long long)number, entries < 0 ? 0 : entries, next);
+		printf("%s: CRL number %lld, %ld entries, next update %s\n",
+		    ca->name, (long long)number, entries, next);
 	}
  out:
 	if (r != 0)
 		gf_report(cli->parent, r);
-	X509_CRL_free(crl);
+	buf_free(&der);
 	EVP_PKEY_free(key);
 	ca_free(ca);
 	store_free(st);

@@ -7,58 +7,66 @@
 #include "genfic/audit.h"
 #include "genfic/ca.h"
 #include "genfic/crl.h"
+#include "genfic/der.h"
 #include "genfic/err.h"
 #include "genfic/keys.h"
 #include "genfic/revoke.h"
 #include "genfic/store.h"
 
+/* DER of the crlEntryExtensions OIDs: id-ce-cRLReasons, id-ce-invalidityDate. */
+static const unsigned char oid_reason[] = { 0x06, 0x03, 0x55, 0x1d, 0x15 };
+static const unsigned char oid_invalidity[] = { 0x06, 0x03, 0x55, 0x1d, 0x18 };
+
 /*
- * One entry: serial, revocationDate, and the reasonCode (left out for
- * unspecified, RFC 5280 5.3.1) and invalidityDate extensions.
+ * One revokedCertificates entry: serial, revocationDate, and the reasonCode
+ * (left out for unspecified, RFC 5280 5.3.1) and invalidityDate (always
+ * GeneralizedTime, 5.3.2) extensions.  Encoded directly: a CRL of 10^6
+ * entries would otherwise build 10^6 OpenSSL objects.
  */
-static int
-crl_add_entry(X509_CRL *crl, const unsigned char *serial, int len,
+static void
+crl_entry_der(struct buf *out, const unsigned char *serial, size_t len,
     time_t when, int reason, time_t invalidity)
 {
-	X509_REVOKED *rev;
-	ASN1_INTEGER *sn = NULL;
-	ASN1_TIME *date = NULL;
-	ASN1_ENUMERATED *code = NULL;
-	ASN1_GENERALIZEDTIME *inv = NULL;
-	BIGNUM *bn = NULL;
-	int ok;
+	unsigned char code[3] = { DER_ENUMERATED, 1, 0 };
+	struct buf entry, exts, ext, value;
 
-	ok = (rev = X509_REVOKED_new()) != NULL &&
-	    (bn = BN_bin2bn(serial, len, NULL)) != NULL &&
-	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
-	    X509_REVOKED_set_serialNumber(rev, sn) &&
-	    (date = ASN1_TIME_set(NULL, when)) != NULL &&
-	    X509_REVOKED_set_revocationDate(rev, date);
-	if (ok && reason != GF_REASON_UNSPECIFIED)
-		ok = (code = ASN1_ENUMERATED_new()) != NULL &&
-		    ASN1_ENUMERATED_set(code, reason) &&
-		    X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0, 0);
-	/* invalidityDate is always GeneralizedTime (RFC 5280 5.3.2). */
-	if (ok && invalidity != 0)
-		ok = (inv = ASN1_GENERALIZEDTIME_set(NULL, invalidity)) != NULL &&
-		    X509_REVOKED_add1_ext_i2d(rev, NID_invalidity_date, inv, 0, 0);
-	if (ok && X509_CRL_add0_revoked(crl, rev))
-		rev = NULL;
-	else
-		ok = 0;
-	X509_REVOKED_free(rev);
-	ASN1_INTEGER_free(sn);
-	ASN1_TIME_free(date);
-	ASN1_ENUMERATED_free(code);
-	ASN1_GENERALIZEDTIME_free(inv);
-	BN_free(bn);
-	return ok ? 0 : gf_fail_crypto("CRL entry");
+	buf_init(&entry);
+	buf_init(&exts);
+	der_integer(&entry, serial, len);
+	der_time(&entry, when);
+	if (reason != GF_REASON_UNSPECIFIED) {
+		code[2] = (unsigned char)reason;
+		buf_init(&ext);
+		buf_add(&ext, oid_reason, sizeof(oid_reason));
+		der_wrap(&ext, DER_OCTET_STRING, code, sizeof(code));
+		der_wrap(&exts, DER_SEQUENCE, ext.data, ext.len);
+		buf_free(&ext);
+	}
+	if (invalidity != 0) {
+		buf_init(&ext);
+		buf_init(&value);
+		der_generalized_time(&value, invalidity);
+		buf_add(&ext, oid_invalidity, sizeof(oid_invalidity));
+		der_wrap(&ext, DER_OCTET_STRING, value.data, value.len);
+		der_wrap(&exts, DER_SEQUENCE, ext.data, ext.len);
+		buf_free(&ext);
+		buf_free(&value);
+	}
+	if (exts.len > 0 || exts.failed)
+		der_wrap(&entry, DER_SEQUENCE, exts.data, exts.len);
+	der_wrap(out, DER_SEQUENCE, entry.data, entry.len);
+	out->failed |= entry.failed | exts.failed;
+	buf_free(&entry);
+	buf_free(&exts);
 }
 
-/* Adds every revoked certificate of the CA, in serial order, in one query. */
+/*
+ * The contents of revokedCertificates: every revoked certificate of the
+ * CA, in serial order, read through the cert_revoked index in one query.
+ */
 static int
-crl_add_entries(struct store *st, const struct ca *ca,
-    const struct crl_params *p, X509_CRL *crl)
+crl_entries(struct store *st, const struct ca *ca, const struct crl_params *p,
+    struct buf *out, long *count)
 {
 	sqlite3_stmt *stmt;
 	int step, r;
@@ -71,15 +79,19 @@ crl_add_entries(struct store *st, const struct ca *ca,
 	sqlite3_bind_int64(stmt, 1, ca->id);
 	sqlite3_bind_int(stmt, 2, p->include_expired);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)p->this_update);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
-		if ((r = crl_add_entry(crl, sqlite3_column_blob(stmt, 0),
-		    sqlite3_column_bytes(stmt, 0),
+	*count = 0;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		crl_entry_der(out, sqlite3_column_blob(stmt, 0),
+		    (size_t)sqlite3_column_bytes(stmt, 0),
 		    (time_t)sqlite3_column_int64(stmt, 1),
 		    sqlite3_column_int(stmt, 2),
-		    (time_t)sqlite3_column_int64(stmt, 3))) != 0)
-			break;
-	if (r == 0 && step != SQLITE_DONE)
+		    (time_t)sqlite3_column_int64(stmt, 3));
+		(*count)++;
+	}
+	if (step != SQLITE_DONE)
 		r = store_fail(st, "read revocations");
+	else if (out->failed)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 	sqlite3_finalize(stmt);
 	return r;
 }
@@ -105,9 +117,13 @@ crl_add_extensions(X509_CRL *crl, const struct ca *ca, int64_t number)
 	return ok ? 0 : gf_fail_crypto("CRL extensions");
 }
 
+/*
+ * The CRL without entries, from OpenSSL: version, signature algorithm,
+ * issuer, times and extensions, signed so that its algorithm is set.
+ */
 static int
-crl_build(struct store *st, const struct ca *ca, EVP_PKEY *key,
-    const struct crl_params *p, int64_t number, X509_CRL **out)
+crl_skeleton(const struct ca *ca, EVP_PKEY *key, const struct crl_params *p,
+    int64_t number, X509_CRL **out)
 {
 	X509_CRL *crl;
 	ASN1_TIME *t = NULL, *next = NULL;
@@ -123,8 +139,7 @@ crl_build(struct store *st, const struct ca *ca, EVP_PKEY *key,
 		r = gf_fail_crypto("new CRL");
 		goto out;
 	}
-	if ((r = crl_add_entries(st, ca, p, crl)) != 0 ||
-	    (r = crl_add_extensions(crl, ca, number)) != 0)
+	if ((r = crl_add_extensions(crl, ca, number)) != 0)
 		goto out;
 	if (X509_CRL_sign(crl, key, key_digest(key)) <= 0) {
 		r = gf_fail_crypto("sign CRL");
@@ -136,6 +151,109 @@ crl_build(struct store *st, const struct ca *ca, EVP_PKEY *key,
 	ASN1_TIME_free(t);
 	ASN1_TIME_free(next);
 	X509_CRL_free(crl);
+	return r;
+}
+
+/*
+ * The skeleton's TBSCertList with revokedCertificates inserted before the
+ * [0] extensions, where RFC 5280 5.1 puts it.  Absent when empty (5.1.2.6).
+ */
+static int
+crl_tbs(X509_CRL *skeleton, const struct buf *entries, struct buf *tbs)
+{
+	const unsigned char *p, *end, *elem;
+	unsigned char *der = NULL;
+	long len;
+	int tag, xclass, inf, derlen, r = 0;
+	struct buf body;
+
+	buf_init(&body);
+	if ((derlen = i2d_re_X509_CRL_tbs(skeleton, &der)) <= 0)
+		return gf_fail_crypto("encode CRL");
+	p = der;
+	if (ASN1_get_object(&p, &len, &tag, &xclass, derlen) & 0x80) {
+		r = gf_fail_crypto("CRL structure");
+		goto out;
+	}
+	end = p + len;
+	while (p < end) {
+		elem = p;
+		if (ASN1_get_object(&p, &len, &tag, &xclass, end - p) & 0x80) {
+			r = gf_fail_crypto("CRL structure");
+			goto out;
+		}
+		if (xclass == V_ASN1_CONTEXT_SPECIFIC && tag == 0 &&
+		    entries->len > 0)
+			der_wrap(&body, DER_SEQUENCE, entries->data, entries->len);
+		p += len;
+		buf_add(&body, elem, (size_t)(p - elem));
+	}
+	der_wrap(tbs, DER_SEQUENCE, body.data, body.len);
+	if (tbs->failed || body.failed)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	(void)inf;
+ out:
+	OPENSSL_free(der);
+	buf_free(&body);
+	return r;
+}
+
+/* Signs tbs: SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature }. */
+static int
+crl_sign(X509_CRL *skeleton, EVP_PKEY *key, const struct buf *tbs,
+    struct buf *out)
+{
+	const X509_ALGOR *alg = NULL;
+	unsigned char *algder = NULL, *sig = NULL;
+	struct buf body;
+	EVP_MD_CTX *ctx = NULL;
+	size_t siglen = 0;
+	int alglen, r = GF_ERR_LIBCRYPTO;
+
+	buf_init(&body);
+	X509_CRL_get0_signature(skeleton, NULL, &alg);
+	if ((alglen = i2d_X509_ALGOR(alg, &algder)) <= 0 ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, key_digest(key), NULL, key) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &siglen, tbs->data, tbs->len) != 1 ||
+	    (sig = OPENSSL_malloc(siglen + 1)) == NULL ||
+	    EVP_DigestSign(ctx, sig + 1, &siglen, tbs->data, tbs->len) != 1)
+		goto out;
+	sig[0] = 0;	/* no unused bits */
+	buf_add(&body, tbs->data, tbs->len);
+	buf_add(&body, algder, (size_t)alglen);
+	der_wrap(&body, DER_BIT_STRING, sig, siglen + 1);
+	der_wrap(out, DER_SEQUENCE, body.data, body.len);
+	r = out->failed || body.failed ? GF_ERR_ALLOC : 0;
+ out:
+	if (r == GF_ERR_LIBCRYPTO)
+		r = gf_fail_crypto("sign CRL");
+	else if (r == GF_ERR_ALLOC)
+		r = gf_fail(r, "out of memory");
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_free(algder);
+	OPENSSL_free(sig);
+	buf_free(&body);
+	return r;
+}
+
+static int
+crl_build(struct store *st, const struct ca *ca, EVP_PKEY *key,
+    const struct crl_params *p, int64_t number, struct buf *der, long *count)
+{
+	struct buf entries, tbs;
+	X509_CRL *skeleton = NULL;
+	int r;
+
+	buf_init(&entries);
+	buf_init(&tbs);
+	if ((r = crl_entries(st, ca, p, &entries, count)) == 0 &&
+	    (r = crl_skeleton(ca, key, p, number, &skeleton)) == 0 &&
+	    (r = crl_tbs(skeleton, &entries, &tbs)) == 0)
+		r = crl_sign(skeleton, key, &tbs, der);
+	X509_CRL_free(skeleton);
+	buf_free(&entries);
+	buf_free(&tbs);
 	return r;
 }
 
@@ -160,14 +278,11 @@ crl_next_number(struct store *st, int64_t ca_id, int64_t *number)
 
 static int
 crl_store(struct store *st, const struct ca *ca, const struct crl_params *p,
-    int64_t number, X509_CRL *crl)
+    int64_t number, const struct buf *der)
 {
 	sqlite3_stmt *stmt = NULL;
-	unsigned char *der = NULL;
-	int len, r;
+	int r;
 
-	if ((len = i2d_X509_CRL(crl, &der)) <= 0)
-		return gf_fail_crypto("encode CRL");
 	if ((r = store_prepare(st, "INSERT INTO crl (ca_id, number, this_update, "
 	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)", &stmt)) != 0)
 		goto out;
@@ -175,7 +290,7 @@ crl_store(struct store *st, const struct ca *ca, const struct crl_params *p,
 	sqlite3_bind_int64(stmt, 2, number);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)p->this_update);
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)p->next_update);
-	sqlite3_bind_blob(stmt, 5, der, len, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 5, der->data, (int)der->len, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		r = store_fail(st, "store CRL");
 		goto out;
@@ -190,33 +305,28 @@ crl_store(struct store *st, const struct ca *ca, const struct crl_params *p,
 		r = store_fail(st, "advance CRL number");
  out:
 	sqlite3_finalize(stmt);
-	OPENSSL_free(der);
 	return r;
 }
 
 int
 crl_issue(struct store *st, const struct ca *ca, EVP_PKEY *key,
-    const struct crl_params *p, X509_CRL **out, int64_t *number)
+    const struct crl_params *p, struct buf *der, int64_t *number, long *count)
 {
-	X509_CRL *crl = NULL;
 	char num[32];
 	int r;
 
 	if ((r = store_begin(st)) != 0)
 		return r;
 	if ((r = crl_next_number(st, ca->id, number)) != 0 ||
-	    (r = crl_build(st, ca, key, p, *number, &crl)) != 0 ||
-	    (r = crl_store(st, ca, p, *number, crl)) != 0)
+	    (r = crl_build(st, ca, key, p, *number, der, count)) != 0 ||
+	    (r = crl_store(st, ca, p, *number, der)) != 0)
 		goto out;
 	snprintf(num, sizeof(num), "%lld", (long long)*number);
-	if ((r = audit_append(st, "gencrl", ca->name, num, NULL)) != 0 ||
-	    (r = store_commit(st)) != 0)
+	if ((r = audit_append(st, "gencrl", ca->name, num, NULL)) != 0)
 		goto out;
-	*out = crl;
-	crl = NULL;
+	r = store_commit(st);
  out:
 	if (r != 0)
 		store_rollback(st);
-	X509_CRL_free(crl);
 	return r;
 }

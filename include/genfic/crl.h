@@ -9,6 +9,7 @@
 
 struct store;
 struct ca;
+struct buf;
 
 struct crl_params {
 	time_t	 this_update;
@@ -19,9 +20,11 @@ struct crl_params {
 /*
  * Issues the CA's next CRL: takes its number, builds and signs the CRL
  * from the revoked certificates, stores it and advances the number, all
- * in one transaction.  *number is the crlNumber used.
+ * in one transaction.  Appends the DER to der; *number is the crlNumber
+ * used and *count the entries.
  */
 int	crl_issue(struct store *st, const struct ca *ca, EVP_PKEY *key,
-	    const struct crl_params *params, X509_CRL **crl, int64_t *number);
+	    const struct crl_params *params, struct buf *der, int64_t *number,
+	    long *count);
 
 #endif
