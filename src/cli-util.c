@@ -1,7 +1,9 @@
 /* Helpers shared by genfic-ca's modes. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/x509v3.h>
 
@@ -107,15 +109,45 @@ cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 }
 
 int
+cli_output_check(const char *path, int replace)
+{
+	struct stat sb;
+
+	if (path == NULL || strcmp(path, "-") == 0 || replace ||
+	    stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	return gf_fail(GF_ERR_EXISTS, "%s exists (--force replaces it)", path);
+}
+
+static int
+cli_write_special(const char *path, const void *data, size_t len)
+{
+	FILE *f;
+	int ok;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return gf_fail(GF_ERR_IO, "%s: %s", path, strerror(errno));
+	ok = fwrite(data, 1, len, f) == len;
+	ok = fclose(f) == 0 && ok;
+	return ok ? 0 : gf_fail(GF_ERR_IO, "%s: write failed", path);
+}
+
+int
 cli_output(const char *path, const void *data, size_t len, int replace)
 {
+	struct stat sb;
 	int r;
 
-	if (path == NULL) {
+	if (path == NULL || strcmp(path, "-") == 0) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
 			return gf_fail(GF_ERR_IO, "standard output: write failed");
 		return 0;
 	}
+	/* A device or pipe (/dev/stdout, a FIFO) is written, never renamed over. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return cli_write_special(path, data, len);
+	if ((r = cli_output_check(path, replace)) != 0)
+		return r;
 	r = file_write_atomic(path, data, len, 0644, replace);
 	if (r == GF_ERR_EXISTS)
 		return gf_fail(r, "%s exists (--force replaces it)", path);

@@ -87,9 +87,12 @@ int	cli_template(const struct cli *cli, const char *name,
 int	cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 	    EVP_PKEY **key);
 
+/* Refuses an existing regular file at path unless replace is set. */
+int	cli_output_check(const char *path, int replace);
+
 /*
  * Writes data to path (an existing file only when replace is set), or to
- * stdout when path is NULL.
+ * stdout when path is NULL or "-".  A device or FIFO is written in place.
  */
 int	cli_output(const char *path, const void *data, size_t len, int replace);
 

@@ -124,7 +124,7 @@ create_check(struct create *c)
 	if (!c->tmpl->is_ca)
 		return gf_fail(GF_ERR_POLICY, "template '%s' is not a CA "
 		    "template", c->tmpl->name);
-	return 0;
+	return cli_output_check(c->cli->output, c->cli->force);
 }
 
 static int
@@ -223,6 +223,11 @@ create_ca(struct cli *cli, int root)
 	c.name = cli->arg;
 	if (!root && cli->parent == NULL) {
 		fprintf(stderr, "%s: -c needs -p PARENT\n", gf_progname);
+		return EXIT_USAGE;
+	}
+	if (cli->nopass) {
+		fprintf(stderr, "%s: %s: --nopass is for request keys (-R); CA "
+		    "keys are always encrypted\n", gf_progname, cli->arg);
 		return EXIT_USAGE;
 	}
 	if ((r = store_open(cli->dir, root ? GF_STORE_CREATE : 0, &c.st)) != 0 ||

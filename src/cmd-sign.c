@@ -186,10 +186,8 @@ sign_one(struct sign *s, const char *path)
 	int r;
 
 	out = sign_output_path(s, path);
-	if (out != NULL && !s->cli->force && file_exists(out)) {
-		r = gf_fail(GF_ERR_EXISTS, "%s exists (--force replaces it)", out);
+	if ((r = cli_output_check(out, s->cli->force)) != 0)
 		goto out;
-	}
 	if ((r = csr_load(path, &csr)) != 0 || (r = csr_verify(csr)) != 0 ||
 	    (r = policy_check_key(s->tmpl, X509_REQ_get0_pubkey(csr))) != 0 ||
 	    (r = policy_subject(s->tmpl, X509_REQ_get_subject_name(csr),
@@ -255,6 +253,12 @@ sign_prepare(struct sign *s)
 	    s->cli->template : s->ca->leaf_template, &s->tmpl)) != 0 ||
 	    (r = cli_san(s->cli, &s->extra_san)) != 0)
 		goto out;
+	if (s->tmpl->is_ca) {
+		r = gf_fail(GF_ERR_POLICY, "template '%s' makes CAs; a CA is "
+		    "created with -c, so that its key and limits stay in the "
+		    "store", s->tmpl->name);
+		goto out;
+	}
 	what = "-s";
 	if ((r = sign_collect(s)) != 0)
 		goto out;
