@@ -130,7 +130,7 @@ columns_from_cert(struct store *st, X509 *cert, struct cert_columns *c)
 	    (r = asn1_time_to_unix(X509_get0_notBefore(cert), &c->not_before)) != 0 ||
 	    (r = asn1_time_to_unix(X509_get0_notAfter(cert), &c->not_after)) != 0 ||
 	    (r = x509_fingerprint(cert, c->fingerprint)) != 0 ||
-	    (r = pubkey_hash(X509_get0_pubkey(cert), c->spki_hash)) != 0 ||
+	    (r = spki_hash(X509_get_X509_PUBKEY(cert), c->spki_hash)) != 0 ||
 	    (r = san_json(st, cert, &c->san)) != 0)
 		return r;
 	if ((c->subject = dn_format(X509_get_subject_name(cert))) == NULL)

@@ -197,6 +197,7 @@ sign_one(struct sign *s, const char *path)
 	req.tmpl = s->tmpl;
 	req.subject = subject;
 	req.pubkey = X509_REQ_get0_pubkey(csr);
+	req.spki = X509_REQ_get_X509_PUBKEY(csr);
 	req.san = san;
 	req.days = s->cli->days != 0 ? s->cli->days : s->tmpl->days;
 	req.no_clamp = s->cli->no_clamp;

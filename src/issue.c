@@ -188,6 +188,51 @@ issue_extensions(const struct issue_request *req, X509 *cert)
 	return 0;
 }
 
+/*
+ * Copies an encoded SubjectPublicKeyInfo into the certificate as it is.
+ * X509_set_pubkey() would re-encode the key through OpenSSL 3's provider
+ * encoders, which cost more than the signature itself.
+ */
+static int
+issue_copy_spki(X509 *cert, const X509_PUBKEY *spki)
+{
+	ASN1_OBJECT *alg;
+	const ASN1_OBJECT *palg;
+	const unsigned char *key;
+	unsigned char *copy;
+	X509_ALGOR *params;
+	const void *pval;
+	void *pcopy = NULL;
+	int keylen, ptype;
+
+	if (!X509_PUBKEY_get0_param(&alg, &key, &keylen, &params, spki))
+		return gf_fail_crypto("public key");
+	X509_ALGOR_get0(&palg, &ptype, &pval, params);
+	if (ptype == V_ASN1_OBJECT)
+		pcopy = OBJ_dup(pval);
+	else if (ptype == V_ASN1_SEQUENCE)
+		pcopy = ASN1_STRING_dup(pval);
+	if ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE) && pcopy == NULL)
+		return gf_fail_crypto("public key");
+	if ((copy = OPENSSL_memdup(key, (size_t)keylen)) == NULL ||
+	    !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), OBJ_dup(alg),
+	    ptype, pcopy, copy, keylen)) {
+		OPENSSL_free(copy);
+		return gf_fail_crypto("public key");
+	}
+	return 0;
+}
+
+static int
+issue_set_pubkey(const struct issue_request *req, X509 *cert)
+{
+	if (req->spki != NULL)
+		return issue_copy_spki(cert, req->spki);
+	if (!X509_set_pubkey(cert, req->pubkey))
+		return gf_fail_crypto("public key");
+	return 0;
+}
+
 int
 issue_build(const struct issue_request *req, const struct serial *serial,
     X509 **out)
@@ -203,11 +248,12 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	    X509_get_subject_name(req->issuer_cert) : req->subject;
 	if (!X509_set_version(cert, X509_VERSION_3) ||
 	    !X509_set_subject_name(cert, req->subject) ||
-	    !X509_set_issuer_name(cert, issuer) ||
-	    !X509_set_pubkey(cert, req->pubkey)) {
+	    !X509_set_issuer_name(cert, issuer)) {
 		r = gf_fail_crypto("build certificate");
 		goto out;
 	}
+	if ((r = issue_set_pubkey(req, cert)) != 0)
+		goto out;
 	if ((r = serial_to_asn1(serial, &sn)) != 0)
 		goto out;
 	if (!X509_set_serialNumber(cert, sn)) {

@@ -117,12 +117,13 @@ x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN])
 }
 
 int
-pubkey_hash(const EVP_PKEY *pkey, unsigned char md[GF_SHA256_LEN])
+spki_hash(const X509_PUBKEY *spki, unsigned char md[GF_SHA256_LEN])
 {
 	unsigned char *der = NULL;
 	int len, r = 0;
 
-	if ((len = i2d_PUBKEY(pkey, &der)) <= 0 ||
+	/* The encoded structure, not i2d_PUBKEY(): no provider encoder runs. */
+	if ((len = i2d_X509_PUBKEY(spki, &der)) <= 0 ||
 	    !EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL))
 		r = gf_fail_crypto("public key hash");
 	OPENSSL_free(der);

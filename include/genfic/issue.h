@@ -13,6 +13,7 @@ struct issue_request {
 	const struct template	*tmpl;
 	const X509_NAME		*subject;
 	EVP_PKEY		*pubkey;	/* the subject's key */
+	const X509_PUBKEY	*spki;		/* its encoding, or NULL */
 	const GENERAL_NAMES	*san;		/* or NULL */
 	int			 days;
 	int			 no_clamp;	/* refuse instead of clamping */

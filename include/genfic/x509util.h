@@ -26,7 +26,7 @@ int	x509_to_pem(X509 *cert, char **pem, size_t *len);
 int	x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN]);
 
 /* SHA-256 of the DER SubjectPublicKeyInfo. */
-int	pubkey_hash(const EVP_PKEY *pkey, unsigned char md[GF_SHA256_LEN]);
+int	spki_hash(const X509_PUBKEY *spki, unsigned char md[GF_SHA256_LEN]);
 
 /* Converts an ASN.1 time to seconds since the epoch. */
 int	asn1_time_to_unix(const ASN1_TIME *t, time_t *out);

@@ -87,6 +87,7 @@ main(int argc, char **argv)
 	struct ca *ca = NULL;
 	struct template *tmpl = NULL;
 	EVP_PKEY *key = NULL, *subject_key = NULL;
+	X509_PUBKEY *spki = NULL;
 	char *keypath = NULL;
 	long n, i;
 	int r;
@@ -109,6 +110,11 @@ main(int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	req.tmpl = tmpl;
 	req.pubkey = subject_key;
+	if (!X509_PUBKEY_set(&spki, subject_key)) {
+		r = gf_fail_crypto("public key");
+		goto out;
+	}
+	req.spki = spki;
 	req.days = 365;
 	req.issuer_cert = ca->cert;
 	req.issuer_key = key;
@@ -126,6 +132,7 @@ main(int argc, char **argv)
 	free(keypath);
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(subject_key);
+	X509_PUBKEY_free(spki);
 	template_free(tmpl);
 	ca_free(ca);
 	store_free(st);
