@@ -196,6 +196,69 @@ certdb_insert(struct store *st, int64_t ca_id, X509 *cert, const char *label,
 }
 
 int
+certdb_find(struct store *st, const char *ca, const char *value, int64_t *ids,
+    size_t max, size_t *count)
+{
+	struct serial serial;
+	unsigned char md[GF_SHA256_LEN];
+	sqlite3_stmt *stmt;
+	size_t i;
+	int step, r, is_serial, is_md;
+
+	is_serial = serial_from_hex(value, &serial) == 0;
+	is_md = strlen(value) == 2 * GF_SHA256_LEN &&
+	    strspn(value, "0123456789abcdefABCDEF") == 2 * GF_SHA256_LEN;
+	for (i = 0; is_md && i < GF_SHA256_LEN; i++)
+		sscanf(value + 2 * i, "%2hhx", &md[i]);
+	gf_errclear();
+	if ((r = store_prepare(st, "SELECT cert.id FROM cert JOIN ca ON ca.id = "
+	    "cert.ca_id WHERE (?1 IS NULL OR ca.name = ?1) AND (cert.serial = ?2 "
+	    "OR cert.label = ?3 OR cert.subject_hash = lower(?3) OR "
+	    "cert.fingerprint = ?4) ORDER BY cert.not_after", &stmt)) != 0)
+		return r;
+	if (ca != NULL)
+		sqlite3_bind_text(stmt, 1, ca, -1, SQLITE_STATIC);
+	if (is_serial)
+		sqlite3_bind_blob(stmt, 2, serial.bytes, (int)serial.len,
+		    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, value, -1, SQLITE_STATIC);
+	if (is_md)
+		sqlite3_bind_blob(stmt, 4, md, sizeof(md), SQLITE_STATIC);
+	*count = 0;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*count < max)
+			ids[*count] = sqlite3_column_int64(stmt, 0);
+		(*count)++;
+	}
+	if (step != SQLITE_DONE)
+		r = store_fail(st, "look up certificate");
+	else if (*count == 0)
+		r = gf_fail(GF_ERR_NOT_FOUND, "no certificate matches '%s'",
+		    value);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+certdb_load(struct store *st, int64_t id, X509 **cert, int64_t *ca_id)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT der, ca_id FROM cert WHERE id = ?1",
+	    &stmt)) != 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		r = store_fail(st, "read certificate");
+	else if ((r = x509_from_der(sqlite3_column_blob(stmt, 0),
+	    (size_t)sqlite3_column_bytes(stmt, 0), cert)) == 0)
+		*ca_id = sqlite3_column_int64(stmt, 1);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
 certdb_label_taken(struct store *st, int64_t ca_id, const char *label)
 {
 	sqlite3_stmt *stmt;

@@ -45,6 +45,8 @@ struct cli {
 	int		  expiring_days;	/* -e */
 	int		  expired;	/* -e --expired */
 	const char	 *status;	/* -l --status */
+	const char	 *key;		/* -E --key */
+	int		  with_root;	/* -E */
 	int		  days;		/* -v, 0 for the template's */
 	int		  nopass;
 	int		  json;
@@ -67,6 +69,7 @@ int	cmd_set(struct cli *cli);
 int	cmd_list(struct cli *cli);
 int	cmd_expiring(struct cli *cli);
 int	cmd_show(struct cli *cli);
+int	cmd_export(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
@@ -22,51 +23,6 @@
 	"parent_id FROM ca WHERE id = cert.ca_id UNION ALL SELECT ca.id, " \
 	"ca.name, ca.parent_id FROM ca JOIN up ON ca.id = up.parent_id) " \
 	"SELECT " agg " FROM up)"
-
-/* Finds the ids of the certificates value names, in *ids (up to max). */
-static int
-show_find(struct store *st, const struct cli *cli, int64_t *ids, size_t max,
-    size_t *count)
-{
-	struct serial serial;
-	unsigned char md[GF_SHA256_LEN];
-	sqlite3_stmt *stmt;
-	size_t i;
-	int step, r, is_serial, is_md;
-
-	is_serial = serial_from_hex(cli->arg, &serial) == 0;
-	is_md = strlen(cli->arg) == 2 * GF_SHA256_LEN &&
-	    strspn(cli->arg, "0123456789abcdefABCDEF") == 2 * GF_SHA256_LEN;
-	for (i = 0; is_md && i < GF_SHA256_LEN; i++)
-		sscanf(cli->arg + 2 * i, "%2hhx", &md[i]);
-	gf_errclear();
-	if ((r = store_prepare(st, "SELECT cert.id FROM cert JOIN ca ON ca.id = "
-	    "cert.ca_id WHERE (?1 IS NULL OR ca.name = ?1) AND (cert.serial = ?2 "
-	    "OR cert.label = ?3 OR cert.subject_hash = lower(?3) OR "
-	    "cert.fingerprint = ?4) ORDER BY cert.not_after", &stmt)) != 0)
-		return r;
-	if (cli->parent != NULL)
-		sqlite3_bind_text(stmt, 1, cli->parent, -1, SQLITE_STATIC);
-	if (is_serial)
-		sqlite3_bind_blob(stmt, 2, serial.bytes, (int)serial.len,
-		    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, cli->arg, -1, SQLITE_STATIC);
-	if (is_md)
-		sqlite3_bind_blob(stmt, 4, md, sizeof(md), SQLITE_STATIC);
-	*count = 0;
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (*count < max)
-			ids[*count] = sqlite3_column_int64(stmt, 0);
-		(*count)++;
-	}
-	if (step != SQLITE_DONE)
-		r = store_fail(st, "look up certificate");
-	else if (*count == 0)
-		r = gf_fail(GF_ERR_NOT_FOUND, "no certificate matches '%s'",
-		    cli->arg);
-	sqlite3_finalize(stmt);
-	return r;
-}
 
 /* openssl x509 -text of the DER, into a new string. */
 static char *
@@ -146,7 +102,8 @@ cmd_show(struct cli *cli)
 	int r;
 
 	if ((r = store_open(cli->dir, 0, &st)) != 0 ||
-	    (r = show_find(st, cli, ids, SHOW_MAX_MATCHES, &n)) != 0)
+	    (r = certdb_find(st, cli->parent, cli->arg, ids, SHOW_MAX_MATCHES,
+	    &n)) != 0)
 		goto out;
 	if (n > 1) {
 		r = gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "

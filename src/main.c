@@ -46,6 +46,9 @@ static struct poptOption mode_table[] = {
 	  "(exit 3 when any)", "DAYS" },
 	{ "show", 'S', POPT_ARG_STRING, &mode_arg, 'S',
 	  "one certificate: serial, label, subject hash or SHA-256", "VALUE" },
+	{ "export", 'E', POPT_ARG_STRING, &mode_arg, 'E',
+	  "a certificate, its chain or a PKCS#12 bundle (--format pem, der, "
+	  "chain, p12); 'all' or a CA name with --format trust", "VALUE" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -104,7 +107,11 @@ static struct poptOption option_table[] = {
 	{ "expired", '\0', POPT_ARG_NONE, &cli.expired, 0,
 	  "-e: list those that expired within DAYS instead", NULL },
 	{ "format", '\0', POPT_ARG_STRING, &cli.format, 0,
-	  "output format: pem or der", "FORMAT" },
+	  "-g: pem or der; -E: pem, der, chain, p12 or trust", "FORMAT" },
+	{ "with-root", '\0', POPT_ARG_NONE, &cli.with_root, 0,
+	  "-E: include the root in a chain or PKCS#12", NULL },
+	{ "key", '\0', POPT_ARG_STRING, &cli.key, 0,
+	  "-E --format p12: the certificate's private key", "FILE" },
 	{ "label", '\0', POPT_ARG_STRING, &cli.label, 0,
 	  "a short name for the certificate, unique per CA", "NAME" },
 	{ "no-clamp", '\0', POPT_ARG_NONE, &cli.no_clamp, 0,
@@ -212,6 +219,8 @@ dispatch(void)
 		return cmd_expiring(&cli);
 	case 'S':
 		return cmd_show(&cli);
+	case 'E':
+		return cmd_export(&cli);
 	case OPT_SET:
 		return cmd_set(&cli);
 	}

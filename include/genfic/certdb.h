@@ -14,6 +14,17 @@ struct store;
 int	certdb_insert(struct store *st, int64_t ca_id, X509 *cert,
 	    const char *label, const char *template, int64_t *cert_id);
 
+/*
+ * Finds the certificates (of CA ca, or of any CA when NULL) that value
+ * names: a hex serial, a label, a subject hash or a SHA-256 fingerprint.
+ * Fills up to max ids, oldest first; *count may exceed max.
+ */
+int	certdb_find(struct store *st, const char *ca, const char *value,
+	    int64_t *ids, size_t max, size_t *count);
+
+/* Loads certificate row id and the id of its issuing CA. */
+int	certdb_load(struct store *st, int64_t id, X509 **cert, int64_t *ca_id);
+
 /* 1 if CA ca_id has a certificate labelled label, 0 if not, < 0 on error. */
 int	certdb_label_taken(struct store *st, int64_t ca_id, const char *label);
 

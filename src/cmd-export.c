@@ -1,0 +1,257 @@
+/*
+ * -E VALUE: a certificate as PEM or DER, with its chain, as PKCS#12 with
+ * its key, or (--format trust) the store's CA certificates as a directory
+ * that update-ca-certificates and openssl -CApath accept.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+
+#include "genfic/ca.h"
+#include "genfic/certdb.h"
+#include "genfic/dn.h"
+#include "genfic/err.h"
+#include "genfic/file.h"
+#include "genfic/keys.h"
+#include "genfic/pass.h"
+#include "genfic/store.h"
+#include "genfic/x509util.h"
+#include "cli.h"
+
+/* PKCS#12: PBKDF2 (HMAC-SHA-256) iterations for the key, the certificates and the MAC. */
+#define EXPORT_P12_ITER		200000
+
+struct export {
+	struct cli		*cli;
+	struct store		*st;
+	X509			*cert;
+	int64_t			 ca_id;		/* its issuer */
+	STACK_OF(X509)		*chain;		/* issuers, nearest first */
+	BIO			*out;		/* what -o or stdout gets */
+};
+
+/* The issuers of CA ca_id up to the root (included only with --with-root). */
+static int
+export_chain(struct export *e, int64_t ca_id)
+{
+	struct ca *ca;
+	int r;
+
+	if ((e->chain = sk_X509_new_null()) == NULL)
+		return gf_fail_crypto("chain");
+	while (ca_id != 0) {
+		if ((r = ca_load_id(e->st, ca_id, &ca)) != 0)
+			return r;
+		ca_id = ca->parent_id;
+		if ((ca->parent_id != 0 || e->cli->with_root) &&
+		    !sk_X509_push(e->chain, ca->cert)) {
+			ca_free(ca);
+			return gf_fail_crypto("chain");
+		}
+		if (ca->parent_id != 0 || e->cli->with_root)
+			ca->cert = NULL;	/* owned by the chain now */
+		ca_free(ca);
+	}
+	return 0;
+}
+
+static int
+export_p12(struct export *e)
+{
+	struct passphrase in, out;
+	EVP_PKEY *key = NULL;
+	PKCS12 *p12 = NULL;
+	char *name = NULL;
+	int r;
+
+	pass_clear(&in);
+	pass_clear(&out);
+	if (e->cli->key == NULL)
+		return gf_fail(GF_ERR_USAGE, "--format p12 needs --key FILE, the "
+		    "certificate's private key");
+	if (key_is_encrypted(e->cli->key) &&
+	    (r = pass_get(e->cli->passin, "Passphrase of the key: ", 0,
+	    e->cli->batch, &in)) != 0)
+		return r;
+	if ((r = key_load(e->cli->key, in.len > 0 ? &in : NULL, &key)) != 0)
+		goto out;
+	if (X509_check_private_key(e->cert, key) != 1) {
+		gf_errclear();
+		r = gf_fail(GF_ERR_POLICY, "%s is not the key of this "
+		    "certificate", e->cli->key);
+		goto out;
+	}
+	if ((r = pass_get(e->cli->passout, "Passphrase of the PKCS#12 file: ",
+	    1, e->cli->batch, &out)) != 0)
+		goto out;
+	name = dn_get_text(X509_get_subject_name(e->cert), NID_commonName);
+	/* AES-256-CBC under PBKDF2 for both bags, not RC2 or 3DES. */
+	if ((p12 = PKCS12_create(out.text, name, key, e->cert, e->chain,
+	    NID_aes_256_cbc, NID_aes_256_cbc, EXPORT_P12_ITER, -1, 0)) == NULL ||
+	    !PKCS12_set_mac(p12, out.text, -1, NULL, 0, EXPORT_P12_ITER,
+	    EVP_sha256()) || !i2d_PKCS12_bio(e->out, p12))
+		r = gf_fail_crypto("PKCS#12");
+ out:
+	pass_clear(&in);
+	pass_clear(&out);
+	free(name);
+	PKCS12_free(p12);
+	EVP_PKEY_free(key);
+	return r;
+}
+
+static int
+export_certs(struct export *e, const char *format)
+{
+	int i, ok;
+
+	if (strcmp(format, "der") == 0)
+		ok = i2d_X509_bio(e->out, e->cert);
+	else
+		ok = PEM_write_bio_X509(e->out, e->cert);
+	for (i = 0; ok && strcmp(format, "chain") == 0 &&
+	    i < sk_X509_num(e->chain); i++)
+		ok = PEM_write_bio_X509(e->out, sk_X509_value(e->chain, i));
+	return ok ? 0 : gf_fail_crypto("encode certificate");
+}
+
+/* Writes what was collected in e->out to -o or stdout. */
+static int
+export_flush(struct export *e)
+{
+	char *data;
+	long len = BIO_get_mem_data(e->out, &data);
+
+	return cli_output(e->cli->output, data, (size_t)len, e->cli->force);
+}
+
+static int
+export_load(struct export *e)
+{
+	int64_t ids[2];
+	size_t n;
+	int r;
+
+	if ((r = certdb_find(e->st, e->cli->parent, e->cli->arg, ids, 2, &n)) != 0)
+		return r;
+	if (n > 1)
+		return gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
+		    "name one by serial or SHA-256", e->cli->arg, n);
+	if ((r = certdb_load(e->st, ids[0], &e->cert, &e->ca_id)) != 0)
+		return r;
+	return export_chain(e, e->ca_id);
+}
+
+/* -E all|CA --format trust -o DIR: NAME.crt per CA and HASH.N links. */
+static int
+export_trust(struct export *e)
+{
+	sqlite3_stmt *stmt;
+	char link[32], *path = NULL, *linkpath = NULL, *pem = NULL;
+	size_t len;
+	int step, n, r;
+
+	if (e->cli->output == NULL)
+		return gf_fail(GF_ERR_USAGE, "--format trust needs -o DIR");
+	if ((r = file_mkdir(e->cli->output, 0755)) != 0 ||
+	    (r = store_prepare(e->st, "WITH RECURSIVE up(id) AS (SELECT id FROM "
+	    "ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id FROM ca "
+	    "JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) SELECT "
+	    "ca.name, cert.der FROM ca JOIN up ON up.id = ca.id JOIN cert ON "
+	    "cert.id = ca.cert_id ORDER BY ca.id", &stmt)) != 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, e->cli->arg, -1, SQLITE_STATIC);
+	for (n = 0; r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW; n++) {
+		X509 *cert = NULL;
+		int i;
+
+		if ((r = x509_from_der(sqlite3_column_blob(stmt, 1),
+		    (size_t)sqlite3_column_bytes(stmt, 1), &cert)) != 0 ||
+		    (r = x509_to_pem(cert, &pem, &len)) != 0 ||
+		    asprintf(&path, "%s/%s.crt", e->cli->output,
+		    sqlite3_column_text(stmt, 0)) == -1 ||
+		    (r = file_write_atomic(path, pem, len, 0644, 1)) != 0) {
+			r = r != 0 ? r : gf_fail(GF_ERR_ALLOC, "out of memory");
+			X509_free(cert);
+			break;
+		}
+		/* openssl rehash: HASH.0, or the next free HASH.N. */
+		for (i = 0; i < 100; i++) {
+			snprintf(link, sizeof(link), "%08lx.%d",
+			    X509_subject_name_hash(cert), i);
+			free(linkpath);
+			linkpath = file_join(e->cli->output, link);
+			unlink(linkpath);
+			if (symlink(strrchr(path, '/') + 1, linkpath) == 0)
+				break;
+			if (errno != EEXIST) {
+				r = gf_fail(GF_ERR_IO, "%s: %s", linkpath,
+				    strerror(errno));
+				break;
+			}
+		}
+		X509_free(cert);
+		free(path);
+		free(pem);
+		path = pem = NULL;
+	}
+	if (r == 0 && step != SQLITE_DONE)
+		r = store_fail(e->st, "trust");
+	else if (r == 0 && n == 0)
+		r = gf_fail(GF_ERR_NOT_FOUND, "no CA named '%s'", e->cli->arg);
+	sqlite3_finalize(stmt);
+	free(linkpath);
+	free(path);
+	free(pem);
+	return r;
+}
+
+int
+cmd_export(struct cli *cli)
+{
+	static const char *const formats[] = { "pem", "der", "chain", "p12",
+	    "trust", NULL };
+	const char *format = cli->format != NULL ? cli->format : "pem";
+	struct export e;
+	size_t i;
+	int r;
+
+	for (i = 0; formats[i] != NULL && strcmp(formats[i], format) != 0; i++)
+		;
+	if (formats[i] == NULL) {
+		fprintf(stderr, "%s: -E: --format is pem, der, chain, p12 or "
+		    "trust\n", gf_progname);
+		return EXIT_USAGE;
+	}
+	memset(&e, 0, sizeof(e));
+	e.cli = cli;
+	if ((r = store_open(cli->dir, 0, &e.st)) != 0)
+		goto out;
+	if (strcmp(format, "trust") == 0) {
+		r = export_trust(&e);
+		goto out;
+	}
+	if ((r = cli_output_check(cli->output, cli->force)) != 0 ||
+	    (r = export_load(&e)) != 0)
+		goto out;
+	if ((e.out = BIO_new(BIO_s_secmem())) == NULL) {
+		r = gf_fail_crypto("output");
+		goto out;
+	}
+	if ((r = strcmp(format, "p12") == 0 ? export_p12(&e) :
+	    export_certs(&e, format)) == 0)
+		r = export_flush(&e);
+ out:
+	if (r != 0)
+		gf_report(cli->arg, r);
+	BIO_free(e.out);
+	X509_free(e.cert);
+	sk_X509_pop_free(e.chain, X509_free);
+	store_free(e.st);
+	return r == 0 ? 0 : (r == GF_ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED);
+}
