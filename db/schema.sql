@@ -20,7 +20,10 @@ CREATE TABLE ca (
 	created		INTEGER NOT NULL
 );
 
--- Every certificate a CA of the store has issued.
+-- Every certificate a CA of the store has issued.  A row imported from an
+-- openssl index.txt line whose certificate file was lost has no der,
+-- fingerprint, spki_hash or not_before: it is still listed, revoked, put
+-- on CRLs and answered by OCSP.
 CREATE TABLE cert (
 	id		INTEGER PRIMARY KEY,
 	ca_id		INTEGER NOT NULL REFERENCES ca(id),	-- the issuer
@@ -28,7 +31,7 @@ CREATE TABLE cert (
 	subject		TEXT NOT NULL,		-- RFC 4514
 	cn		TEXT,			-- the first commonName, for -x NAME
 	san		TEXT,			-- JSON array of "DNS:x" strings
-	not_before	INTEGER NOT NULL,
+	not_before	INTEGER,
 	not_after	INTEGER NOT NULL,
 	is_ca		INTEGER NOT NULL DEFAULT 0,
 	revoked_at	INTEGER,		-- NULL while not revoked
@@ -36,11 +39,11 @@ CREATE TABLE cert (
 	invalidity	INTEGER,		-- invalidityDate, if known
 	label		TEXT,
 	template	TEXT,
-	fingerprint	BLOB NOT NULL,		-- SHA-256 of der
+	fingerprint	BLOB,			-- SHA-256 of der
 	subject_hash	TEXT NOT NULL,		-- openssl x509 -hash
-	spki_hash	BLOB NOT NULL,		-- SHA-256 of the public key (DER)
+	spki_hash	BLOB,			-- SHA-256 of the public key (DER)
 	issued		INTEGER NOT NULL,	-- when the row was committed
-	der		BLOB NOT NULL
+	der		BLOB
 );
 
 CREATE UNIQUE INDEX cert_serial ON cert(ca_id, serial);

@@ -251,10 +251,51 @@ certdb_load(struct store *st, int64_t id, X509 **cert, int64_t *ca_id)
 	sqlite3_bind_int64(stmt, 1, id);
 	if (sqlite3_step(stmt) != SQLITE_ROW)
 		r = store_fail(st, "read certificate");
+	else if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+		r = gf_fail(GF_ERR_NOT_FOUND, "only the index data of this "
+		    "certificate was imported, not the certificate");
 	else if ((r = x509_from_der(sqlite3_column_blob(stmt, 0),
 	    (size_t)sqlite3_column_bytes(stmt, 0), cert)) == 0)
 		*ca_id = sqlite3_column_int64(stmt, 1);
 	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+certdb_insert_bare(struct store *st, int64_t ca_id, const struct serial *serial,
+    const X509_NAME *subject, time_t not_after, int64_t *cert_id)
+{
+	sqlite3_stmt *stmt;
+	char *text = NULL, *cn = NULL, hash[9];
+	int r;
+
+	if ((text = dn_format(subject)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	cn = dn_get_text(subject, NID_commonName);
+	snprintf(hash, sizeof(hash), "%08lx", X509_NAME_hash_ex(subject, NULL,
+	    NULL, NULL));
+	if ((r = store_prepare(st, "INSERT INTO cert (ca_id, serial, subject, "
+	    "cn, not_after, subject_hash, issued) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7)", &stmt)) != 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, ca_id);
+	sqlite3_bind_blob(stmt, 2, serial->bytes, (int)serial->len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, text, -1, SQLITE_STATIC);
+	if (cn != NULL)
+		sqlite3_bind_text(stmt, 4, cn, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)not_after);
+	sqlite3_bind_text(stmt, 6, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ?
+		    gf_fail(GF_ERR_CONFLICT, "serial number already in the "
+		    "store") : store_fail(st, "insert certificate");
+	else if (cert_id != NULL)
+		*cert_id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(stmt);
+ out:
+	free(text);
+	free(cn);
 	return r;
 }
 

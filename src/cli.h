@@ -46,6 +46,9 @@ struct cli {
 	int		  expired;	/* -e --expired */
 	const char	 *status;	/* -l --status */
 	const char	 *key;		/* -E --key */
+	const char	 *name;		/* -I --name */
+	const char	 *ca_cert;	/* -I */
+	const char	 *ca_key;	/* -I */
 	int		  with_root;	/* -E */
 	int		  days;		/* -v, 0 for the template's */
 	int		  nopass;
@@ -70,6 +73,7 @@ int	cmd_list(struct cli *cli);
 int	cmd_expiring(struct cli *cli);
 int	cmd_show(struct cli *cli);
 int	cmd_export(struct cli *cli);
+int	cmd_import(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

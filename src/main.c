@@ -49,6 +49,8 @@ static struct poptOption mode_table[] = {
 	{ "export", 'E', POPT_ARG_STRING, &mode_arg, 'E',
 	  "a certificate, its chain or a PKCS#12 bundle (--format pem, der, "
 	  "chain, p12); 'all' or a CA name with --format trust", "VALUE" },
+	{ "import-openssl", 'I', POPT_ARG_STRING, &mode_arg, 'I',
+	  "import an openssl ca or easy-rsa directory", "DIR" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -108,6 +110,12 @@ static struct poptOption option_table[] = {
 	  "-e: list those that expired within DAYS instead", NULL },
 	{ "format", '\0', POPT_ARG_STRING, &cli.format, 0,
 	  "-g: pem or der; -E: pem, der, chain, p12 or trust", "FORMAT" },
+	{ "name", '\0', POPT_ARG_STRING, &cli.name, 0,
+	  "-I: the imported CA's name (default: the directory's)", "NAME" },
+	{ "ca-cert", '\0', POPT_ARG_STRING, &cli.ca_cert, 0,
+	  "-I: the CA certificate, if not cacert.pem or ca.crt", "FILE" },
+	{ "ca-key", '\0', POPT_ARG_STRING, &cli.ca_key, 0,
+	  "-I: the CA key, if not private/cakey.pem or private/ca.key", "FILE" },
 	{ "with-root", '\0', POPT_ARG_NONE, &cli.with_root, 0,
 	  "-E: include the root in a chain or PKCS#12", NULL },
 	{ "key", '\0', POPT_ARG_STRING, &cli.key, 0,
@@ -221,6 +229,8 @@ dispatch(void)
 		return cmd_show(&cli);
 	case 'E':
 		return cmd_export(&cli);
+	case 'I':
+		return cmd_import(&cli);
 	case OPT_SET:
 		return cmd_set(&cli);
 	}

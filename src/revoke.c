@@ -157,8 +157,8 @@ revoke_find(struct store *st, const struct ca *ca, const char *value,
 	return 0;
 }
 
-static int
-revoke_update(struct store *st, int64_t id, int reason, time_t when,
+int
+revoke_set(struct store *st, int64_t id, int reason, time_t when,
     time_t invalidity)
 {
 	sqlite3_stmt *stmt;
@@ -200,7 +200,7 @@ revoke_apply(struct store *st, const struct ca *ca, const struct cert_ref *ref,
 	}
 	if (on_hold && reason == GF_REASON_CERTIFICATE_HOLD)
 		return gf_fail(GF_ERR_EXISTS, "%s is already on hold", hex);
-	if ((r = revoke_update(st, ref->id, reason, when, invalidity)) != 0)
+	if ((r = revoke_set(st, ref->id, reason, when, invalidity)) != 0)
 		return r;
 	return audit_append(st, reason == GF_REASON_REMOVE_FROM_CRL ?
 	    "release" : "revoke", ca->name, hex, ref->subject);

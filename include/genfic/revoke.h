@@ -51,4 +51,11 @@ int	revoke_apply(struct store *st, const struct ca *ca,
 	    const struct cert_ref *ref, int reason, time_t when,
 	    time_t invalidity);
 
+/*
+ * Sets the revocation of row id as given (GF_REASON_REMOVE_FROM_CRL clears
+ * it), without checks or audit: for revoke_apply() and imports.
+ */
+int	revoke_set(struct store *st, int64_t id, int reason, time_t when,
+	    time_t invalidity);
+
 #endif
