@@ -1,0 +1,50 @@
+#!/bin/sh
+# -E: every format, checked with openssl (x509, pkcs12 -info, verify -CApath).
+. "$(dirname "$0")/lib.sh"
+
+make_hierarchy || { echo "not ok - hierarchy"; exit 1; }
+C=$GENFIC_CA_DIR/certs
+gca -R "$T/host" --nopass --san DNS:host.example >/dev/null
+gca -p genfic-system -s "$T/host.req" -o "$T/host.crt" --label host --passin pass:system-secret --batch 2>/dev/null
+gca -R "$T/enc" --passout pass:key-secret --batch >/dev/null
+gca -p genfic-system -s "$T/enc.req" -o "$T/enc.crt" --label enc --passin pass:system-secret --batch 2>/dev/null
+
+check "-E pem" gca -E host -o "$T/e.pem"
+cmp -s "$T/e.pem" "$T/host.crt" && pass "pem is the issued certificate" || fail "pem is the issued certificate"
+check "-E der" gca -E host --format der -o "$T/e.der"
+openssl x509 -in "$T/host.crt" -outform der | cmp -s - "$T/e.der" && pass "der matches" || fail "der matches"
+gca -E host --format chain >"$T/chain.pem"
+[ "$(grep -c BEGIN "$T/chain.pem")" -eq 2 ] && pass "chain: leaf + intermediate" || fail "chain: leaf + intermediate"
+check "chain verifies with only the root trusted" openssl verify -CAfile "$C/genfic.crt" -untrusted "$T/chain.pem" "$T/host.crt"
+gca -E host --format chain --with-root >"$T/full.pem"
+[ "$(grep -c BEGIN "$T/full.pem")" -eq 3 ] && pass "--with-root adds the root" || fail "--with-root adds the root"
+
+check "-E p12" gca -E host --format p12 --key "$T/host.key" --passout pass:p12-secret --batch -o "$T/host.p12"
+openssl pkcs12 -info -in "$T/host.p12" -passin pass:p12-secret -noout >"$T/info" 2>&1
+grep -q "MAC: sha256" "$T/info" && pass "p12 MAC is SHA-256" || fail "p12 MAC is SHA-256"
+[ "$(grep -c 'PBES2, PBKDF2, AES-256-CBC' "$T/info")" -eq 2 ] && pass "p12 key and certificates under AES-256 + PBKDF2" ||
+    fail "p12 key and certificates under AES-256 + PBKDF2"
+grep -qi "rc2\|3des\|des-ede" "$T/info" && fail "no RC2 or 3DES" || pass "no RC2 or 3DES"
+openssl pkcs12 -in "$T/host.p12" -passin pass:p12-secret -nodes -nocerts 2>/dev/null | openssl pkey -pubout >"$T/p1"
+openssl pkey -in "$T/host.key" -pubout >"$T/p2"
+cmp -s "$T/p1" "$T/p2" && pass "p12 holds the key" || fail "p12 holds the key"
+check "p12 from an encrypted key" gca -E enc --format p12 --key "$T/enc.key" --passin pass:key-secret \
+    --passout pass:p12-secret --batch -o "$T/enc.p12"
+refuse "p12 with the wrong key" 1 "is not the key of this certificate" \
+    gca -E enc --format p12 --key "$T/host.key" --passout pass:p12-secret --batch -o "$T/x.p12"
+refuse "p12 without --key" 2 "needs --key" gca -E host --format p12 --passout pass:x --batch
+[ ! -e "$T/x.p12" ] && pass "no file left by a refusal" || fail "no file left by a refusal"
+
+check "-E all --format trust" gca -E all --format trust -o "$T/trust"
+[ -f "$T/trust/genfic.crt" ] && [ -f "$T/trust/genfic-system.crt" ] && [ -f "$T/trust/genfic-user.crt" ] &&
+    pass "one .crt per CA" || fail "one .crt per CA"
+h=$(openssl x509 -in "$C/genfic.crt" -noout -hash)
+[ -L "$T/trust/$h.0" ] && pass "hash links as openssl rehash" || fail "hash links as openssl rehash"
+check "openssl verify -CApath with the trust directory" openssl verify -CApath "$T/trust" "$T/host.crt"
+check "-E genfic-user --format trust: that CA and its root" gca -E genfic-user --format trust -o "$T/trust2"
+[ "$(ls "$T/trust2"/*.crt | wc -l)" -eq 2 ] && pass "two CAs" || fail "two CAs"
+
+refuse "-o onto an existing file" 1 "exists" gca -E host -o "$T/e.pem"
+refuse "bad format" 2 "--format is" gca -E host --format bogus
+refuse "unknown certificate" 1 "no certificate matches" gca -E nothing
+finish
