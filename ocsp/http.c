@@ -1,0 +1,698 @@
+/*
+ * The HTTP side (RFC 6960 appendix A, RFC 5019/9919): POST with the DER
+ * request as body, or GET with it base64- and URL-encoded in the path.
+ * Every OCSP answer, error statuses included, is a 200; HTTP errors are
+ * only for what is not an OCSP request at all (404, 405, 413, 415).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+
+#include "genfic/err.h"
+#include "genfic/serial.h"
+#include "ocspd-local.h"
+
+#define OCSP_REQUEST_TYPE	"application/ocsp-request"
+#define OCSP_RESPONSE_TYPE	"application/ocsp-response"
+#define HTTP_DATE_LEN		96
+#define CLIENT_LEN		INET6_ADDRSTRLEN
+#define CA_NAME_LEN		65
+
+/* A POST being received. */
+struct http_req {
+	struct timespec	 start;
+	unsigned char	*body;
+	size_t		 len;
+	size_t		 cap;
+	int		 too_large;
+	int		 replied;	/* refused before the body came */
+};
+
+/* What one request produced, for the reply and the log line. */
+struct result {
+	struct answer	 a;
+	char		 etag[OCSPD_ETAG_LEN];
+	char		 ca[CA_NAME_LEN];
+	char		 serial[2 * GF_SERIAL_MAX + 1];
+	size_t		 more;
+	const char	*status;
+	const char	*cache;
+};
+
+size_t
+http_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	/* Paths are decoded by http_decode_get(), which knows about '+'. */
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')	/* base64url too */
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+int
+http_decode_get(const char *path, unsigned char **out, size_t *outlen)
+{
+	unsigned char *sextets = NULL, *der = NULL;
+	size_t n, i, m = 0, pad = 0, len, o;
+	uint32_t acc;
+	int c, v, r = GF_ERR_FORMAT;
+
+	/* "//" from a base URL ending in '/': DER never starts with '/'. */
+	while (*path == '/')
+		path++;
+	n = strlen(path);
+	if (n == 0 || n / 4 * 3 > OCSPD_MAX_REQUEST + 3)
+		return n == 0 ? GF_ERR_FORMAT : GF_ERR_TOO_LARGE;
+	if ((sextets = malloc(n)) == NULL)
+		return GF_ERR_ALLOC;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)path[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				goto out;
+			if (hexval((unsigned char)path[i + 1]) < 0 ||
+			    hexval((unsigned char)path[i + 2]) < 0)
+				goto out;
+			c = hexval((unsigned char)path[i + 1]) << 4 |
+			    hexval((unsigned char)path[i + 2]);
+			i += 2;
+		}
+		if (c == ' ')
+			c = '+';	/* a '+' some form-decoder turned */
+		if (c == '\r' || c == '\n')
+			continue;	/* line-wrapped base64 */
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = b64val(c)) < 0)
+			goto out;
+		sextets[m++] = (unsigned char)v;
+	}
+	if (pad > 2 || m % 4 == 1)
+		goto out;
+	len = m / 4 * 3 + (m % 4 ? m % 4 - 1 : 0);
+	if (len == 0 || len > OCSPD_MAX_REQUEST) {
+		r = len == 0 ? GF_ERR_FORMAT : GF_ERR_TOO_LARGE;
+		goto out;
+	}
+	if ((der = malloc(len)) == NULL) {
+		r = GF_ERR_ALLOC;
+		goto out;
+	}
+	for (i = 0, o = 0; i < m; i += 4) {
+		acc = 0;
+		for (c = 0; c < 4; c++)
+			acc = acc << 6 | (i + (size_t)c < m ?
+			    sextets[i + (size_t)c] : 0);
+		der[o++] = (unsigned char)(acc >> 16);
+		if (o < len)
+			der[o++] = (unsigned char)(acc >> 8);
+		if (o < len)
+			der[o++] = (unsigned char)acc;
+	}
+	*out = der;
+	*outlen = len;
+	der = NULL;
+	r = 0;
+ out:
+	free(sextets);
+	free(der);
+	return r;
+}
+
+/* IMF-fixdate (RFC 9110 5.6.7), without the locale's help. */
+static void
+http_date(time_t t, char buf[HTTP_DATE_LEN])
+{
+	static const char days[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+		"Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_mday = 1;
+		tm.tm_year = 70;
+		tm.tm_wday = 4;
+	}
+	snprintf(buf, HTTP_DATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* RFC 9110 13.1.2: "*", or a list of entity tags compared weakly. */
+static int
+etag_match(const char *header, const char *etag)
+{
+	const char *p = header, *end;
+	size_t n = strlen(etag);
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"')
+			return 0;
+		if ((end = strchr(p + 1, '"')) == NULL)
+			return 0;
+		if ((size_t)(end + 1 - p) == n && strncmp(p, etag, n) == 0)
+			return 1;
+		p = end + 1;
+	}
+	return 0;
+}
+
+static void
+client_address(struct MHD_Connection *c, char buf[CLIENT_LEN])
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	const void *addr = NULL;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && (sa = ci->client_addr) != NULL) {
+		if (sa->sa_family == AF_INET)
+			addr = &((const struct sockaddr_in *)sa)->sin_addr;
+		else if (sa->sa_family == AF_INET6)
+			addr = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
+	if (addr == NULL || inet_ntop(sa->sa_family, addr, buf,
+	    CLIENT_LEN) == NULL)
+		snprintf(buf, CLIENT_LEN, "-");
+}
+
+static long
+usec_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - start->tv_sec) * 1000000L +
+	    (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+static void
+log_result(struct ocspd *od, struct MHD_Connection *c, const char *method,
+    const struct result *res, int http, const struct timespec *start)
+{
+	struct log_request lr;
+	char client[CLIENT_LEN];
+
+	if (od->quiet)
+		return;
+	client_address(c, client);
+	lr.client = client;
+	lr.method = method;
+	lr.ca = res->ca[0] != '\0' ? res->ca : "-";
+	lr.serial = res->serial[0] != '\0' ? res->serial : "-";
+	lr.more = res->more;
+	lr.status = res->status != NULL ? res->status : "-";
+	lr.cache = res->cache != NULL ? res->cache : "-";
+	lr.http = http;
+	lr.usec = usec_since(start);
+	logger_request(&lr);
+}
+
+static enum MHD_Result
+reply_plain(struct ocspd *od, struct MHD_Connection *c, const char *method,
+    unsigned int code, const char *text, const struct timespec *start)
+{
+	struct MHD_Response *resp;
+	struct result res;
+	enum MHD_Result ret;
+
+	memset(&res, 0, sizeof(res));
+	log_result(od, c, method, &res, (int)code, start);
+	if ((resp = MHD_create_response_from_buffer(strlen(text),
+	    (void *)text, MHD_RESPMEM_PERSISTENT)) == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD, POST");
+	ret = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static int
+lookup_status(void *arg, const struct served_ca *ca,
+    const struct serial *serial, struct cert_status *st)
+{
+	struct ocspd *od = arg;
+	int r;
+
+	if ((r = statusdb_lookup(od->sdb, ca->id, serial, st)) != 0) {
+		logger_warnx("%s", gf_errmsg(r));
+		gf_errclear();
+	}
+	return r;
+}
+
+static int
+same_status(const struct cert_status *a, const struct cert_status *b)
+{
+	return a->status == b->status && a->reason == b->reason &&
+	    a->revoked_at == b->revoked_at && a->invalidity == b->invalidity;
+}
+
+static void
+describe(struct result *res, const struct caset *cs, const struct query *q)
+{
+	snprintf(res->ca, sizeof(res->ca), "%s", cs->cas[q->items[0].ca].name);
+	if (q->items[0].issuable)
+		serial_to_hex(&q->items[0].serial, res->serial);
+	else
+		snprintf(res->serial, sizeof(res->serial), "invalid");
+	res->more = q->n - 1;
+}
+
+static int
+sign(struct ocspd *od, const struct caset *cs, const struct query *q,
+    const struct cert_status *st, time_t now, struct result *res)
+{
+	int r;
+
+	if ((r = responder_sign(q, cs, st, now, od->validity, &res->a)) != 0) {
+		logger_warnx("CA %s: %s", res->ca, gf_errmsg(r));
+		gf_errclear();
+		return OCSP_RESPONSE_STATUS_INTERNALERROR;
+	}
+	res->status = cert_status_name(st[0].status);
+	etag_of(res->a.der, res->a.len, res->etag);
+	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+}
+
+static void
+take_hit(struct result *res, const struct caset *cs, struct cache_hit *hit)
+{
+	res->a.ocsp_status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	res->a.der = hit->der;
+	res->a.len = hit->len;
+	res->a.this_update = hit->this_update;
+	res->a.next_update = hit->next_update;
+	memcpy(res->etag, hit->etag, sizeof(res->etag));
+	snprintf(res->ca, sizeof(res->ca), "%s", cs->cas[hit->ca].name);
+	serial_to_hex(&hit->serial, res->serial);
+	res->status = cert_status_name(hit->status.status);
+	res->cache = "hit";
+	hit->der = NULL;
+}
+
+/*
+ * The cache, before any parsing: 1 when it answered, 0 to go on (the
+ * request was not seen, or its status changed since it was signed).
+ */
+static int
+from_cache(struct ocspd *od, const struct caset *cs,
+    const struct cache_key *key, time_t now, uint64_t gen, struct result *res)
+{
+	struct cache_hit hit;
+	struct cert_status st;
+	int r;
+
+	memset(&hit, 0, sizeof(hit));
+	if ((r = cache_get(od->cache, key, now, gen, &hit)) == CACHE_HIT) {
+		take_hit(res, cs, &hit);
+		return 1;
+	}
+	/* The database changed: has it for this certificate? */
+	if (r == CACHE_STALE && lookup_status(od, &cs->cas[hit.ca],
+	    &hit.serial, &st) == 0 && same_status(&st, &hit.status)) {
+		cache_confirm(od->cache, key, gen);
+		take_hit(res, cs, &hit);
+		return 1;
+	}
+	free(hit.der);
+	return 0;
+}
+
+/* Statuses, signature, and into the cache when key is not NULL. */
+static int
+answer_query(struct ocspd *od, const struct caset *cs, const struct query *q,
+    const struct cache_key *key, time_t now, uint64_t gen, struct result *res)
+{
+	struct cert_status *st;
+	time_t refresh_at;
+	int s;
+
+	if ((st = calloc(q->n, sizeof(*st))) == NULL)
+		return OCSP_RESPONSE_STATUS_INTERNALERROR;
+	if ((s = responder_lookup(q, cs, lookup_status, od, st)) ==
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		s = sign(od, cs, q, st, now, res);
+	res->cache = key != NULL ? "miss" : "live";
+	if (s == OCSP_RESPONSE_STATUS_SUCCESSFUL && key != NULL) {
+		refresh_at = res->a.this_update + od->refresh;
+		if (refresh_at > res->a.next_update)
+			refresh_at = res->a.next_update;
+		if (cache_put(od->cache, key, q->items[0].ca,
+		    &q->items[0].serial, &st[0], gen, &res->a, refresh_at) != 0)
+			gf_errclear();
+	}
+	free(st);
+	return s;
+}
+
+/*
+ * Only a request about one certificate without a nonce is cached: a
+ * nonce makes the answer unique, and several CertIDs are rare.
+ */
+static int
+cacheable(const struct ocspd *od, const struct query *q, size_t len)
+{
+	return od->cache != NULL && len <= OCSPD_CACHE_KEY_MAX && q->n == 1 &&
+	    !q->nonce && q->items[0].issuable;
+}
+
+/* Fills res; res->a.der is NULL only when memory ran out. */
+static void
+answer_request(struct ocspd *od, const unsigned char *der, size_t len,
+    struct result *res)
+{
+	struct caset *cs = ocspd_conf_get(od);
+	struct cache_key key;
+	struct query q;
+	time_t now = time(NULL);
+	uint64_t gen;
+	int s;
+
+	/* Before the lookup, so that a change meanwhile makes it STALE. */
+	gen = statusdb_generation(od->sdb);
+	key.conf_gen = cs->gen;
+	key.req = der;
+	key.len = len;
+	if (od->cache != NULL && len > 0 && len <= OCSPD_CACHE_KEY_MAX &&
+	    from_cache(od, cs, &key, now, gen, res))
+		goto out;
+	if ((s = responder_parse(der, len, cs, &q)) ==
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		describe(res, cs, &q);
+		s = answer_query(od, cs, &q, cacheable(od, &q, len) ? &key :
+		    NULL, now, gen, res);
+		query_clear(&q);
+	}
+	ERR_clear_error();
+	if (s != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		answer_clear(&res->a);
+		res->status = responder_status_name(s);
+		if (responder_error(s, &res->a) != 0)
+			gf_errclear();
+	}
+ out:
+	ocspd_conf_put(od, cs);
+}
+
+static void
+cache_headers(struct MHD_Response *resp, struct ocspd *od,
+    const struct result *res, time_t now)
+{
+	char date[HTTP_DATE_LEN], control[96];
+	time_t age = res->a.next_update - now;
+
+	if (age < 0)
+		age = 0;
+	if (od->max_age > 0 && age > od->max_age)
+		age = od->max_age;
+	http_date(res->a.this_update, date);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	http_date(res->a.next_update, date);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, date);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, res->etag);
+	snprintf(control, sizeof(control), "max-age=%lld, public, "
+	    "no-transform, must-revalidate", (long long)age);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, control);
+}
+
+static enum MHD_Result
+reply_ocsp(struct ocspd *od, struct MHD_Connection *c, const char *method,
+    int is_get, struct result *res, const struct timespec *start)
+{
+	struct MHD_Response *resp;
+	const char *inm;
+	enum MHD_Result ret;
+	unsigned int code = MHD_HTTP_OK;
+	int cacheable;
+
+	if (res->a.der == NULL)
+		return reply_plain(od, c, method,
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", start);
+	cacheable = is_get &&
+	    res->a.ocsp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	if (cacheable && (inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH)) != NULL &&
+	    etag_match(inm, res->etag)) {
+		code = MHD_HTTP_NOT_MODIFIED;
+		resp = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(res->a.len, res->a.der,
+		    MHD_RESPMEM_MUST_FREE);
+		if (resp != NULL)
+			res->a.der = NULL;	/* MHD frees it */
+	}
+	log_result(od, c, method, res, (int)code, start);
+	if (resp == NULL)
+		return MHD_NO;
+	if (code == MHD_HTTP_OK)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    OCSP_RESPONSE_TYPE);
+	if (cacheable)
+		cache_headers(resp, od, res, time(NULL));
+	ret = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+serve_get(struct ocspd *od, struct MHD_Connection *c, const char *url,
+    const char *method, const struct timespec *start)
+{
+	struct result res;
+	unsigned char *der = NULL;
+	size_t plen = strlen(od->prefix), len = 0;
+	enum MHD_Result ret;
+	int r;
+
+	if (strncmp(url, od->prefix, plen) != 0 ||
+	    (url[plen] != '/' && url[plen] != '\0'))
+		return reply_plain(od, c, method, MHD_HTTP_NOT_FOUND,
+		    "not found\n", start);
+	memset(&res, 0, sizeof(res));
+	if ((r = http_decode_get(url + plen, &der, &len)) == GF_ERR_ALLOC)
+		return reply_plain(od, c, method,
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", start);
+	if (r != 0) {
+		res.status = responder_status_name(
+		    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+		if (responder_error(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST,
+		    &res.a) != 0)
+			gf_errclear();
+	} else
+		answer_request(od, der, len, &res);
+	free(der);
+	ret = reply_ocsp(od, c, method, 1, &res, start);
+	answer_clear(&res.a);
+	return ret;
+}
+
+/* The media type without parameters, compared case-insensitively. */
+static int
+type_is(const char *value, const char *type)
+{
+	size_t n = strlen(type);
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	return strncasecmp(value, type, n) == 0 && (value[n] == '\0' ||
+	    value[n] == ';' || value[n] == ' ' || value[n] == '\t');
+}
+
+/* The first call of a POST: refuse early what we will not read. */
+static enum MHD_Result
+post_begin(struct ocspd *od, struct MHD_Connection *c, struct http_req *hr,
+    const char *method)
+{
+	const char *type, *length;
+	unsigned long long n;
+	char *end;
+
+	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	/* RFC 6960 A.1; a POST without Content-Type is given the benefit. */
+	if (type != NULL && !type_is(type, OCSP_REQUEST_TYPE)) {
+		hr->replied = 1;
+		return reply_plain(od, c, method,
+		    MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		    "Content-Type must be " OCSP_REQUEST_TYPE "\n", &hr->start);
+	}
+	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (length != NULL) {
+		errno = 0;
+		n = strtoull(length, &end, 10);
+		if (errno == 0 && end != length && n > OCSPD_MAX_REQUEST) {
+			hr->replied = 1;
+			return reply_plain(od, c, method,
+			    MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
+			    &hr->start);
+		}
+		if (errno == 0 && end != length && n > 0)
+			hr->cap = (size_t)n;
+	}
+	return MHD_YES;
+}
+
+static void
+post_data(struct http_req *hr, const char *data, size_t size)
+{
+	unsigned char *body;
+	size_t cap;
+
+	if (hr->too_large)
+		return;
+	if (size > OCSPD_MAX_REQUEST - hr->len) {
+		hr->too_large = 1;
+		free(hr->body);
+		hr->body = NULL;
+		return;
+	}
+	if (hr->body == NULL || hr->len + size > hr->cap) {
+		cap = hr->cap > hr->len + size ? hr->cap : hr->len + size;
+		if (hr->body != NULL && cap < 2 * hr->cap)
+			cap = 2 * hr->cap;
+		if (cap > OCSPD_MAX_REQUEST)
+			cap = OCSPD_MAX_REQUEST;
+		if ((body = realloc(hr->body, cap)) == NULL) {
+			hr->too_large = 1;
+			free(hr->body);
+			hr->body = NULL;
+			return;
+		}
+		hr->body = body;
+		hr->cap = cap;
+	}
+	memcpy(hr->body + hr->len, data, size);
+	hr->len += size;
+}
+
+/*
+ * The marker of a GET between its two calls: libmicrohttpd closes the
+ * connection after a response queued in the first call (with the
+ * headers only), so a GET is answered in the second.
+ */
+static char get_pending;
+
+enum MHD_Result
+http_handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **req_cls)
+{
+	struct ocspd *od = cls;
+	struct http_req *hr = *req_cls;
+	struct timespec start;
+	struct result res;
+	enum MHD_Result ret;
+
+	(void)version;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (hr == NULL) {
+		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) {
+			*req_cls = &get_pending;
+			return MHD_YES;
+		}
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			return reply_plain(od, c, method,
+			    MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "use POST or GET (RFC 6960 appendix A)\n", &start);
+		if ((hr = calloc(1, sizeof(*hr))) == NULL)
+			return MHD_NO;
+		hr->start = start;
+		*req_cls = hr;
+		return post_begin(od, c, hr, method);
+	}
+	if (*req_cls == &get_pending) {
+		if (*upload_size != 0) {
+			/* A body on a GET means nothing. */
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return serve_get(od, c, url, method, &start);
+	}
+	if (hr->replied) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		post_data(hr, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	hr->replied = 1;
+	if (hr->too_large)
+		return reply_plain(od, c, method, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "request too large\n", &hr->start);
+	memset(&res, 0, sizeof(res));
+	answer_request(od, hr->body, hr->len, &res);
+	ret = reply_ocsp(od, c, method, 0, &res, &hr->start);
+	answer_clear(&res.a);
+	return ret;
+}
+
+void
+http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *hr = *req_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (hr == NULL || *req_cls == &get_pending)
+		return;
+	free(hr->body);
+	free(hr);
+	*req_cls = NULL;
+}

@@ -1,0 +1,109 @@
+/*
+ * Diagnostics and the one line per request, on stderr (--foreground) or
+ * to syslog.  Each line is formatted first and written with one write(2),
+ * so that lines from worker threads never interleave.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "genfic/err.h"
+#include "ocspd-local.h"
+
+#define LOG_LINE_MAX	1024
+
+static int use_syslog;
+
+void
+logger_init(int syslog_)
+{
+	use_syslog = syslog_;
+	if (use_syslog)
+		openlog("genfic-ocspd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void
+emit(int prio, const char *prefix, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	size_t n = 0;
+	int len;
+
+	if (prefix != NULL)
+		n = (size_t)snprintf(line, sizeof(line), "%s: ", prefix);
+	len = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (len < 0)
+		return;
+	n += (size_t)len;
+	if (n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	/* MHD's own messages end with a newline already. */
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	line[n] = '\0';
+	if (use_syslog) {
+		syslog(prio, "%s", prefix != NULL ? line + strlen(prefix) + 2 :
+		    line);
+		return;
+	}
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) == -1)
+		return;		/* nowhere left to say so */
+}
+
+void
+logger_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(LOG_WARNING, gf_progname, fmt, ap);
+	va_end(ap);
+}
+
+void
+logger_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(LOG_INFO, gf_progname, fmt, ap);
+	va_end(ap);
+}
+
+void
+logger_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char what[LOG_LINE_MAX];
+
+	(void)cls;
+	vsnprintf(what, sizeof(what), fmt, ap);
+	logger_warnx("libmicrohttpd: %s", what);
+}
+
+static void
+emit_line(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+emit_line(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(prio, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+logger_request(const struct log_request *lr)
+{
+	char more[32] = "";
+
+	if (lr->more > 0)
+		snprintf(more, sizeof(more), "+%zu", lr->more);
+	emit_line(LOG_INFO, "%s %s ca=%s serial=%s%s status=%s cache=%s "
+	    "http=%d %ldus", lr->client, lr->method, lr->ca, lr->serial, more,
+	    lr->status, lr->cache, lr->http, lr->usec);
+}

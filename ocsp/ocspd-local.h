@@ -1,0 +1,332 @@
+/* genfic-ocspd: the responder's own declarations, one section per file. */
+#ifndef GENFIC_OCSPD_LOCAL_H
+#define GENFIC_OCSPD_LOCAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <microhttpd.h>
+#include <openssl/ocsp.h>
+#include <sqlite3.h>
+
+#include "genfic/serial.h"
+
+struct passphrase;
+
+#define OCSPD_MAX_REQUEST	(64 * 1024)	/* POST body, decoded GET */
+#define OCSPD_MAX_CERTIDS	100		/* per request */
+#define OCSPD_MAX_NONCE		128		/* RFC 9654 2.1 */
+#define OCSPD_ETAG_LEN		(2 * 32 + 3)	/* "hex SHA-256" and NUL */
+
+/* The hash algorithms a CertID may use (RFC 6960 4.1.1, RFC 9919). */
+enum certid_md {
+	CERTID_SHA1,
+	CERTID_SHA256,
+	CERTID_NMD
+};
+
+/* caset.c: the CAs served and who signs for each. */
+
+struct signer {
+	X509		*cert;		/* responder certificate, or the CA's */
+	EVP_PKEY	*key;
+	const EVP_MD	*md;		/* NULL for EdDSA */
+	int		 delegated;	/* a responder cert: include it */
+	time_t		 not_after;	/* of cert: no nextUpdate beyond it */
+};
+
+struct served_ca {
+	int64_t		 id;		/* ca.id in the store */
+	char		*name;
+	X509		*cert;
+	unsigned char	 name_hash[CERTID_NMD][EVP_MAX_MD_SIZE];
+	unsigned char	 key_hash[CERTID_NMD][EVP_MAX_MD_SIZE];
+	struct signer	 signer;
+};
+
+struct caset {
+	struct served_ca	*cas;
+	size_t			 n;
+	uint64_t		 gen;	/* new for every load; keys the cache */
+	int			 refs;	/* guarded by the daemon's conf lock */
+};
+
+struct signer_spec {			/* --signer CA=CERT,KEY */
+	char	*ca;
+	char	*cert;
+	char	*key;
+};
+
+struct caset_config {
+	const char			*dir;
+	const char *const		*names;	/* --ca; NULL: every CA */
+	const char			*signer_cert;
+	const char			*signer_key;
+	const struct signer_spec	*specs;
+	size_t				 nspecs;
+	const struct passphrase		*pass;	/* for encrypted keys */
+};
+
+/*
+ * Loads the CAs and their signers.  When a signer's files cannot be read
+ * (after the privilege drop) the signer of the same CA in prev, if any,
+ * is kept with a warning.  Returns 0 or a negative GF_ERR_* code.
+ */
+int	caset_load(sqlite3 *db, const struct caset_config *cfg,
+	    const struct caset *prev, struct caset **out);
+void	caset_free(struct caset *cs);
+
+/* The index of the CA whose hashes these are, or -1. */
+int	caset_find(const struct caset *cs, enum certid_md md,
+	    const ASN1_OCTET_STRING *name_hash,
+	    const ASN1_OCTET_STRING *key_hash);
+
+/* Whether one signature can vouch for certificates of both CAs. */
+int	signer_same(const struct signer *a, const struct signer *b);
+
+/* responder.c: OCSPRequest DER in, OCSPResponse DER out; no I/O. */
+
+struct cert_status {
+	int	 status;	/* V_OCSP_CERTSTATUS_GOOD, _REVOKED, _UNKNOWN */
+	int	 reason;	/* CRLReason, when revoked */
+	time_t	 revoked_at;
+	time_t	 invalidity;	/* invalidityDate, or 0 */
+};
+
+struct query_item {
+	size_t		 ca;		/* index into the CA set */
+	enum certid_md	 md;
+	struct serial	 serial;
+	int		 issuable;	/* 0: negative, zero or too long */
+	OCSP_CERTID	*id;		/* borrowed from the request */
+};
+
+struct query {
+	OCSP_REQUEST		*req;
+	struct query_item	*items;
+	size_t			 n;
+	int			 nonce;	/* the request carries one */
+};
+
+struct answer {
+	int		 ocsp_status;	/* OCSP_RESPONSE_STATUS_* */
+	unsigned char	*der;		/* the OCSPResponse; free() it */
+	size_t		 len;
+	time_t		 this_update;	/* successful answers only */
+	time_t		 next_update;	/* the earliest of its responses */
+};
+
+/*
+ * Finds the status of one certificate of ca.  Returns 0, GF_ERR_BUSY
+ * (answered tryLater) or another negative GF_ERR_* (internalError).
+ */
+typedef int	(*status_fn)(void *arg, const struct served_ca *ca,
+		    const struct serial *serial, struct cert_status *st);
+
+/*
+ * Decodes and checks a request against the CA set.  Returns
+ * OCSP_RESPONSE_STATUS_SUCCESSFUL with q filled (query_clear() it), or
+ * the OCSP error status to answer with.
+ */
+int	responder_parse(const unsigned char *der, size_t len,
+	    const struct caset *cs, struct query *q);
+void	query_clear(struct query *q);
+
+/*
+ * Signs the answer to q, st[i] being the status of q->items[i]:
+ * thisUpdate now, nextUpdate now + validity (not beyond the signer's
+ * certificate).  Returns 0 or a negative GF_ERR_* code.
+ */
+int	responder_sign(const struct query *q, const struct caset *cs,
+	    const struct cert_status *st, time_t now, time_t validity,
+	    struct answer *a);
+
+/*
+ * Fills st[i] with the status of q->items[i] through lookup (unknown,
+ * without asking, for serials we never issue).  Returns
+ * OCSP_RESPONSE_STATUS_SUCCESSFUL, _TRYLATER or _INTERNALERROR.
+ */
+int	responder_lookup(const struct query *q, const struct caset *cs,
+	    status_fn lookup, void *arg, struct cert_status *st);
+
+/* An unsigned answer with an error status.  0 or GF_ERR_ALLOC. */
+int	responder_error(int ocsp_status, struct answer *a);
+
+/*
+ * The whole exchange: parse, look every certificate up with lookup, and
+ * sign.  Always fills a (possibly with an error status) unless memory
+ * runs out; returns 0 or GF_ERR_ALLOC.
+ */
+int	responder_answer(const unsigned char *der, size_t len,
+	    const struct caset *cs, status_fn lookup, void *arg, time_t now,
+	    time_t validity, struct answer *a);
+void	answer_clear(struct answer *a);
+
+/* "malformedRequest", ...; "good", "revoked", "unknown". */
+const char	*responder_status_name(int ocsp_status);
+const char	*cert_status_name(int status);
+
+/* status.c: the database, one read-only connection per thread. */
+
+struct statusdb;
+
+/*
+ * Opens DIR/ca.db read-only and checks its schema.  The connection it
+ * keeps watches for changes.
+ */
+int	statusdb_open(const char *dir, struct statusdb **sdb);
+void	statusdb_free(struct statusdb *sdb);
+const char *statusdb_path(const struct statusdb *sdb);
+
+/* A new read-only connection (for loading the CA set); close it. */
+int	statusdb_connect(struct statusdb *sdb, sqlite3 **db);
+
+/* Opens and queries a connection as the current user: a startup check. */
+int	statusdb_check(struct statusdb *sdb);
+
+/* Looks a certificate up on this thread's connection. */
+int	statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
+	    const struct serial *serial, struct cert_status *st);
+
+/* Changes whenever the database may have changed. */
+uint64_t statusdb_generation(struct statusdb *sdb);
+
+/* Starts and stops the thread that polls for changes once a second. */
+int	statusdb_start(struct statusdb *sdb);
+void	statusdb_stop(struct statusdb *sdb);
+
+/* Makes every thread reopen the database (SIGHUP). */
+void	statusdb_reopen(struct statusdb *sdb);
+
+/* cache.c: signed responses per (CA set, CA, hash, serial). */
+
+struct cache;
+
+#define OCSPD_CACHE_KEY_MAX	1024	/* a longer request is answered live */
+
+/*
+ * The request's own bytes: a request we cached is answered again without
+ * being parsed.  The answer echoes its CertID exactly, hash parameters
+ * and all, so two encodings of one CertID are two entries.
+ */
+struct cache_key {
+	uint64_t		 conf_gen;	/* the CA set that signed */
+	const unsigned char	*req;
+	size_t			 len;
+};
+
+struct cache_hit {
+	unsigned char		*der;	/* a copy; free() it */
+	size_t			 len;
+	time_t			 this_update;
+	time_t			 next_update;
+	char			 etag[OCSPD_ETAG_LEN];
+	size_t			 ca;	/* index into the CA set */
+	struct serial		 serial;
+	struct cert_status	 status;	/* what it says */
+};
+
+enum cache_result {
+	CACHE_MISS,
+	CACHE_HIT,	/* fresh, and checked at the current generation */
+	CACHE_STALE	/* fresh, but the database changed since: recheck */
+};
+
+struct cache	*cache_new(size_t max_entries);
+void		 cache_free(struct cache *c);
+
+/* Returns a cache_result, or GF_ERR_ALLOC; hit is filled but on MISS. */
+int	cache_get(struct cache *c, const struct cache_key *k, time_t now,
+	    uint64_t gen, struct cache_hit *hit);
+
+/* The status of a STALE entry is unchanged at generation gen. */
+void	cache_confirm(struct cache *c, const struct cache_key *k, uint64_t gen);
+
+/* Keeps the signed answer about (ca, serial) until refresh_at. */
+int	cache_put(struct cache *c, const struct cache_key *k, size_t ca,
+	    const struct serial *serial, const struct cert_status *st,
+	    uint64_t gen, const struct answer *a, time_t refresh_at);
+
+/* "hex of SHA-256", quoted, of data. */
+void	etag_of(const unsigned char *data, size_t len,
+	    char etag[OCSPD_ETAG_LEN]);
+
+/* http.c: the libmicrohttpd side. */
+
+struct ocspd {
+	struct statusdb	*sdb;
+	struct cache	*cache;
+	pthread_mutex_t	 conf_lock;
+	struct caset	*conf;		/* current CA set, one reference */
+	time_t		 validity;	/* nextUpdate - thisUpdate */
+	time_t		 refresh;	/* re-sign after this long */
+	time_t		 max_age;	/* Cache-Control cap; 0: none */
+	const char	*prefix;	/* "" or "/path", for GET */
+	int		 quiet;		/* no per-request log lines */
+};
+
+/* The current CA set, referenced; give it back with ocspd_conf_put(). */
+struct caset	*ocspd_conf_get(struct ocspd *od);
+void		 ocspd_conf_put(struct ocspd *od, struct caset *cs);
+
+/* libmicrohttpd callbacks; cls is the struct ocspd. */
+enum MHD_Result http_handler(void *cls, struct MHD_Connection *c,
+	    const char *url, const char *method, const char *version,
+	    const char *upload, size_t *upload_size, void **req_cls);
+void	http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+	    enum MHD_RequestTerminationCode toe);
+size_t	http_unescape(void *cls, struct MHD_Connection *c, char *s);
+
+/*
+ * Decodes the last segment of an RFC 5019 GET: percent-escapes, '+' or
+ * ' ' for '+', missing padding, base64url.  0 or GF_ERR_FORMAT /
+ * GF_ERR_TOO_LARGE; *out is a new buffer.
+ */
+int	http_decode_get(const char *path, unsigned char **out, size_t *len);
+
+/* logger.c: diagnostics and the per-request line. */
+
+struct log_request {
+	const char	*client;
+	const char	*method;
+	const char	*ca;		/* or "-" */
+	const char	*serial;	/* hex, or "-" */
+	size_t		 more;		/* further CertIDs in the request */
+	const char	*status;	/* good, ..., malformedRequest */
+	const char	*cache;		/* hit, miss, live or "-" */
+	int		 http;		/* HTTP status code */
+	long		 usec;
+};
+
+/* stderr, or syslog when use_syslog. */
+void	logger_init(int use_syslog);
+void	logger_request(const struct log_request *lr);
+void	logger_warnx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	logger_info(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	logger_mhd(void *cls, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+
+/* privdrop.c: bind as root, then become someone else. */
+
+struct privdrop {
+	char	*user;
+	uid_t	 uid;
+	gid_t	 gid;
+};
+
+/* Looks the user up (before anything else).  0 or a GF_ERR_* code. */
+int	privdrop_lookup(const char *user, struct privdrop *pd);
+
+/*
+ * setgroups, setresgid, setresuid, then checks that root cannot be had
+ * back.  0 or a GF_ERR_* code; the caller must exit on failure.
+ */
+int	privdrop_apply(const struct privdrop *pd);
+void	privdrop_clear(struct privdrop *pd);
+
+#endif

@@ -1,0 +1,777 @@
+/*
+ * genfic-ocspd: options, then in order: read the keys and open the
+ * database (as root), bind, drop privileges, check the database is still
+ * readable, start the watcher and libmicrohttpd, and wait for signals.
+ * The only exit.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <popt.h>
+#include <openssl/crypto.h>
+
+#include "genfic/err.h"
+#include "genfic/pass.h"
+#include "genfic/store.h"
+#include "ocspd-local.h"
+
+#define EXIT_FAILED		1
+#define EXIT_USAGE		2
+
+#define DEFAULT_LISTEN		"0.0.0.0:80"
+#define DEFAULT_USER		"nobody"
+#define DEFAULT_VALIDITY	86400
+#define DEFAULT_CACHE		100000
+#define DEFAULT_CONNECTIONS	1024
+#define DEFAULT_PER_IP		256
+#define CONNECTION_TIMEOUT	10	/* seconds of silence before closing */
+#define CONNECTION_MEMORY	(32 * 1024)	/* headers and URL */
+#define DRAIN_WAIT_MS		1000	/* for in-flight requests at exit */
+
+enum {
+	OPT_VERSION = 1000,
+};
+
+struct options {
+	const char	 *dir;
+	const char	**cas;		/* --ca */
+	const char	 *signer_cert;
+	const char	 *signer_key;
+	const char	**signers;	/* --signer CA=CERT,KEY */
+	const char	 *passin;
+	const char	 *listen;
+	const char	 *user;
+	const char	 *threads;
+	const char	 *max_age;
+	const char	 *validity;
+	const char	 *refresh;
+	const char	 *prefix;
+	const char	 *cache_size;
+	const char	 *max_conn;
+	const char	 *max_per_ip;
+	int		  foreground;
+	int		  allow_root;
+	int		  quiet;
+};
+
+/* Everything main() sets up and tears down. */
+struct daemon_state {
+	struct ocspd		 od;
+	struct caset_config	 cfg;
+	struct signer_spec	*specs;
+	size_t			 nspecs;
+	struct passphrase	 pass;
+	int			 have_pass;
+	struct privdrop		 pd;
+	int			 drop;
+	char			*prefix;
+	int			 fd;
+	char			 bound[96];	/* what we listen on */
+	unsigned int		 threads;
+	unsigned int		 max_conn;
+	unsigned int		 max_per_ip;
+	size_t			 cache_size;
+	struct addrinfo		*addrs;		/* -l, resolved */
+	struct MHD_Daemon	*mhd;
+	int			 notify;	/* to the parent, or -1 */
+};
+
+static struct options opt;
+
+static struct poptOption option_table[] = {
+	{ "dir", 'd', POPT_ARG_STRING, &opt.dir, 0,
+	  "the store (default $GENFIC_CA_DIR, else " GF_STORE_DEFAULT ")",
+	  "DIR" },
+	{ "ca", '\0', POPT_ARG_ARGV, &opt.cas, 0,
+	  "a CA to answer for (repeatable; default: every CA of the store)",
+	  "NAME" },
+	{ "signer-cert", '\0', POPT_ARG_STRING, &opt.signer_cert, 0,
+	  "delegated responder certificate (genfic-ca -t ocsp)", "FILE" },
+	{ "signer-key", '\0', POPT_ARG_STRING, &opt.signer_key, 0,
+	  "its private key", "FILE" },
+	{ "signer", '\0', POPT_ARG_ARGV, &opt.signers, 0,
+	  "responder certificate and key for one CA (repeatable)",
+	  "CA=CERT,KEY" },
+	{ "passin", '\0', POPT_ARG_STRING, &opt.passin, 0,
+	  "passphrase of encrypted keys: pass:, env:, file:, fd:", "SRC" },
+	{ "listen", 'l', POPT_ARG_STRING, &opt.listen, 0,
+	  "address and port (default " DEFAULT_LISTEN "; [::1]:8080; port 0: "
+	  "any free one)", "ADDR:PORT" },
+	{ "user", 'u', POPT_ARG_STRING, &opt.user, 0,
+	  "user to serve as, after binding (default " DEFAULT_USER ")",
+	  "USER" },
+	{ "threads", '\0', POPT_ARG_STRING, &opt.threads, 0,
+	  "worker threads (default: one per processor)", "N" },
+	{ "validity", '\0', POPT_ARG_STRING, &opt.validity, 0,
+	  "seconds from thisUpdate to nextUpdate (default 86400)", "S" },
+	{ "refresh", '\0', POPT_ARG_STRING, &opt.refresh, 0,
+	  "re-sign a cached response after this long (default half the "
+	  "validity)", "S" },
+	{ "max-age", '\0', POPT_ARG_STRING, &opt.max_age, 0,
+	  "cap on Cache-Control max-age for GET (default: until nextUpdate)",
+	  "S" },
+	{ "prefix", '\0', POPT_ARG_STRING, &opt.prefix, 0,
+	  "path under which GET requests are answered (default /)", "PATH" },
+	{ "cache-size", '\0', POPT_ARG_STRING, &opt.cache_size, 0,
+	  "signed responses kept (default 100000)", "N" },
+	{ "max-connections", '\0', POPT_ARG_STRING, &opt.max_conn, 0,
+	  "connections at once (default 1024)", "N" },
+	{ "max-per-ip", '\0', POPT_ARG_STRING, &opt.max_per_ip, 0,
+	  "connections at once from one address (default 256)", "N" },
+	{ "foreground", 'f', POPT_ARG_NONE, &opt.foreground, 0,
+	  "stay in the foreground and log to stderr (systemd)", NULL },
+	{ "allow-root", '\0', POPT_ARG_NONE, &opt.allow_root, 0,
+	  "serve as root when no -u is given, or -u names root", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, &opt.quiet, 0,
+	  "no log line per request", NULL },
+	{ "version", '\0', POPT_ARG_NONE, NULL, OPT_VERSION,
+	  "print the version and the libraries in use", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption table[] = {
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, option_table, 0,
+	  "Options:", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+/* The daemon state, for the conf functions called from the workers. */
+static struct daemon_state ds;
+
+struct caset *
+ocspd_conf_get(struct ocspd *od)
+{
+	struct caset *cs;
+
+	pthread_mutex_lock(&od->conf_lock);
+	cs = od->conf;
+	cs->refs++;
+	pthread_mutex_unlock(&od->conf_lock);
+	return cs;
+}
+
+void
+ocspd_conf_put(struct ocspd *od, struct caset *cs)
+{
+	int last;
+
+	pthread_mutex_lock(&od->conf_lock);
+	last = --cs->refs == 0;
+	pthread_mutex_unlock(&od->conf_lock);
+	if (last)
+		caset_free(cs);
+}
+
+static void
+conf_swap(struct ocspd *od, struct caset *cs)
+{
+	struct caset *old;
+
+	pthread_mutex_lock(&od->conf_lock);
+	old = od->conf;
+	od->conf = cs;
+	pthread_mutex_unlock(&od->conf_lock);
+	if (old != NULL)
+		ocspd_conf_put(od, old);
+}
+
+static int usage(poptContext, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+usage(poptContext pc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", gf_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	poptPrintUsage(pc, stderr, 0);
+	return EXIT_USAGE;
+}
+
+static void
+print_version(void)
+{
+	printf("genfic-ocspd %s\n", GF_VERSION);
+	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("  SQLite %s\n", sqlite3_libversion());
+	printf("  libmicrohttpd %s\n", MHD_get_version());
+}
+
+/* A number option: NULL keeps *out. */
+static int
+number(poptContext pc, const char *option, const char *text, long long min,
+    long long max, long long *out)
+{
+	char *end;
+	long long n;
+
+	if (text == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || n < min || n > max)
+		return usage(pc, "%s '%s': a number from %lld to %lld", option,
+		    text, min, max);
+	*out = n;
+	return 0;
+}
+
+/* CA=CERT,KEY */
+static int
+parse_signers(poptContext pc)
+{
+	const char *s, *eq, *comma;
+	size_t n = 0, i;
+
+	while (opt.signers != NULL && opt.signers[n] != NULL)
+		n++;
+	if (n == 0)
+		return 0;
+	if ((ds.specs = calloc(n, sizeof(*ds.specs))) == NULL)
+		return usage(pc, "out of memory");
+	ds.nspecs = n;
+	for (i = 0; i < n; i++) {
+		s = opt.signers[i];
+		if ((eq = strchr(s, '=')) == NULL || eq == s ||
+		    (comma = strchr(eq + 1, ',')) == NULL || comma == eq + 1 ||
+		    comma[1] == '\0')
+			return usage(pc, "--signer '%s': give CA=CERT,KEY", s);
+		if ((ds.specs[i].ca = strndup(s, (size_t)(eq - s))) == NULL ||
+		    (ds.specs[i].cert = strndup(eq + 1,
+		    (size_t)(comma - eq - 1))) == NULL ||
+		    (ds.specs[i].key = strdup(comma + 1)) == NULL)
+			return usage(pc, "out of memory");
+	}
+	return 0;
+}
+
+/* "/ocsp/" -> "/ocsp", "/" -> "", "ocsp" -> "/ocsp". */
+static int
+parse_prefix(poptContext pc)
+{
+	const char *p = opt.prefix != NULL ? opt.prefix : "";
+	size_t n;
+
+	if (strpbrk(p, "?#% \t\r\n") != NULL)
+		return usage(pc, "--prefix '%s': a plain path", p);
+	while (*p == '/')
+		p++;
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	if (asprintf(&ds.prefix, "%s%.*s", n > 0 ? "/" : "", (int)n, p) == -1) {
+		ds.prefix = NULL;
+		return usage(pc, "out of memory");
+	}
+	return 0;
+}
+
+/* "ADDR:PORT" or "[V6ADDR]:PORT"; an empty or "*" address is any. */
+static int
+resolve(const char *text, struct addrinfo **res)
+{
+	struct addrinfo hints;
+	const char *colon, *close;
+	char host[256], *end;
+	unsigned long port;
+	int e;
+
+	if (text[0] == '[') {
+		if ((close = strchr(text, ']')) == NULL || close[1] != ':')
+			return gf_fail(GF_ERR_USAGE, "'%s': give [ADDR]:PORT",
+			    text);
+		colon = close + 1;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - text - 1),
+		    text + 1);
+	} else {
+		if ((colon = strrchr(text, ':')) == NULL)
+			return gf_fail(GF_ERR_USAGE, "'%s': give ADDR:PORT",
+			    text);
+		if ((size_t)(colon - text) >= sizeof(host))
+			return gf_fail(GF_ERR_USAGE, "'%s': address too long",
+			    text);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - text), text);
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port > 65535)
+		return gf_fail(GF_ERR_USAGE, "'%s': the port is a number from "
+		    "0 to 65535", text);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(host[0] == '\0' || strcmp(host, "*") == 0 ?
+	    NULL : host, colon + 1, &hints, res)) != 0)
+		return gf_fail(GF_ERR_USAGE, "'%s': %s", text, gai_strerror(e));
+	return 0;
+}
+
+static int
+parse_options(poptContext pc)
+{
+	long long validity = DEFAULT_VALIDITY, refresh = -1, max_age = 0;
+	long long threads, cache = DEFAULT_CACHE;
+	long long conn = DEFAULT_CONNECTIONS, per_ip = DEFAULT_PER_IP;
+	long cpus;
+	int r;
+
+	if (poptPeekArg(pc) != NULL)
+		return usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
+	if ((cpus = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		cpus = 1;
+	threads = cpus;
+	if ((r = number(pc, "--validity", opt.validity, 60, 366LL * 86400,
+	    &validity)) != 0 ||
+	    (r = number(pc, "--refresh", opt.refresh, 1, validity,
+	    &refresh)) != 0 ||
+	    (r = number(pc, "--max-age", opt.max_age, 0, validity,
+	    &max_age)) != 0 ||
+	    (r = number(pc, "--threads", opt.threads, 1, 256, &threads)) != 0 ||
+	    (r = number(pc, "--cache-size", opt.cache_size, 0, 100000000,
+	    &cache)) != 0 ||
+	    (r = number(pc, "--max-connections", opt.max_conn, 1, 1000000,
+	    &conn)) != 0 ||
+	    (r = number(pc, "--max-per-ip", opt.max_per_ip, 1, 1000000,
+	    &per_ip)) != 0)
+		return r;
+	if ((opt.signer_cert == NULL) != (opt.signer_key == NULL))
+		return usage(pc, "--signer-cert and --signer-key go together");
+	if ((r = parse_signers(pc)) != 0 || (r = parse_prefix(pc)) != 0)
+		return r;
+	if (opt.dir == NULL && (opt.dir = getenv("GENFIC_CA_DIR")) == NULL)
+		opt.dir = GF_STORE_DEFAULT;
+	if (opt.listen == NULL)
+		opt.listen = DEFAULT_LISTEN;
+	if (resolve(opt.listen, &ds.addrs) != 0)
+		return usage(pc, "-l %s", gf_errmsg(GF_ERR_USAGE));
+	ds.od.validity = (time_t)validity;
+	ds.od.refresh = (time_t)(refresh > 0 ? refresh : validity / 2);
+	ds.od.max_age = (time_t)max_age;
+	ds.od.quiet = opt.quiet;
+	ds.threads = (unsigned int)threads;
+	ds.cache_size = (size_t)cache;
+	ds.max_conn = (unsigned int)conn;
+	ds.max_per_ip = (unsigned int)per_ip;
+	return 0;
+}
+
+static void
+describe_address(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(buf, size, "?");
+	else if (sa->sa_family == AF_INET6)
+		snprintf(buf, size, "[%.64s]:%.8s", host, serv);
+	else
+		snprintf(buf, size, "%.64s:%.8s", host, serv);
+}
+
+/* Binds and listens, while we may still take a port below 1024. */
+static int
+bind_listen(const char *text)
+{
+	struct addrinfo *ai;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	int fd = -1, one = 1, zero = 0, saved = 0;
+
+	for (ai = ds.addrs; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, ai->ai_protocol)) == -1) {
+			saved = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* "[::]:80" serves IPv4 too. */
+		if (ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+			    sizeof(zero));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, SOMAXCONN) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1)
+		return gf_fail(GF_ERR_IO, "%s: %s", text, strerror(saved));
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		describe_address((struct sockaddr *)&ss, sslen, ds.bound,
+		    sizeof(ds.bound));
+	ds.fd = fd;
+	return 0;
+}
+
+/*
+ * Whom to serve as.  Started as root: -u USER (default nobody), root
+ * itself only with --allow-root.  Started as someone else: that user.
+ */
+static int
+plan_privileges(void)
+{
+	int r;
+
+	if (getuid() != 0 && geteuid() != 0) {
+		if (opt.user == NULL)
+			return 0;
+		if ((r = privdrop_lookup(opt.user, &ds.pd)) != 0)
+			return r;
+		if (ds.pd.uid != getuid())
+			return gf_fail(GF_ERR_USAGE, "-u %s: only root can "
+			    "change user", opt.user);
+		return 0;
+	}
+	if (opt.user == NULL && opt.allow_root)
+		return 0;
+	if ((r = privdrop_lookup(opt.user != NULL ? opt.user : DEFAULT_USER,
+	    &ds.pd)) != 0)
+		return r;
+	if (ds.pd.uid == 0 && !opt.allow_root)
+		return gf_fail(GF_ERR_USAGE, "refusing to serve as root (-u "
+		    "%s) without --allow-root", opt.user);
+	ds.drop = ds.pd.uid != 0;
+	return 0;
+}
+
+static int
+load_cas(void)
+{
+	sqlite3 *db;
+	struct caset *cs, *prev = ds.od.conf;
+	int r;
+
+	if ((r = statusdb_connect(ds.od.sdb, &db)) != 0)
+		return r;
+	r = caset_load(db, &ds.cfg, prev, &cs);
+	sqlite3_close_v2(db);
+	if (r != 0)
+		return r;
+	conf_swap(&ds.od, cs);
+	return 0;
+}
+
+/*
+ * Without --foreground: the parent waits until the child is serving, or
+ * has failed with its message on our stderr, and exits accordingly.
+ */
+static int
+background(void)
+{
+	int fds[2], status;
+	pid_t pid;
+	char byte;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return gf_fail(GF_ERR_IO, "pipe: %s", strerror(errno));
+	if ((pid = fork()) == -1)
+		return gf_fail(GF_ERR_IO, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		ds.notify = fds[1];
+		if (setsid() == -1)
+			return gf_fail(GF_ERR_IO, "setsid: %s",
+			    strerror(errno));
+		return 0;
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], &byte, 1)) == -1 && errno == EINTR)
+		;
+	if (n == 1)
+		_exit(0);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	_exit(WIFEXITED(status) && WEXITSTATUS(status) != 0 ?
+	    WEXITSTATUS(status) : EXIT_FAILED);
+}
+
+/* Serving: tell the parent, and leave the terminal for syslog. */
+static void
+detach(void)
+{
+	int fd;
+
+	if (ds.notify == -1)
+		return;
+	logger_init(1);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (write(ds.notify, "", 1) == -1)
+		logger_warnx("cannot tell the parent we are up: %s",
+		    strerror(errno));
+	close(ds.notify);
+	ds.notify = -1;
+}
+
+static int
+start_mhd(void)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		flags |= MHD_USE_EPOLL | MHD_USE_TURBO;
+	else
+		flags |= MHD_USE_POLL;
+	ds.mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, &ds.od,
+	    MHD_OPTION_EXTERNAL_LOGGER, logger_mhd, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, ds.fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, ds.threads,
+	    MHD_OPTION_CONNECTION_LIMIT, ds.max_conn,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, ds.max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
+	    MHD_OPTION_END);
+	if (ds.mhd == NULL)
+		return gf_fail(GF_ERR_INTERNAL, "libmicrohttpd did not start "
+		    "(see above)");
+	ds.fd = -1;		/* MHD's now */
+	return 0;
+}
+
+/* Stops accepting, lets the requests in flight finish, then stops. */
+static void
+stop_mhd(void)
+{
+	const union MHD_DaemonInfo *info;
+	MHD_socket fd;
+	int waited;
+
+	if (ds.mhd == NULL)
+		return;
+	if ((fd = MHD_quiesce_daemon(ds.mhd)) != MHD_INVALID_SOCKET)
+		close(fd);
+	for (waited = 0; waited < DRAIN_WAIT_MS; waited += 10) {
+		info = MHD_get_daemon_info(ds.mhd,
+		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (info == NULL || info->num_connections == 0)
+			break;
+		usleep(10 * 1000);
+	}
+	MHD_stop_daemon(ds.mhd);
+	ds.mhd = NULL;
+}
+
+static void
+reload(void)
+{
+	int r;
+
+	statusdb_reopen(ds.od.sdb);
+	if ((r = load_cas()) != 0) {
+		logger_warnx("SIGHUP: %s; still serving what was loaded before",
+		    gf_errmsg(r));
+		gf_errclear();
+		return;
+	}
+	logger_info("SIGHUP: reloaded %zu CA(s) and their signers",
+	    ds.od.conf->n);
+}
+
+static void
+announce(void)
+{
+	const struct caset *cs = ds.od.conf;
+	char names[512] = "";
+	size_t i, off = 0;
+
+	for (i = 0; i < cs->n && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off,
+		    "%s%s%s", i > 0 ? ", " : "", cs->cas[i].name,
+		    cs->cas[i].signer.delegated ? " (delegated)" : "");
+	logger_info("listening on %s", ds.bound);
+	logger_info("serving %s as uid %u with %u thread(s)", names,
+	    (unsigned)geteuid(), ds.threads);
+}
+
+/* Everything from reading the keys to serving; 0 or a GF_ERR_* code. */
+static int
+start(const char **what)
+{
+	int r;
+
+	*what = "options";
+	if ((r = plan_privileges()) != 0)
+		return r;
+	if (opt.passin != NULL) {
+		*what = "--passin";
+		if ((r = pass_get(opt.passin, NULL, 0, 1, &ds.pass)) != 0)
+			return r;
+		ds.have_pass = 1;
+	}
+	ds.cfg.dir = opt.dir;
+	ds.cfg.names = opt.cas;
+	ds.cfg.signer_cert = opt.signer_cert;
+	ds.cfg.signer_key = opt.signer_key;
+	ds.cfg.specs = ds.specs;
+	ds.cfg.nspecs = ds.nspecs;
+	ds.cfg.pass = ds.have_pass ? &ds.pass : NULL;
+	ds.od.prefix = ds.prefix;
+	*what = opt.dir;
+	if ((r = statusdb_open(opt.dir, &ds.od.sdb)) != 0)
+		return r;
+	*what = "loading CAs";
+	if ((r = load_cas()) != 0)
+		return r;
+	*what = "listen";
+	if ((r = bind_listen(opt.listen)) != 0)
+		return r;
+	if (ds.drop) {
+		*what = "dropping privileges";
+		if ((r = privdrop_apply(&ds.pd)) != 0)
+			return r;
+		*what = statusdb_path(ds.od.sdb);
+		if ((r = statusdb_check(ds.od.sdb)) != 0)
+			return gf_fail(r, "not readable as user %s: %s (the "
+			    "store must be readable by the -u user)",
+			    ds.pd.user, gf_errmsg(r));
+	}
+	*what = "starting";
+	if (ds.cache_size > 0 &&
+	    (ds.od.cache = cache_new(ds.cache_size)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory for the cache");
+	if ((r = statusdb_start(ds.od.sdb)) != 0 || (r = start_mhd()) != 0)
+		return r;
+	announce();
+	return 0;
+}
+
+static void
+cleanup(void)
+{
+	size_t i;
+
+	stop_mhd();
+	if (ds.fd != -1)
+		close(ds.fd);
+	statusdb_free(ds.od.sdb);
+	cache_free(ds.od.cache);
+	if (ds.od.conf != NULL)
+		ocspd_conf_put(&ds.od, ds.od.conf);
+	pthread_mutex_destroy(&ds.od.conf_lock);
+	for (i = 0; i < ds.nspecs; i++) {
+		free(ds.specs[i].ca);
+		free(ds.specs[i].cert);
+		free(ds.specs[i].key);
+	}
+	free(ds.specs);
+	free(ds.prefix);
+	if (ds.addrs != NULL)
+		freeaddrinfo(ds.addrs);
+	privdrop_clear(&ds.pd);
+	pass_clear(&ds.pass);
+}
+
+static void
+free_argv(const char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		free((char *)argv[i]);
+	free(argv);
+}
+
+/* Signals are taken with sigwait(); the threads inherit the mask. */
+static int
+serve(void)
+{
+	sigset_t set;
+	int sig;
+
+	for (;;) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		reload();
+	}
+	logger_info("signal %d: stopping", sig);
+	return 0;
+}
+
+int
+main(int argc, const char **argv)
+{
+	poptContext pc;
+	sigset_t set;
+	const char *what = "";
+	int c, status, r;
+
+	gf_progname = "genfic-ocspd";
+	ds.fd = -1;
+	ds.notify = -1;
+	pthread_mutex_init(&ds.od.conf_lock, NULL);
+	pc = poptGetContext("genfic-ocspd", argc, argv, table, 0);
+	while ((c = poptGetNextOpt(pc)) > 0) {
+		if (c == OPT_VERSION) {
+			print_version();
+			status = 0;
+			goto out;
+		}
+	}
+	if (c < -1) {
+		fprintf(stderr, "%s: %s: %s\n", gf_progname,
+		    poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(c));
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if ((status = parse_options(pc)) != 0)
+		goto out;
+	logger_init(0);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (!opt.foreground && (r = background()) != 0) {
+		gf_report("daemon", r);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if ((r = start(&what)) != 0) {
+		gf_report(what, r);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	detach();
+	status = serve();
+ out:
+	cleanup();
+	free_argv(opt.cas);
+	free_argv(opt.signers);
+	poptFreeContext(pc);
+	return status;
+}

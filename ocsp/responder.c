@@ -1,0 +1,378 @@
+/*
+ * The exchange of RFC 6960: a DER OCSPRequest in, a DER OCSPResponse out.
+ * No I/O here: statuses come through a callback and the time from the
+ * caller, so that all of it can be fuzzed.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+#include "genfic/err.h"
+#include "genfic/revoke.h"
+#include "genfic/serial.h"
+#include "ocspd-local.h"
+
+const char *
+responder_status_name(int ocsp_status)
+{
+	switch (ocsp_status) {
+	case OCSP_RESPONSE_STATUS_SUCCESSFUL:
+		return "successful";
+	case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST:
+		return "malformedRequest";
+	case OCSP_RESPONSE_STATUS_INTERNALERROR:
+		return "internalError";
+	case OCSP_RESPONSE_STATUS_TRYLATER:
+		return "tryLater";
+	case OCSP_RESPONSE_STATUS_SIGREQUIRED:
+		return "sigRequired";
+	case OCSP_RESPONSE_STATUS_UNAUTHORIZED:
+		return "unauthorized";
+	}
+	return "unknownStatus";
+}
+
+const char *
+cert_status_name(int status)
+{
+	switch (status) {
+	case V_OCSP_CERTSTATUS_GOOD:
+		return "good";
+	case V_OCSP_CERTSTATUS_REVOKED:
+		return "revoked";
+	}
+	return "unknown";
+}
+
+void
+query_clear(struct query *q)
+{
+	OCSP_REQUEST_free(q->req);
+	free(q->items);
+	memset(q, 0, sizeof(*q));
+}
+
+void
+answer_clear(struct answer *a)
+{
+	free(a->der);
+	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * RFC 9654 2.1: Nonce ::= OCTET STRING (SIZE(1..128)), inside extnValue.
+ * Some old clients put the bytes there bare; those are measured as they
+ * are.  A second nonce extension is malformed (RFC 5280 4.2).
+ */
+static int
+nonce_check(OCSP_REQUEST *req, int *present)
+{
+	const ASN1_OCTET_STRING *value;
+	ASN1_OCTET_STRING *inner;
+	const unsigned char *data, *p;
+	int idx, len;
+
+	*present = 0;
+	idx = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1);
+	if (idx < 0)
+		return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	if (OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, idx) >= 0)
+		return OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	value = X509_EXTENSION_get_data(OCSP_REQUEST_get_ext(req, idx));
+	data = p = ASN1_STRING_get0_data(value);
+	len = ASN1_STRING_length(value);
+	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p, len)) != NULL &&
+	    p == data + len)
+		len = ASN1_STRING_length(inner);
+	ASN1_OCTET_STRING_free(inner);
+	if (len < 1 || len > OCSPD_MAX_NONCE)
+		return OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	*present = 1;
+	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+}
+
+static int
+certid_md_of(const ASN1_OBJECT *alg, enum certid_md *md)
+{
+	switch (OBJ_obj2nid(alg)) {
+	case NID_sha1:
+		*md = CERTID_SHA1;
+		return 0;
+	case NID_sha256:
+		*md = CERTID_SHA256;
+		return 0;
+	}
+	return -1;
+}
+
+int
+responder_parse(const unsigned char *der, size_t len, const struct caset *cs,
+    struct query *q)
+{
+	const unsigned char *p = der;
+	struct query_item *it;
+	ASN1_OCTET_STRING *name_hash, *key_hash;
+	ASN1_OBJECT *alg;
+	ASN1_INTEGER *serial;
+	int n, i, idx, status;
+
+	memset(q, 0, sizeof(*q));
+	status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	if (len == 0 || len > OCSPD_MAX_REQUEST)
+		goto fail;
+	/* Nothing may follow the request (STYLE 5). */
+	if ((q->req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) == NULL ||
+	    p != der + len)
+		goto fail;
+	n = OCSP_request_onereq_count(q->req);
+	if (n < 1 || n > OCSPD_MAX_CERTIDS)
+		goto fail;
+	if ((status = nonce_check(q->req, &q->nonce)) !=
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		goto fail;
+	if ((q->items = calloc((size_t)n, sizeof(*q->items))) == NULL) {
+		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		it = &q->items[i];
+		it->id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(q->req,
+		    i));
+		if (it->id == NULL || !OCSP_id_get0_info(&name_hash, &alg,
+		    &key_hash, &serial, it->id)) {
+			status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+			goto fail;
+		}
+		/*
+		 * An issuer we do not serve, or hashed with an algorithm we
+		 * cannot match: RFC 6960 2.3 "unauthorized".
+		 */
+		status = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+		if (certid_md_of(alg, &it->md) != 0 ||
+		    (idx = caset_find(cs, it->md, name_hash, key_hash)) < 0)
+			goto fail;
+		it->ca = (size_t)idx;
+		/* One signature must be good for every certificate asked. */
+		if (!signer_same(&cs->cas[it->ca].signer,
+		    &cs->cas[q->items[0].ca].signer))
+			goto fail;
+		it->issuable = serial_from_asn1(serial, &it->serial) == 0;
+		q->n++;
+	}
+	gf_errclear();
+	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+ fail:
+	query_clear(q);
+	gf_errclear();
+	return status;
+}
+
+int
+responder_lookup(const struct query *q, const struct caset *cs,
+    status_fn lookup, void *arg, struct cert_status *st)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < q->n; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		/* Never "good" for what we cannot have issued. */
+		if (!q->items[i].issuable) {
+			st[i].status = V_OCSP_CERTSTATUS_UNKNOWN;
+			continue;
+		}
+		r = lookup(arg, &cs->cas[q->items[i].ca], &q->items[i].serial,
+		    &st[i]);
+		if (r == GF_ERR_BUSY)
+			return OCSP_RESPONSE_STATUS_TRYLATER;
+		if (r != 0)
+			return OCSP_RESPONSE_STATUS_INTERNALERROR;
+	}
+	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
+}
+
+static int
+response_to_der(OCSP_RESPONSE *resp, struct answer *a)
+{
+	unsigned char *der, *p;
+	int len;
+
+	if ((len = i2d_OCSP_RESPONSE(resp, NULL)) <= 0)
+		return gf_fail_crypto("encode OCSP response");
+	if ((der = malloc((size_t)len)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	p = der;
+	if (i2d_OCSP_RESPONSE(resp, &p) != len) {
+		free(der);
+		return gf_fail_crypto("encode OCSP response");
+	}
+	a->der = der;
+	a->len = (size_t)len;
+	return 0;
+}
+
+/*
+ * RFC 5280 5.3.1: the reason code is omitted rather than "unspecified";
+ * codes that cannot be a revocation reason (7, removeFromCRL, beyond
+ * aACompromise) are omitted too.
+ */
+static int
+reason_code(const struct cert_status *st)
+{
+	if (st->reason <= GF_REASON_UNSPECIFIED || st->reason == 7 ||
+	    st->reason == GF_REASON_REMOVE_FROM_CRL ||
+	    st->reason > GF_REASON_AA_COMPROMISE)
+		return -1;
+	return st->reason;
+}
+
+static int
+add_single(OCSP_BASICRESP *bs, OCSP_CERTID *id, const struct cert_status *st,
+    ASN1_TIME *this_update, ASN1_TIME *next_update)
+{
+	OCSP_SINGLERESP *single;
+	ASN1_GENERALIZEDTIME *revoked = NULL, *invalidity = NULL;
+	int r = GF_ERR_LIBCRYPTO, status = st->status, reason = -1;
+
+	if (status == V_OCSP_CERTSTATUS_REVOKED) {
+		if ((revoked = ASN1_GENERALIZEDTIME_set(NULL,
+		    st->revoked_at)) == NULL)
+			goto out;
+		reason = reason_code(st);
+	} else if (status != V_OCSP_CERTSTATUS_GOOD)
+		status = V_OCSP_CERTSTATUS_UNKNOWN;
+	if ((single = OCSP_basic_add1_status(bs, id, status, reason, revoked,
+	    this_update, next_update)) == NULL)
+		goto out;
+	/* RFC 6960 4.4.5: CRL entry extensions may go in singleExtensions. */
+	if (revoked != NULL && st->invalidity != 0 &&
+	    ((invalidity = ASN1_GENERALIZEDTIME_set(NULL,
+	    st->invalidity)) == NULL ||
+	    !OCSP_SINGLERESP_add1_ext_i2d(single, NID_invalidity_date,
+	    invalidity, 0, 0)))
+		goto out;
+	r = 0;
+ out:
+	ASN1_GENERALIZEDTIME_free(revoked);
+	ASN1_GENERALIZEDTIME_free(invalidity);
+	if (r != 0)
+		r = gf_fail_crypto("build single response");
+	return r;
+}
+
+int
+responder_sign(const struct query *q, const struct caset *cs,
+    const struct cert_status *st, time_t now, time_t validity,
+    struct answer *a)
+{
+	const struct signer *sg;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	struct answer out;
+	unsigned long flags;
+	time_t next;
+	size_t i;
+	int r;
+
+	if (q->n == 0)
+		return gf_fail(GF_ERR_INTERNAL, "empty query");
+	sg = &cs->cas[q->items[0].ca].signer;
+	memset(&out, 0, sizeof(out));
+	/* No response may outlive the certificate that vouches for it. */
+	next = now + validity;
+	if (sg->not_after != 0 && next > sg->not_after)
+		next = sg->not_after;
+	if (next <= now)
+		return gf_fail(GF_ERR_POLICY, "the responder certificate of "
+		    "%s has expired", cs->cas[q->items[0].ca].name);
+	if ((bs = OCSP_BASICRESP_new()) == NULL ||
+	    (this_update = ASN1_GENERALIZEDTIME_set(NULL, now)) == NULL ||
+	    (next_update = ASN1_GENERALIZEDTIME_set(NULL, next)) == NULL) {
+		r = gf_fail_crypto("build response");
+		goto out;
+	}
+	for (i = 0; i < q->n; i++)
+		if ((r = add_single(bs, q->items[i].id, &st[i], this_update,
+		    next_update)) != 0)
+			goto out;
+	if (q->nonce && OCSP_copy_nonce(bs, q->req) != 1) {
+		r = gf_fail_crypto("copy nonce");
+		goto out;
+	}
+	/*
+	 * responderID byKey (RFC 6960 4.2.2.3); the delegated certificate
+	 * goes along so that clients can check it against the issuer.
+	 */
+	flags = OCSP_RESPID_KEY | (sg->delegated ? 0 : OCSP_NOCERTS);
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, sg->md, NULL, sg->key) != 1 ||
+	    !OCSP_basic_sign_ctx(bs, sg->cert, ctx, NULL, flags) ||
+	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
+	    bs)) == NULL) {
+		r = gf_fail_crypto("sign response");
+		goto out;
+	}
+	if ((r = response_to_der(resp, &out)) != 0)
+		goto out;
+	out.ocsp_status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	out.this_update = now;
+	out.next_update = next;
+	*a = out;
+ out:
+	EVP_MD_CTX_free(ctx);
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	ASN1_GENERALIZEDTIME_free(this_update);
+	ASN1_GENERALIZEDTIME_free(next_update);
+	return r;
+}
+
+int
+responder_error(int ocsp_status, struct answer *a)
+{
+	OCSP_RESPONSE *resp;
+	struct answer out;
+	int r;
+
+	memset(&out, 0, sizeof(out));
+	if ((resp = OCSP_response_create(ocsp_status, NULL)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	r = response_to_der(resp, &out);
+	OCSP_RESPONSE_free(resp);
+	if (r != 0)
+		return GF_ERR_ALLOC;
+	out.ocsp_status = ocsp_status;
+	*a = out;
+	return 0;
+}
+
+int
+responder_answer(const unsigned char *der, size_t len, const struct caset *cs,
+    status_fn lookup, void *arg, time_t now, time_t validity,
+    struct answer *a)
+{
+	struct query q;
+	struct cert_status *st = NULL;
+	int status;
+
+	if ((status = responder_parse(der, len, cs, &q)) !=
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		return responder_error(status, a);
+	if ((st = calloc(q.n, sizeof(*st))) == NULL)
+		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
+	else if ((status = responder_lookup(&q, cs, lookup, arg, st)) ==
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+	    responder_sign(&q, cs, st, now, validity, a) != 0)
+		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
+	free(st);
+	query_clear(&q);
+	if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		return responder_error(status, a);
+	return 0;
+}

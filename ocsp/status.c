@@ -1,0 +1,545 @@
+/*
+ * Certificate status from the store's database: one read-only connection
+ * per worker thread, opened lazily, and a watcher thread that notices
+ * changes (PRAGMA data_version; the file replaced or rewritten) once a
+ * second.
+ *
+ * SQLite and the privilege drop: a read-only connection to a WAL
+ * database needs the -wal and -shm files.  The watcher connection is
+ * opened as root before the drop, which creates them if needed, and it
+ * stays open: SQLite shares one -shm mapping per file in a process, so
+ * the workers' later connections use it too.  A file that replaces the
+ * database later is opened as the unprivileged user; if it is in WAL
+ * mode without -wal/-shm and the directory is not writable, it is opened
+ * immutable, and changes are seen through its mtime (a writer's final
+ * checkpoint rewrites the file).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "genfic/err.h"
+#include "genfic/store.h"
+#include "ocspd-local.h"
+
+#define SDB_BUSY_MS	2000	/* a worker waits no longer, then tryLater */
+#define SDB_POLL_SEC	1
+
+struct conn {
+	sqlite3		*db;
+	sqlite3_stmt	*lookup;
+	uint64_t	 epoch;		/* of the file it was opened on */
+};
+
+struct statusdb {
+	char		*path;		/* DIR/ca.db, absolute */
+	char		*uri;		/* file:PATH, percent-encoded */
+	sqlite3		*watch;		/* the watcher's connection */
+	sqlite3_stmt	*version;	/* PRAGMA data_version on it */
+	int64_t		 data_version;
+	struct stat	 sb;		/* of path when watch was opened */
+	_Atomic uint64_t gen;		/* bumped on any change */
+	_Atomic uint64_t epoch;		/* bumped: connections must reopen */
+	atomic_int	 reopen;	/* SIGHUP asked for it */
+	atomic_int	 immutable;	/* opened so, for want of -wal/-shm */
+	int		 failing;	/* the watcher warned already */
+	pthread_key_t	 key;		/* the thread's struct conn */
+	int		 have_key;
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;		/* guards stop, with cond */
+	pthread_cond_t	 cond;
+	int		 stop;
+	int		 running;
+};
+
+static const char lookup_sql[] = "SELECT revoked_at, reason, invalidity "
+    "FROM cert WHERE ca_id = ?1 AND serial = ?2";
+
+static int
+sdb_fail(struct statusdb *sdb, sqlite3 *db, const char *what)
+{
+	int code = db != NULL ? sqlite3_errcode(db) : SQLITE_NOMEM;
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return gf_fail(GF_ERR_BUSY, "%s: %s: %s", sdb->path, what,
+		    sqlite3_errmsg(db));
+	if (code == SQLITE_CANTOPEN || code == SQLITE_PERM ||
+	    code == SQLITE_READONLY || code == SQLITE_AUTH)
+		return gf_fail(GF_ERR_IO, "%s: %s: %s", sdb->path, what,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	return gf_fail(GF_ERR_DB, "%s: %s: %s", sdb->path, what,
+	    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+}
+
+/* RFC 3986 percent-encoding for SQLite's file: URI. */
+static char *
+path_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *uri, *q;
+
+	if ((uri = malloc(5 + 3 * strlen(path) + 1)) == NULL)
+		return NULL;
+	q = uri + 5;
+	memcpy(uri, "file:", 5);
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-_.~", *p) != NULL)
+			*q++ = (char)*p;
+		else {
+			*q++ = '%';
+			*q++ = hex[*p >> 4];
+			*q++ = hex[*p & 0x0f];
+		}
+	}
+	*q = '\0';
+	return uri;
+}
+
+/* Reads the schema version: the first read of a connection. */
+static int
+sdb_probe(struct statusdb *sdb, sqlite3 *db)
+{
+	sqlite3_stmt *stmt;
+	int step, version, r = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return sdb_fail(sdb, db, "read");
+	if ((step = sqlite3_step(stmt)) != SQLITE_ROW)
+		r = sdb_fail(sdb, db, "read");
+	else if ((version = sqlite3_column_int(stmt, 0)) != GF_SCHEMA_VERSION)
+		r = gf_fail(GF_ERR_DB, "%s: schema version %d, this "
+		    "genfic-ocspd reads version %d", sdb->path, version,
+		    GF_SCHEMA_VERSION);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int
+sdb_open_mode(struct statusdb *sdb, int immutable, sqlite3 **out)
+{
+	sqlite3 *db = NULL;
+	char *uri;
+	int r;
+
+	if (asprintf(&uri, "%s?mode=ro%s", sdb->uri,
+	    immutable ? "&immutable=1" : "") == -1)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
+		r = sdb_fail(sdb, db, "open");
+	else {
+		sqlite3_busy_timeout(db, SDB_BUSY_MS);
+		r = sdb_probe(sdb, db);
+	}
+	free(uri);
+	if (r != 0) {
+		sqlite3_close_v2(db);
+		return r;
+	}
+	*out = db;
+	return 0;
+}
+
+/* Whether DIR/ca.db-wal holds anything an immutable open would miss. */
+static int
+wal_in_use(const struct statusdb *sdb)
+{
+	struct stat sb;
+	char *wal;
+	int used;
+
+	if (asprintf(&wal, "%s-wal", sdb->path) == -1)
+		return 1;
+	used = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	return used;
+}
+
+static int
+sdb_open(struct statusdb *sdb, sqlite3 **out)
+{
+	int r;
+
+	if ((r = sdb_open_mode(sdb, 0, out)) != GF_ERR_IO || wal_in_use(sdb))
+		return r;
+	/* A WAL database whose -wal/-shm we may not create: see the top. */
+	if (sdb_open_mode(sdb, 1, out) != 0)
+		return r;
+	gf_errclear();
+	if (atomic_exchange(&sdb->immutable, 1) == 0)
+		logger_warnx("%s: no -wal/-shm files, and they cannot be "
+		    "created here: reading it as immutable; changes are seen "
+		    "when the file itself changes", sdb->path);
+	return 0;
+}
+
+int
+statusdb_connect(struct statusdb *sdb, sqlite3 **db)
+{
+	return sdb_open(sdb, db);
+}
+
+static int
+data_version(struct statusdb *sdb, int64_t *v)
+{
+	int r = 0;
+
+	if (sqlite3_step(sdb->version) == SQLITE_ROW)
+		*v = sqlite3_column_int64(sdb->version, 0);
+	else
+		r = sdb_fail(sdb, sdb->watch, "data_version");
+	sqlite3_reset(sdb->version);
+	return r;
+}
+
+/* (Re)opens the watcher's connection, remembering the file it is on. */
+static int
+watch_open(struct statusdb *sdb)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	struct stat sb;
+	int64_t v;
+	int r;
+
+	if (stat(sdb->path, &sb) == -1)
+		return gf_fail(errno == ENOENT ? GF_ERR_NOT_FOUND : GF_ERR_IO,
+		    "%s: %s", sdb->path, strerror(errno));
+	if ((r = sdb_open(sdb, &db)) != 0)
+		return r;
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &stmt,
+	    NULL) != SQLITE_OK) {
+		r = sdb_fail(sdb, db, "prepare");
+		sqlite3_close_v2(db);
+		return r;
+	}
+	/* Open the new one before closing the old: the -shm stays mapped. */
+	sqlite3_finalize(sdb->version);
+	sqlite3_close_v2(sdb->watch);
+	sdb->watch = db;
+	sdb->version = stmt;
+	sdb->sb = sb;
+	if ((r = data_version(sdb, &v)) != 0)
+		return r;
+	sdb->data_version = v;
+	return 0;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	sqlite3_finalize(c->lookup);
+	sqlite3_close_v2(c->db);
+	c->lookup = NULL;
+	c->db = NULL;
+}
+
+static void
+conn_destroy(void *arg)
+{
+	struct conn *c = arg;
+
+	conn_close(c);
+	free(c);
+}
+
+int
+statusdb_open(const char *dir, struct statusdb **out)
+{
+	struct statusdb *sdb;
+	char real[PATH_MAX];
+	int r;
+
+	if (realpath(dir, real) == NULL)
+		return errno == ENOENT ? gf_fail(GF_ERR_NOT_FOUND, "no store "
+		    "here (no such directory)") : gf_fail(GF_ERR_IO, "%s",
+		    strerror(errno));
+	if ((sdb = calloc(1, sizeof(*sdb))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	pthread_mutex_init(&sdb->lock, NULL);
+	pthread_cond_init(&sdb->cond, NULL);
+	if (asprintf(&sdb->path, "%s/ca.db", real) == -1) {
+		sdb->path = NULL;
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if ((sdb->uri = path_uri(sdb->path)) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if (pthread_key_create(&sdb->key, conn_destroy) != 0) {
+		r = gf_fail(GF_ERR_ALLOC, "pthread_key_create failed");
+		goto out;
+	}
+	sdb->have_key = 1;
+	if ((r = watch_open(sdb)) == GF_ERR_NOT_FOUND)
+		r = gf_fail(r, "no store here (no ca.db; genfic-ca -r makes "
+		    "one)");
+	if (r != 0)
+		goto out;
+	*out = sdb;
+	sdb = NULL;
+ out:
+	statusdb_free(sdb);
+	return r;
+}
+
+void
+statusdb_free(struct statusdb *sdb)
+{
+	struct conn *c;
+
+	if (sdb == NULL)
+		return;
+	statusdb_stop(sdb);
+	if (sdb->have_key) {
+		/* The caller's own; the workers' went with their threads. */
+		if ((c = pthread_getspecific(sdb->key)) != NULL) {
+			pthread_setspecific(sdb->key, NULL);
+			conn_destroy(c);
+		}
+		pthread_key_delete(sdb->key);
+	}
+	sqlite3_finalize(sdb->version);
+	sqlite3_close_v2(sdb->watch);
+	pthread_mutex_destroy(&sdb->lock);
+	pthread_cond_destroy(&sdb->cond);
+	free(sdb->path);
+	free(sdb->uri);
+	free(sdb);
+}
+
+const char *
+statusdb_path(const struct statusdb *sdb)
+{
+	return sdb->path;
+}
+
+static int
+conn_open(struct statusdb *sdb, struct conn *c)
+{
+	int r;
+
+	if ((r = sdb_open(sdb, &c->db)) != 0)
+		return r;
+	if (sqlite3_prepare_v3(c->db, lookup_sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &c->lookup, NULL) != SQLITE_OK) {
+		r = sdb_fail(sdb, c->db, "prepare");
+		conn_close(c);
+	}
+	return r;
+}
+
+/* This thread's connection, reopened when the file changed. */
+static int
+conn_get(struct statusdb *sdb, struct conn **out)
+{
+	struct conn *c;
+	uint64_t epoch = atomic_load(&sdb->epoch);
+	int r;
+
+	if ((c = pthread_getspecific(sdb->key)) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return gf_fail(GF_ERR_ALLOC, "out of memory");
+		if (pthread_setspecific(sdb->key, c) != 0) {
+			free(c);
+			return gf_fail(GF_ERR_ALLOC, "pthread_setspecific "
+			    "failed");
+		}
+	}
+	if (c->db != NULL && c->epoch == epoch) {
+		*out = c;
+		return 0;
+	}
+	conn_close(c);
+	if ((r = conn_open(sdb, c)) != 0)
+		return r;
+	c->epoch = epoch;
+	*out = c;
+	return 0;
+}
+
+static void
+row_status(sqlite3_stmt *stmt, struct cert_status *st)
+{
+	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+		st->status = V_OCSP_CERTSTATUS_GOOD;
+		return;
+	}
+	st->status = V_OCSP_CERTSTATUS_REVOKED;
+	st->revoked_at = (time_t)sqlite3_column_int64(stmt, 0);
+	st->reason = sqlite3_column_int(stmt, 1);	/* NULL reads 0 */
+	st->invalidity = (time_t)sqlite3_column_int64(stmt, 2);
+}
+
+int
+statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
+    const struct serial *serial, struct cert_status *st)
+{
+	struct cert_status out;
+	struct conn *c = NULL;
+	int r;
+
+	if ((r = conn_get(sdb, &c)) != 0)
+		return r;
+	memset(&out, 0, sizeof(out));
+	sqlite3_bind_int64(c->lookup, 1, ca_id);
+	sqlite3_bind_blob(c->lookup, 2, serial->bytes, (int)serial->len,
+	    SQLITE_STATIC);
+	switch (sqlite3_step(c->lookup)) {
+	case SQLITE_ROW:
+		row_status(c->lookup, &out);
+		break;
+	case SQLITE_DONE:
+		/* Not issued by this CA: never "good". */
+		out.status = V_OCSP_CERTSTATUS_UNKNOWN;
+		break;
+	default:
+		r = sdb_fail(sdb, c->db, "look up certificate");
+	}
+	sqlite3_reset(c->lookup);
+	sqlite3_clear_bindings(c->lookup);
+	if (r != 0) {
+		/* A fresh connection may do better on the next request. */
+		if (r != GF_ERR_BUSY)
+			conn_close(c);
+		return r;
+	}
+	*st = out;
+	return 0;
+}
+
+int
+statusdb_check(struct statusdb *sdb)
+{
+	struct conn c;
+	struct serial s;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	s.len = 1;
+	if ((r = conn_open(sdb, &c)) != 0)
+		return r;
+	sqlite3_bind_int64(c.lookup, 1, 0);
+	sqlite3_bind_blob(c.lookup, 2, s.bytes, (int)s.len, SQLITE_STATIC);
+	if (sqlite3_step(c.lookup) != SQLITE_DONE)
+		r = sdb_fail(sdb, c.db, "look up certificate");
+	conn_close(&c);
+	return r;
+}
+
+uint64_t
+statusdb_generation(struct statusdb *sdb)
+{
+	return atomic_load(&sdb->gen);
+}
+
+void
+statusdb_reopen(struct statusdb *sdb)
+{
+	atomic_store(&sdb->reopen, 1);
+	pthread_mutex_lock(&sdb->lock);
+	pthread_cond_signal(&sdb->cond);
+	pthread_mutex_unlock(&sdb->lock);
+}
+
+static int
+file_changed(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev != b->st_dev || a->st_ino != b->st_ino ||
+	    a->st_size != b->st_size ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+/* One look at the database; bumps gen (and epoch) on a change. */
+static void
+poll_once(struct statusdb *sdb)
+{
+	struct stat sb;
+	int64_t v;
+	int reopen, r;
+
+	reopen = atomic_exchange(&sdb->reopen, 0);
+	if (!reopen && stat(sdb->path, &sb) == 0 && file_changed(&sb, &sdb->sb))
+		reopen = 1;
+	if (reopen) {
+		if ((r = watch_open(sdb)) != 0) {
+			/* Keep serving from the old file; retry next time. */
+			if (!sdb->failing)
+				logger_warnx("reopen: %s", gf_errmsg(r));
+			sdb->failing = 1;
+			atomic_store(&sdb->reopen, 1);
+			gf_errclear();
+			return;
+		}
+		if (sdb->failing)
+			logger_info("%s: reopened", sdb->path);
+		sdb->failing = 0;
+		atomic_fetch_add(&sdb->epoch, 1);
+		atomic_fetch_add(&sdb->gen, 1);
+		return;
+	}
+	if ((r = data_version(sdb, &v)) != 0) {
+		logger_warnx("%s", gf_errmsg(r));
+		gf_errclear();
+		atomic_store(&sdb->reopen, 1);
+		return;
+	}
+	if (v != sdb->data_version) {
+		sdb->data_version = v;
+		atomic_fetch_add(&sdb->gen, 1);
+	}
+}
+
+static void *
+watcher(void *arg)
+{
+	struct statusdb *sdb = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&sdb->lock);
+	while (!sdb->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += SDB_POLL_SEC;
+		pthread_cond_timedwait(&sdb->cond, &sdb->lock, &ts);
+		if (sdb->stop)
+			break;
+		pthread_mutex_unlock(&sdb->lock);
+		poll_once(sdb);
+		pthread_mutex_lock(&sdb->lock);
+	}
+	pthread_mutex_unlock(&sdb->lock);
+	return NULL;
+}
+
+int
+statusdb_start(struct statusdb *sdb)
+{
+	if (pthread_create(&sdb->thread, NULL, watcher, sdb) != 0)
+		return gf_fail(GF_ERR_INTERNAL, "cannot start the watcher "
+		    "thread");
+	sdb->running = 1;
+	return 0;
+}
+
+void
+statusdb_stop(struct statusdb *sdb)
+{
+	if (!sdb->running)
+		return;
+	pthread_mutex_lock(&sdb->lock);
+	sdb->stop = 1;
+	pthread_cond_signal(&sdb->cond);
+	pthread_mutex_unlock(&sdb->lock);
+	pthread_join(sdb->thread, NULL);
+	sdb->running = 0;
+}

@@ -1,0 +1,248 @@
+#!/bin/sh
+# genfic-ocspd over real HTTP on 127.0.0.1, asked by openssl ocsp, curl and
+# GnuTLS ocsptool: statuses, hashes, nonces, errors, GET and its caching
+# headers, revocation while running, signals.
+. "$(dirname "$0")/lib.sh"
+
+SYS=$GENFIC_CA_DIR/certs/genfic-system.crt
+USR=$GENFIC_CA_DIR/certs/genfic-user.crt
+ROOT=$T/root.pem
+
+check "hierarchy" make_hierarchy
+for leaf in good revoked held later; do
+	check "leaf $leaf" new_leaf $leaf genfic-system system-secret
+done
+check "user leaf" new_leaf person genfic-user user-secret
+check "responder certificate (-t ocsp)" \
+    new_leaf responder genfic-system system-secret ocsp
+check "revoke (keyCompromise)" gca -p genfic-system -x "$T/revoked.crt" \
+    --reason keyCompromise --passin pass:system-secret --batch
+check "revoke (certificateHold)" gca -p genfic-system -x "$T/held.crt" \
+    --reason certificateHold --passin pass:system-secret --batch
+
+# genfic-system signs through its responder, genfic-user with its own key.
+LOG=$T/ocspd.log
+check "starts" start_ocspd "$LOG" -d "$GENFIC_CA_DIR" --ca genfic-system \
+    --ca genfic-user --signer "genfic-system=$T/responder.crt,$T/responder.key" \
+    --passin pass:user-secret --prefix /ocsp
+
+SYSASK="-issuer $SYS -CAfile $ROOT"
+ask "good" 'good.crt: good' $SYSASK -cert "$T/good.crt"
+ask "revoked, with its reason" 'Reason: keyCompromise' \
+    $SYSASK -cert "$T/revoked.crt"
+ask "revoked: status" 'revoked.crt: revoked' $SYSASK -cert "$T/revoked.crt"
+ask "certificateHold" 'Reason: certificateHold' $SYSASK -cert "$T/held.crt"
+ask "a serial never issued is unknown" \
+    '0x0123456789ABCDEF0123456789ABCDEF: unknown' \
+    $SYSASK -serial 0x0123456789ABCDEF0123456789ABCDEF
+ask "a negative serial is unknown" ': unknown' $SYSASK -serial -5
+ask "CA key signing (genfic-user)" 'person.crt: good' \
+    -issuer "$USR" -CAfile "$ROOT" -cert "$T/person.crt"
+ask "the delegated signer is included and named by key hash" \
+    'Responder Id: [0-9A-F]{40}' $SYSASK -cert "$T/good.crt" -resp_text
+ask "the CA's own key: responder id by key hash" 'Responder Id: [0-9A-F]{40}' \
+    -issuer "$USR" -CAfile "$ROOT" -cert "$T/person.crt" -resp_text
+ask "thisUpdate and nextUpdate" 'Next Update: ' $SYSASK -cert "$T/good.crt"
+
+# Hashes of the CertID: SHA-256 too (RFC 9919), echoed as asked.
+ask "SHA-256 CertID" 'good.crt: good' -sha256 $SYSASK -cert "$T/good.crt"
+ask "SHA-256 CertID echoed" 'Hash Algorithm: sha256' \
+    -sha256 $SYSASK -cert "$T/good.crt" -resp_text
+ask "SHA-1 CertID echoed" 'Hash Algorithm: sha1' \
+    $SYSASK -cert "$T/good.crt" -resp_text
+
+# Nonces: openssl sends one and checks the echo; without, it warns.
+openssl ocsp -url "$URL" $SYSASK -cert "$T/good.crt" -resp_text >"$T/ans" 2>&1
+check "nonce echoed" grep -q 'OCSP Nonce' "$T/ans"
+check "nonce verified" not grep -q 'WARNING: no nonce' "$T/ans"
+ask "no nonce" 'good.crt: good' -no_nonce $SYSASK -cert "$T/good.crt"
+ask "no nonce, again (cached)" 'good.crt: good' -no_nonce $SYSASK \
+    -cert "$T/good.crt"
+check "the second answer came from the cache" \
+    grep -q "POST ca=genfic-system serial=$(cert_serial "$T/good.crt") status=good cache=hit" "$LOG"
+check "a request with a nonce is signed live" \
+    grep -q "serial=$(cert_serial "$T/good.crt") status=good cache=live" "$LOG"
+
+# Several CertIDs in one request, one response.
+openssl ocsp -url "$URL" $SYSASK -cert "$T/good.crt" -cert "$T/revoked.crt" \
+    -cert "$T/held.crt" >"$T/ans" 2>&1
+check "three CertIDs: verify" grep -q '^Response verify OK' "$T/ans"
+check "three CertIDs: all answered" sh -c "grep -q 'good.crt: good' '$T/ans' &&
+    grep -q 'revoked.crt: revoked' '$T/ans' && grep -q 'held.crt: revoked' '$T/ans'"
+openssl ocsp -url "$URL" -CAfile "$ROOT" -issuer "$SYS" -cert "$T/good.crt" \
+    -issuer "$USR" -cert "$T/person.crt" >"$T/ans" 2>&1
+check "two CAs with different signers in one request: unauthorized" \
+    grep -q 'Responder Error: unauthorized' "$T/ans"
+
+# An issuer we do not serve: a CA of another store.
+OTHER=$T/other
+check "foreign CA" gca -d "$OTHER" -r other -v 30 --subject "/CN=Other CA" \
+    --passout pass:other-secret --batch -o "$T/other.crt"
+check "foreign leaf" sh -c "GENFIC_CA_DIR='$OTHER' && export GENFIC_CA_DIR &&
+    '$GENFIC_CA' -R '$T/foreign' --nopass --subject /CN=foreign --batch &&
+    '$GENFIC_CA' -p other -s '$T/foreign.req' -t system -o '$T/foreign.crt' \
+    --passin pass:other-secret --batch" 
+openssl ocsp -url "$URL" -issuer "$T/other.crt" -cert "$T/foreign.crt" \
+    -CAfile "$T/other.crt" >"$T/ans" 2>&1
+check "foreign issuer: unauthorized" grep -q 'Responder Error: unauthorized' "$T/ans"
+ask "a serial of another CA of the store is unknown" ': unknown' \
+    -issuer "$USR" -CAfile "$ROOT" -serial "0x$(cert_serial "$T/good.crt")"
+openssl ocsp -url "$URL" -issuer "$USR" -cert "$T/good.crt" -CAfile "$ROOT" \
+    >"$T/ans" 2>&1
+check "one CA's name with another's key: unauthorized" \
+    grep -q 'Responder Error: unauthorized' "$T/ans"
+
+# Garbage and oversize bodies; the daemon goes on answering.
+post() {
+	curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/ocsp-request' "$@"
+}
+head -c 300 /dev/urandom >"$T/garbage"
+check "garbage: HTTP 200" test "$(post --data-binary @"$T/garbage" "$URL/")" = 200
+check "garbage: malformedRequest" test "$(status_of "$T/body")" = malformedrequest
+: >"$T/empty"
+check "empty body: malformedRequest" sh -c "[ \"\$(curl -s -o '$T/body' -w '%{http_code}' -H 'Content-Type: application/ocsp-request' --data-binary @'$T/empty' '$URL/')\" = 200 ]"
+check "empty body: status" test "$(status_of "$T/body")" = malformedrequest
+head -c 1048576 /dev/zero >"$T/big"
+check "1 MiB body: 413" test "$(post --data-binary @"$T/big" "$URL/")" = 413
+check "1 MiB chunked body: 413" test "$(post -H 'Transfer-Encoding: chunked' \
+    --data-binary @"$T/big" "$URL/")" = 413
+check "wrong Content-Type: 415" test "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H 'Content-Type: text/plain' --data-binary @"$T/garbage" "$URL/")" = 415
+check "PUT: 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+    --data-binary @"$T/garbage" "$URL/")" = 405
+ask "still answering after all that" 'good.crt: good' $SYSASK -cert "$T/good.crt"
+
+# RFC 5019 GET: base64 of the DER request, URL-encoded, under the prefix.
+openssl ocsp -issuer "$SYS" -cert "$T/good.crt" -no_nonce -reqout "$T/req.der" >/dev/null 2>&1
+B64=$(base64 -w0 "$T/req.der")
+ENC=$(urlencode "$B64")
+get() {
+	curl -s -D "$T/headers" -o "$T/body" -w '%{http_code}' "$@"
+}
+check "GET: 200" test "$(get "$URL/ocsp/$ENC")" = 200
+cp "$T/headers" "$T/get.headers"
+cp "$T/body" "$T/get.der"
+check "GET: verifies" sh -c "openssl ocsp -respin '$T/get.der' -issuer '$SYS' \
+    -cert '$T/good.crt' -CAfile '$ROOT' 2>&1 | grep -q 'good.crt: good'"
+hdr() {
+	sed -n "s/^$1: //Ip" "$T/get.headers" | tr -d '\r'
+}
+check "GET: Content-Type" test "$(hdr Content-Type)" = application/ocsp-response
+check "GET: Last-Modified" sh -c "[ -n \"$(hdr Last-Modified)\" ]"
+check "GET: Last-Modified is thisUpdate" test \
+    "$(date -u -d "$(hdr Last-Modified)" +%s)" = \
+    "$(date -u -d "$(openssl ocsp -respin "$T/get.der" -resp_text -noverify |
+    sed -n 's/^ *This Update: //p' | head -1)" +%s)"
+check "GET: Expires is nextUpdate" test \
+    "$(date -u -d "$(hdr Expires)" +%s)" = \
+    "$(date -u -d "$(openssl ocsp -respin "$T/get.der" -resp_text -noverify |
+    sed -n 's/^ *Next Update: //p' | head -1)" +%s)"
+check "GET: ETag is the SHA-256 of the body" test "$(hdr ETag)" = \
+    "\"$(sha256sum "$T/get.der" | cut -d' ' -f1)\""
+check "GET: Cache-Control" sh -c "echo '$(hdr Cache-Control)' | grep -Eq \
+    '^max-age=[0-9]+, public, no-transform, must-revalidate$'"
+check "GET: max-age within the validity" test \
+    "$(hdr Cache-Control | sed 's/max-age=\([0-9]*\).*/\1/')" -le 86400
+rm -f "$T/body"
+check "GET: If-None-Match -> 304" test "$(get -H "If-None-Match: $(hdr ETag)" \
+    "$URL/ocsp/$ENC")" = 304
+check "GET: 304 has no body" test ! -s "$T/body"
+check "GET: weak and listed If-None-Match -> 304" test "$(get -H \
+    "If-None-Match: \"x\", W/$(hdr ETag)" "$URL/ocsp/$ENC")" = 304
+check "GET: other If-None-Match -> 200" test "$(get -H 'If-None-Match: "x"' \
+    "$URL/ocsp/$ENC")" = 200
+# The decoding traps: all must give the very same (cached) answer.
+for variant in \
+    "raw:$(printf '%s' "$B64")" \
+    "no-padding:$(printf '%s' "$B64" | tr -d '=')" \
+    "lowercase-escapes:$(urlencode "$B64" | sed 's/%2F/%2f/g; s/%2B/%2b/g')" \
+    "leading-slash:/$ENC" \
+    "space-for-plus:$(printf '%s' "$B64" | sed 's/+/%20/g')"; do
+	name=${variant%%:*}
+	path=${variant#*:}
+	check "GET $name: 200" test "$(get "$URL/ocsp/$path")" = 200
+	check "GET $name: same answer" cmp -s "$T/body" "$T/get.der"
+done
+check "GET outside the prefix: 404" test "$(get "$URL/$ENC")" = 404
+check "GET garbage: malformedRequest" test "$(get "$URL/ocsp/not*base64")" = 200
+check "GET garbage: status" test "$(status_of "$T/body")" = malformedrequest
+check "HEAD: 200" test "$(curl -s -I -o /dev/null -w '%{http_code}' "$URL/ocsp/$ENC")" = 200
+
+# A second client: GnuTLS.
+if command -v ocsptool >/dev/null 2>&1; then
+	ocsptool --ask="$URL/" --load-issuer="$SYS" --load-cert="$T/good.crt" \
+	    --load-signer="$T/responder.crt" >"$T/ans" 2>&1
+	check "ocsptool: verifies" grep -q 'Verifying OCSP Response: Success' "$T/ans"
+	check "ocsptool: good" grep -q 'Certificate Status: good' "$T/ans"
+	ocsptool --ask="$URL/" --load-issuer="$SYS" --load-cert="$T/revoked.crt" \
+	    --load-trust="$SYS" >"$T/ans" 2>&1
+	check "ocsptool: revoked, delegated signer trusted through its CA" \
+	    sh -c "grep -q 'Certificate Status: revoked' '$T/ans' &&
+	    grep -q 'Verifying OCSP Response: Success' '$T/ans'"
+	ocsptool -j --load-response="$T/get.der" >"$T/ans" 2>&1
+	check "ocsptool: reads the GET answer" grep -q 'Certificate Status: good' "$T/ans"
+else
+	skip "ocsptool" "GnuTLS ocsptool not installed"
+fi
+
+# Revocation while running: visible within 5 s.
+ask "before revocation" 'later.crt: good' -no_nonce $SYSASK -cert "$T/later.crt"
+check "revoke while running" gca -p genfic-system -x "$T/later.crt" \
+    --reason superseded --passin pass:system-secret --batch
+seen=no
+i=0
+while [ $i -lt 25 ]; do
+	openssl ocsp -url "$URL" -no_nonce $SYSASK -cert "$T/later.crt" \
+	    >"$T/ans" 2>&1
+	if grep -q 'later.crt: revoked' "$T/ans"; then seen=yes; break; fi
+	sleep 0.2
+	i=$((i + 1))
+done
+check "revoked within 5 s (cached answer replaced)" test $seen = yes
+check "with its reason" grep -q 'Reason: superseded' "$T/ans"
+
+# One log line per request: client, CA, serial, status, cache, time.
+check "log line" grep -Eq '^127\.0\.0\.1 POST ca=genfic-system serial=[0-9A-F]+ status=good cache=(hit|miss|live) http=200 [0-9]+us$' "$LOG"
+check "log line for a refusal" grep -Eq '^127\.0\.0\.1 POST ca=- serial=- status=- cache=- http=413 ' "$LOG"
+
+# SIGHUP reloads; SIGTERM stops.
+kill -HUP "$PID"
+i=0
+while [ $i -lt 50 ] && ! grep -q 'SIGHUP: reloaded' "$LOG"; do
+	sleep 0.1; i=$((i + 1))
+done
+check "SIGHUP reloads" grep -q 'SIGHUP: reloaded 2 CA' "$LOG"
+ask "answers after SIGHUP" 'good.crt: good' -no_nonce $SYSASK -cert "$T/good.crt"
+check "SIGTERM: exits 0" stop_ocspd
+
+# Startup errors exit 1 with "genfic-ocspd: what: why"; usage errors 2.
+ocspd_refuse() {
+	desc=$1 want=$2 frag=$3; shift 3
+	ocspd --foreground -l 127.0.0.1:0 --allow-root "$@" >"$T/ans" 2>"$T/err" </dev/null
+	got=$?
+	if [ "$got" -eq "$want" ] && grep -q "^genfic-ocspd: .*$frag" "$T/err"; then
+		pass "$desc"
+	else
+		fail "$desc (exit $got, want $want and '$frag')"
+		sed 's/^/#   /' "$T/err" | head -5
+	fi
+}
+ocspd_refuse "no store" 1 "no store" -d "$T/nowhere"
+ocspd_refuse "encrypted CA key without --passin" 1 "give --passin" \
+    -d "$GENFIC_CA_DIR" --ca genfic-user
+ocspd_refuse "wrong passphrase" 1 "passphrase" -d "$GENFIC_CA_DIR" \
+    --ca genfic-user --passin pass:nope
+ocspd_refuse "no such CA" 1 "no CA named 'nope'" -d "$GENFIC_CA_DIR" --ca nope
+ocspd_refuse "signer of another CA" 1 "issued by none of the CAs" \
+    -d "$GENFIC_CA_DIR" --ca genfic-user --passin pass:user-secret \
+    --signer-cert "$T/responder.crt" --signer-key "$T/responder.key"
+ocspd_refuse "not a responder certificate" 1 "OCSPSigning" \
+    -d "$GENFIC_CA_DIR" --ca genfic-system \
+    --signer-cert "$T/good.crt" --signer-key "$T/good.key"
+ocspd_refuse "bad --threads" 2 "--threads" -d "$GENFIC_CA_DIR" --threads 0
+ocspd_refuse "bad --listen" 2 "ADDR:PORT" -d "$GENFIC_CA_DIR" -l nowhere
+ocspd_refuse "signer cert without key" 2 "go together" -d "$GENFIC_CA_DIR" \
+    --signer-cert "$T/responder.crt"
+check "--version" sh -c "'$GENFIC_OCSPD' --version | grep -q '^genfic-ocspd '"
+
+finish

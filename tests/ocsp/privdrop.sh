@@ -1,0 +1,104 @@
+#!/bin/sh
+# genfic-ocspd started as root: it binds, drops to -u nobody, and SQLite
+# still reads the WAL database afterwards, through in-place changes and
+# through a copy moved over it.  Only as root; skipped otherwise.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	skip "privilege drop" "needs root and a user nobody"
+	finish
+	exit
+fi
+
+# A store nobody may read: $T itself is private to us.
+P=$(mktemp -d "${TMPDIR:-/tmp}/genfic-ocspd-drop.XXXXXX")
+chmod 755 "$P"
+trap 'ocspd_cleanup; rm -rf "$P"' EXIT
+GENFIC_CA_DIR=$P/store
+export GENFIC_CA_DIR
+SYS=$GENFIC_CA_DIR/certs/genfic-system.crt
+ROOT=$T/root.pem
+NOBODY_UID=$(id -u nobody)
+NOBODY_GID=$(id -g nobody)
+
+check "hierarchy" make_hierarchy
+for leaf in good later copied; do
+	check "leaf $leaf" new_leaf $leaf genfic-system system-secret
+done
+check "responder certificate" new_leaf responder genfic-system system-secret ocsp
+SIGNER="--signer-cert $T/responder.crt --signer-key $T/responder.key"
+SYSASK="-no_nonce -issuer $SYS -CAfile $ROOT"
+
+# wait_for DESC WANT ARGS...: asks every 0.2 s for up to 5 s.
+wait_for() {
+	wf_desc=$1 wf_want=$2; shift 2
+	wf_i=0
+	while [ $wf_i -lt 25 ]; do
+		openssl ocsp -url "$URL" "$@" >"$T/ans" 2>&1
+		grep -q "$wf_want" "$T/ans" && break
+		sleep 0.2
+		wf_i=$((wf_i + 1))
+	done
+	check "$wf_desc" grep -q "$wf_want" "$T/ans"
+}
+
+LOG=$T/live.log
+check "starts with -u nobody" start_ocspd "$LOG" -d "$GENFIC_CA_DIR" \
+    --ca genfic-system $SIGNER -u nobody
+check "Uid is nobody's" grep -Eq "^Uid:[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID[[:space:]]+$NOBODY_UID$" "/proc/$PID/status"
+check "Gid is nobody's" grep -Eq "^Gid:[[:space:]]+$NOBODY_GID[[:space:]]+$NOBODY_GID[[:space:]]+$NOBODY_GID[[:space:]]+$NOBODY_GID$" "/proc/$PID/status"
+check "no supplementary group but nobody's" grep -Eq "^Groups:[[:space:]]*($NOBODY_GID)?[[:space:]]*$" "/proc/$PID/status"
+check "logs the uid it serves as" grep -q "as uid $NOBODY_UID " "$LOG"
+ask "answers after the drop" 'good.crt: good' $SYSASK -cert "$T/good.crt"
+check "WAL files beside the database" test -e "$GENFIC_CA_DIR/ca.db-shm"
+
+# An in-place change by genfic-ca (root) reaches the nobody daemon.
+ask "good before revocation" 'later.crt: good' $SYSASK -cert "$T/later.crt"
+check "revoke" gca -p genfic-system -x "$T/later.crt" --reason keyCompromise \
+    --passin pass:system-secret --batch
+wait_for "revocation seen by the unprivileged daemon within 5 s" \
+    'later.crt: revoked' $SYSASK -cert "$T/later.crt"
+check "no database error logged" not grep -qi 'error\|readonly\|unable' "$LOG"
+check "SIGTERM: exits 0" stop_ocspd
+
+# The OCSP host: a copy, replaced by newer copies moved over it.
+H=$P/host
+mkdir "$H" && chmod 755 "$H"
+check "copy" sqlite3 "$GENFIC_CA_DIR/ca.db" ".backup $H/ca.db"
+chmod 644 "$H/ca.db"
+LOG=$T/copy.log
+check "starts on the copy" start_ocspd "$LOG" -d "$H" --ca genfic-system \
+    $SIGNER -u nobody
+ask "copy: good" 'copied.crt: good' $SYSASK -cert "$T/copied.crt"
+check "revoke in the live store" gca -p genfic-system -x "$T/copied.crt" \
+    --reason superseded --passin pass:system-secret --batch
+check "new copy moved over the old" sh -c "sqlite3 '$GENFIC_CA_DIR/ca.db' \
+    \".backup $H/ca.db.new\" && chmod 644 '$H/ca.db.new' &&
+    mv '$H/ca.db.new' '$H/ca.db'"
+wait_for "replacement seen within 5 s" 'copied.crt: revoked' \
+    $SYSASK -cert "$T/copied.crt"
+
+# Without -wal/-shm, and nobody may not create them in $H: immutable.
+check "revoke good in the live store" gca -p genfic-system -x \
+    "$T/good.crt" --reason cessationOfOperation --passin pass:system-secret --batch
+check "newer copy, WAL files gone" sh -c "sqlite3 '$GENFIC_CA_DIR/ca.db' \
+    \".backup $H/ca.db.new\" && chmod 644 '$H/ca.db.new' &&
+    rm -f '$H/ca.db-wal' '$H/ca.db-shm' && mv '$H/ca.db.new' '$H/ca.db'"
+wait_for "read as immutable, within 5 s" 'good.crt: revoked' \
+    $SYSASK -cert "$T/good.crt"
+check "... and says so" grep -q 'reading it as immutable' "$LOG"
+check "SIGTERM: exits 0" stop_ocspd
+
+# Refusals.
+chmod 700 "$GENFIC_CA_DIR"
+ocspd --foreground -l 127.0.0.1:0 -d "$GENFIC_CA_DIR" --ca genfic-system \
+    $SIGNER -u nobody >"$T/ans" 2>&1 </dev/null
+check "a store nobody cannot read: exit 1" test $? -eq 1
+check "... and says so" grep -q 'not readable as user nobody' "$T/ans"
+chmod 755 "$GENFIC_CA_DIR"
+ocspd --foreground -l 127.0.0.1:0 -d "$GENFIC_CA_DIR" --ca genfic-system \
+    $SIGNER -u root >"$T/ans" 2>&1 </dev/null
+check "-u root without --allow-root: exit 1" test $? -eq 1
+check "... and says so" grep -q 'without --allow-root' "$T/ans"
+
+finish
