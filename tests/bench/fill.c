@@ -4,6 +4,7 @@
  * of them.  Benchmarks use it to make stores of 10^5..10^6 certificates.
  *
  * usage: gf-bench-fill DIR CA N REVOKED-PERCENT PASSPHRASE-SOURCE
+ * Validities are spread over 1 to 730 days.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ fill_one(struct store *st, const struct ca *ca, struct issue_request *req,
 	    cn, 0));
 	req->subject = subject;
 	req->san = san;
+	/* Spread the expiry dates over two years, as in a real CA. */
+	req->days = 1 + (int)(i % 730);
 	do {
 		X509_free(cert);
 		cert = NULL;
@@ -115,7 +118,6 @@ main(int argc, char **argv)
 		goto out;
 	}
 	req.spki = spki;
-	req.days = 365;
 	req.issuer_cert = ca->cert;
 	req.issuer_key = key;
 	if ((r = store_begin(st)) != 0)
