@@ -145,11 +145,14 @@ dns_name_ok(const unsigned char *s, int len)
 {
 	int i, label = 0;
 
+	/* The bound applies to the whole name, wildcard label included. */
+	if (len > POLICY_DNS_MAX)
+		return 0;
 	if (len >= 2 && s[0] == '*' && s[1] == '.') {
 		s += 2;
 		len -= 2;
 	}
-	if (len == 0 || len > POLICY_DNS_MAX)
+	if (len == 0)
 		return 0;
 	for (i = 0; i < len; i++) {
 		if (s[i] == '.') {

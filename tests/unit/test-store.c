@@ -1,0 +1,257 @@
+/* store.c: creating, reopening and refusing store directories. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "genfic/err.h"
+#include "genfic/store.h"
+
+#include "test.h"
+
+static int
+user_version(sqlite3 *db)
+{
+	sqlite3_stmt *stmt;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static int
+table_exists(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *stmt;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE "
+	    "type = 'table' AND name = ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+static int
+dir_mode(const char *dir, const char *sub)
+{
+	struct stat sb;
+	char *path = test_path(dir, sub);
+	int mode = -1;
+
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		mode = (int)(sb.st_mode & 07777);
+	free(path);
+	return mode;
+}
+
+static void
+test_store_create(void)
+{
+	static const char *const tables[] = { "ca", "cert", "crl", "audit" };
+	struct store *st = NULL;
+	struct stat sb;
+	char *tmp, *dir, *db;
+	size_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp = test_tmpdir());
+	/* CREATE makes the store directory itself too. */
+	dir = test_path(tmp, "store");
+	db = test_path(dir, "ca.db");
+	CU_ASSERT_EQUAL(store_open(dir, GF_STORE_CREATE, &st), 0);
+	CU_ASSERT_PTR_NOT_NULL(st);
+	if (st != NULL) {
+		CU_ASSERT_STRING_EQUAL(st->dir, dir);
+		CU_ASSERT_EQUAL(user_version(st->db), GF_SCHEMA_VERSION);
+		for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			CHECK_ROW(table_exists(st->db, tables[i]), tables[i]);
+	}
+	store_free(st);
+	CU_ASSERT(stat(db, &sb) == 0 && S_ISREG(sb.st_mode));
+	CU_ASSERT_EQUAL(dir_mode(dir, "private"), 0700);
+	CU_ASSERT(dir_mode(dir, "certs") >= 0);
+	CU_ASSERT(dir_mode(dir, "crl") >= 0);
+
+	/* Reopening, with or without CREATE, finds the same schema. */
+	st = NULL;
+	CU_ASSERT_EQUAL(store_open(dir, 0, &st), 0);
+	if (st != NULL)
+		CU_ASSERT_EQUAL(user_version(st->db), GF_SCHEMA_VERSION);
+	store_free(st);
+	st = NULL;
+	CU_ASSERT_EQUAL(store_open(dir, GF_STORE_CREATE, &st), 0);
+	if (st != NULL)
+		CU_ASSERT(table_exists(st->db, "audit"));
+	store_free(st);
+	st = NULL;
+	CU_ASSERT_EQUAL(store_open(dir, GF_STORE_READONLY, &st), 0);
+	if (st != NULL)
+		CU_ASSERT_EQUAL(user_version(st->db), GF_SCHEMA_VERSION);
+	store_free(st);
+	free(db);
+	free(dir);
+	test_rmtree(tmp);
+}
+
+static void
+test_store_not_found(void)
+{
+	struct store *st = NULL;
+	char *dir, *missing, *db;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir = test_tmpdir());
+	gf_errclear();
+	CU_ASSERT_EQUAL(store_open(dir, 0, &st), GF_ERR_NOT_FOUND);
+	CHECK_ERRMSG(GF_ERR_NOT_FOUND, "no store in", "empty directory");
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT_EQUAL(store_open(dir, GF_STORE_READONLY, &st),
+	    GF_ERR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(st);
+	/* Opening without CREATE creates nothing. */
+	db = test_path(dir, "ca.db");
+	CU_ASSERT_EQUAL(access(db, F_OK), -1);
+	CU_ASSERT_EQUAL(test_count_names(dir, ""), 2);	/* . and .. */
+	missing = test_path(dir, "missing");
+	CU_ASSERT_EQUAL(store_open(missing, 0, &st), GF_ERR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(st);
+	free(missing);
+	free(db);
+	test_rmtree(dir);
+}
+
+/* A ca.db that is not a database is refused, and left as it was. */
+static void
+test_store_not_sqlite(void)
+{
+	unsigned char junk[4096];
+	struct store *st = NULL;
+	char *dir, *db, *after;
+	size_t len;
+	int flags[] = { 0, GF_STORE_CREATE, GF_STORE_READONLY };
+	size_t i;
+	int r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir = test_tmpdir());
+	db = test_path(dir, "ca.db");
+	CU_ASSERT_EQUAL(RAND_bytes(junk, sizeof(junk)), 1);
+	memcpy(junk, "not a database!", 15);
+	CU_ASSERT_EQUAL(test_write_file(db, junk, sizeof(junk)), 0);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		st = NULL;
+		gf_errclear();
+		r = store_open(dir, flags[i], &st);
+		CU_ASSERT_EQUAL(r, GF_ERR_DB);
+		CU_ASSERT_PTR_NULL(st);
+		CHECK_ERRMSG(r, "ca.db is not an SQLite database", "junk");
+		after = test_read_file(db, &len);
+		CU_ASSERT(after != NULL && len == sizeof(junk) &&
+		    memcmp(after, junk, len) == 0);
+		free(after);
+	}
+	free(db);
+	test_rmtree(dir);
+}
+
+static void
+test_store_newer(void)
+{
+	struct store *st = NULL;
+	sqlite3 *db = NULL;
+	char *dir, *path;
+	int r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir = test_tmpdir());
+	path = test_path(dir, "ca.db");
+	CU_ASSERT_EQUAL(sqlite3_open(path, &db), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "CREATE TABLE future (x); "
+	    "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	gf_errclear();
+	r = store_open(dir, 0, &st);
+	CU_ASSERT_EQUAL(r, GF_ERR_DB);
+	CU_ASSERT_PTR_NULL(st);
+	CHECK_ERRMSG(r, "schema version 99, newer", "version 99");
+	r = store_open(dir, GF_STORE_CREATE, &st);
+	CU_ASSERT_EQUAL(r, GF_ERR_DB);
+	CU_ASSERT_PTR_NULL(st);
+
+	/* The database was not migrated down or touched. */
+	db = NULL;
+	CU_ASSERT_EQUAL(sqlite3_open(path, &db), SQLITE_OK);
+	CU_ASSERT_EQUAL(user_version(db), 99);
+	CU_ASSERT(!table_exists(db, "cert"));
+	sqlite3_close(db);
+	free(path);
+	test_rmtree(dir);
+}
+
+/* A read-only open never creates the schema of an empty database. */
+static void
+test_store_readonly_empty(void)
+{
+	struct store *st = NULL;
+	sqlite3 *db = NULL;
+	char *dir, *path;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir = test_tmpdir());
+	path = test_path(dir, "ca.db");
+	CU_ASSERT_EQUAL(sqlite3_open(path, &db), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "CREATE TABLE other (x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CU_ASSERT_EQUAL(store_open(dir, GF_STORE_READONLY, &st), GF_ERR_DB);
+	CU_ASSERT_PTR_NULL(st);
+	free(path);
+	test_rmtree(dir);
+}
+
+static void
+test_store_path(void)
+{
+	struct store st = { (char *)"/var/lib/genfic-ca", NULL };
+	static const struct {
+		const char	*sub, *name, *ext, *want;
+	} rows[] = {
+		{ "private", "root", ".key", "/var/lib/genfic-ca/private/root.key" },
+		{ NULL, "ca", ".db", "/var/lib/genfic-ca/ca.db" },
+		{ "crl", "root", NULL, "/var/lib/genfic-ca/crl/root" },
+	};
+	char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		p = store_path(&st, rows[i].sub, rows[i].name, rows[i].ext);
+		CHECK_ROW(p != NULL && strcmp(p, rows[i].want) == 0,
+		    rows[i].want);
+		free(p);
+	}
+}
+
+int
+test_store_register(void)
+{
+	CU_pSuite s;
+
+	if ((s = CU_add_suite("store", NULL, NULL)) == NULL ||
+	    CU_add_test(s, "create and reopen", test_store_create) == NULL ||
+	    CU_add_test(s, "no store", test_store_not_found) == NULL ||
+	    CU_add_test(s, "not an SQLite database",
+	    test_store_not_sqlite) == NULL ||
+	    CU_add_test(s, "newer schema", test_store_newer) == NULL ||
+	    CU_add_test(s, "read-only without schema",
+	    test_store_readonly_empty) == NULL ||
+	    CU_add_test(s, "store_path", test_store_path) == NULL)
+		return -1;
+	return 0;
+}
