@@ -3,6 +3,7 @@
  * hash and this entry's fields, each field length-prefixed so that no two
  * different entries serialise alike.
  */
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,25 +94,35 @@ audit_last_hash(struct store *st, unsigned char prev[GF_SHA256_LEN])
 	return r;
 }
 
+/* Who runs us, looked up once: a spool of 10^5 entries would read passwd 10^5 times. */
+static pthread_once_t user_once = PTHREAD_ONCE_INIT;
+static char user_name[64];
+
+static void
+audit_user_init(void)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwuid(getuid())) != NULL)
+		snprintf(user_name, sizeof(user_name), "%s", pw->pw_name);
+	else
+		snprintf(user_name, sizeof(user_name), "uid%lld",
+		    (long long)getuid());
+}
+
 int
 audit_append(struct store *st, const char *operation, const char *ca,
     const char *serial, const char *subject)
 {
 	struct audit_entry e;
-	struct passwd *pw;
 	unsigned char prev[GF_SHA256_LEN], hash[GF_SHA256_LEN];
-	char uidname[32];
 	sqlite3_stmt *stmt;
 	int r;
 
+	pthread_once(&user_once, audit_user_init);
 	e.time = (int64_t)time(NULL);
 	e.uid = (int64_t)getuid();
-	if ((pw = getpwuid(getuid())) != NULL)
-		e.user = pw->pw_name;
-	else {
-		snprintf(uidname, sizeof(uidname), "uid%lld", (long long)e.uid);
-		e.user = uidname;
-	}
+	e.user = user_name;
 	e.operation = operation;
 	e.ca = ca;
 	e.serial = serial != NULL ? serial : "";

@@ -1,22 +1,52 @@
-/* -s FILE... -p CA: sign certificate requests. */
+/*
+ * -s FILE... -p CA: sign certificate requests.  Worker threads read,
+ * check and sign the requests; this thread alone talks to SQLite, records
+ * the results in request order and commits them in groups; only then are
+ * the certificates written out, so a certificate that exists anywhere is
+ * always in the store, and so revocable.
+ */
 #include <dirent.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/x509v3.h>
 
 #include "genfic/ca.h"
 #include "genfic/csr.h"
+#include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/issue.h"
 #include "genfic/policy.h"
+#include "genfic/pool.h"
+#include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
 #include "genfic/x509util.h"
 #include "cli.h"
+
+#define SIGN_GROUP		1000	/* certificates per commit, at most */
+#define SIGN_GROUP_MS		50	/* or this long */
+#define SIGN_WINDOW		4096	/* requests signed ahead of the writer */
+
+/* One request: a worker fills in everything but the recording. */
+struct sign_job {
+	char		*path;
+	int		 from_spool;	/* found in a directory, not named */
+	X509_REQ	*csr;
+	X509_NAME	*subject;
+	GENERAL_NAMES	*san;
+	X509		*cert;		/* signed, not yet recorded */
+	int		 r;		/* the worker's failure */
+	char		 why[512];
+	int		 recorded;
+	int		 clamped;	/* notAfter was cut to the CA's */
+};
 
 struct sign {
 	struct cli	*cli;
@@ -25,9 +55,10 @@ struct sign {
 	EVP_PKEY	*ca_key;
 	struct template	*tmpl;
 	GENERAL_NAMES	*extra_san;	/* --san */
-	char		**files;
-	size_t		 nfiles;
+	struct sign_job	*jobs;
+	size_t		 njobs;
 	int		 out_dir;	/* -o names a directory */
+	size_t		 signed_, refused, skipped, clamped;
 };
 
 static int
@@ -45,24 +76,28 @@ has_request_suffix(const char *name)
 }
 
 static int
-add_file(struct sign *s, char *path)
+add_file(struct sign *s, char *path, int from_spool)
 {
-	char **files;
+	struct sign_job *jobs;
 
 	if (path == NULL ||
-	    (files = realloc(s->files, (s->nfiles + 1) * sizeof(*files))) == NULL) {
+	    (jobs = realloc(s->jobs, (s->njobs + 1) * sizeof(*jobs))) == NULL) {
 		free(path);
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	}
-	s->files = files;
-	s->files[s->nfiles++] = path;
+	s->jobs = jobs;
+	memset(&s->jobs[s->njobs], 0, sizeof(*jobs));
+	s->jobs[s->njobs].path = path;
+	s->jobs[s->njobs].from_spool = from_spool;
+	s->njobs++;
 	return 0;
 }
 
 static int
-compare_names(const void *a, const void *b)
+compare_jobs(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct sign_job *)a)->path,
+	    ((const struct sign_job *)b)->path);
 }
 
 /* Adds every request file of a spool directory, in name order. */
@@ -70,7 +105,7 @@ static int
 add_directory(struct sign *s, const char *dir)
 {
 	struct dirent *de;
-	size_t first = s->nfiles;
+	size_t first = s->njobs;
 	DIR *d;
 	int r = 0;
 
@@ -78,11 +113,11 @@ add_directory(struct sign *s, const char *dir)
 		return gf_fail(GF_ERR_IO, "%s: cannot read directory", dir);
 	while (r == 0 && (de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.' && has_request_suffix(de->d_name))
-			r = add_file(s, file_join(dir, de->d_name));
+			r = add_file(s, file_join(dir, de->d_name), 1);
 	closedir(d);
-	if (r == 0 && s->nfiles > first)
-		qsort(s->files + first, s->nfiles - first, sizeof(*s->files),
-		    compare_names);
+	if (r == 0 && s->njobs > first)
+		qsort(s->jobs + first, s->njobs - first, sizeof(*s->jobs),
+		    compare_jobs);
 	return r;
 }
 
@@ -96,18 +131,18 @@ sign_collect(struct sign *s)
 		if (file_is_dir(s->cli->files[i]))
 			r = add_directory(s, s->cli->files[i]);
 		else
-			r = add_file(s, strdup(s->cli->files[i]));
+			r = add_file(s, strdup(s->cli->files[i]), 0);
 		if (r != 0)
 			return r;
 	}
-	if (s->nfiles == 0)
+	if (s->njobs == 0)
 		return gf_fail(GF_ERR_NOT_FOUND, "no request files found");
-	if (s->cli->label != NULL && s->nfiles > 1)
+	if (s->cli->label != NULL && s->njobs > 1)
 		return gf_fail(GF_ERR_USAGE, "--label names one certificate, not "
-		    "%zu", s->nfiles);
-	s->out_dir = s->cli->output != NULL && (s->nfiles > 1 ||
+		    "%zu", s->njobs);
+	s->out_dir = s->cli->output != NULL && (s->njobs > 1 ||
 	    file_is_dir(s->cli->output));
-	if (s->nfiles > 1 && s->cli->output != NULL && !file_is_dir(s->cli->output))
+	if (s->njobs > 1 && s->cli->output != NULL && !file_is_dir(s->cli->output))
 		return gf_fail(GF_ERR_USAGE, "-o %s: with several requests, -o "
 		    "names an existing directory", s->cli->output);
 	return 0;
@@ -140,6 +175,121 @@ sign_san(const struct sign *s, X509_REQ *csr, GENERAL_NAMES **out)
 	return 0;
 }
 
+static void
+sign_request_of(const struct sign *s, const struct sign_job *j,
+    struct issue_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->tmpl = s->tmpl;
+	req->subject = j->subject;
+	req->pubkey = X509_REQ_get0_pubkey(j->csr);
+	req->spki = X509_REQ_get_X509_PUBKEY(j->csr);
+	req->san = j->san;
+	req->days = s->cli->days != 0 ? s->cli->days : s->tmpl->days;
+	req->no_clamp = s->cli->no_clamp;
+	req->issuer_cert = s->ca->cert;
+	req->issuer_key = s->ca_key;
+	req->crl_url = s->ca->crl_url;
+	req->ocsp_url = s->ca->ocsp_url;
+	/* One request warns itself; a spool says it once at the end. */
+	req->clamped = s->njobs > 1 ? (int *)&j->clamped : NULL;
+}
+
+/* A worker: check and sign request i, or say why not. */
+static void
+sign_job_run(void *ctx, size_t i)
+{
+	struct sign *s = ctx;
+	struct sign_job *j = &s->jobs[i];
+	struct issue_request req;
+	struct serial serial;
+	int r;
+
+	gf_errclear();
+	if ((r = csr_load(j->path, &j->csr)) == 0 &&
+	    (r = csr_verify(j->csr)) == 0 &&
+	    (r = policy_check_key(s->tmpl, X509_REQ_get0_pubkey(j->csr))) == 0 &&
+	    (r = policy_subject(s->tmpl, X509_REQ_get_subject_name(j->csr),
+	    &j->subject)) == 0 && (r = sign_san(s, j->csr, &j->san)) == 0 &&
+	    (r = serial_random(&serial)) == 0) {
+		sign_request_of(s, j, &req);
+		r = issue_build(&req, &serial, &j->cert);
+	}
+	if (r != 0) {
+		j->r = r;
+		snprintf(j->why, sizeof(j->why), "%s%s", r == GF_ERR_POLICY ?
+		    "refused: " : "", gf_errmsg(r));
+	}
+}
+
+/*
+ * A spool re-run skips requests whose key and subject already have a
+ * valid certificate of this CA.  Returns 1 (and reports it) to skip.
+ */
+static int
+sign_already(struct sign *s, const struct sign_job *j)
+{
+	unsigned char md[GF_SHA256_LEN];
+	sqlite3_stmt *stmt;
+	char *subject;
+	int found = 0;
+
+	if (!j->from_spool || s->cli->force ||
+	    spki_hash(X509_REQ_get_X509_PUBKEY(j->csr), md) != 0 ||
+	    (subject = dn_format(j->subject)) == NULL)
+		return 0;
+	if (store_prepare(s->st, "SELECT hex(serial) FROM cert WHERE ca_id = "
+	    "?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL AND "
+	    "not_after > ?4 LIMIT 1", &stmt) == 0) {
+		sqlite3_bind_int64(stmt, 1, s->ca->id);
+		sqlite3_bind_blob(stmt, 2, md, sizeof(md), SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, subject, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
+		if (sqlite3_step(stmt) == SQLITE_ROW) {
+			found = 1;
+			fprintf(stderr, "%s: %s: already signed as serial %s "
+			    "(--force signs it again)\n", gf_progname, j->path,
+			    sqlite3_column_text(stmt, 0));
+		}
+		sqlite3_finalize(stmt);
+	}
+	gf_errclear();
+	free(subject);
+	return found;
+}
+
+/* Records job j in the open transaction; < 0 only for store failures. */
+static int
+sign_record(struct sign *s, struct sign_job *j)
+{
+	struct issue_request req;
+	int r;
+
+	if (j->r != 0) {
+		fprintf(stderr, "%s: %s: %s\n", gf_progname, j->path, j->why);
+		s->refused++;
+		return 0;
+	}
+	if (sign_already(s, j)) {
+		s->skipped++;
+		return 0;
+	}
+	sign_request_of(s, j, &req);
+	r = issue_commit(s->st, s->ca->id, s->ca->name, &req, s->cli->label,
+	    &j->cert, NULL);
+	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO)
+		return r;
+	if (r != 0) {
+		gf_report(j->path, r);
+		s->refused++;
+		return 0;
+	}
+	j->recorded = 1;
+	s->signed_++;
+	s->clamped += j->clamped != 0;
+	return 0;
+}
+
 /* Where the certificate for request path goes: NULL for stdout. */
 static char *
 sign_output_path(const struct sign *s, const char *path)
@@ -159,66 +309,110 @@ sign_output_path(const struct sign *s, const char *path)
 	return out;
 }
 
-static int
-sign_record(struct sign *s, const struct issue_request *req, X509 **cert)
+/* Writes a committed certificate out, and frees the job's data. */
+static void
+sign_output(struct sign *s, struct sign_job *j)
 {
-	int r;
-
-	if ((r = store_begin(s->st)) != 0)
-		return r;
-	if ((r = issue_record(s->st, s->ca->id, s->ca->name, req,
-	    s->cli->label, cert, NULL)) != 0 || (r = store_commit(s->st)) != 0)
-		store_rollback(s->st);
-	return r;
-}
-
-/* Checks, signs, records and writes one request. */
-static int
-sign_one(struct sign *s, const char *path)
-{
-	struct issue_request req;
-	X509_REQ *csr = NULL;
-	X509_NAME *subject = NULL;
-	GENERAL_NAMES *san = NULL;
-	X509 *cert = NULL;
 	char *pem = NULL, *out = NULL;
 	size_t len;
-	int r;
+	int r = 0;
 
-	out = sign_output_path(s, path);
-	if ((r = cli_output_check(out, s->cli->force)) != 0)
-		goto out;
-	if ((r = csr_load(path, &csr)) != 0 || (r = csr_verify(csr)) != 0 ||
-	    (r = policy_check_key(s->tmpl, X509_REQ_get0_pubkey(csr))) != 0 ||
-	    (r = policy_subject(s->tmpl, X509_REQ_get_subject_name(csr),
-	    &subject)) != 0 || (r = sign_san(s, csr, &san)) != 0)
-		goto out;
-	memset(&req, 0, sizeof(req));
-	req.tmpl = s->tmpl;
-	req.subject = subject;
-	req.pubkey = X509_REQ_get0_pubkey(csr);
-	req.spki = X509_REQ_get_X509_PUBKEY(csr);
-	req.san = san;
-	req.days = s->cli->days != 0 ? s->cli->days : s->tmpl->days;
-	req.no_clamp = s->cli->no_clamp;
-	req.issuer_cert = s->ca->cert;
-	req.issuer_key = s->ca_key;
-	req.crl_url = s->ca->crl_url;
-	req.ocsp_url = s->ca->ocsp_url;
-	if ((r = sign_record(s, &req, &cert)) != 0 ||
-	    (r = x509_to_pem(cert, &pem, &len)) != 0)
-		goto out;
-	/* Committed first: a certificate that exists is always revocable. */
-	r = cli_output(out, pem, len, s->cli->force);
- out:
-	if (r == GF_ERR_POLICY)
-		r = gf_fail(r, "refused: %s", gf_errmsg(r));
-	X509_REQ_free(csr);
-	X509_NAME_free(subject);
-	GENERAL_NAMES_free(san);
-	X509_free(cert);
+	if (j->recorded && (r = x509_to_pem(j->cert, &pem, &len)) == 0) {
+		out = sign_output_path(s, j->path);
+		if (out != NULL && s->out_dir)
+			r = file_write_unsynced(out, pem, len, 0644, s->cli->force);
+		else
+			r = cli_output(out, pem, len, s->cli->force);
+		if (r == GF_ERR_EXISTS)
+			r = gf_fail(r, "%s exists (--force replaces it)", out);
+	}
+	if (r != 0) {
+		/* Recorded all the same: -E can write it again. */
+		gf_report(j->path, r);
+		s->refused++;
+	}
+	X509_REQ_free(j->csr);
+	X509_NAME_free(j->subject);
+	GENERAL_NAMES_free(j->san);
+	X509_free(j->cert);
+	j->csr = NULL;
+	j->subject = NULL;
+	j->san = NULL;
+	j->cert = NULL;
 	free(pem);
 	free(out);
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sign_progress(const struct sign *s, size_t done)
+{
+	if (s->cli->batch || s->njobs < 2 || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r%s: %s: %zu/%zu requests", gf_progname, s->ca->name,
+	    done, s->njobs);
+	if (done == s->njobs)
+		fputc('\n', stderr);
+}
+
+/* Commits jobs [from, to) and writes them out. */
+static int
+sign_flush(struct sign *s, struct pool *pool, size_t from, size_t to)
+{
+	int r;
+
+	if ((r = store_commit(s->st)) != 0)
+		return r;
+	for (; from < to; from++)
+		sign_output(s, &s->jobs[from]);
+	pool_release(pool, to);
+	sign_progress(s, to);
+	return 0;
+}
+
+/* Records every result in order, committing in groups. */
+static int
+sign_run(struct sign *s)
+{
+	struct pool *pool = NULL;
+	size_t i, first = 0;
+	long started = 0;
+	int r, open = 0;
+
+	/* Fill the CA certificate's caches before threads share it. */
+	X509_check_purpose(s->ca->cert, -1, 0);
+	if ((r = pool_start(s->njobs, pool_cpus(), SIGN_WINDOW, sign_job_run,
+	    s, &pool)) != 0)
+		return r;
+	for (i = 0; i < s->njobs; i++) {
+		pool_wait(pool, i);
+		if (!open) {
+			if ((r = store_begin(s->st)) != 0)
+				break;
+			open = 1;
+			first = i;
+			started = now_ms();
+		}
+		if ((r = sign_record(s, &s->jobs[i])) != 0)
+			break;
+		if (i + 1 - first >= SIGN_GROUP ||
+		    now_ms() - started >= SIGN_GROUP_MS || i + 1 == s->njobs) {
+			open = 0;
+			if ((r = sign_flush(s, pool, first, i + 1)) != 0)
+				break;
+		}
+	}
+	if (r != 0 && open)
+		store_rollback(s->st);
+	pool_finish(pool);
 	return r;
 }
 
@@ -227,9 +421,14 @@ sign_free(struct sign *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nfiles; i++)
-		free(s->files[i]);
-	free(s->files);
+	for (i = 0; i < s->njobs; i++) {
+		free(s->jobs[i].path);
+		X509_REQ_free(s->jobs[i].csr);
+		X509_NAME_free(s->jobs[i].subject);
+		GENERAL_NAMES_free(s->jobs[i].san);
+		X509_free(s->jobs[i].cert);
+	}
+	free(s->jobs);
 	store_free(s->st);
 	ca_free(s->ca);
 	EVP_PKEY_free(s->ca_key);
@@ -263,6 +462,9 @@ sign_prepare(struct sign *s)
 	what = "-s";
 	if ((r = sign_collect(s)) != 0)
 		goto out;
+	if (!s->out_dir && (r = cli_output_check(s->cli->output,
+	    s->cli->force)) != 0)
+		goto out;
 	what = s->ca->name;
 	r = cli_ca_key(s->cli, s->st, s->ca, &s->ca_key);
  out:
@@ -271,11 +473,36 @@ sign_prepare(struct sign *s)
 	return r;
 }
 
+static void
+sign_warn_clamped(const struct sign *s)
+{
+	char date[GF_ISO_TIME_LEN];
+	time_t end;
+
+	if (asn1_time_to_unix(X509_get0_notAfter(s->ca->cert), &end) != 0)
+		return;
+	time_to_iso(end, date);
+	gf_warnx("warning: %zu certificates had their notAfter clamped to the "
+	    "issuer's notAfter %s", s->clamped, date);
+}
+
+/* One flush for all the files written unsynced into dir. */
+static void
+sign_sync_dir(const char *dir)
+{
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if (syncfs(fd) == -1)
+		gf_warnx("warning: %s: sync failed", dir);
+	close(fd);
+}
+
 int
 cmd_sign(struct cli *cli)
 {
 	struct sign s;
-	size_t i, refused = 0;
 	int r;
 
 	if (cli->parent == NULL) {
@@ -288,15 +515,15 @@ cmd_sign(struct cli *cli)
 		sign_free(&s);
 		return EXIT_REFUSED;
 	}
-	for (i = 0; i < s.nfiles; i++) {
-		if ((r = sign_one(&s, s.files[i])) != 0) {
-			gf_report(s.files[i], r);
-			refused++;
-		}
-	}
-	if (s.nfiles > 1)
-		fprintf(stderr, "%s: %s: %zu signed, %zu refused\n", gf_progname,
-		    s.ca->name, s.nfiles - refused, refused);
+	if ((r = sign_run(&s)) != 0)
+		gf_report(s.ca->name, r);
+	if (s.out_dir)
+		sign_sync_dir(cli->output);
+	if (s.clamped > 0)
+		sign_warn_clamped(&s);
+	if (s.njobs > 1)
+		fprintf(stderr, "%s: %s: %zu signed, %zu refused, %zu skipped\n",
+		    gf_progname, s.ca->name, s.signed_, s.refused, s.skipped);
 	sign_free(&s);
-	return refused == 0 ? 0 : EXIT_REFUSED;
+	return r == 0 && s.refused == 0 ? 0 : EXIT_REFUSED;
 }

@@ -108,11 +108,15 @@ gf_report(const char *what, int code)
 void
 gf_warnx(const char *fmt, ...)
 {
+	char line[ERRBUF_SIZE];
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s: ", gf_progname);
+	/* One write per line, so that threads do not interleave. */
+	n = snprintf(line, sizeof(line), "%s: ", gf_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	strcat(line, "\n");
+	fputs(line, stderr);
 }

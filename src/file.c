@@ -66,6 +66,9 @@ file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 	return r;
 }
 
+static int	write_atomic(const char *, const void *, size_t, mode_t, int,
+		    int);
+
 static int
 fsync_dir_of(const char *path)
 {
@@ -106,6 +109,20 @@ int
 file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
     int replace)
 {
+	return write_atomic(path, data, len, mode, replace, 1);
+}
+
+int
+file_write_unsynced(const char *path, const void *data, size_t len,
+    mode_t mode, int replace)
+{
+	return write_atomic(path, data, len, mode, replace, 0);
+}
+
+static int
+write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+    int replace, int sync)
+{
 	char *tmp = NULL;
 	int fd = -1, r = GF_ERR_IO;
 
@@ -120,7 +137,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		return r;
 	}
 	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
-	    fsync(fd) == -1) {
+	    (sync && fsync(fd) == -1)) {
 		r = gf_fail(GF_ERR_IO, "%s", strerror(errno));
 		goto out;
 	}
@@ -138,7 +155,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		}
 		unlink(tmp);
 	}
-	r = fsync_dir_of(path);
+	r = sync ? fsync_dir_of(path) : 0;
  out:
 	if (r != 0)
 		unlink(tmp);

@@ -31,7 +31,8 @@ issue_set_validity(const struct issue_request *req, X509 *cert)
 	int r;
 
 	end = now + (time_t)req->days * 86400;
-	if (X509_gmtime_adj(X509_getm_notBefore(cert), 0) == NULL ||
+	/* One reading of the clock for both, so the days come out exact. */
+	if (X509_time_adj(X509_getm_notBefore(cert), 0, &now) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(cert), req->days, 0, &now) == NULL)
 		return gf_fail_crypto("validity");
 	if (req->issuer_cert == NULL)
@@ -49,8 +50,11 @@ issue_set_validity(const struct issue_request *req, X509 *cert)
 	if (req->no_clamp)
 		return gf_fail(GF_ERR_POLICY, "notAfter %s would be past the "
 		    "issuer's notAfter %s (--no-clamp)", want, have);
-	gf_warnx("warning: notAfter %s clamped to the issuer's notAfter %s",
-	    want, have);
+	if (req->clamped != NULL)
+		(*req->clamped)++;
+	else
+		gf_warnx("warning: notAfter %s clamped to the issuer's notAfter "
+		    "%s", want, have);
 	if (!X509_set1_notAfter(cert, limit))
 		return gf_fail_crypto("validity");
 	return 0;
@@ -276,43 +280,59 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 }
 
 int
-issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
-    const struct issue_request *req, const char *label, X509 **out,
+issue_commit(struct store *st, int64_t issuer_id, const char *issuer_name,
+    const struct issue_request *req, const char *label, X509 **cert,
     int64_t *cert_id)
 {
 	struct serial serial;
 	char hex[2 * GF_SERIAL_MAX + 1], *subject;
-	X509 *cert = NULL;
+	X509 *fresh;
 	int tries, r;
 
 	if (label != NULL && (r = certdb_label_taken(st, issuer_id, label)) != 0)
 		return r < 0 ? r : gf_fail(GF_ERR_EXISTS, "label '%s' is "
 		    "already used by a certificate of %s", label, issuer_name);
 	for (tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
-		if ((r = serial_random(&serial)) != 0 ||
-		    (r = issue_build(req, &serial, &cert)) != 0)
-			return r;
-		r = certdb_insert(st, issuer_id, cert, label, req->tmpl->name,
+		r = certdb_insert(st, issuer_id, *cert, label, req->tmpl->name,
 		    cert_id);
 		if (r != GF_ERR_CONFLICT)
 			break;
-		X509_free(cert);	/* serial collision: draw again */
-		cert = NULL;
+		/* A serial collision: sign again with a fresh one. */
+		if ((r = serial_random(&serial)) != 0 ||
+		    (r = issue_build(req, &serial, &fresh)) != 0)
+			return r;
+		X509_free(*cert);
+		*cert = fresh;
 	}
 	if (r != 0)
-		goto out;
+		return r;
+	if ((r = serial_from_asn1(X509_get0_serialNumber(*cert), &serial)) != 0)
+		return r;
 	serial_to_hex(&serial, hex);
-	if ((subject = dn_format(req->subject)) == NULL) {
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		goto out;
-	}
+	if ((subject = dn_format(req->subject)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	r = audit_append(st, "issue", issuer_name, hex, subject);
 	free(subject);
-	if (r == 0) {
-		*out = cert;
-		cert = NULL;
-	}
- out:
-	X509_free(cert);
 	return r;
+}
+
+int
+issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
+    const struct issue_request *req, const char *label, X509 **out,
+    int64_t *cert_id)
+{
+	struct serial serial;
+	X509 *cert = NULL;
+	int r;
+
+	if ((r = serial_random(&serial)) != 0 ||
+	    (r = issue_build(req, &serial, &cert)) != 0)
+		return r;
+	if ((r = issue_commit(st, issuer_id, issuer_name, req, label, &cert,
+	    cert_id)) != 0) {
+		X509_free(cert);
+		return r;
+	}
+	*out = cert;
+	return 0;
 }

@@ -23,6 +23,14 @@ int	file_read(const char *path, size_t max, unsigned char **data,
 int	file_write_atomic(const char *path, const void *data, size_t len,
 	    mode_t mode, int replace);
 
+/*
+ * The same without the fsyncs, for many files whose content is safe
+ * elsewhere (certificates already committed to the store): a crash may
+ * lose the file, never leave half of it.
+ */
+int	file_write_unsynced(const char *path, const void *data, size_t len,
+	    mode_t mode, int replace);
+
 /* Makes dir with mode unless it exists as a directory. */
 int	file_mkdir(const char *dir, mode_t mode);
 

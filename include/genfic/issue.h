@@ -22,6 +22,7 @@ struct issue_request {
 	const char		*crl_url;	/* the issuer's, or NULL */
 	const char		*ocsp_url;
 	const char		*ca_issuers_url;
+	int			*clamped;	/* counts clamps instead of warning */
 };
 
 /* Builds and signs the certificate with the given serial. */
@@ -36,5 +37,14 @@ int	issue_build(const struct issue_request *req, const struct serial *serial,
 int	issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
 	    const struct issue_request *req, const char *label, X509 **cert,
 	    int64_t *cert_id);
+
+/*
+ * Inserts a certificate built by issue_build() and appends the audit
+ * entry; on a serial collision it signs again with a fresh serial,
+ * replacing *cert.  Runs inside the caller's write transaction.
+ */
+int	issue_commit(struct store *st, int64_t issuer_id,
+	    const char *issuer_name, const struct issue_request *req,
+	    const char *label, X509 **cert, int64_t *cert_id);
 
 #endif

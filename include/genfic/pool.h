@@ -1,0 +1,31 @@
+/*
+ * An ordered work pool: worker threads run fn(ctx, i) for i = 0..n-1, and
+ * the caller consumes the results in order with pool_wait().  Workers stay
+ * at most window jobs ahead of what the caller has released, so memory is
+ * bounded however long the list.
+ */
+#ifndef GENFIC_POOL_H
+#define GENFIC_POOL_H
+
+#include <stddef.h>
+
+struct pool;
+
+typedef void	(*pool_fn)(void *ctx, size_t index);
+
+int	pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
+	    void *ctx, struct pool **pool);
+
+/* Waits until job index has run. */
+void	pool_wait(struct pool *pool, size_t index);
+
+/* Jobs below count are consumed: workers may run up to count + window. */
+void	pool_release(struct pool *pool, size_t count);
+
+/* Stops taking jobs, joins the workers and frees the pool; NULL is fine. */
+void	pool_finish(struct pool *pool);
+
+/* The number of online CPUs, at least 1. */
+size_t	pool_cpus(void);
+
+#endif

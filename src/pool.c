@@ -1,0 +1,125 @@
+/* An ordered work pool on POSIX threads. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "genfic/err.h"
+#include "genfic/pool.h"
+
+struct pool {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 done_cv;	/* a job finished */
+	pthread_cond_t	 window_cv;	/* the window moved, or stop */
+	pthread_t	*threads;
+	size_t		 nthreads;
+	size_t		 njobs;
+	size_t		 next;		/* the next job to take */
+	size_t		 released;	/* jobs the caller consumed */
+	size_t		 window;
+	unsigned char	*done;		/* per job */
+	pool_fn		 fn;
+	void		*ctx;
+};
+
+static void *
+pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->next < p->njobs) {
+		if (p->next >= p->released + p->window) {
+			pthread_cond_wait(&p->window_cv, &p->lock);
+			continue;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		p->fn(p->ctx, i);
+		pthread_mutex_lock(&p->lock);
+		p->done[i] = 1;
+		pthread_cond_broadcast(&p->done_cv);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int
+pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
+    void *ctx, struct pool **out)
+{
+	struct pool *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->done = calloc(njobs + 1, 1)) == NULL ||
+	    (p->threads = calloc(nthreads, sizeof(*p->threads))) == NULL) {
+		if (p != NULL)
+			free(p->done);
+		free(p);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	pthread_cond_init(&p->window_cv, NULL);
+	p->njobs = njobs;
+	p->window = window > 0 ? window : 1;
+	p->fn = fn;
+	p->ctx = ctx;
+	for (p->nthreads = 0; p->nthreads < nthreads; p->nthreads++)
+		if (pthread_create(&p->threads[p->nthreads], NULL, pool_worker,
+		    p) != 0)
+			break;
+	if (p->nthreads == 0) {
+		pool_finish(p);
+		return gf_fail(GF_ERR_INTERNAL, "cannot start a worker thread");
+	}
+	*out = p;
+	return 0;
+}
+
+void
+pool_wait(struct pool *p, size_t index)
+{
+	pthread_mutex_lock(&p->lock);
+	while (!p->done[index])
+		pthread_cond_wait(&p->done_cv, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_release(struct pool *p, size_t count)
+{
+	pthread_mutex_lock(&p->lock);
+	p->released = count;
+	pthread_cond_broadcast(&p->window_cv);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_finish(struct pool *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->next = p->njobs;	/* take nothing more */
+	pthread_cond_broadcast(&p->window_cv);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	pthread_cond_destroy(&p->done_cv);
+	pthread_cond_destroy(&p->window_cv);
+	pthread_mutex_destroy(&p->lock);
+	free(p->threads);
+	free(p->done);
+	free(p);
+}
+
+size_t
+pool_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (size_t)n : 1;
+}
