@@ -1,9 +1,11 @@
 /* Helpers shared by genfic-ca's modes. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/x509v3.h>
 
@@ -112,11 +114,22 @@ int
 cli_output_check(const char *path, int replace)
 {
 	struct stat sb;
+	char *copy;
+	int r = 0;
 
-	if (path == NULL || strcmp(path, "-") == 0 || replace ||
-	    stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+	if (path == NULL || strcmp(path, "-") == 0)
 		return 0;
-	return gf_fail(GF_ERR_EXISTS, "%s exists (--force replaces it)", path);
+	if (stat(path, &sb) == 0)
+		return !replace && S_ISREG(sb.st_mode) ? gf_fail(GF_ERR_EXISTS,
+		    "%s exists (--force replaces it)", path) : 0;
+	/* Found out now, not after the certificate is committed. */
+	if ((copy = strdup(path)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (!file_is_dir(dirname(copy)) || access(copy, W_OK | X_OK) != 0)
+		r = gf_fail(GF_ERR_IO, "%s: no writable directory %s", path,
+		    copy);
+	free(copy);
+	return r;
 }
 
 static int

@@ -98,16 +98,30 @@ create_subject(struct create *c)
 }
 
 static int
-create_check(struct create *c)
+create_check_args(const struct create *c)
 {
-	struct ca *existing = NULL;
+	X509_NAME *subject = NULL;
 	int r;
 
 	if ((r = ca_name_check(c->name)) != 0 ||
 	    (r = cli_url_check("--crl-url", c->cli->crl_url)) != 0 ||
 	    (r = cli_url_check("--ocsp-url", c->cli->ocsp_url)) != 0 ||
-	    (c->cli->key_type != NULL && (r = key_type_check(c->cli->key_type)) != 0))
+	    (c->cli->key_type != NULL &&
+	    (r = key_type_check(c->cli->key_type)) != 0) ||
+	    (r = cli_output_check(c->cli->output, c->cli->force)) != 0)
 		return r;
+	if (c->cli->subject != NULL && (r = dn_parse(c->cli->subject,
+	    &subject)) == 0)
+		X509_NAME_free(subject);
+	return r;
+}
+
+static int
+create_check(struct create *c)
+{
+	struct ca *existing = NULL;
+	int r;
+
 	if ((r = ca_load(c->st, c->name, &existing)) == 0) {
 		ca_free(existing);
 		return gf_fail(GF_ERR_EXISTS, "a CA of that name already exists "
@@ -124,7 +138,7 @@ create_check(struct create *c)
 	if (!c->tmpl->is_ca)
 		return gf_fail(GF_ERR_POLICY, "template '%s' is not a CA "
 		    "template", c->tmpl->name);
-	return cli_output_check(c->cli->output, c->cli->force);
+	return 0;
 }
 
 static int
@@ -230,9 +244,12 @@ create_ca(struct cli *cli, int root)
 		    "keys are always encrypted\n", gf_progname, cli->arg);
 		return EXIT_USAGE;
 	}
-	if ((r = store_open(cli->dir, root ? GF_STORE_CREATE : 0, &c.st)) != 0 ||
+	/* What can be refused without a store is refused before making one. */
+	if ((r = create_check_args(&c)) != 0 ||
+	    (root && (r = create_load_template(&c)) != 0) ||
+	    (r = store_open(cli->dir, root ? GF_STORE_CREATE : 0, &c.st)) != 0 ||
 	    (!root && (r = ca_load(c.st, cli->parent, &c.parent)) != 0) ||
-	    (r = create_load_template(&c)) != 0 ||
+	    (!root && (r = create_load_template(&c)) != 0) ||
 	    (r = create_check(&c)) != 0 ||
 	    (r = create_subject(&c)) != 0)
 		goto out;

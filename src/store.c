@@ -152,8 +152,6 @@ store_make_dirs(const char *dir)
 	size_t i;
 	int r;
 
-	if ((r = file_mkdir(dir, 0755)) != 0)
-		return r;
 	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		if ((path = file_join(dir, subdirs[i].name)) == NULL)
 			return gf_fail(GF_ERR_ALLOC, "out of memory");
@@ -200,7 +198,7 @@ store_open(const char *dir, int flags, struct store **out)
 		free(st);
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	}
-	if ((flags & GF_STORE_CREATE) && (r = store_make_dirs(dir)) != 0)
+	if ((flags & GF_STORE_CREATE) && (r = file_mkdir(dir, 0755)) != 0)
 		goto out;
 	if ((path = file_join(dir, STORE_DB)) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
@@ -211,8 +209,10 @@ store_open(const char *dir, int flags, struct store **out)
 		    "with -r creates one)", dir);
 		goto out;
 	}
+	/* The subdirectories only once the database is known to be good. */
 	if ((r = store_connect(st, path, flags)) != 0 ||
-	    (r = store_migrate(st, !(flags & GF_STORE_READONLY))) != 0)
+	    (r = store_migrate(st, !(flags & GF_STORE_READONLY))) != 0 ||
+	    ((flags & GF_STORE_CREATE) && (r = store_make_dirs(dir)) != 0))
 		goto out;
 	*out = st;
 	st = NULL;

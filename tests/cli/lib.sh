@@ -57,3 +57,105 @@ finish() {
 	echo "$npass passed, $nfail failed"
 	[ "$nfail" -eq 0 ]
 }
+
+# --- Helpers added for the end-to-end scripts (each result still one
+# "ok"/"not ok" line).
+
+# not COMMAND...: succeeds when COMMAND fails (for check).
+not() {
+	! "$@"
+}
+
+# skip DESCRIPTION REASON: a check that cannot run here.
+skip() {
+	echo "ok - $1 # SKIP $2"
+}
+
+# Every path under $T but the helpers' own scratch files and SQLite's
+# transient -wal/-shm companions.
+files() {
+	find "$T" ! -path "$T/out" ! -path "$T/err" ! -path "$T/files.*" \
+	    ! -name '*.db-wal' ! -name '*.db-shm' | LC_ALL=C sort
+}
+
+# "CERT AUDIT": the row counts of both tables, in one read.
+cert_audit_rows() {
+	sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT (SELECT count(*) FROM cert) || ' ' ||
+	    (SELECT count(*) FROM audit)"
+}
+
+# refuse_clean DESCRIPTION STATUS FRAGMENT COMMAND...: refuse, and also
+# that COMMAND added no row to cert or audit and left no file behind (nor
+# removed one) anywhere under $T.  Three results.
+refuse_clean() {
+	rc_desc=$1
+	rc_before=$(cert_audit_rows)
+	files >"$T/files.before"
+	refuse "$@"
+	rc_after=$(cert_audit_rows)
+	files >"$T/files.after"
+	if [ "$rc_before" = "$rc_after" ]; then
+		pass "$rc_desc: no new cert or audit row"
+	else
+		fail "$rc_desc: no new cert or audit row (cert audit: $rc_before -> $rc_after)"
+	fi
+	if cmp -s "$T/files.before" "$T/files.after"; then
+		pass "$rc_desc: no stray file"
+	else
+		fail "$rc_desc: no stray file"
+		diff "$T/files.before" "$T/files.after" | sed 's/^/#   /' | head -10
+	fi
+}
+
+# sql QUERY: one query on the store's database.
+sql() {
+	sqlite3 "$GENFIC_CA_DIR/ca.db" "$1"
+}
+
+# A certificate's serial as openssl prints it (upper-case hex).
+serial_of() {
+	openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'
+}
+
+# epoch_of CERT startdate|enddate: that time, in seconds since the epoch.
+epoch_of() {
+	date -u -d "$(openssl x509 -in "$1" -noout -"$2" | sed 's/^[^=]*=//')" +%s
+}
+
+# days_of CERT: whole days from notBefore to notAfter (rounded: the two
+# may come from clock reads a second apart).
+days_of() {
+	echo $((($(epoch_of "$1" enddate) - $(epoch_of "$1" startdate) + 43200) /
+	    86400))
+}
+
+# iso_of CERT startdate|enddate: that time as genfic-ca prints it.
+iso_of() {
+	date -u -d "@$(epoch_of "$1" "$2")" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# has_ext CERT NAME: the certificate carries extension NAME (openssl's
+# short name, e.g. authorityKeyIdentifier).
+has_ext() {
+	openssl x509 -in "$1" -noout -ext "$2" 2>/dev/null | grep -q .
+}
+
+# lacks_ext CERT NAME: the certificate parses, has extensions, and NAME is
+# not one of them.
+lacks_ext() {
+	openssl x509 -in "$1" -noout -text 2>/dev/null |
+	    grep -q 'X509v3 extensions:' && ! has_ext "$1" "$2"
+}
+
+# ext_is CERT NAME ERE: the text of extension NAME, joined on one line
+# with runs of blanks squeezed to one space, matches ERE.
+ext_is() {
+	openssl x509 -in "$1" -noout -ext "$2" 2>/dev/null | tr '\n' ' ' |
+	    tr -s ' ' | grep -Eq -- "$3"
+}
+
+# The first "Signature Algorithm" openssl names for a certificate.
+sigalg_of() {
+	openssl x509 -in "$1" -noout -text |
+	    sed -n 's/^ *Signature Algorithm: //p' | head -n 1
+}
