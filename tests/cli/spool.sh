@@ -1,0 +1,68 @@
+#!/bin/sh
+# -s DIR: a spool signed by the worker threads, checked request by request.
+. "$(dirname "$0")/lib.sh"
+: "${GF_BENCH_CSRS:?GF_BENCH_CSRS must name gf-bench-csrs}"
+
+make_hierarchy || { echo "not ok - hierarchy"; exit 1; }
+SYS="-p genfic-system --passin pass:system-secret --batch"
+N=300
+mkdir "$T/spool" "$T/certs"
+"$GF_BENCH_CSRS" "$T/spool" $N
+openssl req -new -newkey rsa:1024 -nodes -keyout "$T/weak.key" -subj /CN=weak \
+    -out "$T/spool/weak.req" 2>/dev/null
+head -c 300 /dev/urandom >"$T/spool/garbage.csr"
+openssl req -in "$T/spool/r000001.req" -outform der >"$T/flip.der"
+size=$(wc -c <"$T/flip.der")
+printf '\001' | dd of="$T/flip.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+cp "$T/flip.der" "$T/spool/flipped.pem"
+before=$(rows cert)
+
+gca $SYS -s "$T/spool" -o "$T/certs" >"$T/o" 2>"$T/e"; st=$?
+[ $st -eq 1 ] && pass "exit 1: some were refused" || fail "exit 1: some were refused ($st)"
+grep -q "weak.req: refused: RSA key of 1024 bits" "$T/e" && pass "weak key named" || fail "weak key named"
+grep -q "garbage.csr: " "$T/e" && pass "garbage named" || fail "garbage named"
+grep -q "flipped.pem: refused: bad signature" "$T/e" && pass "bad signature named" || fail "bad signature named"
+grep -q "$N signed, 3 refused, 0 skipped" "$T/e" && pass "summary" || fail "summary"
+[ "$(ls "$T/certs" | wc -l)" -eq $N ] && pass "$N files written" || fail "$N files written"
+[ $(( $(rows cert) - before )) -eq $N ] && pass "$N rows" || fail "$N rows"
+[ "$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT count(DISTINCT serial) FROM cert")" -eq "$(rows cert)" ] &&
+    pass "serials unique" || fail "serials unique"
+bad=0
+for r in "$T"/spool/r*.req; do
+	c="$T/certs/$(basename "$r" .req).crt"
+	[ "$(openssl req -in "$r" -noout -pubkey)" = "$(openssl x509 -in "$c" -noout -pubkey)" ] &&
+	    [ "$(openssl req -in "$r" -noout -subject | sed 's/^subject=//')" = \
+	      "$(openssl x509 -in "$c" -noout -subject | sed 's/^subject=//')" ] || bad=$((bad + 1))
+done
+[ $bad -eq 0 ] && pass "every certificate has its request's key and subject" ||
+    fail "every certificate has its request's key and subject ($bad wrong)"
+# Every file is the DER the store holds.
+sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT hex(der) FROM cert WHERE cn = 'host-123.bench.example'" >"$T/db.hex"
+openssl x509 -in "$T/certs/r000123.crt" -outform der | od -An -v -tx1 | tr -d ' \n' | tr a-f A-F >"$T/file.hex"
+echo >>"$T/file.hex"
+cmp -s "$T/db.hex" "$T/file.hex" && pass "file DER = stored DER" || fail "file DER = stored DER"
+check "certificates verify" openssl verify -CAfile "$GENFIC_CA_DIR/certs/genfic.crt" \
+    -untrusted "$GENFIC_CA_DIR/certs/genfic-system.crt" "$T/certs/r000000.crt" "$T/certs/r000299.crt"
+grep -q "certificates had their notAfter clamped" "$T/e" && [ "$(grep -c clamped "$T/e")" -eq 1 ] &&
+    pass "one clamp warning for the spool" || fail "one clamp warning for the spool"
+
+# A re-run signs only what is new; --force signs again.
+n=$(rows cert)
+gca $SYS -s "$T/spool" -o "$T/certs" 2>"$T/e"
+grep -q "0 signed, 3 refused, $N skipped" "$T/e" && [ "$(rows cert)" -eq "$n" ] &&
+    pass "re-run skips the signed ones" || fail "re-run skips the signed ones"
+grep -q "r000042.req: already signed as serial" "$T/e" && pass "skips are named" || fail "skips are named"
+rm "$T/spool/weak.req" "$T/spool/garbage.csr" "$T/spool/flipped.pem" "$T/certs/r000007.crt"
+check "--force signs again" gca $SYS -s "$T/spool" -o "$T/certs" --force
+[ "$(rows cert)" -eq $((n + N)) ] && pass "--force: $N more rows" || fail "--force: $N more rows"
+
+# Without -o: a PEM stream on stdout, in request order.
+mkdir "$T/few"
+cp "$T/spool/r000010.req" "$T/spool/r000011.req" "$T/few/"
+gca $SYS -s "$T/few" --force >"$T/stream.pem" 2>/dev/null
+[ "$(grep -c 'BEGIN CERTIFICATE' "$T/stream.pem")" -eq 2 ] && pass "PEM stream on stdout" || fail "PEM stream on stdout"
+openssl x509 -in "$T/stream.pem" -noout -subject | grep -q "host-10.bench" && pass "stream in request order" ||
+    fail "stream in request order"
+refuse "several requests and -o a file" 1 "names an existing directory" \
+    gca $SYS -s "$T/few" -o "$T/file.crt" --force
+finish
