@@ -33,7 +33,7 @@ cmd_set(struct cli *cli)
 {
 	struct store *st = NULL;
 	struct ca *ca = NULL;
-	char detail[64];
+	char detail[2200];
 	int r;
 
 	if (cli->parent == NULL) {
@@ -52,7 +52,9 @@ cmd_set(struct cli *cli)
 		goto out;
 	if (cli->crl_days != 0)
 		ca->crl_days = cli->crl_days;
-	snprintf(detail, sizeof(detail), "crl_days=%d", ca->crl_days);
+	snprintf(detail, sizeof(detail), "crl_url=%s ocsp_url=%s crl_days=%d",
+	    ca->crl_url != NULL ? ca->crl_url : "-",
+	    ca->ocsp_url != NULL ? ca->ocsp_url : "-", ca->crl_days);
 	if ((r = store_begin(st)) != 0)
 		goto out;
 	if ((r = ca_update(st, ca)) != 0 ||

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <popt.h>
 #include <openssl/crypto.h>
@@ -15,7 +17,7 @@
 #include "cli.h"
 
 enum {
-	OPT_VERSION = 1000, OPT_SET,
+	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY,
 };
 
 static struct cli cli;
@@ -51,6 +53,10 @@ static struct poptOption mode_table[] = {
 	  "chain, p12); 'all' or a CA name with --format trust", "VALUE" },
 	{ "import-openssl", 'I', POPT_ARG_STRING, &mode_arg, 'I',
 	  "import an openssl ca or easy-rsa directory", "DIR" },
+	{ "audit", '\0', POPT_ARG_NONE, NULL, OPT_AUDIT,
+	  "print the audit log (--json for JSON)", NULL },
+	{ "audit-verify", '\0', POPT_ARG_NONE, NULL, OPT_AUDIT_VERIFY,
+	  "check the audit log's hash chain", NULL },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -233,6 +239,10 @@ dispatch(void)
 		return cmd_import(&cli);
 	case OPT_SET:
 		return cmd_set(&cli);
+	case OPT_AUDIT:
+		return cmd_audit(&cli);
+	case OPT_AUDIT_VERIFY:
+		return cmd_audit_verify(&cli);
 	}
 	return EXIT_USAGE;
 }
@@ -254,12 +264,26 @@ collect_files(poptContext pc)
 	return 0;
 }
 
+/*
+ * No core dump and no ptrace by the same user while CA keys and
+ * passphrases may be in memory: this process never needs either.
+ */
+static void
+protect_secrets(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int
 main(int argc, const char **argv)
 {
 	poptContext pc;
 	int c, status;
 
+	protect_secrets();
 	pc = poptGetContext("genfic-ca", argc, argv, table, 0);
 	while ((c = poptGetNextOpt(pc)) > 0) {
 		switch (c) {
