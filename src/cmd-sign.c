@@ -222,34 +222,64 @@ sign_job_run(void *ctx, size_t i)
 	}
 }
 
+/* Where the certificate for request path goes: NULL for stdout. */
+static char *
+sign_output_path(const struct sign *s, const char *path)
+{
+	char *copy, *base, *dot, *out = NULL;
+
+	if (!s->out_dir)
+		return s->cli->output != NULL ? strdup(s->cli->output) : NULL;
+	if ((copy = strdup(path)) == NULL)
+		return NULL;
+	base = basename(copy);
+	if ((dot = strrchr(base, '.')) != NULL && dot != base)
+		*dot = '\0';
+	if (asprintf(&out, "%s/%s.crt", s->cli->output, base) == -1)
+		out = NULL;
+	free(copy);
+	return out;
+}
+
 /*
  * A spool re-run skips requests whose key and subject already have a
- * valid certificate of this CA.  Returns 1 (and reports it) to skip.
+ * valid certificate of this CA.  Returns 1 (and reports it) to skip; if
+ * the certificate's file was lost (a crash between the commit and the
+ * write) the stored certificate is put in j->cert to be written again.
  */
 static int
-sign_already(struct sign *s, const struct sign_job *j)
+sign_already(struct sign *s, struct sign_job *j)
 {
 	unsigned char md[GF_SHA256_LEN];
 	sqlite3_stmt *stmt;
-	char *subject;
+	char *subject, *out;
 	int found = 0;
 
 	if (!j->from_spool || s->cli->force ||
 	    spki_hash(X509_REQ_get_X509_PUBKEY(j->csr), md) != 0 ||
 	    (subject = dn_format(j->subject)) == NULL)
 		return 0;
-	if (store_prepare(s->st, "SELECT hex(serial) FROM cert WHERE ca_id = "
-	    "?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL AND "
-	    "not_after > ?4 LIMIT 1", &stmt) == 0) {
+	if (store_prepare(s->st, "SELECT hex(serial), der FROM cert WHERE "
+	    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS "
+	    "NULL AND not_after > ?4 LIMIT 1", &stmt) == 0) {
 		sqlite3_bind_int64(stmt, 1, s->ca->id);
 		sqlite3_bind_blob(stmt, 2, md, sizeof(md), SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 3, subject, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
 		if (sqlite3_step(stmt) == SQLITE_ROW) {
 			found = 1;
-			fprintf(stderr, "%s: %s: already signed as serial %s "
-			    "(--force signs it again)\n", gf_progname, j->path,
-			    sqlite3_column_text(stmt, 0));
+			out = sign_output_path(s, j->path);
+			X509_free(j->cert);
+			j->cert = NULL;
+			if (out != NULL && !file_exists(out) &&
+			    x509_from_der(sqlite3_column_blob(stmt, 1),
+			    (size_t)sqlite3_column_bytes(stmt, 1), &j->cert) == 0)
+				j->recorded = 1;	/* written out again */
+			fprintf(stderr, "%s: %s: already signed as serial %s%s\n",
+			    gf_progname, j->path, sqlite3_column_text(stmt, 0),
+			    j->recorded ? "; its lost file is written again" :
+			    " (--force signs it again)");
+			free(out);
 		}
 		sqlite3_finalize(stmt);
 	}
@@ -288,25 +318,6 @@ sign_record(struct sign *s, struct sign_job *j)
 	s->signed_++;
 	s->clamped += j->clamped != 0;
 	return 0;
-}
-
-/* Where the certificate for request path goes: NULL for stdout. */
-static char *
-sign_output_path(const struct sign *s, const char *path)
-{
-	char *copy, *base, *dot, *out = NULL;
-
-	if (!s->out_dir)
-		return s->cli->output != NULL ? strdup(s->cli->output) : NULL;
-	if ((copy = strdup(path)) == NULL)
-		return NULL;
-	base = basename(copy);
-	if ((dot = strrchr(base, '.')) != NULL && dot != base)
-		*dot = '\0';
-	if (asprintf(&out, "%s/%s.crt", s->cli->output, base) == -1)
-		out = NULL;
-	free(copy);
-	return out;
 }
 
 /* Writes a committed certificate out, and frees the job's data. */

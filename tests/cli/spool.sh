@@ -52,7 +52,14 @@ gca $SYS -s "$T/spool" -o "$T/certs" 2>"$T/e"
 grep -q "0 signed, 3 refused, $N skipped" "$T/e" && [ "$(rows cert)" -eq "$n" ] &&
     pass "re-run skips the signed ones" || fail "re-run skips the signed ones"
 grep -q "r000042.req: already signed as serial" "$T/e" && pass "skips are named" || fail "skips are named"
-rm "$T/spool/weak.req" "$T/spool/garbage.csr" "$T/spool/flipped.pem" "$T/certs/r000007.crt"
+cp "$T/certs/r000007.crt" "$T/keep.crt"
+rm "$T/certs/r000007.crt"
+gca $SYS -s "$T/spool" -o "$T/certs" 2>"$T/e"
+cmp -s "$T/certs/r000007.crt" "$T/keep.crt" && [ "$(rows cert)" -eq "$n" ] &&
+    pass "a lost file is written again from the store" || fail "a lost file is written again from the store"
+grep -q "r000007.req: already signed as serial .*lost file is written again" "$T/e" &&
+    pass "... and said so" || fail "... and said so"
+rm "$T/spool/weak.req" "$T/spool/garbage.csr" "$T/spool/flipped.pem"
 check "--force signs again" gca $SYS -s "$T/spool" -o "$T/certs" --force
 [ "$(rows cert)" -eq $((n + N)) ] && pass "--force: $N more rows" || fail "--force: $N more rows"
 
