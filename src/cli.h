@@ -75,6 +75,7 @@ int	cmd_show(struct cli *cli);
 int	cmd_export(struct cli *cli);
 int	cmd_import(struct cli *cli);
 int	cmd_audit(struct cli *cli);
+int	cmd_publish(struct cli *cli);
 int	cmd_audit_verify(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */

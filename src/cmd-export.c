@@ -230,7 +230,7 @@ cmd_export(struct cli *cli)
 	}
 	memset(&e, 0, sizeof(e));
 	e.cli = cli;
-	if ((r = store_open(cli->dir, 0, &e.st)) != 0)
+	if ((r = store_open(cli->dir, GF_STORE_READONLY, &e.st)) != 0)
 		goto out;
 	if (strcmp(format, "trust") == 0) {
 		r = export_trust(&e);

@@ -170,7 +170,7 @@ list_open(const struct cli *cli, struct store **st, struct table *t)
 	memset(t, 0, sizeof(*t));
 	t->json = cli->json;
 	t->tty = !cli->json && isatty(STDOUT_FILENO);
-	if ((r = store_open(cli->dir, 0, st)) != 0)
+	if ((r = store_open(cli->dir, GF_STORE_READONLY, st)) != 0)
 		return r;
 	t->ca_width = ca_width(*st);
 	return 0;

@@ -101,7 +101,7 @@ cmd_show(struct cli *cli)
 	size_t n = 0;
 	int r;
 
-	if ((r = store_open(cli->dir, 0, &st)) != 0 ||
+	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
 	    (r = certdb_find(st, cli->parent, cli->arg, ids, SHOW_MAX_MATCHES,
 	    &n)) != 0)
 		goto out;

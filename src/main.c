@@ -17,7 +17,7 @@
 #include "cli.h"
 
 enum {
-	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY,
+	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH,
 };
 
 static struct cli cli;
@@ -53,6 +53,8 @@ static struct poptOption mode_table[] = {
 	  "chain, p12); 'all' or a CA name with --format trust", "VALUE" },
 	{ "import-openssl", 'I', POPT_ARG_STRING, &mode_arg, 'I',
 	  "import an openssl ca or easy-rsa directory", "DIR" },
+	{ "publish", '\0', POPT_ARG_STRING, &mode_arg, OPT_PUBLISH,
+	  "copy what the OCSP host needs, and no key, into DIR", "DIR" },
 	{ "audit", '\0', POPT_ARG_NONE, NULL, OPT_AUDIT,
 	  "print the audit log (--json for JSON)", NULL },
 	{ "audit-verify", '\0', POPT_ARG_NONE, NULL, OPT_AUDIT_VERIFY,
@@ -241,6 +243,8 @@ dispatch(void)
 		return cmd_set(&cli);
 	case OPT_AUDIT:
 		return cmd_audit(&cli);
+	case OPT_PUBLISH:
+		return cmd_publish(&cli);
 	case OPT_AUDIT_VERIFY:
 		return cmd_audit_verify(&cli);
 	}

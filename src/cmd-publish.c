@@ -1,0 +1,131 @@
+/*
+ * --publish DIR: what the networked side needs and nothing secret: a
+ * consistent copy of the database (SQLite's online backup), every CA
+ * certificate and every CA's latest CRL.  private/ is never read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "genfic/err.h"
+#include "genfic/file.h"
+#include "genfic/store.h"
+#include "genfic/x509util.h"
+#include "cli.h"
+
+/*
+ * Copies the database to DIR/ca.db through a temporary file renamed into
+ * place, so a responder reading the old copy never sees a partial one.
+ * The copy uses a rollback journal: a read-only reader then needs no -shm.
+ */
+static int
+publish_db(struct store *st, const char *dir)
+{
+	sqlite3 *copy = NULL;
+	sqlite3_backup *b;
+	char *tmp = NULL, *path = NULL;
+	int r = 0;
+
+	if (asprintf(&tmp, "%s/ca.db.tmp", dir) == -1 ||
+	    asprintf(&path, "%s/ca.db", dir) == -1) {
+		free(tmp);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	unlink(tmp);
+	if (sqlite3_open_v2(tmp, &copy, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	    (b = sqlite3_backup_init(copy, "main", st->db, "main")) == NULL) {
+		r = gf_fail(GF_ERR_DB, "%s: %s", tmp, sqlite3_errmsg(copy));
+		goto out;
+	}
+	sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK ||
+	    sqlite3_exec(copy, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		r = gf_fail(GF_ERR_DB, "%s: %s", tmp, sqlite3_errmsg(copy));
+		goto out;
+	}
+	sqlite3_close(copy);
+	copy = NULL;
+	if (rename(tmp, path) == -1)
+		r = gf_fail(GF_ERR_IO, "%s: cannot rename into place", path);
+ out:
+	sqlite3_close(copy);
+	if (r != 0)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return r;
+}
+
+/* DIR/SUB/NAME.EXT as PEM of each row's DER (name, der). */
+static int
+publish_rows(struct store *st, const char *dir, const char *sql,
+    const char *sub, const char *ext, const char *label, long *count)
+{
+	sqlite3_stmt *stmt;
+	char *path = NULL, *sdir;
+	BIO *bio;
+	char *data;
+	long len;
+	int step, r;
+
+	if ((sdir = file_join(dir, sub)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if ((r = file_mkdir(sdir, 0755)) != 0 ||
+	    (r = store_prepare(st, sql, &stmt)) != 0) {
+		free(sdir);
+		return r;
+	}
+	while (r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+		    PEM_write_bio(bio, label, "", sqlite3_column_blob(stmt, 1),
+		    sqlite3_column_bytes(stmt, 1)) <= 0 ||
+		    asprintf(&path, "%s/%s%s", sdir,
+		    sqlite3_column_text(stmt, 0), ext) == -1) {
+			r = gf_fail_crypto("publish");
+			BIO_free(bio);
+			break;
+		}
+		len = BIO_get_mem_data(bio, &data);
+		r = file_write_atomic(path, data, (size_t)len, 0644, 1);
+		free(path);
+		BIO_free(bio);
+		(*count)++;
+	}
+	if (r == 0 && step != SQLITE_DONE)
+		r = store_fail(st, "publish");
+	sqlite3_finalize(stmt);
+	free(sdir);
+	return r;
+}
+
+int
+cmd_publish(struct cli *cli)
+{
+	struct store *st = NULL;
+	long certs = 0, crls = 0;
+	int r;
+
+	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
+	    (r = file_mkdir(cli->arg, 0755)) != 0 ||
+	    (r = publish_db(st, cli->arg)) != 0 ||
+	    (r = publish_rows(st, cli->arg, "SELECT ca.name, cert.der FROM ca "
+	    "JOIN cert ON cert.id = ca.cert_id", "certs", ".crt",
+	    PEM_STRING_X509, &certs)) != 0 ||
+	    (r = publish_rows(st, cli->arg, "SELECT ca.name, crl.der FROM crl "
+	    "JOIN ca ON ca.id = crl.ca_id WHERE crl.number = (SELECT "
+	    "max(number) FROM crl AS c WHERE c.ca_id = crl.ca_id)", "crl",
+	    ".crl", PEM_STRING_X509_CRL, &crls)) != 0)
+		goto out;
+	printf("%s: database, %ld CA certificates, %ld CRLs\n", cli->arg,
+	    certs, crls);
+ out:
+	if (r != 0)
+		gf_report(cli->arg, r);
+	store_free(st);
+	return r == 0 ? 0 : EXIT_REFUSED;
+}
