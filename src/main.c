@@ -173,6 +173,7 @@ print_version(void)
 	printf("genfic-ca %s\n", GF_VERSION);
 	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
 	printf("  SQLite %s\n", sqlite3_libversion());
+	printf("  templates: %s\n", GF_TEMPLATE_DIR);
 }
 
 /* A number option: NULL leaves *out alone. */

@@ -1,0 +1,34 @@
+#!/bin/sh
+# meson install into a DESTDIR: every file where the search order and man
+# expect it, and the installed binary's template directory holds the
+# installed templates.
+. "$(dirname "$0")/lib.sh"
+: "${MESON_BUILD_ROOT:?}"
+
+D=$T/dest
+check "meson install --destdir" meson install -C "$MESON_BUILD_ROOT" --no-rebuild --destdir "$D" --quiet
+prefix=$(meson introspect --buildoptions "$MESON_BUILD_ROOT" |
+    python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
+bin=$D$prefix/bin/genfic-ca
+[ -x "$bin" ] && pass "bin/genfic-ca" || fail "bin/genfic-ca"
+if [ -n "${GENFIC_OCSPD:-}" ] || [ -e "$MESON_BUILD_ROOT/ocsp/genfic-ocspd" ]; then
+	[ -x "$D$prefix/sbin/genfic-ocspd" ] && pass "sbin/genfic-ocspd" || fail "sbin/genfic-ocspd"
+fi
+for m in man1/genfic-ca.1 man5/genfic-ca-templates.5 man8/genfic-ocspd.8; do
+	[ -f "$D$prefix/share/man/$m" ] && pass "man page $m" || fail "man page $m"
+done
+[ -f "$D$prefix/share/bash-completion/completions/genfic-ca" ] && pass "bash completion" || fail "bash completion"
+[ -f "$D$prefix/lib/systemd/system/genfic-ocspd.service" ] && pass "systemd unit" || fail "systemd unit"
+tdir=$("$bin" --version | sed -n 's/^  templates: //p')
+[ "$tdir" = "$prefix/share/genfic-ca/templates" ] && pass "built-in template directory is the installed one" ||
+    fail "built-in template directory ($tdir)"
+for t in root intermediate user-ca system-ca user system server client ocsp; do
+	[ -f "$D$tdir/$t.cnf" ] || fail "template $t installed"
+done
+pass "the nine templates are installed there"
+# The installed binary, pointed at the installed tree only, makes a CA.
+unset GENFIC_CA_TEMPLATES
+check "the installed binary uses the installed templates" "$bin" -d "$T/s" --templates "$D$tdir" \
+    -r inst --passout pass:inst-secret --batch -o "$T/inst.pem"
+check "bash completion loads" bash -c ". '$D$prefix/share/bash-completion/completions/genfic-ca' && complete -p genfic-ca"
+finish
