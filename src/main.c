@@ -17,7 +17,7 @@
 #include "cli.h"
 
 enum {
-	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH,
+	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
 };
 
 static struct cli cli;
@@ -107,9 +107,11 @@ static struct poptOption option_table[] = {
 	  "-x: RFC 5280 reason (keyCompromise, certificateHold, removeFromCRL...)",
 	  "NAME" },
 	{ "revocation-date", '\0', POPT_ARG_STRING, &cli.revocation_date, 0,
-	  "-x: when it was revoked (default now)", "YYYY-MM-DD[THH:MM:SSZ]" },
+	  "-x: when it was revoked (default now), YYYY-MM-DD[THH:MM:SSZ]",
+	  "DATE" },
 	{ "invalidity-date", '\0', POPT_ARG_STRING, &cli.invalidity_date, 0,
-	  "-x: since when the key is known compromised", "YYYY-MM-DD[THH:MM:SSZ]" },
+	  "-x: since when the key is compromised, YYYY-MM-DD[THH:MM:SSZ]",
+	  "DATE" },
 	{ "json", '\0', POPT_ARG_NONE, &cli.json, 0,
 	  "-l, -e, -S: JSON output", NULL },
 	{ "status", '\0', POPT_ARG_STRING, &cli.status, 0,
@@ -146,9 +148,31 @@ static struct poptOption table[] = {
 	  "Modes (exactly one):", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, option_table, 0,
 	  "Options:", NULL },
-	POPT_AUTOHELP
+	{ "help", '?', POPT_ARG_NONE, NULL, OPT_HELP,
+	  "show this help, with an example of each mode", NULL },
+	{ "usage", '\0', POPT_ARG_NONE, NULL, OPT_USAGE,
+	  "show a short usage message", NULL },
 	POPT_TABLEEND
 };
+
+static const char examples[] =
+    "\nExamples (store in $GENFIC_CA_DIR or -d DIR):\n"
+    "  genfic-ca -r genfic -v 7300 --subject '/C=BE/O=Example/CN=Example Root CA'\n"
+    "  genfic-ca -p genfic -c genfic-system -v 3650\n"
+    "  genfic-ca -R /var/db/ca/self/myhostname --san DNS:myhostname.example --nopass\n"
+    "  genfic-ca -p genfic-system -s /var/db/ca/self/myhostname.req -o myhostname.crt\n"
+    "  genfic-ca -p genfic-system -s /var/spool/csr -o /var/spool/crt\n"
+    "  genfic-ca -p genfic-system -x myhostname --reason keyCompromise\n"
+    "  genfic-ca -p genfic-system -g -o /srv/pki/genfic-system.crl\n"
+    "  genfic-ca -l --status revoked --json\n"
+    "  genfic-ca -e 30          # exit 3 when something expires within 30 days\n"
+    "  genfic-ca -S myhostname\n"
+    "  genfic-ca -E myhostname --format p12 --key myhostname.key -o host.p12\n"
+    "  genfic-ca -I /etc/ssl/demoCA --name legacy\n"
+    "  genfic-ca -p genfic-system --set --ocsp-url http://ocsp.example/\n"
+    "  genfic-ca --publish /media/usb/pki\n"
+    "  genfic-ca --audit-verify\n"
+    "See genfic-ca(1) and genfic-ca-templates(5).\n";
 
 static int usage(poptContext, const char *, ...)
     __attribute__((format(printf, 2, 3)));
@@ -294,6 +318,15 @@ main(int argc, const char **argv)
 		switch (c) {
 		case OPT_VERSION:
 			print_version();
+			poptFreeContext(pc);
+			return 0;
+		case OPT_HELP:
+			poptPrintHelp(pc, stdout, 0);
+			fputs(examples, stdout);
+			poptFreeContext(pc);
+			return 0;
+		case OPT_USAGE:
+			poptPrintUsage(pc, stdout, 0);
 			poptFreeContext(pc);
 			return 0;
 		default:
