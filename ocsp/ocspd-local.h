@@ -36,6 +36,7 @@ struct signer {
 	const EVP_MD	*md;		/* NULL for EdDSA */
 	int		 delegated;	/* a responder cert: include it */
 	time_t		 not_after;	/* of cert: no nextUpdate beyond it */
+	EVP_MD_CTX	*tmpl;		/* initialised for signing; copied */
 };
 
 struct served_ca {
@@ -279,6 +280,8 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c,
 void	http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	    enum MHD_RequestTerminationCode toe);
 size_t	http_unescape(void *cls, struct MHD_Connection *c, char *s);
+
+/* http-decode.c */
 
 /*
  * Decodes the last segment of an RFC 5019 GET: percent-escapes, '+' or

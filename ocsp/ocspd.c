@@ -35,7 +35,7 @@
 #define DEFAULT_CONNECTIONS	1024
 #define DEFAULT_PER_IP		256
 #define CONNECTION_TIMEOUT	10	/* seconds of silence before closing */
-#define CONNECTION_MEMORY	(32 * 1024)	/* headers and URL */
+#define CONNECTION_MEMORY	(8 * 1024)	/* headers and URL */
 #define DRAIN_WAIT_MS		1000	/* for in-flight requests at exit */
 
 enum {

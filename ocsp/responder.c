@@ -310,9 +310,18 @@ responder_sign(const struct query *q, const struct caset *cs,
 	 * goes along so that clients can check it against the issuer.
 	 */
 	flags = OCSP_RESPID_KEY | (sg->delegated ? 0 : OCSP_NOCERTS);
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, sg->md, NULL, sg->key) != 1 ||
-	    !OCSP_basic_sign_ctx(bs, sg->cert, ctx, NULL, flags) ||
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if (sg->tmpl == NULL || !EVP_MD_CTX_copy_ex(ctx, sg->tmpl)) {
+		ERR_clear_error();
+		if (EVP_DigestSignInit(ctx, NULL, sg->md, NULL, sg->key) != 1) {
+			r = gf_fail_crypto("sign response");
+			goto out;
+		}
+	}
+	if (!OCSP_basic_sign_ctx(bs, sg->cert, ctx, NULL, flags) ||
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
 	    bs)) == NULL) {
 		r = gf_fail_crypto("sign response");

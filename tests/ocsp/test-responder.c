@@ -1,0 +1,622 @@
+/*
+ * The responder without HTTP or SQLite: responder_answer() against a CA
+ * set made here, a status table for a callback, and requests built with
+ * OpenSSL's OCSP API.  Table-driven rows for each rule, then deterministic
+ * mutation (every bit flipped, every truncation) of a valid request: each
+ * must give a well-formed answer, and a successful one must verify.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <CUnit/Basic.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+#include "genfic/err.h"
+#include "genfic/revoke.h"
+#include "genfic/x509util.h"
+#include "ocspd-local.h"
+
+/* Asserts cond, naming the table row in CUnit's report. */
+#define CHECK_ROW(cond, row) \
+	check_row((cond) ? 1 : 0, (row), #cond, __FILE__, __LINE__)
+
+static void
+check_row(int ok, const char *row, const char *expr, const char *file,
+    unsigned int line)
+{
+	char what[512];
+
+	snprintf(what, sizeof(what), "[%s] %s", row, expr);
+	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, what, file, "",
+	    CU_FALSE);
+}
+
+#define NOW		((time_t)1800000000)	/* 2027-01-15 */
+#define VALIDITY	86400
+
+/* Serials (one octet) and what the store says of them. */
+#define S_GOOD		0x01
+#define S_REVOKED	0x02
+#define S_HELD		0x03
+#define S_BUSY		0x0b	/* the lookup says the database is busy */
+#define S_BROKEN	0x0e	/* the lookup fails */
+
+struct fixture {
+	EVP_PKEY	*ca_key;
+	X509		*ca;
+	EVP_PKEY	*other_key;
+	X509		*other;		/* a CA we do not serve */
+	EVP_PKEY	*rsp_key;
+	X509		*rsp;		/* responder certificate of ca */
+	struct served_ca sc;
+	struct caset	 cs;
+	X509_STORE	*trust;
+	int		 lookups;
+};
+
+static struct fixture fx;
+
+static X509 *
+make_cert(const char *cn, long serial, EVP_PKEY *key, X509 *issuer,
+    EVP_PKEY *issuer_key, const char *bc, const char *eku)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = X509_get_subject_name(x);
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_time_adj_ex(X509_getm_notBefore(x), -1, 0, NULL);
+	X509_time_adj_ex(X509_getm_notAfter(x), 3650, 0, NULL);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) :
+	    name);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, bc);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (eku != NULL) {
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, eku);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	X509_sign(x, issuer_key != NULL ? issuer_key : key, EVP_sha256());
+	return x;
+}
+
+static void
+hashes(struct served_ca *sc)
+{
+	unsigned int len;
+
+	X509_NAME_digest(X509_get_subject_name(sc->cert), EVP_sha1(),
+	    sc->name_hash[CERTID_SHA1], &len);
+	X509_pubkey_digest(sc->cert, EVP_sha1(), sc->key_hash[CERTID_SHA1],
+	    &len);
+	X509_NAME_digest(X509_get_subject_name(sc->cert), EVP_sha256(),
+	    sc->name_hash[CERTID_SHA256], &len);
+	X509_pubkey_digest(sc->cert, EVP_sha256(),
+	    sc->key_hash[CERTID_SHA256], &len);
+}
+
+static int
+suite_init(void)
+{
+	fx.ca_key = EVP_EC_gen("P-256");
+	fx.other_key = EVP_EC_gen("P-256");
+	fx.rsp_key = EVP_EC_gen("P-256");
+	fx.ca = make_cert("Test CA", 1, fx.ca_key, NULL, NULL,
+	    "critical,CA:TRUE", NULL);
+	fx.other = make_cert("Other CA", 1, fx.other_key, NULL, NULL,
+	    "critical,CA:TRUE", NULL);
+	fx.rsp = make_cert("Test responder", 2, fx.rsp_key, fx.ca, fx.ca_key,
+	    "critical,CA:FALSE", "critical,OCSPSigning");
+	if (fx.ca == NULL || fx.other == NULL || fx.rsp == NULL)
+		return -1;
+	fx.sc.id = 1;
+	fx.sc.name = "test";
+	fx.sc.cert = fx.ca;
+	hashes(&fx.sc);
+	fx.sc.signer.cert = fx.rsp;
+	fx.sc.signer.key = fx.rsp_key;
+	fx.sc.signer.md = EVP_sha256();
+	fx.sc.signer.delegated = 1;
+	fx.sc.signer.not_after = NOW + 10 * 86400;
+	fx.cs.cas = &fx.sc;
+	fx.cs.n = 1;
+	fx.cs.gen = 1;
+	fx.trust = X509_STORE_new();
+	X509_STORE_add_cert(fx.trust, fx.ca);
+	return 0;
+}
+
+static int
+suite_clean(void)
+{
+	X509_free(fx.ca);
+	X509_free(fx.other);
+	X509_free(fx.rsp);
+	EVP_PKEY_free(fx.ca_key);
+	EVP_PKEY_free(fx.other_key);
+	EVP_PKEY_free(fx.rsp_key);
+	X509_STORE_free(fx.trust);
+	return 0;
+}
+
+static int
+lookup(void *arg, const struct served_ca *ca, const struct serial *s,
+    struct cert_status *st)
+{
+	(void)arg;
+	(void)ca;
+	fx.lookups++;
+	memset(st, 0, sizeof(*st));
+	st->status = V_OCSP_CERTSTATUS_UNKNOWN;
+	if (s->len != 1)
+		return 0;
+	switch (s->bytes[0]) {
+	case S_GOOD:
+		st->status = V_OCSP_CERTSTATUS_GOOD;
+		break;
+	case S_REVOKED:
+		st->status = V_OCSP_CERTSTATUS_REVOKED;
+		st->reason = GF_REASON_KEY_COMPROMISE;
+		st->revoked_at = NOW - 100;
+		st->invalidity = NOW - 1000;
+		break;
+	case S_HELD:
+		st->status = V_OCSP_CERTSTATUS_REVOKED;
+		st->reason = GF_REASON_CERTIFICATE_HOLD;
+		st->revoked_at = NOW - 50;
+		break;
+	case S_BUSY:
+		return GF_ERR_BUSY;
+	case S_BROKEN:
+		return GF_ERR_DB;
+	}
+	return 0;
+}
+
+/* A CertID for serial (hex, "-" prefix for negative) under issuer. */
+static OCSP_CERTID *
+certid(X509 *issuer, const EVP_MD *md, const char *hex)
+{
+	ASN1_INTEGER *ai = NULL;
+	BIGNUM *bn = NULL;
+	OCSP_CERTID *id;
+
+	BN_hex2bn(&bn, hex);
+	ai = BN_to_ASN1_INTEGER(bn, NULL);
+	id = OCSP_cert_id_new(md, X509_get_subject_name(issuer),
+	    X509_get0_pubkey_bitstr(issuer), ai);
+	ASN1_INTEGER_free(ai);
+	BN_free(bn);
+	return id;
+}
+
+/* A nonce extension whose inner OCTET STRING has len octets. */
+static void
+add_nonce(OCSP_REQUEST *req, int len)
+{
+	ASN1_OCTET_STRING *inner = ASN1_OCTET_STRING_new();
+	ASN1_OCTET_STRING *outer = ASN1_OCTET_STRING_new();
+	unsigned char buf[512], *der = NULL;
+	X509_EXTENSION *ext;
+	int n;
+
+	memset(buf, 0x5a, sizeof(buf));
+	ASN1_OCTET_STRING_set(inner, buf, len);
+	n = i2d_ASN1_OCTET_STRING(inner, &der);
+	ASN1_OCTET_STRING_set(outer, der, n);
+	ext = X509_EXTENSION_create_by_NID(NULL, NID_id_pkix_OCSP_Nonce, 0,
+	    outer);
+	OCSP_REQUEST_add_ext(req, ext, -1);
+	X509_EXTENSION_free(ext);
+	OPENSSL_free(der);
+	ASN1_OCTET_STRING_free(inner);
+	ASN1_OCTET_STRING_free(outer);
+}
+
+static unsigned char *
+encode(OCSP_REQUEST *req, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n = i2d_OCSP_REQUEST(req, &der);
+
+	*len = n > 0 ? (size_t)n : 0;
+	return der;
+}
+
+struct row {
+	const char	*name;
+	const char	*serial;	/* hex */
+	int		 md_nid;	/* of the CertID */
+	int		 foreign;	/* issuer: the CA we do not serve */
+	int		 nonce;		/* octets, -1 none, -2 two nonces */
+	int		 count;		/* CertIDs */
+	int		 trailing;	/* bytes after the request */
+	int		 want;		/* OCSP_RESPONSE_STATUS_* */
+	int		 status;	/* of the first single */
+	int		 reason;	/* -1: none */
+};
+
+static const struct row rows[] = {
+	{ "good", "01", NID_sha1, 0, -1, 1, 0, 0, V_OCSP_CERTSTATUS_GOOD, -1 },
+	{ "good, SHA-256 CertID", "01", NID_sha256, 0, -1, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_GOOD, -1 },
+	{ "revoked", "02", NID_sha1, 0, -1, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_REVOKED, OCSP_REVOKED_STATUS_KEYCOMPROMISE },
+	{ "on hold", "03", NID_sha256, 0, -1, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_REVOKED, OCSP_REVOKED_STATUS_CERTIFICATEHOLD },
+	{ "never issued", "0123456789ABCDEF", NID_sha1, 0, -1, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_UNKNOWN, -1 },
+	{ "negative serial", "-01", NID_sha1, 0, -1, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_UNKNOWN, -1 },
+	{ "zero serial", "00", NID_sha1, 0, -1, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_UNKNOWN, -1 },
+	{ "21-octet serial", "010203040506070809000102030405060708090001",
+	  NID_sha1, 0, -1, 1, 0, 0, V_OCSP_CERTSTATUS_UNKNOWN, -1 },
+	{ "foreign issuer", "01", NID_sha1, 1, -1, 1, 0,
+	  OCSP_RESPONSE_STATUS_UNAUTHORIZED, 0, 0 },
+	{ "SHA-384 CertID", "01", NID_sha384, 0, -1, 1, 0,
+	  OCSP_RESPONSE_STATUS_UNAUTHORIZED, 0, 0 },
+	{ "nonce of 16", "01", NID_sha1, 0, 16, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_GOOD, -1 },
+	{ "nonce of 128", "01", NID_sha1, 0, 128, 1, 0, 0,
+	  V_OCSP_CERTSTATUS_GOOD, -1 },
+	{ "nonce of 129", "01", NID_sha1, 0, 129, 1, 0,
+	  OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, 0, 0 },
+	{ "empty nonce", "01", NID_sha1, 0, 0, 1, 0,
+	  OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, 0, 0 },
+	{ "two nonces", "01", NID_sha1, 0, -2, 1, 0,
+	  OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, 0, 0 },
+	{ "100 CertIDs", "02", NID_sha1, 0, 16, 100, 0, 0,
+	  V_OCSP_CERTSTATUS_REVOKED, OCSP_REVOKED_STATUS_KEYCOMPROMISE },
+	{ "101 CertIDs", "01", NID_sha1, 0, -1, 101, 0,
+	  OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, 0, 0 },
+	{ "no CertID", "01", NID_sha1, 0, -1, 0, 0,
+	  OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, 0, 0 },
+	{ "trailing byte", "01", NID_sha1, 0, -1, 1, 1,
+	  OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, 0, 0 },
+	{ "database busy", "0B", NID_sha1, 0, -1, 1, 0,
+	  OCSP_RESPONSE_STATUS_TRYLATER, 0, 0 },
+	{ "database broken", "0E", NID_sha1, 0, -1, 1, 0,
+	  OCSP_RESPONSE_STATUS_INTERNALERROR, 0, 0 },
+};
+
+static OCSP_REQUEST *
+build(const struct row *r)
+{
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	const EVP_MD *md = EVP_get_digestbynid(r->md_nid);
+	int i;
+
+	for (i = 0; i < r->count; i++)
+		OCSP_request_add0_id(req, certid(r->foreign ? fx.other : fx.ca,
+		    md, r->serial));
+	if (r->nonce >= 0)
+		add_nonce(req, r->nonce);
+	else if (r->nonce == -2) {
+		add_nonce(req, 16);
+		add_nonce(req, 16);
+	}
+	return req;
+}
+
+/* Decodes a; checks what every answer must be.  NULL if it is not. */
+static OCSP_RESPONSE *
+decode(const struct answer *a)
+{
+	const unsigned char *p = a->der;
+
+	if (a->der == NULL)
+		return NULL;
+	return d2i_OCSP_RESPONSE(NULL, &p, (long)a->len);
+}
+
+/* Checks a successful answer to req: signature, echoes, times. */
+static int
+check_success(OCSP_REQUEST *req, OCSP_RESPONSE *resp, const char *row)
+{
+	OCSP_BASICRESP *bs = OCSP_response_get1_basic(resp);
+	OCSP_SINGLERESP *single;
+	ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
+	STACK_OF(X509) *certs;
+	int i, n, reason, ok = 1;
+	time_t t;
+
+	CHECK_ROW(bs != NULL, row);
+	if (bs == NULL)
+		return 0;
+	ok &= OCSP_basic_verify(bs, NULL, fx.trust, 0) == 1;
+	CHECK_ROW(ok, row);
+	certs = (STACK_OF(X509) *)OCSP_resp_get0_certs(bs);
+	CHECK_ROW(sk_X509_num(certs) == 1 &&
+	    X509_cmp(sk_X509_value(certs, 0), fx.rsp) == 0, row);
+	n = OCSP_resp_count(bs);
+	CHECK_ROW(n == OCSP_request_onereq_count(req), row);
+	for (i = 0; i < n; i++) {
+		single = OCSP_resp_get0(bs, i);
+		CHECK_ROW(OCSP_id_cmp(OCSP_SINGLERESP_get0_id(single),
+		    OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i))) == 0,
+		    row);
+		OCSP_single_get0_status(single, &reason, &rev, &thisupd,
+		    &nextupd);
+		CHECK_ROW(asn1_time_to_unix(thisupd, &t) == 0 && t == NOW, row);
+		CHECK_ROW(asn1_time_to_unix(nextupd, &t) == 0 &&
+		    t == NOW + VALIDITY, row);
+	}
+	/* 1: both carry the same nonce; 2: neither has one. */
+	i = OCSP_check_nonce(req, bs);
+	CHECK_ROW(i == 1 || i == 2, row);
+	OCSP_BASICRESP_free(bs);
+	return ok;
+}
+
+static void
+test_rows(void)
+{
+	const struct row *r;
+	OCSP_REQUEST *req;
+	OCSP_RESPONSE *resp;
+	OCSP_BASICRESP *bs;
+	OCSP_SINGLERESP *single;
+	ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
+	struct answer a;
+	unsigned char *der, *buf;
+	size_t len, i;
+	int reason, status;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		r = &rows[i];
+		req = build(r);
+		der = encode(req, &len);
+		buf = malloc(len + 1);
+		memcpy(buf, der, len);
+		buf[len] = 0;
+		CHECK_ROW(responder_answer(buf, len + (size_t)r->trailing,
+		    &fx.cs, lookup, NULL, NOW, VALIDITY, &a) == 0, r->name);
+		resp = decode(&a);
+		CHECK_ROW(resp != NULL, r->name);
+		if (resp == NULL)
+			goto next;
+		CHECK_ROW(OCSP_response_status(resp) == r->want, r->name);
+		CHECK_ROW(a.ocsp_status == r->want, r->name);
+		if (r->want != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+			/* No responseBytes with an error status. */
+			CHECK_ROW(OCSP_response_get1_basic(resp) == NULL,
+			    r->name);
+			goto next;
+		}
+		check_success(req, resp, r->name);
+		bs = OCSP_response_get1_basic(resp);
+		single = OCSP_resp_get0(bs, 0);
+		status = OCSP_single_get0_status(single, &reason, &rev,
+		    &thisupd, &nextupd);
+		CHECK_ROW(status == r->status, r->name);
+		if (status == V_OCSP_CERTSTATUS_REVOKED)
+			CHECK_ROW(reason == r->reason, r->name);
+		if (r->serial[0] == '0' && r->serial[1] == '2' &&
+		    r->serial[2] == '\0')
+			CHECK_ROW(OCSP_SINGLERESP_get_ext_by_NID(single,
+			    NID_invalidity_date, -1) >= 0, r->name);
+		OCSP_BASICRESP_free(bs);
+ next:
+		OCSP_RESPONSE_free(resp);
+		answer_clear(&a);
+		OPENSSL_free(der);
+		free(buf);
+		OCSP_REQUEST_free(req);
+	}
+}
+
+static void
+test_garbage(void)
+{
+	static const unsigned char junk[] = "GET / HTTP/1.0\r\n\r\n";
+	OCSP_RESPONSE *resp;
+	struct answer a;
+
+	CHECK_ROW(responder_answer(junk, sizeof(junk), &fx.cs, lookup, NULL,
+	    NOW, VALIDITY, &a) == 0, "text");
+	resp = decode(&a);
+	CHECK_ROW(resp != NULL && OCSP_response_status(resp) ==
+	    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, "text");
+	OCSP_RESPONSE_free(resp);
+	answer_clear(&a);
+	CHECK_ROW(responder_answer(junk, 0, &fx.cs, lookup, NULL, NOW,
+	    VALIDITY, &a) == 0 && a.ocsp_status ==
+	    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, "empty");
+	answer_clear(&a);
+}
+
+/* No response outlives its signer; an expired one signs nothing. */
+static void
+test_signer_expiry(void)
+{
+	const struct row good = { "good", "01", NID_sha1, 0, -1, 1, 0, 0,
+	    V_OCSP_CERTSTATUS_GOOD, -1 };
+	OCSP_REQUEST *req = build(&good);
+	size_t len;
+	unsigned char *der = encode(req, &len);
+	time_t saved = fx.sc.signer.not_after;
+	struct answer a;
+
+	fx.sc.signer.not_after = NOW + 600;
+	CHECK_ROW(responder_answer(der, len, &fx.cs, lookup, NULL, NOW,
+	    VALIDITY, &a) == 0 && a.ocsp_status == 0 &&
+	    a.next_update == NOW + 600, "clamped nextUpdate");
+	answer_clear(&a);
+	fx.sc.signer.not_after = NOW;
+	CHECK_ROW(responder_answer(der, len, &fx.cs, lookup, NULL, NOW,
+	    VALIDITY, &a) == 0 && a.ocsp_status ==
+	    OCSP_RESPONSE_STATUS_INTERNALERROR, "expired signer");
+	answer_clear(&a);
+	fx.sc.signer.not_after = saved;
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+}
+
+/* The answer to a mutated request is always a well-formed response. */
+static int
+mutant(const unsigned char *der, size_t len, const char *what)
+{
+	const unsigned char *p;
+	OCSP_REQUEST *req = NULL;
+	OCSP_RESPONSE *resp;
+	struct answer a;
+	int ok;
+
+	if (responder_answer(der, len, &fx.cs, lookup, NULL, NOW, VALIDITY,
+	    &a) != 0)
+		return 0;
+	ok = (resp = decode(&a)) != NULL &&
+	    OCSP_response_status(resp) == a.ocsp_status;
+	if (ok && a.ocsp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		p = der;
+		ok = (req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) != NULL &&
+		    check_success(req, resp, what);
+	}
+	OCSP_REQUEST_free(req);
+	OCSP_RESPONSE_free(resp);
+	answer_clear(&a);
+	return ok;
+}
+
+static void
+test_mutations(void)
+{
+	const struct row r = { "mutated", "02", NID_sha256, 0, 32, 2, 0, 0,
+	    0, 0 };
+	OCSP_REQUEST *req = build(&r);
+	unsigned char *der, *buf;
+	size_t len, i, bad = 0, total = 0;
+	int bit;
+	char what[64];
+
+	der = encode(req, &len);
+	buf = malloc(len);
+	for (i = 0; i < len; i++)
+		for (bit = 0; bit < 8; bit++) {
+			memcpy(buf, der, len);
+			buf[i] ^= (unsigned char)(1 << bit);
+			snprintf(what, sizeof(what), "bit %d of byte %zu", bit,
+			    i);
+			bad += !mutant(buf, len, what);
+			total++;
+		}
+	for (i = 0; i < len; i++) {
+		snprintf(what, sizeof(what), "truncated to %zu", i);
+		bad += !mutant(der, i, what);
+		total++;
+	}
+	printf("\n    %zu mutants of a %zu-byte request, %zu bad ", total,
+	    len, bad);
+	CU_ASSERT(bad == 0);
+	free(buf);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+}
+
+/* Serials we cannot have issued are not even looked up. */
+static void
+test_no_lookup(void)
+{
+	const struct row r = { "negative", "-05", NID_sha1, 0, -1, 1, 0, 0,
+	    0, 0 };
+	OCSP_REQUEST *req = build(&r);
+	size_t len;
+	unsigned char *der = encode(req, &len);
+	struct answer a;
+
+	fx.lookups = 0;
+	CU_ASSERT(responder_answer(der, len, &fx.cs, lookup, NULL, NOW,
+	    VALIDITY, &a) == 0 && a.ocsp_status == 0);
+	CU_ASSERT(fx.lookups == 0);
+	answer_clear(&a);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+}
+
+static void
+test_decode_get(void)
+{
+	static const struct {
+		const char	*path;
+		const char	*want;	/* NULL: refused */
+	} cases[] = {
+		{ "/QUJD", "ABC" },
+		{ "//QUJD", "ABC" },
+		{ "/QUI%3D", "AB" },
+		{ "/QUI", "AB" },
+		{ "/QQ", "A" },
+		{ "/Pz8_", "???" },
+		{ "/Pz8%2f", "???" },
+		{ "/Pz8%2F", "???" },
+		{ "/Pj4%2B", ">>>" },
+		{ "/Pj4+", ">>>" },
+		{ "/Pj4 ", ">>>" },
+		{ "/Pj4%20", ">>>" },
+		{ "/Pj4-", ">>>" },
+		{ "/QUJD%0AQUJD", "ABCABC" },
+		{ "/Q", NULL },
+		{ "/", NULL },
+		{ "/QUJD%", NULL },
+		{ "/QUJD%4", NULL },
+		{ "/QUJD%zz", NULL },
+		{ "/QU=D", NULL },
+		{ "/QUJD*", NULL },
+		{ "/QQ===", NULL },
+	};
+	unsigned char *out;
+	size_t len, i;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = NULL;
+		r = http_decode_get(cases[i].path, &out, &len);
+		if (cases[i].want == NULL)
+			CHECK_ROW(r != 0, cases[i].path);
+		else
+			CHECK_ROW(r == 0 && len == strlen(cases[i].want) &&
+			    memcmp(out, cases[i].want, len) == 0,
+			    cases[i].path);
+		free(out);
+	}
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned int failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((s = CU_add_suite("responder", suite_init, suite_clean)) == NULL ||
+	    CU_add_test(s, "table of requests", test_rows) == NULL ||
+	    CU_add_test(s, "garbage", test_garbage) == NULL ||
+	    CU_add_test(s, "signer expiry", test_signer_expiry) == NULL ||
+	    CU_add_test(s, "unissuable serials", test_no_lookup) == NULL ||
+	    CU_add_test(s, "mutations", test_mutations) == NULL ||
+	    CU_add_test(s, "GET decoding", test_decode_get) == NULL) {
+		fprintf(stderr, "test-responder: %s\n", CU_get_error_msg());
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (CU_basic_run_tests() != CUE_SUCCESS) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	failures = CU_get_number_of_failures() +
+	    CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failures != 0;
+}
