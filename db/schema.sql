@@ -46,13 +46,14 @@ CREATE TABLE cert (
 	der		BLOB
 );
 
-CREATE UNIQUE INDEX cert_serial ON cert(ca_id, serial);
-CREATE UNIQUE INDEX cert_label ON cert(ca_id, label) WHERE label IS NOT NULL;
+-- Serial and label lead, so that -S and -E find them without a CA too.
+CREATE UNIQUE INDEX cert_serial ON cert(serial, ca_id);
+CREATE UNIQUE INDEX cert_label ON cert(label, ca_id) WHERE label IS NOT NULL;
 CREATE UNIQUE INDEX cert_fingerprint ON cert(fingerprint);
 CREATE INDEX cert_not_after ON cert(not_after);
 CREATE INDEX cert_ca_not_after ON cert(ca_id, not_after);
 CREATE INDEX cert_subject_hash ON cert(subject_hash);
-CREATE INDEX cert_cn ON cert(ca_id, cn);
+CREATE INDEX cert_cn ON cert(cn, ca_id);
 CREATE INDEX cert_spki ON cert(ca_id, spki_hash);
 -- In the CRL's order: by serial value, that is by length, then bytes.
 CREATE INDEX cert_revoked ON cert(ca_id, length(serial), serial)

@@ -211,10 +211,11 @@ certdb_find(struct store *st, const char *ca, const char *value, int64_t *ids,
 	for (i = 0; is_md && i < GF_SHA256_LEN; i++)
 		sscanf(value + 2 * i, "%2hhx", &md[i]);
 	gf_errclear();
+	/* Each alternative has its own index; "+" keeps the sort off them. */
 	if ((r = store_prepare(st, "SELECT cert.id FROM cert JOIN ca ON ca.id = "
 	    "cert.ca_id WHERE (?1 IS NULL OR ca.name = ?1) AND (cert.serial = ?2 "
 	    "OR cert.label = ?3 OR cert.subject_hash = lower(?3) OR "
-	    "cert.fingerprint = ?4) ORDER BY cert.not_after", &stmt)) != 0)
+	    "cert.fingerprint = ?4) ORDER BY +cert.not_after", &stmt)) != 0)
 		return r;
 	if (ca != NULL)
 		sqlite3_bind_text(stmt, 1, ca, -1, SQLITE_STATIC);

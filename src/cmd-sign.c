@@ -259,9 +259,10 @@ sign_already(struct sign *s, struct sign_job *j)
 	    spki_hash(X509_REQ_get_X509_PUBKEY(j->csr), md) != 0 ||
 	    (subject = dn_format(j->subject)) == NULL)
 		return 0;
+	/* "+not_after": the key hash index, not a range over the whole CA. */
 	if (store_prepare(s->st, "SELECT hex(serial), der FROM cert WHERE "
 	    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS "
-	    "NULL AND not_after > ?4 LIMIT 1", &stmt) == 0) {
+	    "NULL AND +not_after > ?4 LIMIT 1", &stmt) == 0) {
 		sqlite3_bind_int64(stmt, 1, s->ca->id);
 		sqlite3_bind_blob(stmt, 2, md, sizeof(md), SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 3, subject, -1, SQLITE_STATIC);
