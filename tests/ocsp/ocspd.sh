@@ -215,6 +215,52 @@ check "SIGHUP reloads" grep -q 'SIGHUP: reloaded 2 CA' "$LOG"
 ask "answers after SIGHUP" 'good.crt: good' -no_nonce $SYSASK -cert "$T/good.crt"
 check "SIGTERM: exits 0" stop_ocspd
 
+# IPv6: "[::1]:PORT".
+if [ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6; then
+	root=""
+	[ "$(id -u)" -eq 0 ] && root=--allow-root
+	${GENFIC_CA_WRAPPER:-} "$GENFIC_OCSPD" --foreground -l '[::1]:0' $root \
+	    -d "$GENFIC_CA_DIR" --ca genfic-system --signer-cert \
+	    "$T/responder.crt" --signer-key "$T/responder.key" \
+	    >"$T/v6.log" 2>&1 &
+	V6=$!
+	ocspd_pids="$ocspd_pids $V6"
+	i=0
+	while [ $i -lt 300 ] && ! grep -q '^genfic-ocspd: serving' "$T/v6.log"; do
+		sleep 0.1; i=$((i + 1))
+	done
+	V6PORT=$(sed -n 's/^genfic-ocspd: listening on \[::1\]:\([0-9]*\)$/\1/p' "$T/v6.log")
+	check "IPv6: listening on [::1]" test -n "$V6PORT"
+	openssl ocsp -url "http://[::1]:$V6PORT/" $SYSASK -cert "$T/good.crt" \
+	    >"$T/ans" 2>&1
+	check "IPv6: answers" grep -q 'good.crt: good' "$T/ans"
+	check "IPv6: client logged" grep -q '^::1 POST ' "$T/v6.log"
+	kill "$V6"
+	wait "$V6"
+else
+	skip "IPv6" "no IPv6 loopback"
+fi
+
+# Without --foreground: the command returns once the daemon serves.
+if command -v ss >/dev/null 2>&1; then
+	root=""
+	[ "$(id -u)" -eq 0 ] && root=--allow-root
+	"$GENFIC_OCSPD" -l 127.0.0.1:0 $root -d "$GENFIC_CA_DIR" \
+	    --ca genfic-system --signer-cert "$T/responder.crt" \
+	    --signer-key "$T/responder.key" 2>"$T/bg.log" </dev/null
+	check "background: exits 0 once serving" test $? -eq 0
+	BGPORT=$(sed -n 's/^genfic-ocspd: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/bg.log")
+	URL_FG=$URL
+	URL=http://127.0.0.1:$BGPORT
+	ask "background: answers" 'good.crt: good' $SYSASK -cert "$T/good.crt"
+	URL=$URL_FG
+	BGPID=$(ss -ltnpH "sport = :$BGPORT" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+	check "background: its own session" test "$(ps -o sid= -p "$BGPID" | tr -d ' ')" = "$BGPID"
+	[ -n "$BGPID" ] && kill "$BGPID"
+else
+	skip "background" "no ss"
+fi
+
 # Startup errors exit 1 with "genfic-ocspd: what: why"; usage errors 2.
 ocspd_refuse() {
 	desc=$1 want=$2 frag=$3; shift 3
