@@ -5,6 +5,7 @@
 
 #include "genfic/ca.h"
 #include "genfic/err.h"
+#include "genfic/file.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 
@@ -17,21 +18,10 @@
 int
 ca_name_check(const char *name)
 {
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n > CA_NAME_MAX)
-		return gf_fail(GF_ERR_USAGE, "a CA name has 1 to %d characters",
-		    CA_NAME_MAX);
-	for (i = 0; i < n; i++)
-		if (!(name[i] >= 'a' && name[i] <= 'z') &&
-		    !(name[i] >= 'A' && name[i] <= 'Z') &&
-		    !(name[i] >= '0' && name[i] <= '9') &&
-		    !(i > 0 && (name[i] == '-' || name[i] == '_' || name[i] == '.')))
-			return gf_fail(GF_ERR_USAGE, "'%s': a CA name is letters, "
-			    "digits, '-', '_' and '.', starting with a letter or "
-			    "digit", name);
-	if (strstr(name, "..") != NULL)
-		return gf_fail(GF_ERR_USAGE, "'%s': a CA name has no '..'", name);
+	if (!file_name_ok(name, CA_NAME_MAX))
+		return gf_fail(GF_ERR_USAGE, "'%s': a CA name is 1 to %d letters, "
+		    "digits, '-', '_' and '.', starting with a letter or digit, "
+		    "without '..'", name, CA_NAME_MAX);
 	return 0;
 }
 

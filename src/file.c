@@ -200,3 +200,19 @@ file_is_dir(const char *path)
 
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
+
+int
+file_name_ok(const char *name, size_t max)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > max || strstr(name, "..") != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(name[i] >= 'a' && name[i] <= 'z') &&
+		    !(name[i] >= 'A' && name[i] <= 'Z') &&
+		    !(name[i] >= '0' && name[i] <= '9') &&
+		    !(i > 0 && (name[i] == '-' || name[i] == '_' || name[i] == '.')))
+			return 0;
+	return 1;
+}

@@ -18,18 +18,9 @@
 int
 template_name_check(const char *name)
 {
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n > TEMPLATE_NAME_MAX)
-		return gf_fail(GF_ERR_USAGE, "template name of 1 to %d "
-		    "characters expected", TEMPLATE_NAME_MAX);
-	for (i = 0; i < n; i++)
-		if (!(name[i] >= 'a' && name[i] <= 'z') &&
-		    !(name[i] >= 'A' && name[i] <= 'Z') &&
-		    !(name[i] >= '0' && name[i] <= '9') &&
-		    !(i > 0 && (name[i] == '-' || name[i] == '_' || name[i] == '.')))
-			return gf_fail(GF_ERR_USAGE, "'%s': a template name is "
-			    "letters, digits, '-', '_' and '.'", name);
+	if (!file_name_ok(name, TEMPLATE_NAME_MAX))
+		return gf_fail(GF_ERR_USAGE, "'%s': a template name is 1 to %d "
+		    "letters, digits, '-', '_' and '.'", name, TEMPLATE_NAME_MAX);
 	return 0;
 }
 

@@ -37,6 +37,12 @@ int	file_mkdir(const char *dir, mode_t mode);
 /* Returns "a/b" in a new string. */
 char	*file_join(const char *dir, const char *name);
 
+/*
+ * True if name can be a file name of the store: 1 to max letters, digits,
+ * '-', '_' and '.', starting with a letter or digit, without "..".
+ */
+int	file_name_ok(const char *name, size_t max);
+
 int	file_exists(const char *path);
 int	file_is_dir(const char *path);
 
