@@ -114,7 +114,7 @@ int
 cli_output_check(const char *path, int replace)
 {
 	struct stat sb;
-	char *copy;
+	char *copy, *dir;
 	int r = 0;
 
 	if (path == NULL || strcmp(path, "-") == 0)
@@ -125,9 +125,11 @@ cli_output_check(const char *path, int replace)
 	/* Found out now, not after the certificate is committed. */
 	if ((copy = strdup(path)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if (!file_is_dir(dirname(copy)) || access(copy, W_OK | X_OK) != 0)
+	/* dirname() may return a static "." instead of changing copy. */
+	dir = dirname(copy);
+	if (!file_is_dir(dir) || access(dir, W_OK | X_OK) != 0)
 		r = gf_fail(GF_ERR_IO, "%s: no writable directory %s", path,
-		    copy);
+		    dir);
 	free(copy);
 	return r;
 }

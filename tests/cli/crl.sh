@@ -59,6 +59,8 @@ check "the root's CRL" gca $ROOT -g -o "$T/root.crl"
 this=$(date -u -d "$(openssl crl -in "$T/root.crl" -noout -lastupdate | cut -d= -f2)" +%s)
 next=$(date -u -d "$(openssl crl -in "$T/root.crl" -noout -nextupdate | cut -d= -f2)" +%s)
 [ $((next - this)) -eq $((365 * 86400)) ] && pass "root CRL: 365 days" || fail "root CRL: 365 days"
+check "-o with a bare file name" sh -c "cd '$T' && \"$GENFIC_CA\" $SYS -g -o bare.crl"
+[ -s "$T/bare.crl" ] && pass "... written in the current directory" || fail "... written in the current directory"
 check "--format der" gca $SYS -g --format der -o "$T/sys.der"
 openssl crl -inform der -in "$T/sys.der" -noout && pass "DER CRL parses" || fail "DER CRL parses"
 gca $SYS -g -o "$T/sys.crl" >/dev/null
