@@ -24,6 +24,7 @@
 #define HTTP_DATE_LEN		96
 #define CLIENT_LEN		INET6_ADDRSTRLEN
 #define CA_NAME_LEN		65
+#define DISCARD_MAX		(64 * OCSPD_MAX_REQUEST)	/* then hang up */
 
 /* A POST being received. */
 struct http_req {
@@ -31,6 +32,7 @@ struct http_req {
 	unsigned char	*body;
 	size_t		 len;
 	size_t		 cap;
+	size_t		 seen;		/* body octets received */
 	int		 too_large;
 	int		 replied;	/* refused before the body came */
 };
@@ -566,6 +568,13 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
+		/*
+		 * A chunked body past the cap is read and dropped, for the
+		 * 413 at its end; one that never ends is cut off.
+		 */
+		hr->seen += *upload_size;
+		if (hr->seen > DISCARD_MAX)
+			return MHD_NO;
 		post_data(hr, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
