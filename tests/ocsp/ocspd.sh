@@ -114,6 +114,20 @@ check "wrong Content-Type: 415" test "$(curl -s -o /dev/null -w '%{http_code}' \
     -H 'Content-Type: text/plain' --data-binary @"$T/garbage" "$URL/")" = 415
 check "PUT: 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
     --data-binary @"$T/garbage" "$URL/")" = 405
+# Fifty clients that send half a request and wait stall no one.
+python3 - "$PORT" <<'EOF' &
+import socket, sys, time
+held = []
+for i in range(50):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+    held.append(s)
+time.sleep(4)
+EOF
+SLOW=$!
+sleep 1
+ask "answers while 50 clients stall" 'good.crt: good' $SYSASK -cert "$T/good.crt"
+wait $SLOW
 ask "still answering after all that" 'good.crt: good' $SYSASK -cert "$T/good.crt"
 
 # RFC 5019 GET: base64 of the DER request, URL-encoded, under the prefix.
