@@ -176,7 +176,7 @@ sign_san(const struct sign *s, X509_REQ *csr, GENERAL_NAMES **out)
 }
 
 static void
-sign_request_of(const struct sign *s, const struct sign_job *j,
+sign_request_of(const struct sign *s, struct sign_job *j,
     struct issue_request *req)
 {
 	memset(req, 0, sizeof(*req));
@@ -192,7 +192,7 @@ sign_request_of(const struct sign *s, const struct sign_job *j,
 	req->crl_url = s->ca->crl_url;
 	req->ocsp_url = s->ca->ocsp_url;
 	/* One request warns itself; a spool says it once at the end. */
-	req->clamped = s->njobs > 1 ? (int *)&j->clamped : NULL;
+	req->clamped = s->njobs > 1 ? &j->clamped : NULL;
 }
 
 /* A worker: check and sign request i, or say why not. */
