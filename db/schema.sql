@@ -16,6 +16,7 @@ CREATE TABLE ca (
 	crl_days	INTEGER NOT NULL,
 	crl_url		TEXT,
 	ocsp_url	TEXT,
+	issuer_url	TEXT,			-- where its certificate is published
 	next_crl_number	INTEGER NOT NULL DEFAULT 1,
 	created		INTEGER NOT NULL
 );

@@ -13,7 +13,7 @@
 #define CA_COLUMNS	"ca.id, ca.name, ca.parent_id, ca.cert_id, ca.key_ref, " \
 			"ca.template, ca.leaf_template, ca.crl_days, ca.crl_url, " \
 			"ca.ocsp_url, ca.next_crl_number, cert.der, " \
-			"cert.revoked_at IS NOT NULL"
+			"cert.revoked_at IS NOT NULL, ca.issuer_url"
 
 int
 ca_name_check(const char *name)
@@ -36,6 +36,7 @@ ca_free(struct ca *ca)
 	free(ca->leaf_template);
 	free(ca->crl_url);
 	free(ca->ocsp_url);
+	free(ca->issuer_url);
 	X509_free(ca->cert);
 	free(ca);
 }
@@ -68,6 +69,7 @@ ca_from_row(sqlite3_stmt *stmt, struct ca **out)
 	ca->ocsp_url = column_strdup(stmt, 9);
 	ca->next_crl_number = sqlite3_column_int64(stmt, 10);
 	ca->revoked = sqlite3_column_int(stmt, 12);
+	ca->issuer_url = column_strdup(stmt, 13);
 	if (ca->name == NULL || ca->key_ref == NULL || ca->template == NULL ||
 	    ca->leaf_template == NULL)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
@@ -151,8 +153,9 @@ ca_insert(struct store *st, struct ca *ca)
 	int r;
 
 	if ((r = store_prepare(st, "INSERT INTO ca (name, parent_id, key_ref, "
-	    "template, leaf_template, crl_days, crl_url, ocsp_url, created) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &stmt)) != 0)
+	    "template, leaf_template, crl_days, crl_url, ocsp_url, created, "
+	    "issuer_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    &stmt)) != 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, ca->name, -1, SQLITE_STATIC);
 	if (ca->parent_id != 0)
@@ -164,6 +167,7 @@ ca_insert(struct store *st, struct ca *ca)
 	bind_text_or_null(stmt, 7, ca->crl_url);
 	bind_text_or_null(stmt, 8, ca->ocsp_url);
 	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)time(NULL));
+	bind_text_or_null(stmt, 10, ca->issuer_url);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
 			r = gf_fail(GF_ERR_EXISTS, "a CA named '%s' already "
@@ -212,12 +216,13 @@ ca_update(struct store *st, const struct ca *ca)
 	int r;
 
 	if ((r = store_prepare(st, "UPDATE ca SET crl_url = ?2, ocsp_url = ?3, "
-	    "crl_days = ?4 WHERE id = ?1", &stmt)) != 0)
+	    "crl_days = ?4, issuer_url = ?5 WHERE id = ?1", &stmt)) != 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, ca->id);
 	bind_text_or_null(stmt, 2, ca->crl_url);
 	bind_text_or_null(stmt, 3, ca->ocsp_url);
 	sqlite3_bind_int(stmt, 4, ca->crl_days);
+	bind_text_or_null(stmt, 5, ca->issuer_url);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "update CA");
 	sqlite3_finalize(stmt);

@@ -35,6 +35,7 @@ struct cli {
 	const char	 *passout;
 	const char	 *crl_url;
 	const char	 *ocsp_url;
+	const char	 *issuer_url;
 	const char	 *label;
 	const char	 *format;
 	const char	 *revocation_date;

@@ -106,6 +106,7 @@ create_check_args(const struct create *c)
 	if ((r = ca_name_check(c->name)) != 0 ||
 	    (r = cli_url_check("--crl-url", c->cli->crl_url)) != 0 ||
 	    (r = cli_url_check("--ocsp-url", c->cli->ocsp_url)) != 0 ||
+	    (r = cli_url_check("--issuer-url", c->cli->issuer_url)) != 0 ||
 	    (c->cli->key_type != NULL &&
 	    (r = key_type_check(c->cli->key_type)) != 0) ||
 	    (r = cli_output_check(c->cli->output, c->cli->force)) != 0)
@@ -179,6 +180,7 @@ create_record(struct create *c)
 	ca.crl_days = c->cli->crl_days != 0 ? c->cli->crl_days : c->tmpl->crl_days;
 	ca.crl_url = (char *)c->cli->crl_url;
 	ca.ocsp_url = (char *)c->cli->ocsp_url;
+	ca.issuer_url = (char *)c->cli->issuer_url;
 
 	memset(&req, 0, sizeof(req));
 	req.tmpl = c->tmpl;
@@ -191,6 +193,7 @@ create_record(struct create *c)
 	if (c->parent != NULL) {
 		req.crl_url = c->parent->crl_url;
 		req.ocsp_url = c->parent->ocsp_url;
+		req.ca_issuers_url = c->parent->issuer_url;
 	}
 
 	if ((r = store_begin(c->st)) != 0)

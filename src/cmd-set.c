@@ -33,28 +33,31 @@ cmd_set(struct cli *cli)
 {
 	struct store *st = NULL;
 	struct ca *ca = NULL;
-	char detail[2200];
+	char detail[3300];
 	int r;
 
 	if (cli->parent == NULL) {
 		fprintf(stderr, "%s: --set needs -p CA\n", gf_progname);
 		return EXIT_USAGE;
 	}
-	if (cli->crl_url == NULL && cli->ocsp_url == NULL && cli->crl_days == 0) {
+	if (cli->crl_url == NULL && cli->ocsp_url == NULL &&
+	    cli->issuer_url == NULL && cli->crl_days == 0) {
 		fprintf(stderr, "%s: --set: nothing to set (--crl-url, "
-		    "--ocsp-url, --crl-days)\n", gf_progname);
+		    "--ocsp-url, --issuer-url, --crl-days)\n", gf_progname);
 		return EXIT_USAGE;
 	}
 	if ((r = store_open(cli->dir, 0, &st)) != 0 ||
 	    (r = ca_load(st, cli->parent, &ca)) != 0 ||
 	    (r = set_url(&ca->crl_url, "--crl-url", cli->crl_url)) != 0 ||
-	    (r = set_url(&ca->ocsp_url, "--ocsp-url", cli->ocsp_url)) != 0)
+	    (r = set_url(&ca->ocsp_url, "--ocsp-url", cli->ocsp_url)) != 0 ||
+	    (r = set_url(&ca->issuer_url, "--issuer-url", cli->issuer_url)) != 0)
 		goto out;
 	if (cli->crl_days != 0)
 		ca->crl_days = cli->crl_days;
-	snprintf(detail, sizeof(detail), "crl_url=%s ocsp_url=%s crl_days=%d",
-	    ca->crl_url != NULL ? ca->crl_url : "-",
-	    ca->ocsp_url != NULL ? ca->ocsp_url : "-", ca->crl_days);
+	snprintf(detail, sizeof(detail), "crl_url=%s ocsp_url=%s issuer_url=%s "
+	    "crl_days=%d", ca->crl_url != NULL ? ca->crl_url : "-",
+	    ca->ocsp_url != NULL ? ca->ocsp_url : "-",
+	    ca->issuer_url != NULL ? ca->issuer_url : "-", ca->crl_days);
 	if ((r = store_begin(st)) != 0)
 		goto out;
 	if ((r = ca_update(st, ca)) != 0 ||

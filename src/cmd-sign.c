@@ -191,6 +191,7 @@ sign_request_of(const struct sign *s, struct sign_job *j,
 	req->issuer_key = s->ca_key;
 	req->crl_url = s->ca->crl_url;
 	req->ocsp_url = s->ca->ocsp_url;
+	req->ca_issuers_url = s->ca->issuer_url;
 	/* One request warns itself; a spool says it once at the end. */
 	req->clamped = s->njobs > 1 ? &j->clamped : NULL;
 }

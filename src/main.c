@@ -96,6 +96,9 @@ static struct poptOption option_table[] = {
 	  "CRL distribution point put in what the new CA issues", "URL" },
 	{ "ocsp-url", '\0', POPT_ARG_STRING, &cli.ocsp_url, 0,
 	  "OCSP responder put in what the new CA issues", "URL" },
+	{ "issuer-url", '\0', POPT_ARG_STRING, &cli.issuer_url, 0,
+	  "where the new CA's certificate is published (caIssuers of what it "
+	  "issues)", "URL" },
 	{ "crl-days", '\0', POPT_ARG_STRING, &crl_days_text, 0,
 	  "CRL validity in days (-r, -c, --set: the CA's default; -g: this CRL)",
 	  "DAYS" },

@@ -18,6 +18,7 @@ struct ca {
 	int	 crl_days;
 	char	*crl_url;		/* or NULL */
 	char	*ocsp_url;		/* or NULL */
+	char	*issuer_url;		/* its certificate's URL, or NULL */
 	int64_t	 next_crl_number;
 	X509	*cert;			/* its certificate */
 	int	 revoked;		/* its certificate is revoked */
@@ -36,7 +37,7 @@ int	ca_insert(struct store *st, struct ca *ca);
 /* Points the CA at its certificate row. */
 int	ca_set_cert(struct store *st, int64_t ca_id, int64_t cert_id);
 
-/* Stores the CA's settings: crl_url, ocsp_url, crl_days. */
+/* Stores the CA's settings: crl_url, ocsp_url, issuer_url, crl_days. */
 int	ca_update(struct store *st, const struct ca *ca);
 
 /* The absolute path of the CA's key file. */

@@ -107,7 +107,8 @@ refuse "--crl-days 0" 2 "--crl-days '0'" gca $SYS -g --crl-days 0
 [ "$(rows crl)" = "$n" ] && pass "refused -g stores no CRL" || fail "refused -g stores no CRL"
 
 # URLs set later with --set go into what the CA issues next.
-check "--set URLs" gca -p genfic-system --set --crl-url http://pki.example/sys.crl --ocsp-url http://ocsp.example/
+check "--set URLs" gca -p genfic-system --set --crl-url http://pki.example/sys.crl --ocsp-url http://ocsp.example/ \
+    --issuer-url http://pki.example/genfic-system.crt
 gca -p genfic -x genfic-system --reason removeFromCRL >/dev/null 2>&1 || true
 sqlite3 "$GENFIC_CA_DIR/ca.db" "UPDATE cert SET revoked_at = NULL, reason = NULL WHERE label = 'genfic-system'"
 gca -R "$T/withurl" --nopass >/dev/null
@@ -115,5 +116,7 @@ gca $SYS -s "$T/withurl.req" -o "$T/withurl.crt" 2>/dev/null
 openssl x509 -in "$T/withurl.crt" -noout -ext crlDistributionPoints,authorityInfoAccess >"$T/ext"
 grep -q "URI:http://pki.example/sys.crl" "$T/ext" && pass "CDP from --crl-url" || fail "CDP from --crl-url"
 grep -q "OCSP - URI:http://ocsp.example/" "$T/ext" && pass "AIA from --ocsp-url" || fail "AIA from --ocsp-url"
+grep -q "CA Issuers - URI:http://pki.example/genfic-system.crt" "$T/ext" && pass "AIA caIssuers from --issuer-url" ||
+    fail "AIA caIssuers from --issuer-url"
 refuse "--set with a bad URL" 1 "URL expected" gca -p genfic-system --set --crl-url ftp://x
 finish
