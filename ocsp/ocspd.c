@@ -541,7 +541,8 @@ start_mhd(void)
 	ds.mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, &ds.od,
 	    MHD_OPTION_EXTERNAL_LOGGER, logger_mhd, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, ds.fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, ds.threads,
+	    /* 0: the one internal thread, which a pool of 1 warns about. */
+	    MHD_OPTION_THREAD_POOL_SIZE, ds.threads > 1 ? ds.threads : 0,
 	    MHD_OPTION_CONNECTION_LIMIT, ds.max_conn,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, ds.max_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT,
