@@ -22,7 +22,7 @@ NOBODY_UID=$(id -u nobody)
 NOBODY_GID=$(id -g nobody)
 
 check "hierarchy" make_hierarchy
-for leaf in good later copied; do
+for leaf in good later copied published; do
 	check "leaf $leaf" new_leaf $leaf genfic-system system-secret
 done
 check "responder certificate" new_leaf responder genfic-system system-secret ocsp
@@ -87,6 +87,22 @@ check "newer copy, WAL files gone" sh -c "sqlite3 '$GENFIC_CA_DIR/ca.db' \
 wait_for "read as immutable, within 5 s" 'good.crt: revoked' \
     $SYSASK -cert "$T/good.crt"
 check "... and says so" grep -q 'reading it as immutable' "$LOG"
+check "SIGTERM: exits 0" stop_ocspd
+
+# genfic-ca --publish: a rollback-journal copy without keys, published
+# again over the one being served.
+PUB=$P/pub
+check "publish" gca --publish "$PUB"
+LOG=$T/pub.log
+check "starts on the published copy" start_ocspd "$LOG" -d "$PUB" \
+    --ca genfic-system $SIGNER -u nobody
+ask "published: good" 'published.crt: good' $SYSASK -cert "$T/published.crt"
+check "revoke in the live store" gca -p genfic-system -x "$T/published.crt" \
+    --reason affiliationChanged --passin pass:system-secret --batch
+check "publish again" gca --publish "$PUB"
+wait_for "republished revocation seen within 5 s" 'published.crt: revoked' \
+    $SYSASK -cert "$T/published.crt"
+check "no WAL files beside the published copy" not test -e "$PUB/ca.db-wal"
 check "SIGTERM: exits 0" stop_ocspd
 
 # Refusals.
