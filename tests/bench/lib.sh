@@ -18,13 +18,17 @@ make_store() {
 	"$GF_BENCH_FILL" "$GENFIC_CA_DIR" genfic-system "$1" "$2" pass:bench
 }
 
-# measure CMD...: "seconds max-RSS-KiB" of the median (by time) of 3 runs.
+# measure CMD...: "seconds max-RSS-KiB" of the median (by time) of 3 runs;
+# the median CPU seconds (user + system), which a loaded machine disturbs
+# less than wall time, go to $T/cpu.
 measure() {
 	for i in 1 2 3; do
-		/usr/bin/time -f "%e %M" -o "$T/time" "$@" >/dev/null 2>&1 ||
+		/usr/bin/time -f "%e %M %U %S" -o "$T/time" "$@" >/dev/null 2>&1 ||
 		    { echo "bench: failed: $*" >&2; return 1; }
 		cat "$T/time"
-	done | sort -n | sed -n 2p
+	done >"$T/runs"
+	awk '{ print $3 + $4 }' "$T/runs" | sort -n | sed -n 2p >"$T/cpu"
+	sort -n "$T/runs" | sed -n 2p | cut -d' ' -f1,2
 }
 
 # openssl_ca_dir CA: an `openssl ca` directory ($T/oca) holding the same
