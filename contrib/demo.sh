@@ -1,8 +1,8 @@
 #!/bin/sh
 # The walkthrough of README.md, run for real: builds genfic-ca, then makes
 # a root CA, a system CA and a user CA, signs a host, a user and a spool
-# of requests, revokes one, publishes CRLs, and checks everything with
-# openssl, certtool and sqlite3.  All in a temporary store, removed at the
+# of requests, revokes one, publishes CRLs, answers OCSP with genfic-ocspd,
+# and checks everything with openssl, certtool and sqlite3.  All in a temporary store, removed at the
 # end.
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,17 +11,15 @@ top=$(pwd)
 . contrib/deps.sh
 install_deps
 
-echo "== building genfic-ca in build/"
-if [ -f build/build.ninja ]; then
-	ninja -C build src/genfic-ca >/dev/null
-else
-	meson setup build >/dev/null
-	ninja -C build src/genfic-ca >/dev/null
-fi
+echo "== building genfic-ca and genfic-ocspd in build/"
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build src/genfic-ca ocsp/genfic-ocspd >/dev/null
 GCA=$top/build/src/genfic-ca
+OCSPD=$top/build/ocsp/genfic-ocspd
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/genfic-demo.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+OCSPD_PID=""
+trap '[ -z "$OCSPD_PID" ] || kill "$OCSPD_PID" 2>/dev/null; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
 cd "$T"
 
@@ -177,6 +175,37 @@ if openssl verify -crl_check_all -CAfile store/certs/genfic.crt \
 	exit 1
 fi
 echo "(web2 is revoked, as expected)"
+
+section "OCSP: publish for the online host, a delegated signer, genfic-ocspd"
+run --publish published
+run -R ocsp-signer --subject "/CN=genfic-system OCSP" --nopass
+run -p genfic-system -s ocsp-signer.req -t ocsp -o ocsp-signer.crt \
+    --passin env:SYSTEM_PASS --batch
+root=""
+[ "$(id -u)" -eq 0 ] && root=--allow-root
+echo "\$ genfic-ocspd -d published --ca genfic-system --signer-cert ocsp-signer.crt --signer-key ocsp-signer.key -l 127.0.0.1:0 --foreground &"
+"$OCSPD" -d published --ca genfic-system --signer-cert ocsp-signer.crt --signer-key ocsp-signer.key \
+    -l 127.0.0.1:0 --foreground $root >ocspd.log 2>&1 &
+OCSPD_PID=$!
+port=""
+i=0
+while [ -z "$port" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	port=$(sed -n 's/^genfic-ocspd: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' ocspd.log)
+	i=$((i + 1))
+done
+[ -n "$port" ] || { cat ocspd.log; echo "demo: genfic-ocspd did not start" >&2; exit 1; }
+i=0
+until grep -q '^genfic-ocspd: serving' ocspd.log || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+for c in self/myhostname.crt out/web2.crt; do
+	echo "\$ openssl ocsp -issuer store/certs/genfic-system.crt -cert $c -url http://127.0.0.1:$port -CAfile store/certs/genfic.crt -VAfile ocsp-signer.crt"
+	openssl ocsp -issuer store/certs/genfic-system.crt -cert "$c" \
+	    -url "http://127.0.0.1:$port" -CAfile store/certs/genfic.crt \
+	    -VAfile ocsp-signer.crt 2>&1 | grep -v "This Update\|Next Update"
+done
+kill "$OCSPD_PID"
+wait "$OCSPD_PID" 2>/dev/null || true
+OCSPD_PID=""
 
 section "every certificate, and what expires within 400 days (exit status 3)"
 run -l
