@@ -19,7 +19,7 @@ OCSPD=$top/build/ocsp/genfic-ocspd
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/genfic-demo.XXXXXX")
 OCSPD_PID=""
-trap '[ -z "$OCSPD_PID" ] || kill "$OCSPD_PID" 2>/dev/null; rm -rf "$T"' EXIT
+trap '[ -z "$OCSPD_PID" ] || kill "$OCSPD_PID" 2>/dev/null || true; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
 cd "$T"
 
