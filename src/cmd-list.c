@@ -30,6 +30,7 @@ struct table {
 	int	json;
 	int	days;		/* -e: a DAYS LEFT column */
 	int	tty;
+	int	progress;	/* a row count on stderr: stdout goes elsewhere */
 	int	ca_width;
 	long	rows;
 };
@@ -120,8 +121,13 @@ table_run(struct store *st, struct table *t, sqlite3_stmt *stmt)
 
 	if (t->json)
 		table_header(t);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		table_row(t, stmt);
+		if (t->progress && t->rows % 50000 == 0)
+			fprintf(stderr, "\r%s: %ld rows", gf_progname, t->rows);
+	}
+	if (t->progress && t->rows >= 50000)
+		fprintf(stderr, "\r%s: %ld rows\n", gf_progname, t->rows);
 	if (t->json)
 		fputs(t->rows > 0 ? "\n]\n" : "]\n", stdout);
 	if (step != SQLITE_DONE)
@@ -184,6 +190,8 @@ list_open(const struct cli *cli, struct store **st, struct table *t)
 	memset(t, 0, sizeof(*t));
 	t->json = cli->json;
 	t->tty = !cli->json && isatty(STDOUT_FILENO);
+	t->progress = !cli->batch && !isatty(STDOUT_FILENO) &&
+	    isatty(STDERR_FILENO);
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, st)) != 0)
 		return r;
 	t->ca_width = ca_width(*st);
