@@ -51,7 +51,10 @@ CREATE TABLE cert (
 CREATE UNIQUE INDEX cert_serial ON cert(serial, ca_id);
 CREATE UNIQUE INDEX cert_label ON cert(label, ca_id) WHERE label IS NOT NULL;
 CREATE UNIQUE INDEX cert_fingerprint ON cert(fingerprint);
-CREATE INDEX cert_not_after ON cert(not_after);
+-- Covering for -e and -l: a listing row never reads the table (whose rows
+-- carry the DER), so 10^6 certificates list as fast as 10^4.
+CREATE INDEX cert_expiring ON cert(not_after, ca_id, revoked_at, reason,
+	serial, subject_hash, subject, label, is_ca);
 CREATE INDEX cert_ca_not_after ON cert(ca_id, not_after);
 CREATE INDEX cert_subject_hash ON cert(subject_hash);
 CREATE INDEX cert_cn ON cert(cn, ca_id);
