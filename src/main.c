@@ -10,6 +10,9 @@
 #include <popt.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
+#ifdef GF_HAVE_MHD
+#include <microhttpd.h>
+#endif
 
 #include "genfic/err.h"
 #include "genfic/file.h"
@@ -200,6 +203,9 @@ print_version(void)
 	printf("genfic-ca %s\n", GF_VERSION);
 	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
 	printf("  SQLite %s\n", sqlite3_libversion());
+#ifdef GF_HAVE_MHD
+	printf("  libmicrohttpd %s (genfic-ocspd)\n", MHD_get_version());
+#endif
 	printf("  templates: %s\n", GF_TEMPLATE_DIR);
 }
 
