@@ -21,12 +21,13 @@
 #include <openssl/crypto.h>
 
 #include "genfic/err.h"
+#include "genfic/opt.h"
 #include "genfic/pass.h"
 #include "genfic/store.h"
 #include "ocspd-local.h"
 
 #define EXIT_FAILED		1
-#define EXIT_USAGE		2
+#define EXIT_USAGE		GF_EXIT_USAGE
 
 #define DEFAULT_LISTEN		"0.0.0.0:80"
 #define DEFAULT_USER		"nobody"
@@ -186,49 +187,11 @@ conf_swap(struct ocspd *od, struct caset *cs)
 		ocspd_conf_put(od, old);
 }
 
-static int usage(poptContext, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-usage(poptContext pc, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", gf_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	poptPrintUsage(pc, stderr, 0);
-	return EXIT_USAGE;
-}
-
 static void
 print_version(void)
 {
-	printf("genfic-ocspd %s\n", GF_VERSION);
-	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
-	printf("  SQLite %s\n", sqlite3_libversion());
+	opt_print_versions("genfic-ocspd");
 	printf("  libmicrohttpd %s\n", MHD_get_version());
-}
-
-/* A number option: NULL keeps *out. */
-static int
-number(poptContext pc, const char *option, const char *text, long long min,
-    long long max, long long *out)
-{
-	char *end;
-	long long n;
-
-	if (text == NULL)
-		return 0;
-	errno = 0;
-	n = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || n < min || n > max)
-		return usage(pc, "%s '%s': a number from %lld to %lld", option,
-		    text, min, max);
-	*out = n;
-	return 0;
 }
 
 /* CA=CERT,KEY */
@@ -243,19 +206,19 @@ parse_signers(poptContext pc)
 	if (n == 0)
 		return 0;
 	if ((ds.specs = calloc(n, sizeof(*ds.specs))) == NULL)
-		return usage(pc, "out of memory");
+		return opt_usage(pc, "out of memory");
 	ds.nspecs = n;
 	for (i = 0; i < n; i++) {
 		s = opt.signers[i];
 		if ((eq = strchr(s, '=')) == NULL || eq == s ||
 		    (comma = strchr(eq + 1, ',')) == NULL || comma == eq + 1 ||
 		    comma[1] == '\0')
-			return usage(pc, "--signer '%s': give CA=CERT,KEY", s);
+			return opt_usage(pc, "--signer '%s': give CA=CERT,KEY", s);
 		if ((ds.specs[i].ca = strndup(s, (size_t)(eq - s))) == NULL ||
 		    (ds.specs[i].cert = strndup(eq + 1,
 		    (size_t)(comma - eq - 1))) == NULL ||
 		    (ds.specs[i].key = strdup(comma + 1)) == NULL)
-			return usage(pc, "out of memory");
+			return opt_usage(pc, "out of memory");
 	}
 	return 0;
 }
@@ -268,7 +231,7 @@ parse_prefix(poptContext pc)
 	size_t n;
 
 	if (strpbrk(p, "?#% \t\r\n") != NULL)
-		return usage(pc, "--prefix '%s': a plain path", p);
+		return opt_usage(pc, "--prefix '%s': a plain path", p);
 	while (*p == '/')
 		p++;
 	n = strlen(p);
@@ -276,7 +239,7 @@ parse_prefix(poptContext pc)
 		n--;
 	if (asprintf(&ds.prefix, "%s%.*s", n > 0 ? "/" : "", (int)n, p) == -1) {
 		ds.prefix = NULL;
-		return usage(pc, "out of memory");
+		return opt_usage(pc, "out of memory");
 	}
 	return 0;
 }
@@ -332,26 +295,26 @@ parse_options(poptContext pc)
 	int r;
 
 	if (poptPeekArg(pc) != NULL)
-		return usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
+		return opt_usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
 	if ((cpus = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
 		cpus = 1;
 	threads = cpus;
-	if ((r = number(pc, "--validity", opt.validity, 60, 366LL * 86400,
+	if ((r = opt_number(pc, "--validity", opt.validity, 60, 366LL * 86400,
 	    &validity)) != 0 ||
-	    (r = number(pc, "--refresh", opt.refresh, 1, validity,
+	    (r = opt_number(pc, "--refresh", opt.refresh, 1, validity,
 	    &refresh)) != 0 ||
-	    (r = number(pc, "--max-age", opt.max_age, 0, validity,
+	    (r = opt_number(pc, "--max-age", opt.max_age, 0, validity,
 	    &max_age)) != 0 ||
-	    (r = number(pc, "--threads", opt.threads, 1, 256, &threads)) != 0 ||
-	    (r = number(pc, "--cache-size", opt.cache_size, 0, 100000000,
+	    (r = opt_number(pc, "--threads", opt.threads, 1, 256, &threads)) != 0 ||
+	    (r = opt_number(pc, "--cache-size", opt.cache_size, 0, 100000000,
 	    &cache)) != 0 ||
-	    (r = number(pc, "--max-connections", opt.max_conn, 1, 1000000,
+	    (r = opt_number(pc, "--max-connections", opt.max_conn, 1, 1000000,
 	    &conn)) != 0 ||
-	    (r = number(pc, "--max-per-ip", opt.max_per_ip, 1, 1000000,
+	    (r = opt_number(pc, "--max-per-ip", opt.max_per_ip, 1, 1000000,
 	    &per_ip)) != 0)
 		return r;
 	if ((opt.signer_cert == NULL) != (opt.signer_key == NULL))
-		return usage(pc, "--signer-cert and --signer-key go together");
+		return opt_usage(pc, "--signer-cert and --signer-key go together");
 	if ((r = parse_signers(pc)) != 0 || (r = parse_prefix(pc)) != 0)
 		return r;
 	if (opt.dir == NULL && (opt.dir = getenv("GENFIC_CA_DIR")) == NULL)
@@ -359,7 +322,7 @@ parse_options(poptContext pc)
 	if (opt.listen == NULL)
 		opt.listen = DEFAULT_LISTEN;
 	if (resolve(opt.listen, &ds.addrs) != 0)
-		return usage(pc, "-l %s", gf_errmsg(GF_ERR_USAGE));
+		return opt_usage(pc, "-l %s", gf_errmsg(GF_ERR_USAGE));
 	ds.od.validity = (time_t)validity;
 	ds.od.refresh = (time_t)(refresh > 0 ? refresh : validity / 2);
 	ds.od.max_age = (time_t)max_age;

@@ -16,6 +16,7 @@
 
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/opt.h"
 #include "genfic/store.h"
 #include "cli.h"
 
@@ -180,52 +181,27 @@ static const char examples[] =
     "  genfic-ca --audit-verify\n"
     "See genfic-ca(1) and genfic-ca-templates(5).\n";
 
-static int usage(poptContext, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-usage(poptContext pc, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", gf_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	poptPrintUsage(pc, stderr, 0);
-	return EXIT_USAGE;
-}
-
 static void
 print_version(void)
 {
-	printf("genfic-ca %s\n", GF_VERSION);
-	printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
-	printf("  SQLite %s\n", sqlite3_libversion());
+	opt_print_versions("genfic-ca");
 #ifdef GF_HAVE_MHD
 	printf("  libmicrohttpd %s (genfic-ocspd)\n", MHD_get_version());
 #endif
 	printf("  templates: %s\n", GF_TEMPLATE_DIR);
 }
 
-/* A number option: NULL leaves *out alone. */
+/* An int option from 1 to max: NULL leaves *out alone. */
 static int
 parse_number(poptContext pc, const char *option, const char *text, int max,
     int *out)
 {
-	char *end;
-	long n;
+	long long n = *out;
+	int r;
 
-	if (text == NULL)
-		return 0;
-	errno = 0;
-	n = strtol(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || n < 1 || n > max)
-		return usage(pc, "%s '%s': a number from 1 to %d", option, text,
-		    max);
-	*out = (int)n;
-	return 0;
+	if ((r = opt_number(pc, option, text, 1, max, &n)) == 0)
+		*out = (int)n;
+	return r;
 }
 
 /* The template search order of DESIGN section 4. */
@@ -340,7 +316,7 @@ main(int argc, const char **argv)
 			return 0;
 		default:
 			if (cli.mode != 0) {
-				status = usage(pc, "%s", "give exactly one mode");
+				status = opt_usage(pc, "%s", "give exactly one mode");
 				goto out;
 			}
 			cli.mode = c;
@@ -354,11 +330,11 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (cli.mode == 0) {
-		status = usage(pc, "%s", "no mode given (-r, -c, -R, -s, -x, -g, ...)");
+		status = opt_usage(pc, "%s", "no mode given (-r, -c, -R, -s, -x, -g, ...)");
 		goto out;
 	}
 	if (cli.mode != 's' && poptPeekArg(pc) != NULL) {
-		status = usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
+		status = opt_usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
 		goto out;
 	}
 	if (cli.mode == 'e' && strcmp(cli.arg, "0") != 0 &&
