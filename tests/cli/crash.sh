@@ -55,7 +55,7 @@ check "audit chain intact after the kills" gca --audit-verify
 
 # CRLs: numbers never repeat or skip, whatever the kill point.
 for i in 1 2 3 4 5; do
-	gca -p genfic-system -x "$(sqlite3 "$DB" "SELECT hex(serial) FROM cert WHERE is_ca = 0 AND revoked_at IS NULL LIMIT 1")" >/dev/null
+	gca -p genfic-system -x "$(sqlite3 "$DB" "SELECT hex(serial) FROM cert WHERE is_ca = 0 AND revoked_at IS NULL AND ca_id = (SELECT id FROM ca WHERE name = 'genfic-system') LIMIT 1")" >/dev/null
 	kill_after $((i * 7)) $SYS -g -o "$T/k.crl"
 done
 gca $SYS -g -o "$T/last.crl" >/dev/null
@@ -88,7 +88,7 @@ for w in 1 2 3 4; do
 	(gca $SYS -s "$T/c$w" -o "$T/o$w" 2>"$T/w$w.err"; echo $? >"$T/w$w.rc") &
 done
 (for i in 1 2 3 4 5 6; do gca $SYS -g -o "$T/loop.crl" >/dev/null 2>>"$T/g.err" || echo fail >>"$T/g.rc"; done) &
-(for s in $(sqlite3 "$DB" "SELECT hex(serial) FROM cert WHERE is_ca = 0 AND revoked_at IS NULL LIMIT 10"); do
+(for s in $(sqlite3 "$DB" "SELECT hex(serial) FROM cert WHERE is_ca = 0 AND revoked_at IS NULL AND ca_id = (SELECT id FROM ca WHERE name = 'genfic-system') LIMIT 10"); do
 	gca -p genfic-system -x "$s" --reason superseded >/dev/null 2>>"$T/x.err" || echo fail >>"$T/x.rc"; done) &
 wait
 for w in 1 2 3 4; do
