@@ -103,7 +103,8 @@ cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 	if (!key_is_encrypted(path))
 		r = key_load(path, NULL, key);
 	else if ((r = pass_get(cli->passin, prompt, 0, cli->batch, &pass)) == 0) {
-		r = key_load(path, &pass, key);
+		if ((r = key_load(path, &pass, key)) == GF_ERR_PASSPHRASE)
+			r = gf_fail(r, "cannot decrypt CA key: wrong passphrase?");
 		pass_clear(&pass);
 	}
 	free(path);

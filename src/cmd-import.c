@@ -35,6 +35,7 @@ struct import {
 	struct store	*st;
 	X509		*ca_cert;
 	char		*key_file;	/* the CA key found, or NULL */
+	char		*key_saved;	/* the key this run wrote, or NULL */
 	struct ca	*parent;	/* the issuer in the store, or NULL */
 	int64_t		 ca_id;
 	long		 imported, skipped, failed, total;
@@ -161,8 +162,10 @@ import_key(struct import *im)
 		    1, im->cli->batch, &out);
 	else
 		out = in;
-	if (r == 0)
-		r = key_save(path, key, &out);
+	if (r == 0 && (r = key_save(path, key, &out)) == 0) {
+		im->key_saved = path;	/* removed if the import fails */
+		path = NULL;
+	}
  out:
 	pass_clear(&in);
 	pass_clear(&out);
@@ -432,6 +435,7 @@ import_free(struct import *im)
 {
 	free(im->name);
 	free(im->key_file);
+	free(im->key_saved);
 	X509_free(im->ca_cert);
 	ca_free(im->parent);
 	store_free(im->st);
@@ -471,6 +475,9 @@ cmd_import(struct cli *cli)
 	if (r != 0) {
 		if (im.st != NULL)
 			store_rollback(im.st);
+		/* Nothing was imported: no key without its CA either. */
+		if (im.key_saved != NULL)
+			unlink(im.key_saved);
 		gf_report(cli->arg, r);
 	}
 	import_free(&im);

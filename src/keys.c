@@ -214,7 +214,7 @@ key_load(const char *ref, const struct passphrase *pass, EVP_PKEY **out)
 	if (pkey == NULL) {
 		gf_errclear();
 		if (strstr((char *)data, "ENCRYPTED PRIVATE KEY") != NULL)
-			r = gf_fail(GF_ERR_PASSPHRASE, "cannot decrypt CA key: "
+			r = gf_fail(GF_ERR_PASSPHRASE, "cannot decrypt the key: "
 			    "wrong passphrase?");
 		else
 			r = gf_fail(GF_ERR_FORMAT, "%s: not a private key",

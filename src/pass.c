@@ -75,7 +75,6 @@ pass_from_fd(const char *num, struct passphrase *pass)
 	if (pass->len > 0 && pass->text[pass->len - 1] == '\r')
 		pass->len--;
 	pass->text[pass->len] = '\0';
-	c = 0;
 	return 0;
 }
 

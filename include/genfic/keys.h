@@ -23,7 +23,10 @@ int	key_type_check(const char *type);
 int	key_save(const char *path, EVP_PKEY *pkey,
 	    const struct passphrase *pass);
 
-/* Loads the key at ref ("file:PATH" or a plain path). */
+/*
+ * Loads the key at ref ("file:PATH" or a plain path); GF_ERR_PASSPHRASE
+ * when an encrypted key does not decrypt.
+ */
 int	key_load(const char *ref, const struct passphrase *pass,
 	    EVP_PKEY **pkey);
 

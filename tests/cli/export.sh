@@ -30,6 +30,8 @@ openssl pkey -in "$T/host.key" -pubout >"$T/p2"
 cmp -s "$T/p1" "$T/p2" && pass "p12 holds the key" || fail "p12 holds the key"
 check "p12 from an encrypted key" gca -E enc --format p12 --key "$T/enc.key" --passin pass:key-secret \
     --passout pass:p12-secret --batch -o "$T/enc.p12"
+refuse "p12 with a wrong key passphrase" 1 "enc: cannot decrypt the key: wrong passphrase?" \
+    gca -E enc --format p12 --key "$T/enc.key" --passin pass:nope --passout pass:p12-secret --batch -o "$T/y.p12"
 refuse "p12 with the wrong key" 1 "is not the key of this certificate" \
     gca -E enc --format p12 --key "$T/host.key" --passout pass:p12-secret --batch -o "$T/x.p12"
 refuse "p12 without --key" 2 "needs --key" gca -E host --format p12 --passout pass:x --batch

@@ -119,6 +119,8 @@ refuse "a garbled index line" 1 "index.txt line 21" gca -I "$T/garbled" --name o
     --passin pass:old-secret --batch
 refuse "the same CA under another name" 1 "already in the store under another name" \
     gca -I "$O" --name other --passin pass:old-secret --passout pass:xxxx --batch
+[ ! -e "$GENFIC_CA_DIR/private/other.key" ] && pass "a refused import leaves no key behind" ||
+    fail "a refused import leaves no key behind"
 [ "$(rows cert)" -eq "$n" ] && pass "refused imports add nothing" || fail "refused imports add nothing"
 refuse "not a directory" 1 "not a directory" gca -I "$T/nope"
 refuse "wrong passphrase of the old key" 1 "wrong passphrase" \

@@ -53,6 +53,20 @@ make_hierarchy() {
 	    --passout pass:user-secret --batch >/dev/null
 }
 
+# newkey NAME [openssl genpkey options]: an unencrypted key $KEYS/NAME.key
+# ($KEYS defaults to $T).
+newkey() {
+	nk_name=$1; shift
+	openssl genpkey "$@" -out "${KEYS:-$T}/$nk_name.key" 2>/dev/null
+}
+
+# csr NAME KEY SUBJECT [openssl req options]: $KEYS/NAME.req.
+csr() {
+	csr_name=$1 csr_key=$2 csr_subj=$3; shift 3
+	openssl req -new -key "${KEYS:-$T}/$csr_key.key" -subj "$csr_subj" "$@" \
+	    -out "${KEYS:-$T}/$csr_name.req"
+}
+
 finish() {
 	echo "$npass passed, $nfail failed"
 	[ "$nfail" -eq 0 ]

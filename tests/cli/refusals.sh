@@ -9,18 +9,7 @@ ROOT="-p genfic --passin pass:root-secret --batch"
 R=$T/req
 mkdir -p "$R"
 
-# newkey NAME [openssl genpkey options]: an unencrypted key $R/NAME.key.
-newkey() {
-	nk_name=$1; shift
-	openssl genpkey "$@" -out "$R/$nk_name.key" 2>/dev/null
-}
-
-# csr NAME KEY SUBJECT [openssl req options]: $R/NAME.req.
-csr() {
-	csr_name=$1 csr_key=$2 csr_subj=$3; shift 3
-	openssl req -new -key "$R/$csr_key.key" -subj "$csr_subj" "$@" \
-	    -out "$R/$csr_name.req"
-}
+KEYS=$R	# newkey and csr (lib.sh) write here
 
 # req_verify FILE [openssl req options]: openssl's verdict on the request's
 # self-signature ("OK" or "failure"); openssl 3.0 req -verify exits 0

@@ -8,18 +8,6 @@ SYS="-p genfic-system --passin pass:system-secret --batch"
 USR="-p genfic-user --passin pass:user-secret --batch"
 ROOT="-p genfic --passin pass:root-secret --batch"
 
-# newkey NAME [openssl genpkey options]: an unencrypted key $T/NAME.key.
-newkey() {
-	nk_name=$1; shift
-	openssl genpkey "$@" -out "$T/$nk_name.key" 2>/dev/null
-}
-
-# csr NAME KEY SUBJECT [openssl req options]: $T/NAME.req.
-csr() {
-	csr_name=$1 csr_key=$2 csr_subj=$3; shift 3
-	openssl req -new -key "$T/$csr_key.key" -subj "$csr_subj" "$@" \
-	    -out "$T/$csr_name.req"
-}
 
 # The serial as asn1parse sees it: the length of the first INTEGER of
 # tbsCertificate (the version is nested deeper, in [0]).
