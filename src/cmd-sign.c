@@ -38,7 +38,7 @@
 struct sign_job {
 	char		*path;
 	int		 from_spool;	/* found in a directory, not named */
-	X509_REQ	*csr;
+	struct csr	*csr;
 	X509_NAME	*subject;
 	GENERAL_NAMES	*san;
 	X509		*cert;		/* signed, not yet recorded */
@@ -150,7 +150,7 @@ sign_collect(struct sign *s)
 
 /* The request's SANs (if the template keeps them) followed by --san. */
 static int
-sign_san(const struct sign *s, X509_REQ *csr, GENERAL_NAMES **out)
+sign_san(const struct sign *s, const struct csr *csr, GENERAL_NAMES **out)
 {
 	GENERAL_NAMES *san = NULL;
 	int i, r;
@@ -182,8 +182,8 @@ sign_request_of(const struct sign *s, struct sign_job *j,
 	memset(req, 0, sizeof(*req));
 	req->tmpl = s->tmpl;
 	req->subject = j->subject;
-	req->pubkey = X509_REQ_get0_pubkey(j->csr);
-	req->spki = X509_REQ_get_X509_PUBKEY(j->csr);
+	req->pubkey = j->csr->pkey;
+	req->spki = j->csr->spki;
 	req->san = j->san;
 	req->days = s->cli->days != 0 ? s->cli->days : s->tmpl->days;
 	req->no_clamp = s->cli->no_clamp;
@@ -208,10 +208,10 @@ sign_job_run(void *ctx, size_t i)
 
 	gf_errclear();
 	if ((r = csr_load(j->path, &j->csr)) == 0 &&
+	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
 	    (r = csr_verify(j->csr)) == 0 &&
-	    (r = policy_check_key(s->tmpl, X509_REQ_get0_pubkey(j->csr))) == 0 &&
-	    (r = policy_subject(s->tmpl, X509_REQ_get_subject_name(j->csr),
-	    &j->subject)) == 0 && (r = sign_san(s, j->csr, &j->san)) == 0 &&
+	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
+	    (r = sign_san(s, j->csr, &j->san)) == 0 &&
 	    (r = serial_random(&serial)) == 0) {
 		sign_request_of(s, j, &req);
 		r = issue_build(&req, &serial, &j->cert);
@@ -257,7 +257,7 @@ sign_already(struct sign *s, struct sign_job *j)
 	int found = 0;
 
 	if (!j->from_spool || s->cli->force ||
-	    spki_hash(X509_REQ_get_X509_PUBKEY(j->csr), md) != 0 ||
+	    spki_hash(j->csr->spki, md) != 0 ||
 	    (subject = dn_format(j->subject)) == NULL)
 		return 0;
 	/* "+not_after": the key hash index, not a range over the whole CA. */
@@ -344,7 +344,7 @@ sign_output(struct sign *s, struct sign_job *j)
 		gf_report(j->path, r);
 		s->refused++;
 	}
-	X509_REQ_free(j->csr);
+	csr_free(j->csr);
 	X509_NAME_free(j->subject);
 	GENERAL_NAMES_free(j->san);
 	X509_free(j->cert);
@@ -436,7 +436,7 @@ sign_free(struct sign *s)
 
 	for (i = 0; i < s->njobs; i++) {
 		free(s->jobs[i].path);
-		X509_REQ_free(s->jobs[i].csr);
+		csr_free(s->jobs[i].csr);
 		X509_NAME_free(s->jobs[i].subject);
 		GENERAL_NAMES_free(s->jobs[i].san);
 		X509_free(s->jobs[i].cert);

@@ -1,6 +1,15 @@
-/* Certificate signing requests. */
+/*
+ * Certificate signing requests.  They are parsed with templates of their
+ * own rather than as X509_REQ: OpenSSL 3.0 decodes the key of every
+ * X509_REQ it parses through the provider decoders, which costs more than
+ * verifying the request's signature.  Here the key is kept as its bytes
+ * and decoded directly for the common types.
+ */
+#include <limits.h>
 #include <stdlib.h>
 
+#include <openssl/asn1t.h>
+#include <openssl/core_names.h>
 #include <openssl/x509v3.h>
 
 #include "genfic/csr.h"
@@ -8,40 +17,173 @@
 #include "genfic/file.h"
 #include "genfic/x509util.h"
 
+typedef struct {
+	X509_ALGOR		*algor;
+	ASN1_BIT_STRING		*key;
+} CSR_SPKI;
+
+typedef struct {
+	ASN1_ENCODING		 enc;	/* the signed bytes, as they came */
+	ASN1_INTEGER		*version;
+	X509_NAME		*subject;
+	CSR_SPKI		*spki;
+	STACK_OF(X509_ATTRIBUTE) *attributes;
+} CSR_INFO;
+
+struct csr_asn1 {
+	CSR_INFO		*info;
+	X509_ALGOR		*sig_alg;
+	ASN1_BIT_STRING		*signature;
+};
+typedef struct csr_asn1 CSR_ASN1;
+
+ASN1_SEQUENCE(CSR_SPKI) = {
+	ASN1_SIMPLE(CSR_SPKI, algor, X509_ALGOR),
+	ASN1_SIMPLE(CSR_SPKI, key, ASN1_BIT_STRING)
+} static_ASN1_SEQUENCE_END(CSR_SPKI)
+
+ASN1_SEQUENCE_enc(CSR_INFO, enc, NULL) = {
+	ASN1_SIMPLE(CSR_INFO, version, ASN1_INTEGER),
+	ASN1_SIMPLE(CSR_INFO, subject, X509_NAME),
+	ASN1_SIMPLE(CSR_INFO, spki, CSR_SPKI),
+	/* Required by RFC 2986, but left out by some old clients. */
+	ASN1_IMP_SET_OF_OPT(CSR_INFO, attributes, X509_ATTRIBUTE, 0)
+} static_ASN1_SEQUENCE_END_ref(CSR_INFO, CSR_INFO)
+
+ASN1_SEQUENCE(CSR_ASN1) = {
+	ASN1_SIMPLE(CSR_ASN1, info, CSR_INFO),
+	ASN1_SIMPLE(CSR_ASN1, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(CSR_ASN1, signature, ASN1_BIT_STRING)
+} static_ASN1_SEQUENCE_END(CSR_ASN1)
+
+/* An EC key on a named curve, from its point. */
+static EVP_PKEY *
+ec_key(const X509_ALGOR *alg, const ASN1_BIT_STRING *key)
+{
+	const ASN1_OBJECT *curve;
+	const void *pval;
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+	const char *name;
+	int ptype;
+
+	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	if (ptype != V_ASN1_OBJECT)
+		return NULL;	/* explicit parameters: the decoders judge */
+	curve = pval;
+	if ((name = OBJ_nid2sn(OBJ_obj2nid(curve))) == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    (void *)ASN1_STRING_get0_data(key), (size_t)ASN1_STRING_length(key));
+	params[2] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1)
+		EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/* Any other key, through OpenSSL's decoders. */
+static EVP_PKEY *
+decoded_key(const X509_PUBKEY *spki)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *pkey = NULL;
+	int len;
+
+	if ((len = i2d_X509_PUBKEY(spki, &der)) > 0) {
+		p = der;
+		pkey = d2i_PUBKEY(NULL, &p, len);
+	}
+	OPENSSL_free(der);
+	return pkey;
+}
+
+static int
+csr_decode_key(struct csr *csr)
+{
+	const CSR_SPKI *spki = csr->asn1->info->spki;
+	const unsigned char *key = ASN1_STRING_get0_data(spki->key);
+	size_t keylen = (size_t)ASN1_STRING_length(spki->key);
+	int ptype;
+
+	if ((spki->key->flags & 0x07) != 0)
+		return gf_fail(GF_ERR_FORMAT, "the request's public key is not "
+		    "a whole number of bytes");
+	if ((csr->spki = X509_PUBKEY_new()) == NULL ||
+	    spki_set(csr->spki, spki->algor, key, (int)keylen) != 0)
+		return gf_fail_crypto("public key");
+	X509_ALGOR_get0(NULL, &ptype, NULL, spki->algor);
+	switch (OBJ_obj2nid(spki->algor->algorithm)) {
+	case NID_X9_62_id_ecPublicKey:
+		csr->pkey = ec_key(spki->algor, spki->key);
+		break;
+	case NID_ED25519:
+	case NID_ED448:
+		/* RFC 8410 3: the parameters are absent. */
+		if (ptype == V_ASN1_UNDEF)
+			csr->pkey = EVP_PKEY_new_raw_public_key_ex(NULL,
+			    OBJ_nid2sn(OBJ_obj2nid(spki->algor->algorithm)),
+			    NULL, key, keylen);
+		break;
+	}
+	if (csr->pkey == NULL)
+		csr->pkey = decoded_key(csr->spki);
+	if (csr->pkey == NULL)
+		return gf_fail_crypto("unusable public key in the request");
+	gf_errclear();
+	return 0;
+}
+
+static int
+csr_decode(const unsigned char *der, size_t len, struct csr *csr)
+{
+	const unsigned char *p = der;
+
+	if (len > LONG_MAX || (csr->asn1 = (CSR_ASN1 *)ASN1_item_d2i(NULL, &p,
+	    (long)len, ASN1_ITEM_rptr(CSR_ASN1))) == NULL)
+		return gf_fail_crypto("not a certificate request");
+	if (p != der + len)
+		return gf_fail(GF_ERR_FORMAT, "%zu bytes of trailing data after "
+		    "the request", (size_t)(der + len - p));
+	if (ASN1_INTEGER_get(csr->asn1->info->version) != 0)
+		return gf_fail(GF_ERR_FORMAT, "unsupported request version "
+		    "(RFC 2986 has only v1)");
+	csr->subject = csr->asn1->info->subject;
+	return csr_decode_key(csr);
+}
+
 int
-csr_parse(const unsigned char *data, size_t len, X509_REQ **out)
+csr_parse(const unsigned char *data, size_t len, struct csr **out)
 {
 	static const char *const labels[] = { "CERTIFICATE REQUEST",
 	    "NEW CERTIFICATE REQUEST", NULL };
-	const unsigned char *p;
 	unsigned char *der = NULL;
 	size_t derlen;
-	X509_REQ *req = NULL;
+	struct csr *csr;
 	int r;
 
 	if (len == 0)
 		return gf_fail(GF_ERR_FORMAT, "empty file");
 	if ((r = pem_or_der(data, len, labels, &der, &derlen)) != 0)
 		return r;
-	p = der;
-	if ((req = d2i_X509_REQ(NULL, &p, (long)derlen)) == NULL)
-		r = gf_fail_crypto("not a certificate request");
-	else if (p != der + derlen)
-		r = gf_fail(GF_ERR_FORMAT, "%zu bytes of trailing data after the "
-		    "request", (size_t)(der + derlen - p));
-	else if (X509_REQ_get0_pubkey(req) == NULL)
-		r = gf_fail_crypto("unusable public key in the request");
-	if (r == 0) {
-		*out = req;
-		req = NULL;
+	if ((csr = calloc(1, sizeof(*csr))) == NULL)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	else if ((r = csr_decode(der, derlen, csr)) == 0) {
+		*out = csr;
+		csr = NULL;
 	}
-	X509_REQ_free(req);
+	csr_free(csr);
 	free(der);
 	return r;
 }
 
 int
-csr_load(const char *path, X509_REQ **req)
+csr_load(const char *path, struct csr **csr)
 {
 	unsigned char *data;
 	size_t len;
@@ -49,18 +191,30 @@ csr_load(const char *path, X509_REQ **req)
 
 	if ((r = file_read(path, GF_MAX_INPUT_FILE, &data, &len)) != 0)
 		return r;
-	r = csr_parse(data, len, req);
+	r = csr_parse(data, len, csr);
 	free(data);
 	return r;
 }
 
-int
-csr_verify(X509_REQ *req)
+void
+csr_free(struct csr *csr)
 {
-	EVP_PKEY *pkey;
+	if (csr == NULL)
+		return;
+	ASN1_item_free((ASN1_VALUE *)csr->asn1, ASN1_ITEM_rptr(CSR_ASN1));
+	X509_PUBKEY_free(csr->spki);
+	EVP_PKEY_free(csr->pkey);
+	free(csr);
+}
 
-	if ((pkey = X509_REQ_get0_pubkey(req)) == NULL ||
-	    X509_REQ_verify(req, pkey) != 1) {
+int
+csr_verify(const struct csr *csr)
+{
+	const CSR_ASN1 *a = csr->asn1;
+
+	/* CSR_INFO keeps its encoding: the bytes verified are those signed. */
+	if (ASN1_item_verify(ASN1_ITEM_rptr(CSR_INFO), a->sig_alg, a->signature,
+	    a->info, csr->pkey) != 1) {
 		gf_errclear();
 		return gf_fail(GF_ERR_POLICY, "bad signature: the request is "
 		    "not signed by its own key (RFC 2986 proof of possession)");
@@ -68,18 +222,39 @@ csr_verify(X509_REQ *req)
 	return 0;
 }
 
+/* The extensionRequest attribute (RFC 2985 5.4.2), or NULL. */
+static ASN1_TYPE *
+csr_extension_request(const struct csr *csr)
+{
+	static const int nids[] = { NID_ext_req, NID_ms_ext_req };
+	STACK_OF(X509_ATTRIBUTE) *attrs = csr->asn1->info->attributes;
+	size_t i;
+	int at;
+
+	for (i = 0; i < sizeof(nids) / sizeof(nids[0]); i++)
+		if ((at = X509at_get_attr_by_NID(attrs, nids[i], -1)) >= 0)
+			return X509_ATTRIBUTE_get0_type(X509at_get_attr(attrs,
+			    at), 0);
+	return NULL;
+}
+
 int
-csr_get_san(X509_REQ *req, GENERAL_NAMES **out)
+csr_get_san(const struct csr *csr, GENERAL_NAMES **out)
 {
 	STACK_OF(X509_EXTENSION) *exts;
+	const unsigned char *p;
 	GENERAL_NAMES *san;
+	ASN1_TYPE *req;
 	int crit = -1, r = 0;
 
 	*out = NULL;
-	if ((exts = X509_REQ_get_extensions(req)) == NULL) {
-		gf_errclear();
+	if ((req = csr_extension_request(csr)) == NULL)
 		return 0;
-	}
+	p = req->type == V_ASN1_SEQUENCE ? req->value.sequence->data : NULL;
+	if (p == NULL || (exts = (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(NULL,
+	    &p, req->value.sequence->length, ASN1_ITEM_rptr(X509_EXTENSIONS))) ==
+	    NULL)
+		return gf_fail_crypto("the request's extensions do not parse");
 	san = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
 	if (san == NULL && crit == -2)
 		r = gf_fail(GF_ERR_POLICY, "the request has more than one "

@@ -200,31 +200,13 @@ issue_extensions(const struct issue_request *req, X509 *cert)
 static int
 issue_copy_spki(X509 *cert, const X509_PUBKEY *spki)
 {
-	ASN1_OBJECT *alg;
-	const ASN1_OBJECT *palg;
 	const unsigned char *key;
-	unsigned char *copy;
-	X509_ALGOR *params;
-	const void *pval;
-	void *pcopy = NULL;
-	int keylen, ptype;
+	X509_ALGOR *alg;
+	int keylen;
 
-	if (!X509_PUBKEY_get0_param(&alg, &key, &keylen, &params, spki))
+	if (!X509_PUBKEY_get0_param(NULL, &key, &keylen, &alg, spki))
 		return gf_fail_crypto("public key");
-	X509_ALGOR_get0(&palg, &ptype, &pval, params);
-	if (ptype == V_ASN1_OBJECT)
-		pcopy = OBJ_dup(pval);
-	else if (ptype == V_ASN1_SEQUENCE)
-		pcopy = ASN1_STRING_dup(pval);
-	if ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE) && pcopy == NULL)
-		return gf_fail_crypto("public key");
-	if ((copy = OPENSSL_memdup(key, (size_t)keylen)) == NULL ||
-	    !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), OBJ_dup(alg),
-	    ptype, pcopy, copy, keylen)) {
-		OPENSSL_free(copy);
-		return gf_fail_crypto("public key");
-	}
-	return 0;
+	return spki_set(X509_get_X509_PUBKEY(cert), alg, key, keylen);
 }
 
 static int

@@ -117,6 +117,34 @@ x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN])
 }
 
 int
+spki_set(X509_PUBKEY *spki, const X509_ALGOR *alg, const unsigned char *key,
+    int keylen)
+{
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	void *pcopy = NULL;
+	unsigned char *copy;
+	int ptype;
+
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	if (ptype == V_ASN1_OBJECT)
+		pcopy = OBJ_dup(pval);
+	else if (ptype == V_ASN1_SEQUENCE)
+		pcopy = ASN1_STRING_dup(pval);
+	else if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL)
+		return gf_fail(GF_ERR_FORMAT, "unexpected public key parameters");
+	if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL && pcopy == NULL)
+		return gf_fail_crypto("public key");
+	if ((copy = OPENSSL_memdup(key, (size_t)keylen)) == NULL ||
+	    !X509_PUBKEY_set0_param(spki, OBJ_dup(obj), ptype, pcopy, copy,
+	    keylen)) {
+		OPENSSL_free(copy);
+		return gf_fail_crypto("public key");
+	}
+	return 0;
+}
+
+int
 spki_hash(const X509_PUBKEY *spki, unsigned char md[GF_SHA256_LEN])
 {
 	unsigned char *der = NULL;

@@ -5,16 +5,28 @@
 #include <stddef.h>
 #include <openssl/x509.h>
 
+struct csr_asn1;
+
+/* A parsed PKCS #10 request (RFC 2986). */
+struct csr {
+	const X509_NAME		*subject;	/* part of asn1 */
+	X509_PUBKEY		*spki;		/* the key as the request encodes it */
+	EVP_PKEY		*pkey;		/* the same key, decoded */
+	struct csr_asn1		*asn1;		/* the request as it was read */
+};
+
 /* Parses a PEM or DER CSR, refusing trailing bytes. */
-int	csr_parse(const unsigned char *data, size_t len, X509_REQ **req);
+int	csr_parse(const unsigned char *data, size_t len, struct csr **csr);
 
 /* Reads and parses the CSR at path (at most GF_MAX_INPUT_FILE bytes). */
-int	csr_load(const char *path, X509_REQ **req);
+int	csr_load(const char *path, struct csr **csr);
+
+void	csr_free(struct csr *csr);
 
 /* Checks the CSR's self-signature (proof of possession). */
-int	csr_verify(X509_REQ *req);
+int	csr_verify(const struct csr *csr);
 
 /* The CSR's subjectAltName, or NULL in *san when it has none. */
-int	csr_get_san(X509_REQ *req, GENERAL_NAMES **san);
+int	csr_get_san(const struct csr *csr, GENERAL_NAMES **san);
 
 #endif

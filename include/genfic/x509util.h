@@ -25,6 +25,13 @@ int	x509_to_pem(X509 *cert, char **pem, size_t *len);
 
 int	x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN]);
 
+/*
+ * Sets spki to the algorithm alg and the key bytes given, as they are:
+ * nothing is decoded or re-encoded.
+ */
+int	spki_set(X509_PUBKEY *spki, const X509_ALGOR *alg,
+	    const unsigned char *key, int keylen);
+
 /* SHA-256 of the DER SubjectPublicKeyInfo. */
 int	spki_hash(const X509_PUBKEY *spki, unsigned char md[GF_SHA256_LEN]);
 
