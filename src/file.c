@@ -15,8 +15,8 @@ int
 file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 {
 	struct stat sb;
-	unsigned char *buf = NULL;
-	size_t have = 0;
+	unsigned char *buf = NULL, *grown;
+	size_t have = 0, size;
 	ssize_t n;
 	int fd, r = GF_ERR_IO;
 
@@ -36,12 +36,16 @@ file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 		    "limit of %zu", (long long)sb.st_size, max);
 		goto out;
 	}
-	/* One byte more than allowed tells a file that grew while we read. */
-	if ((buf = malloc(max + 2)) == NULL) {
+	/*
+	 * Room for the size fstat() gave, one byte more to see a file that
+	 * grew since, and the NUL.
+	 */
+	size = (size_t)sb.st_size + 1;
+	if ((buf = malloc(size + 1)) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	while ((n = read(fd, buf + have, max + 1 - have)) != 0) {
+	while ((n = read(fd, buf + have, size - have)) != 0) {
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -53,6 +57,14 @@ file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 			r = gf_fail(GF_ERR_TOO_LARGE, "file exceeds the limit "
 			    "of %zu bytes", max);
 			goto out;
+		}
+		if (have == size) {
+			size = size > max / 2 ? max + 1 : size * 2;
+			if ((grown = realloc(buf, size + 1)) == NULL) {
+				r = gf_fail(GF_ERR_ALLOC, "out of memory");
+				goto out;
+			}
+			buf = grown;
 		}
 	}
 	buf[have] = '\0';

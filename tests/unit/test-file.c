@@ -172,6 +172,21 @@ test_file_read(void)
 	CU_ASSERT(data != NULL && len == 0 && data[0] == '\0');
 	free(data);
 
+	/*
+	 * A file longer than fstat() says (as /proc files are, at size 0)
+	 * is read to its end, and still held to max.
+	 */
+	data = NULL;
+	CU_ASSERT_EQUAL(file_read("/proc/self/maps", GF_MAX_INPUT_FILE, &data,
+	    &len), 0);
+	CU_ASSERT(data != NULL && len > 100 && strlen((char *)data) == len &&
+	    data[len - 1] == '\n');
+	free(data);
+	data = sentinel;
+	CU_ASSERT_EQUAL(file_read("/proc/self/maps", 100, &data, &len),
+	    GF_ERR_TOO_LARGE);
+	CU_ASSERT_PTR_EQUAL(data, sentinel);
+
 	data = sentinel;
 	CU_ASSERT_EQUAL(file_read(dir, GF_MAX_INPUT_FILE, &data, &len),
 	    GF_ERR_FORMAT);
