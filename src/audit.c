@@ -67,6 +67,9 @@ audit_hash(const unsigned char prev[GF_SHA256_LEN],
 	return ok ? 0 : gf_fail_crypto("audit hash");
 }
 
+static const char last_hash_sql[] =
+    "SELECT hash FROM audit ORDER BY id DESC LIMIT 1";
+
 static int
 audit_last_hash(struct store *st, unsigned char prev[GF_SHA256_LEN])
 {
@@ -74,8 +77,7 @@ audit_last_hash(struct store *st, unsigned char prev[GF_SHA256_LEN])
 	int r;
 
 	memset(prev, 0, GF_SHA256_LEN);
-	if ((r = store_prepare(st, "SELECT hash FROM audit ORDER BY id DESC "
-	    "LIMIT 1", &stmt)) != 0)
+	if ((r = store_cached(st, last_hash_sql, &stmt)) != 0)
 		return r;
 	switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
@@ -90,7 +92,7 @@ audit_last_hash(struct store *st, unsigned char prev[GF_SHA256_LEN])
 	default:
 		r = store_fail(st, "audit");
 	}
-	sqlite3_finalize(stmt);
+	store_done(stmt);
 	return r;
 }
 
@@ -109,6 +111,10 @@ audit_user_init(void)
 		snprintf(user_name, sizeof(user_name), "uid%lld",
 		    (long long)getuid());
 }
+
+static const char insert_sql[] = "INSERT INTO audit (time, uid, user, "
+    "operation, ca, serial, subject, prev_hash, hash) VALUES (?1, ?2, ?3, "
+    "?4, ?5, ?6, ?7, ?8, ?9)";
 
 int
 audit_append(struct store *st, const char *operation, const char *ca,
@@ -130,9 +136,7 @@ audit_append(struct store *st, const char *operation, const char *ca,
 	if ((r = audit_last_hash(st, prev)) != 0 ||
 	    (r = audit_hash(prev, &e, hash)) != 0)
 		return r;
-	if ((r = store_prepare(st, "INSERT INTO audit (time, uid, user, "
-	    "operation, ca, serial, subject, prev_hash, hash) VALUES (?1, ?2, "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9)", &stmt)) != 0)
+	if ((r = store_cached(st, insert_sql, &stmt)) != 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, e.time);
 	sqlite3_bind_int64(stmt, 2, e.uid);
@@ -145,7 +149,7 @@ audit_append(struct store *st, const char *operation, const char *ca,
 	sqlite3_bind_blob(stmt, 9, hash, GF_SHA256_LEN, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "audit");
-	sqlite3_finalize(stmt);
+	store_done(stmt);
 	return r;
 }
 

@@ -14,22 +14,6 @@
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 
-/* Everything certdb_insert() stores, derived from the certificate. */
-struct cert_columns {
-	struct serial	 serial;
-	char		*subject;
-	char		*cn;		/* or NULL */
-	char		*san;		/* JSON array, or NULL */
-	time_t		 not_before;
-	time_t		 not_after;
-	int		 is_ca;
-	unsigned char	 fingerprint[GF_SHA256_LEN];
-	char		 subject_hash[9];
-	unsigned char	 spki_hash[GF_SHA256_LEN];
-	unsigned char	*der;
-	int		 derlen;
-};
-
 /* "DNS:name", "IP:addr", "email:x", "URI:x", the --san syntax. */
 static int
 san_entry_text(const GENERAL_NAME *gn, char *buf, size_t size)
@@ -64,134 +48,157 @@ san_entry_text(const GENERAL_NAME *gn, char *buf, size_t size)
 	return 0;
 }
 
-/* Builds the JSON array of SANs with SQLite's own JSON functions. */
+/* Appends text to json as a JSON string (RFC 8259 7). */
 static int
-san_json(struct store *st, X509 *cert, char **out)
+json_string(FILE *json, const char *text)
+{
+	const unsigned char *p;
+
+	fputc('"', json);
+	for (p = (const unsigned char *)text; *p != '\0'; p++)
+		if (*p == '"' || *p == '\\')
+			fprintf(json, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(json, "\\u%04x", *p);
+		else
+			fputc(*p, json);
+	return fputc('"', json) == EOF ? -1 : 0;
+}
+
+/* The certificate's subjectAltName entries as a JSON array of strings. */
+static int
+san_json(X509 *cert, char **out)
 {
 	GENERAL_NAMES *names;
-	sqlite3_stmt *stmt = NULL;
-	char entry[2200], *json = NULL;
-	int i, r = 0;
+	char entry[2200];
+	size_t size;
+	FILE *json;
+	int i, n = 0, r = 0;
 
 	*out = NULL;
 	if ((names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
 	    NULL)) == NULL)
 		return 0;
-	if ((json = strdup("[]")) == NULL) {
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		goto out;
+	if ((json = open_memstream(out, &size)) == NULL) {
+		GENERAL_NAMES_free(names);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	}
-	if ((r = store_prepare(st, "SELECT json_insert(?1, '$[#]', ?2)",
-	    &stmt)) != 0)
-		goto out;
+	fputc('[', json);
 	for (i = 0; i < sk_GENERAL_NAME_num(names); i++) {
 		if (san_entry_text(sk_GENERAL_NAME_value(names, i), entry,
 		    sizeof(entry)) != 0)
 			continue;
-		sqlite3_bind_text(stmt, 1, json, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 2, entry, -1, SQLITE_STATIC);
-		if (sqlite3_step(stmt) != SQLITE_ROW) {
-			r = store_fail(st, "subjectAltName");
-			goto out;
-		}
-		free(json);
-		if ((json = strdup((const char *)sqlite3_column_text(stmt, 0))) ==
-		    NULL) {
-			r = gf_fail(GF_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-		sqlite3_reset(stmt);
+		if (n++ > 0)
+			fputc(',', json);
+		json_string(json, entry);
 	}
-	*out = json;
-	json = NULL;
- out:
-	sqlite3_finalize(stmt);
-	free(json);
+	fputc(']', json);
+	if (fclose(json) != 0) {
+		free(*out);
+		*out = NULL;
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
 	GENERAL_NAMES_free(names);
 	return r;
 }
 
-static void
-columns_free(struct cert_columns *c)
+void
+certdb_row_clear(struct cert_row *row)
 {
-	free(c->subject);
-	free(c->cn);
-	free(c->san);
-	OPENSSL_free(c->der);
+	free(row->subject);
+	free(row->cn);
+	free(row->san);
+	OPENSSL_free(row->der);
+	memset(row, 0, sizeof(*row));
 }
 
-static int
-columns_from_cert(struct store *st, X509 *cert, struct cert_columns *c)
+int
+certdb_row(X509 *cert, struct cert_row *row)
 {
 	int r;
 
-	memset(c, 0, sizeof(*c));
-	if ((r = serial_from_asn1(X509_get0_serialNumber(cert), &c->serial)) != 0 ||
-	    (r = asn1_time_to_unix(X509_get0_notBefore(cert), &c->not_before)) != 0 ||
-	    (r = asn1_time_to_unix(X509_get0_notAfter(cert), &c->not_after)) != 0 ||
-	    (r = x509_fingerprint(cert, c->fingerprint)) != 0 ||
-	    (r = spki_hash(X509_get_X509_PUBKEY(cert), c->spki_hash)) != 0 ||
-	    (r = san_json(st, cert, &c->san)) != 0)
-		return r;
-	if ((c->subject = dn_format(X509_get_subject_name(cert))) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	c->cn = dn_get_text(X509_get_subject_name(cert), NID_commonName);
-	if ((c->derlen = i2d_X509(cert, &c->der)) <= 0)
-		return gf_fail_crypto("encode certificate");
-	snprintf(c->subject_hash, sizeof(c->subject_hash), "%08lx",
+	memset(row, 0, sizeof(*row));
+	if ((r = serial_from_asn1(X509_get0_serialNumber(cert),
+	    &row->serial)) != 0 ||
+	    (r = asn1_time_to_unix(X509_get0_notBefore(cert),
+	    &row->not_before)) != 0 ||
+	    (r = asn1_time_to_unix(X509_get0_notAfter(cert),
+	    &row->not_after)) != 0 ||
+	    (r = x509_fingerprint(cert, row->fingerprint)) != 0 ||
+	    (r = spki_hash(X509_get_X509_PUBKEY(cert), row->spki_hash)) != 0 ||
+	    (r = san_json(cert, &row->san)) != 0)
+		goto out;
+	if ((row->subject = dn_format(X509_get_subject_name(cert))) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	row->cn = dn_get_text(X509_get_subject_name(cert), NID_commonName);
+	if ((row->derlen = i2d_X509(cert, &row->der)) <= 0) {
+		r = gf_fail_crypto("encode certificate");
+		goto out;
+	}
+	snprintf(row->subject_hash, sizeof(row->subject_hash), "%08lx",
 	    X509_subject_name_hash(cert));
-	c->is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
-	return 0;
+	row->is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
+ out:
+	if (r != 0)
+		certdb_row_clear(row);
+	return r;
+}
+
+static const char insert_sql[] = "INSERT INTO cert (ca_id, serial, subject, "
+    "san, not_before, not_after, is_ca, label, template, fingerprint, "
+    "subject_hash, spki_hash, issued, der, cn) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+int
+certdb_insert_row(struct store *st, int64_t ca_id, const struct cert_row *row,
+    const char *label, const char *template, int64_t *cert_id)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, insert_sql, &stmt)) != 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, ca_id);
+	sqlite3_bind_blob(stmt, 2, row->serial.bytes, (int)row->serial.len,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, row->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, row->san, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)row->not_before);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)row->not_after);
+	sqlite3_bind_int(stmt, 7, row->is_ca);
+	sqlite3_bind_text(stmt, 8, label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, template, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 10, row->fingerprint, GF_SHA256_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 11, row->subject_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 12, row->spki_hash, GF_SHA256_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 13, (sqlite3_int64)time(NULL));
+	sqlite3_bind_blob(stmt, 14, row->der, row->derlen, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 15, row->cn, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ?
+		    gf_fail(GF_ERR_CONFLICT, "serial number or certificate "
+		    "already in the store") : store_fail(st, "insert certificate");
+	else if (cert_id != NULL)
+		*cert_id = sqlite3_last_insert_rowid(st->db);
+	store_done(stmt);
+	return r;
 }
 
 int
 certdb_insert(struct store *st, int64_t ca_id, X509 *cert, const char *label,
     const char *template, int64_t *cert_id)
 {
-	struct cert_columns c;
-	sqlite3_stmt *stmt = NULL;
+	struct cert_row row;
 	int r;
 
-	if ((r = columns_from_cert(st, cert, &c)) != 0)
-		goto out;
-	if ((r = store_prepare(st, "INSERT INTO cert (ca_id, serial, subject, "
-	    "san, not_before, not_after, is_ca, label, template, fingerprint, "
-	    "subject_hash, spki_hash, issued, der, cn) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", &stmt)) != 0)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	sqlite3_bind_blob(stmt, 2, c.serial.bytes, (int)c.serial.len,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, c.subject, -1, SQLITE_STATIC);
-	if (c.san != NULL)
-		sqlite3_bind_text(stmt, 4, c.san, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)c.not_before);
-	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)c.not_after);
-	sqlite3_bind_int(stmt, 7, c.is_ca);
-	if (label != NULL)
-		sqlite3_bind_text(stmt, 8, label, -1, SQLITE_STATIC);
-	if (template != NULL)
-		sqlite3_bind_text(stmt, 9, template, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 10, c.fingerprint, GF_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 11, c.subject_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 12, c.spki_hash, GF_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 13, (sqlite3_int64)time(NULL));
-	sqlite3_bind_blob(stmt, 14, c.der, c.derlen, SQLITE_STATIC);
-	if (c.cn != NULL)
-		sqlite3_bind_text(stmt, 15, c.cn, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
-			r = gf_fail(GF_ERR_CONFLICT, "serial number or "
-			    "certificate already in the store");
-		else
-			r = store_fail(st, "insert certificate");
-		goto out;
-	}
-	if (cert_id != NULL)
-		*cert_id = sqlite3_last_insert_rowid(st->db);
- out:
-	sqlite3_finalize(stmt);
-	columns_free(&c);
+	if ((r = certdb_row(cert, &row)) != 0)
+		return r;
+	r = certdb_insert_row(st, ca_id, &row, label, template, cert_id);
+	certdb_row_clear(&row);
 	return r;
 }
 

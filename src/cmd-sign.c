@@ -1,9 +1,9 @@
 /*
  * -s FILE... -p CA: sign certificate requests.  Worker threads read,
  * check and sign the requests; this thread alone talks to SQLite, records
- * the results in request order and commits them in groups; only then are
- * the certificates written out, so a certificate that exists anywhere is
- * always in the store, and so revocable.
+ * the results in request order and commits them in groups; only then does
+ * a relay thread write the certificates out, so a certificate that exists
+ * anywhere is always in the store, and so revocable.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/csr.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
@@ -42,6 +43,7 @@ struct sign_job {
 	X509_NAME	*subject;
 	GENERAL_NAMES	*san;
 	X509		*cert;		/* signed, not yet recorded */
+	struct cert_row	 row;		/* its row in the store */
 	int		 r;		/* the worker's failure */
 	char		 why[512];
 	int		 recorded;
@@ -58,7 +60,9 @@ struct sign {
 	struct sign_job	*jobs;
 	size_t		 njobs;
 	int		 out_dir;	/* -o names a directory */
+	struct pool	*pool;
 	size_t		 signed_, refused, skipped, clamped;
+	size_t		 unwritten;	/* the relay's count */
 };
 
 static int
@@ -214,7 +218,8 @@ sign_job_run(void *ctx, size_t i)
 	    (r = sign_san(s, j->csr, &j->san)) == 0 &&
 	    (r = serial_random(&serial)) == 0) {
 		sign_request_of(s, j, &req);
-		r = issue_build(&req, &serial, &j->cert);
+		if ((r = issue_build(&req, &serial, &j->cert)) == 0)
+			r = certdb_row(j->cert, &j->row);
 	}
 	if (r != 0) {
 		j->r = r;
@@ -242,51 +247,61 @@ sign_output_path(const struct sign *s, const char *path)
 	return out;
 }
 
+static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
+    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
+    "AND +not_after > ?4 LIMIT 1";	/* "+": the key hash index, not a range */
+
+/* The stored certificate is written again, in place of the new one. */
+static void
+sign_rewrite(struct sign_job *j, sqlite3_stmt *stmt)
+{
+	const void *der = sqlite3_column_blob(stmt, 1);
+	int len = sqlite3_column_bytes(stmt, 1);
+
+	certdb_row_clear(&j->row);
+	if (der != NULL && (j->row.der = OPENSSL_memdup(der, (size_t)len)) !=
+	    NULL) {
+		j->row.derlen = len;
+		j->recorded = 1;
+	}
+}
+
 /*
  * A spool re-run skips requests whose key and subject already have a
  * valid certificate of this CA.  Returns 1 (and reports it) to skip; if
  * the certificate's file was lost (a crash between the commit and the
- * write) the stored certificate is put in j->cert to be written again.
+ * write) the stored certificate is written again.
  */
 static int
 sign_already(struct sign *s, struct sign_job *j)
 {
 	unsigned char md[GF_SHA256_LEN];
 	sqlite3_stmt *stmt;
-	char *subject, *out;
+	char *out;
 	int found = 0;
 
 	if (!j->from_spool || s->cli->force ||
 	    spki_hash(j->csr->spki, md) != 0 ||
-	    (subject = dn_format(j->subject)) == NULL)
+	    store_cached(s->st, signed_sql, &stmt) != 0) {
+		gf_errclear();
 		return 0;
-	/* "+not_after": the key hash index, not a range over the whole CA. */
-	if (store_prepare(s->st, "SELECT hex(serial), der FROM cert WHERE "
-	    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS "
-	    "NULL AND +not_after > ?4 LIMIT 1", &stmt) == 0) {
-		sqlite3_bind_int64(stmt, 1, s->ca->id);
-		sqlite3_bind_blob(stmt, 2, md, sizeof(md), SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, subject, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
-		if (sqlite3_step(stmt) == SQLITE_ROW) {
-			found = 1;
-			out = sign_output_path(s, j->path);
-			X509_free(j->cert);
-			j->cert = NULL;
-			if (out != NULL && !file_exists(out) &&
-			    x509_from_der(sqlite3_column_blob(stmt, 1),
-			    (size_t)sqlite3_column_bytes(stmt, 1), &j->cert) == 0)
-				j->recorded = 1;	/* written out again */
-			fprintf(stderr, "%s: %s: already signed as serial %s%s\n",
-			    gf_progname, j->path, sqlite3_column_text(stmt, 0),
-			    j->recorded ? "; its lost file is written again" :
-			    " (--force signs it again)");
-			free(out);
-		}
-		sqlite3_finalize(stmt);
 	}
-	gf_errclear();
-	free(subject);
+	sqlite3_bind_int64(stmt, 1, s->ca->id);
+	sqlite3_bind_blob(stmt, 2, md, sizeof(md), SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, j->row.subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		found = 1;
+		out = sign_output_path(s, j->path);
+		if (out != NULL && !file_exists(out))
+			sign_rewrite(j, stmt);
+		fprintf(stderr, "%s: %s: already signed as serial %s%s\n",
+		    gf_progname, j->path, sqlite3_column_text(stmt, 0),
+		    j->recorded ? "; its lost file is written again" :
+		    " (--force signs it again)");
+		free(out);
+	}
+	store_done(stmt);
 	return found;
 }
 
@@ -308,7 +323,7 @@ sign_record(struct sign *s, struct sign_job *j)
 	}
 	sign_request_of(s, j, &req);
 	r = issue_commit(s->st, s->ca->id, s->ca->name, &req, s->cli->label,
-	    &j->cert, NULL);
+	    &j->cert, &j->row, NULL);
 	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO)
 		return r;
 	if (r != 0) {
@@ -322,47 +337,18 @@ sign_record(struct sign *s, struct sign_job *j)
 	return 0;
 }
 
-/* Writes a committed certificate out, and frees the job's data. */
 static void
-sign_output(struct sign *s, struct sign_job *j)
+sign_job_clear(struct sign_job *j)
 {
-	char *pem = NULL, *out = NULL;
-	size_t len;
-	int r = 0;
-
-	if (j->recorded && (r = x509_to_pem(j->cert, &pem, &len)) == 0) {
-		out = sign_output_path(s, j->path);
-		if (out != NULL && s->out_dir)
-			r = file_write_unsynced(out, pem, len, 0644, s->cli->force);
-		else
-			r = cli_output(out, pem, len, s->cli->force);
-		if (r == GF_ERR_EXISTS)
-			r = gf_fail(r, "%s exists (--force replaces it)", out);
-	}
-	if (r != 0) {
-		/* Recorded all the same: -E can write it again. */
-		gf_report(j->path, r);
-		s->refused++;
-	}
 	csr_free(j->csr);
 	X509_NAME_free(j->subject);
 	GENERAL_NAMES_free(j->san);
 	X509_free(j->cert);
+	certdb_row_clear(&j->row);
 	j->csr = NULL;
 	j->subject = NULL;
 	j->san = NULL;
 	j->cert = NULL;
-	free(pem);
-	free(out);
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -376,26 +362,53 @@ sign_progress(const struct sign *s, size_t done)
 		fputc('\n', stderr);
 }
 
-/* Commits jobs [from, to) and writes them out. */
-static int
-sign_flush(struct sign *s, struct pool *pool, size_t from, size_t to)
+/* The relay: writes committed certificate i out and frees its job. */
+static void
+sign_output(void *ctx, size_t i)
 {
-	int r;
+	struct sign *s = ctx;
+	struct sign_job *j = &s->jobs[i];
+	char *pem = NULL, *out = NULL;
+	size_t len;
+	int r = 0;
 
-	if ((r = store_commit(s->st)) != 0)
-		return r;
-	for (; from < to; from++)
-		sign_output(s, &s->jobs[from]);
-	pool_release(pool, to);
-	sign_progress(s, to);
-	return 0;
+	if (j->recorded && (r = der_to_pem("CERTIFICATE", j->row.der,
+	    (size_t)j->row.derlen, &pem, &len)) == 0) {
+		out = sign_output_path(s, j->path);
+		if (out != NULL && s->out_dir)
+			r = file_write_unsynced(out, pem, len, 0644, s->cli->force);
+		else
+			r = cli_output(out, pem, len, s->cli->force);
+		if (r == GF_ERR_EXISTS)
+			r = gf_fail(r, "%s exists (--force replaces it)", out);
+	}
+	if (r != 0) {
+		/* Recorded all the same: -E can write it again. */
+		gf_report(j->path, r);
+		s->unwritten++;
+	}
+	sign_job_clear(j);
+	free(pem);
+	free(out);
+	pool_release(s->pool, i + 1);
+	if ((i + 1) % 256 == 0 || i + 1 == s->njobs)
+		sign_progress(s, i + 1);
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Records every result in order, committing in groups. */
 static int
 sign_run(struct sign *s)
 {
-	struct pool *pool = NULL;
+	struct relay *relay = NULL;
 	size_t i, first = 0;
 	long started = 0;
 	int r, open = 0;
@@ -403,10 +416,12 @@ sign_run(struct sign *s)
 	/* Fill the CA certificate's caches before threads share it. */
 	X509_check_purpose(s->ca->cert, -1, 0);
 	if ((r = pool_start(s->njobs, pool_cpus(), SIGN_WINDOW, sign_job_run,
-	    s, &pool)) != 0)
+	    s, &s->pool)) != 0)
 		return r;
+	if ((r = relay_start(sign_output, s, &relay)) != 0)
+		goto out;
 	for (i = 0; i < s->njobs; i++) {
-		pool_wait(pool, i);
+		pool_wait(s->pool, i);
 		if (!open) {
 			if ((r = store_begin(s->st)) != 0)
 				break;
@@ -419,13 +434,16 @@ sign_run(struct sign *s)
 		if (i + 1 - first >= SIGN_GROUP ||
 		    now_ms() - started >= SIGN_GROUP_MS || i + 1 == s->njobs) {
 			open = 0;
-			if ((r = sign_flush(s, pool, first, i + 1)) != 0)
+			if ((r = store_commit(s->st)) != 0)
 				break;
+			relay_advance(relay, i + 1);
 		}
 	}
 	if (r != 0 && open)
 		store_rollback(s->st);
-	pool_finish(pool);
+	relay_finish(relay);
+ out:
+	pool_finish(s->pool);
 	return r;
 }
 
@@ -436,10 +454,7 @@ sign_free(struct sign *s)
 
 	for (i = 0; i < s->njobs; i++) {
 		free(s->jobs[i].path);
-		csr_free(s->jobs[i].csr);
-		X509_NAME_free(s->jobs[i].subject);
-		GENERAL_NAMES_free(s->jobs[i].san);
-		X509_free(s->jobs[i].cert);
+		sign_job_clear(&s->jobs[i]);
 	}
 	free(s->jobs);
 	store_free(s->st);
@@ -538,5 +553,5 @@ cmd_sign(struct cli *cli)
 		fprintf(stderr, "%s: %s: %zu signed, %zu refused, %zu skipped\n",
 		    gf_progname, s.ca->name, s.signed_, s.refused, s.skipped);
 	sign_free(&s);
-	return r == 0 && s.refused == 0 ? 0 : EXIT_REFUSED;
+	return r == 0 && s.refused == 0 && s.unwritten == 0 ? 0 : EXIT_REFUSED;
 }

@@ -7,7 +7,6 @@
 
 #include "genfic/audit.h"
 #include "genfic/certdb.h"
-#include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/issue.h"
 #include "genfic/keys.h"
@@ -261,41 +260,46 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	return r;
 }
 
+/* A fresh serial for a certificate whose serial was taken. */
+static int
+issue_again(const struct issue_request *req, X509 **cert,
+    struct cert_row *row)
+{
+	struct serial serial;
+	X509 *fresh;
+	int r;
+
+	if ((r = serial_random(&serial)) != 0 ||
+	    (r = issue_build(req, &serial, &fresh)) != 0)
+		return r;
+	X509_free(*cert);
+	*cert = fresh;
+	certdb_row_clear(row);
+	return certdb_row(fresh, row);
+}
+
 int
 issue_commit(struct store *st, int64_t issuer_id, const char *issuer_name,
     const struct issue_request *req, const char *label, X509 **cert,
-    int64_t *cert_id)
+    struct cert_row *row, int64_t *cert_id)
 {
-	struct serial serial;
-	char hex[2 * GF_SERIAL_MAX + 1], *subject;
-	X509 *fresh;
+	char hex[2 * GF_SERIAL_MAX + 1];
 	int tries, r;
 
 	if (label != NULL && (r = certdb_label_taken(st, issuer_id, label)) != 0)
 		return r < 0 ? r : gf_fail(GF_ERR_EXISTS, "label '%s' is "
 		    "already used by a certificate of %s", label, issuer_name);
 	for (tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
-		r = certdb_insert(st, issuer_id, *cert, label, req->tmpl->name,
+		r = certdb_insert_row(st, issuer_id, row, label, req->tmpl->name,
 		    cert_id);
-		if (r != GF_ERR_CONFLICT)
+		if (r != GF_ERR_CONFLICT ||
+		    (r = issue_again(req, cert, row)) != 0)
 			break;
-		/* A serial collision: sign again with a fresh one. */
-		if ((r = serial_random(&serial)) != 0 ||
-		    (r = issue_build(req, &serial, &fresh)) != 0)
-			return r;
-		X509_free(*cert);
-		*cert = fresh;
 	}
 	if (r != 0)
 		return r;
-	if ((r = serial_from_asn1(X509_get0_serialNumber(*cert), &serial)) != 0)
-		return r;
-	serial_to_hex(&serial, hex);
-	if ((subject = dn_format(req->subject)) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	r = audit_append(st, "issue", issuer_name, hex, subject);
-	free(subject);
-	return r;
+	serial_to_hex(&row->serial, hex);
+	return audit_append(st, "issue", issuer_name, hex, row->subject);
 }
 
 int
@@ -304,14 +308,19 @@ issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
     int64_t *cert_id)
 {
 	struct serial serial;
+	struct cert_row row;
 	X509 *cert = NULL;
 	int r;
 
 	if ((r = serial_random(&serial)) != 0 ||
 	    (r = issue_build(req, &serial, &cert)) != 0)
 		return r;
-	if ((r = issue_commit(st, issuer_id, issuer_name, req, label, &cert,
-	    cert_id)) != 0) {
+	if ((r = certdb_row(cert, &row)) == 0) {
+		r = issue_commit(st, issuer_id, issuer_name, req, label, &cert,
+		    &row, cert_id);
+		certdb_row_clear(&row);
+	}
+	if (r != 0) {
 		X509_free(cert);
 		return r;
 	}

@@ -116,6 +116,83 @@ pool_finish(struct pool *p)
 	free(p);
 }
 
+struct relay {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cv;
+	pthread_t	 thread;
+	size_t		 limit;
+	int		 finish;
+	pool_fn		 fn;
+	void		*ctx;
+};
+
+static void *
+relay_run(void *arg)
+{
+	struct relay *r = arg;
+	size_t i = 0, limit;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (i == r->limit && !r->finish)
+			pthread_cond_wait(&r->cv, &r->lock);
+		if (i == r->limit)
+			break;
+		limit = r->limit;
+		pthread_mutex_unlock(&r->lock);
+		for (; i < limit; i++)
+			r->fn(r->ctx, i);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+int
+relay_start(pool_fn fn, void *ctx, struct relay **out)
+{
+	struct relay *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->fn = fn;
+	r->ctx = ctx;
+	if (pthread_create(&r->thread, NULL, relay_run, r) != 0) {
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+		return gf_fail(GF_ERR_INTERNAL, "cannot start a thread");
+	}
+	*out = r;
+	return 0;
+}
+
+void
+relay_advance(struct relay *r, size_t limit)
+{
+	pthread_mutex_lock(&r->lock);
+	r->limit = limit;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+relay_finish(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->finish = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
 size_t
 pool_cpus(void)
 {

@@ -47,6 +47,34 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
 	return 0;
 }
 
+int
+store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < GF_STORE_CACHED && st->cached[i].sql != NULL; i++)
+		if (st->cached[i].sql == sql) {
+			*stmt = st->cached[i].stmt;
+			return 0;
+		}
+	if (i == GF_STORE_CACHED)
+		return gf_fail(GF_ERR_INTERNAL, "more than %d cached statements",
+		    GF_STORE_CACHED);
+	if ((r = store_prepare(st, sql, stmt)) != 0)
+		return r;
+	st->cached[i].sql = sql;
+	st->cached[i].stmt = *stmt;
+	return 0;
+}
+
+void
+store_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
 static int
 store_exec(struct store *st, const char *sql, const char *what)
 {
@@ -225,8 +253,12 @@ store_open(const char *dir, int flags, struct store **out)
 void
 store_free(struct store *st)
 {
+	size_t i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < GF_STORE_CACHED; i++)
+		sqlite3_finalize(st->cached[i].stmt);
 	sqlite3_close_v2(st->db);
 	free(st->dir);
 	free(st);

@@ -1,4 +1,5 @@
 /* Loading certificates, times and digests. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,14 +86,16 @@ x509_load(const char *path, X509 **out)
 }
 
 int
-x509_to_pem(X509 *cert, char **pem, size_t *len)
+der_to_pem(const char *label, const unsigned char *der, size_t derlen,
+    char **pem, size_t *len)
 {
-	BIO *bio;
+	BIO *bio = NULL;
 	char *data;
 	long n;
 	int r = 0;
 
-	if ((bio = BIO_new(BIO_s_mem())) == NULL || !PEM_write_bio_X509(bio, cert))
+	if (derlen > LONG_MAX || (bio = BIO_new(BIO_s_mem())) == NULL ||
+	    !PEM_write_bio(bio, label, "", der, (long)derlen))
 		r = gf_fail_crypto("PEM encoding");
 	else if ((n = BIO_get_mem_data(bio, &data)) < 0 ||
 	    (*pem = malloc((size_t)n + 1)) == NULL)
@@ -103,6 +106,19 @@ x509_to_pem(X509 *cert, char **pem, size_t *len)
 		*len = (size_t)n;
 	}
 	BIO_free(bio);
+	return r;
+}
+
+int
+x509_to_pem(X509 *cert, char **pem, size_t *len)
+{
+	unsigned char *der = NULL;
+	int derlen, r;
+
+	if ((derlen = i2d_X509(cert, &der)) <= 0)
+		return gf_fail_crypto("encode certificate");
+	r = der_to_pem("CERTIFICATE", der, (size_t)derlen, pem, len);
+	OPENSSL_free(der);
 	return r;
 }
 

@@ -6,13 +6,40 @@
 #include <time.h>
 #include <openssl/x509.h>
 
+#include "genfic/serial.h"
+#include "genfic/x509util.h"
+
 struct store;
-struct serial;
+
+/* Every column of a certificate's row, derived from the certificate. */
+struct cert_row {
+	struct serial	 serial;
+	char		*subject;	/* RFC 4514 */
+	char		*cn;		/* or NULL */
+	char		*san;		/* JSON array, or NULL */
+	time_t		 not_before;
+	time_t		 not_after;
+	int		 is_ca;
+	unsigned char	 fingerprint[GF_SHA256_LEN];
+	char		 subject_hash[9];
+	unsigned char	 spki_hash[GF_SHA256_LEN];
+	unsigned char	*der;
+	int		 derlen;
+};
+
+/* Fills row from cert.  It needs no store, so any thread may call it. */
+int	certdb_row(X509 *cert, struct cert_row *row);
+void	certdb_row_clear(struct cert_row *row);
 
 /*
- * Inserts cert as issued by CA ca_id.  Every column is derived from the
- * certificate itself.  GF_ERR_CONFLICT if the serial is already taken.
+ * Inserts the row of a certificate issued by CA ca_id.  GF_ERR_CONFLICT
+ * if the serial is already taken.
  */
+int	certdb_insert_row(struct store *st, int64_t ca_id,
+	    const struct cert_row *row, const char *label, const char *template,
+	    int64_t *cert_id);
+
+/* certdb_row() and certdb_insert_row() in one. */
 int	certdb_insert(struct store *st, int64_t ca_id, X509 *cert,
 	    const char *label, const char *template, int64_t *cert_id);
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <openssl/x509v3.h>
 
+struct cert_row;
 struct store;
 struct template;
 struct serial;
@@ -39,12 +40,14 @@ int	issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
 	    int64_t *cert_id);
 
 /*
- * Inserts a certificate built by issue_build() and appends the audit
- * entry; on a serial collision it signs again with a fresh serial,
- * replacing *cert.  Runs inside the caller's write transaction.
+ * Inserts a certificate built by issue_build(), row being its
+ * certdb_row(), and appends the audit entry; on a serial collision it
+ * signs again with a fresh serial, replacing *cert and *row.  Runs inside
+ * the caller's write transaction.
  */
 int	issue_commit(struct store *st, int64_t issuer_id,
 	    const char *issuer_name, const struct issue_request *req,
-	    const char *label, X509 **cert, int64_t *cert_id);
+	    const char *label, X509 **cert, struct cert_row *row,
+	    int64_t *cert_id);
 
 #endif

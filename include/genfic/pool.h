@@ -25,6 +25,18 @@ void	pool_release(struct pool *pool, size_t count);
 /* Stops taking jobs, joins the workers and frees the pool; NULL is fine. */
 void	pool_finish(struct pool *pool);
 
+/*
+ * A relay: one thread that runs fn(ctx, i) for every i below the limit
+ * the caller raises, in order, while the caller goes on.
+ */
+struct relay;
+
+int	relay_start(pool_fn fn, void *ctx, struct relay **relay);
+void	relay_advance(struct relay *relay, size_t limit);
+
+/* Runs what is left below the limit, then joins and frees; NULL is fine. */
+void	relay_finish(struct relay *relay);
+
 /* The number of online CPUs, at least 1. */
 size_t	pool_cpus(void);
 

@@ -13,9 +13,15 @@
 #define GF_STORE_CREATE		0x01	/* make the directory and database */
 #define GF_STORE_READONLY	0x02	/* the responder: never writes */
 
+#define GF_STORE_CACHED		8	/* statements kept prepared */
+
 struct store {
 	char	*dir;
 	sqlite3	*db;
+	struct {
+		const char	*sql;
+		sqlite3_stmt	*stmt;
+	} cached[GF_STORE_CACHED];
 };
 
 int	store_open(const char *dir, int flags, struct store **st);
@@ -32,6 +38,14 @@ void	store_rollback(struct store *st);
 
 /* Prepares sql, recording SQLite's message on failure. */
 int	store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);
+
+/*
+ * The statement for sql, prepared once for the life of st: for those run
+ * for every certificate.  sql must be a string constant, whose address
+ * keys the cache.  Hand it back with store_done(), never finalize it.
+ */
+int	store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt);
+void	store_done(sqlite3_stmt *stmt);
 
 /* Records SQLite's last error on st as the failure of what. */
 int	store_fail(struct store *st, const char *what);

@@ -20,6 +20,10 @@ int	pem_or_der(const unsigned char *data, size_t len,
 int	x509_load(const char *path, X509 **cert);
 int	x509_from_der(const unsigned char *der, size_t len, X509 **cert);
 
+/* PEM (RFC 7468) of der under label, NUL-terminated; free() it. */
+int	der_to_pem(const char *label, const unsigned char *der, size_t derlen,
+	    char **pem, size_t *len);
+
 /* PEM text of cert in a new buffer. */
 int	x509_to_pem(X509 *cert, char **pem, size_t *len);
 
