@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what is missing, builds, and runs every test twice: a plain
-# build and an ASan+UBSan build.  Exits non-zero on any failure.
+# build and an ASan+UBSan build; then each fuzzer for 60 s (clang, ASan and
+# UBSan).  Exits non-zero on any failure.
 set -eu
 cd "$(dirname "$0")/.."
 . contrib/deps.sh
@@ -23,6 +24,9 @@ run_suite build
 echo "== ASan + UBSan build and test"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
+echo "== fuzz, 60 s each harness, ASan + UBSan"
+contrib/fuzz.sh 60 || status=1
 python3 contrib/test-summary.py build/meson-logs/testlog.json \
-    build-asan/meson-logs/testlog.json || status=1
+    build-asan/meson-logs/testlog.json \
+    --fuzz build-fuzz/fuzz-run/results || status=1
 exit $status

@@ -25,6 +25,10 @@ logger_init(int syslog_)
 
 static void
 emit(int prio, const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+emit(int prio, const char *prefix, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	size_t n = 0;

@@ -1,0 +1,114 @@
+/*
+ * A certificate request as genfic-ca -s sees it: csr_parse(), the proof
+ * of possession, the SAN and key and subject policy of the server and
+ * user templates, and issue_build() by a fixture CA.  Every rule runs
+ * whatever the signature says, since whoever sends a request can sign
+ * any content.  What is issued must be a CA:FALSE certificate that
+ * verifies and round-trips.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "genfic/csr.h"
+#include "genfic/dn.h"
+#include "genfic/err.h"
+#include "genfic/issue.h"
+#include "genfic/policy.h"
+#include "genfic/serial.h"
+#include "genfic/template.h"
+#include "fuzz.h"
+
+static struct template	*server, *user;
+static X509		*ca;
+static EVP_PKEY		*ca_key;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *const dirs[] = { GF_FUZZ_TEMPLATES, NULL };
+
+	(void)argc;
+	(void)argv;
+	if (template_load("server", dirs, &server) != 0 ||
+	    template_load("user", dirs, &user) != 0)
+		fuzz_die("cannot load the templates of %s", GF_FUZZ_TEMPLATES);
+	ca = fuzz_cert("ca1.pem");
+	ca_key = fuzz_key("ca1.key");
+	return 0;
+}
+
+static void
+check_issued(X509 *cert)
+{
+	if (X509_verify(cert, ca_key) != 1)
+		fuzz_die("an issued certificate does not verify");
+	/* RFC 5280 4.2.1.9: nothing in a request makes a leaf a CA. */
+	if (X509_check_ca(cert) != 0)
+		fuzz_die("a leaf template issued a CA certificate");
+	fuzz_check_der(cert);
+}
+
+/* What cmd-sign does with a request once it is accepted. */
+static void
+issue(const struct template *t, const struct csr *csr, X509_NAME *subject,
+    const GENERAL_NAMES *san)
+{
+	static const struct serial serial = { { 0x42, 1, 2, 3, 4, 5, 6, 7, 8,
+	    9, 10, 11, 12, 13, 14, 15 }, GF_SERIAL_LEN };
+	struct issue_request ir;
+	X509 *cert = NULL;
+	int clamped = 0;
+
+	memset(&ir, 0, sizeof(ir));
+	ir.tmpl = t;
+	ir.subject = subject;
+	ir.pubkey = csr->pkey;
+	ir.spki = csr->spki;
+	ir.san = t->copy_san ? san : NULL;
+	ir.days = t->days;
+	ir.issuer_cert = ca;
+	ir.issuer_key = ca_key;
+	ir.crl_url = "http://crl.example.org/fuzz.crl";
+	ir.ocsp_url = "http://ocsp.example.org/";
+	ir.clamped = &clamped;
+	if (issue_build(&ir, &serial, &cert) == 0)
+		check_issued(cert);
+	X509_free(cert);
+}
+
+static void
+apply_template(const struct template *t, const struct csr *csr,
+    const GENERAL_NAMES *san)
+{
+	X509_NAME *subject = NULL;
+
+	if (policy_check_key(t, csr->pkey) == 0 &&
+	    policy_subject(t, csr->subject, &subject) == 0)
+		issue(t, csr, subject, san);
+	X509_NAME_free(subject);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct csr *csr = NULL;
+	GENERAL_NAMES *san = NULL;
+
+	if (csr_parse(data, size, &csr) != 0)
+		goto out;
+	(void)csr_verify(csr);
+	free(dn_format(csr->subject));
+	free(dn_get_text(csr->subject, NID_commonName));
+	if (csr_get_san(csr, &san) != 0 ||
+	    (san != NULL && policy_check_san(san) != 0))
+		goto out;
+	apply_template(server, csr, san);
+	apply_template(user, csr, san);
+ out:
+	GENERAL_NAMES_free(san);
+	csr_free(csr);
+	gf_errclear();
+	return 0;
+}
