@@ -16,6 +16,7 @@ struct ca;
 #define EXIT_EXPIRING	3	/* -e listed at least one certificate */
 
 #define CLI_MAX_DAYS	36500
+#define CLI_MAX_LABEL	64	/* bytes of a --label */
 
 struct cli {
 	int		  mode;		/* the short option of the mode */

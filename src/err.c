@@ -44,6 +44,33 @@ gf_strerror(int code)
 	return "unknown error";
 }
 
+size_t
+gf_escape(char *dst, size_t size, const void *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = src;
+	size_t n = 0, i;
+
+	if (size == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (p[i] >= 0x20 && p[i] != 0x7f) {
+			if (n + 1 >= size)
+				break;
+			dst[n++] = (char)p[i];
+		} else {
+			if (n + 4 >= size)
+				break;
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[p[i] >> 4];
+			dst[n++] = hex[p[i] & 0x0f];
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 int
 gf_fail(int code, const char *fmt, ...)
 {
@@ -54,7 +81,7 @@ gf_fail(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	memcpy(errbuf, tmp, sizeof(errbuf));
+	gf_escape(errbuf, sizeof(errbuf), tmp, strlen(tmp));
 	return code;
 }
 
@@ -63,20 +90,18 @@ gf_fail_crypto(const char *fmt, ...)
 {
 	char tmp[ERRBUF_SIZE];
 	va_list ap;
-	unsigned long e;
+	unsigned long e, last = 0;
 	size_t off;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	memcpy(errbuf, tmp, sizeof(errbuf));
-	if (n >= (int)sizeof(errbuf))
-		n = sizeof(errbuf) - 1;
-	off = n < 0 ? 0 : (size_t)n;
+	off = gf_escape(errbuf, sizeof(errbuf), tmp, strlen(tmp));
 	while ((e = ERR_get_error()) != 0) {
-		if (off + 3 >= sizeof(errbuf))
-			continue;	/* keep draining */
+		/* Keep draining; say each reason once, not once per nesting. */
+		if (e == last || off + 3 >= sizeof(errbuf))
+			continue;
+		last = e;
 		errbuf[off++] = ':';
 		errbuf[off++] = ' ';
 		ERR_error_string_n(e, errbuf + off, sizeof(errbuf) - off);
@@ -101,22 +126,26 @@ gf_errclear(void)
 void
 gf_report(const char *what, int code)
 {
-	fprintf(stderr, "%s: %s: %s\n", gf_progname, what, gf_errmsg(code));
+	char safe[ERRBUF_SIZE];
+
+	gf_escape(safe, sizeof(safe), what, strlen(what));
+	fprintf(stderr, "%s: %s: %s\n", gf_progname, safe, gf_errmsg(code));
 	gf_errclear();
 }
 
 void
 gf_warnx(const char *fmt, ...)
 {
-	char line[ERRBUF_SIZE];
+	char line[ERRBUF_SIZE], tmp[ERRBUF_SIZE];
 	va_list ap;
 	int n;
 
 	/* One write per line, so that threads do not interleave. */
 	n = snprintf(line, sizeof(line), "%s: ", gf_progname);
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	gf_escape(line + n, sizeof(line) - (size_t)n - 1, tmp, strlen(tmp));
 	strcat(line, "\n");
 	fputs(line, stderr);
 }

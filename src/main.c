@@ -204,6 +204,23 @@ parse_number(poptContext pc, const char *option, const char *text, int max,
 	return r;
 }
 
+/*
+ * A label is shown in listings and matched by -x, -S and -E: printable,
+ * on one line, and short.
+ */
+static int
+label_ok(const char *label)
+{
+	size_t i, n = strlen(label);
+
+	if (n == 0 || n > CLI_MAX_LABEL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* The template search order of DESIGN section 4. */
 static int
 setup_template_dirs(void)
@@ -295,6 +312,8 @@ int
 main(int argc, const char **argv)
 {
 	poptContext pc;
+	const char *bad;
+	char safe[256];
 	int c, status;
 
 	protect_secrets();
@@ -324,8 +343,10 @@ main(int argc, const char **argv)
 		}
 	}
 	if (c < -1) {
-		fprintf(stderr, "%s: %s: %s\n", gf_progname,
-		    poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(c));
+		bad = poptBadOption(pc, POPT_BADOPTION_NOALIAS);
+		gf_escape(safe, sizeof(safe), bad, strlen(bad));
+		fprintf(stderr, "%s: %s: %s\n", gf_progname, safe,
+		    poptStrerror(c));
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -348,6 +369,11 @@ main(int argc, const char **argv)
 	    (status = parse_number(pc, "--crl-hours", crl_hours_text, 87840,
 	    &cli.crl_hours)) != 0)
 		goto out;
+	if (cli.label != NULL && !label_ok(cli.label)) {
+		status = opt_usage(pc, "--label '%s': 1 to %d bytes, no control "
+		    "characters", cli.label, CLI_MAX_LABEL);
+		goto out;
+	}
 	if (cli.dir == NULL && (cli.dir = getenv("GENFIC_CA_DIR")) == NULL)
 		cli.dir = GF_STORE_DEFAULT;
 	if (setup_template_dirs() != 0 || (cli.mode == 's' && collect_files(pc) != 0)) {

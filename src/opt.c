@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -13,13 +14,15 @@
 int
 opt_usage(poptContext pc, const char *fmt, ...)
 {
+	char msg[1024], safe[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", gf_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* The message echoes option values: one line, whatever they hold. */
+	gf_escape(safe, sizeof(safe), msg, strlen(msg));
+	fprintf(stderr, "%s: %s\n", gf_progname, safe);
 	poptPrintUsage(pc, stderr, 0);
 	return GF_EXIT_USAGE;
 }

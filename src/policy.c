@@ -1,6 +1,7 @@
 /* What a template accepts from a CSR. */
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 
 #include "genfic/err.h"
@@ -12,6 +13,56 @@
 #define POLICY_SAN_MAX		100
 #define POLICY_DNS_MAX		253
 #define POLICY_URI_MAX		2048
+#define POLICY_SUBJECT_MAX	64	/* attributes in a requested subject */
+
+/*
+ * RSA: an odd public exponent of at least 3 (with e = 1 the "signature"
+ * of a request is its padded digest, made without any private key, so it
+ * proves nothing) and an odd modulus.
+ */
+static int
+policy_rsa_numbers(const EVP_PKEY *pkey, const char *desc)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	int r = 0;
+
+	if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) ||
+	    !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e))
+		r = gf_fail_crypto("%s: unreadable", desc);
+	else if (!BN_is_odd(e) || BN_is_one(e))
+		r = BN_num_bits(e) <= 64 ? gf_fail(GF_ERR_POLICY, "%s has "
+		    "public exponent %llu (an odd number of at least 3 is "
+		    "required)", desc, (unsigned long long)BN_get_word(e)) :
+		    gf_fail(GF_ERR_POLICY, "%s has an even public exponent",
+		    desc);
+	else if (!BN_is_odd(n))
+		r = gf_fail(GF_ERR_POLICY, "%s has an even modulus", desc);
+	BN_free(n);
+	BN_free(e);
+	return r;
+}
+
+/*
+ * EC: the curve must be named (RFC 5480 2.1.1).  Explicit parameters equal
+ * to an allowed curve would otherwise pass, and be copied into a
+ * certificate that OpenSSL itself then refuses to verify.
+ */
+static int
+policy_ec_named(const EVP_PKEY *pkey, const char *desc)
+{
+	char enc[32];
+
+	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING,
+	    enc, sizeof(enc), NULL)) {
+		gf_errclear();
+		return 0;	/* no such parameter: named */
+	}
+	if (strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0)
+		return gf_fail(GF_ERR_POLICY, "%s given with explicit curve "
+		    "parameters: only named curves are allowed (RFC 5480 "
+		    "2.1.1)", desc);
+	return 0;
+}
 
 int
 policy_check_key(const struct template *t, const EVP_PKEY *pkey)
@@ -29,8 +80,10 @@ policy_check_key(const struct template *t, const EVP_PKEY *pkey)
 		if (EVP_PKEY_get_bits(pkey) > POLICY_RSA_MAX)
 			return gf_fail(GF_ERR_POLICY, "%s exceeds the maximum "
 			    "%d", desc, POLICY_RSA_MAX);
-		return 0;
+		return policy_rsa_numbers(pkey, desc);
 	case EVP_PKEY_EC:
+		if (policy_ec_named(pkey, desc) != 0)
+			return GF_ERR_POLICY;
 		curve = key_ec_curve(pkey);
 		for (i = 0; i < t->ncurves; i++)
 			if (t->curves[i] == curve)
@@ -108,6 +161,10 @@ policy_subject(const struct template *t, const X509_NAME *requested,
 	size_t i;
 	int j, r;
 
+	if (X509_NAME_entry_count(requested) > POLICY_SUBJECT_MAX)
+		return gf_fail(GF_ERR_POLICY, "subject of %d attributes exceeds "
+		    "the maximum %d", X509_NAME_entry_count(requested),
+		    POLICY_SUBJECT_MAX);
 	for (j = 0; j < X509_NAME_entry_count(requested); j++)
 		if ((r = policy_attribute(X509_NAME_get_entry(requested, j))) != 0)
 			return r;
@@ -187,16 +244,21 @@ static int
 policy_general_name(const GENERAL_NAME *gn)
 {
 	const ASN1_STRING *s;
+	char shown[4 * 80 + 1];
 	int type;
 
 	s = GENERAL_NAME_get0_value(gn, &type);
 	switch (type) {
 	case GEN_DNS:
-		if (!dns_name_ok(ASN1_STRING_get0_data(s), ASN1_STRING_length(s)))
-			return gf_fail(GF_ERR_POLICY, "subjectAltName DNS "
-			    "'%.*s' is not a valid host name",
-			    ASN1_STRING_length(s) > 80 ? 80 : ASN1_STRING_length(s),
-			    ASN1_STRING_get0_data(s));
+		if (!dns_name_ok(ASN1_STRING_get0_data(s), ASN1_STRING_length(s))) {
+			/* Shown whole up to 80 bytes, NUL and control bytes escaped. */
+			gf_escape(shown, sizeof(shown), ASN1_STRING_get0_data(s),
+			    ASN1_STRING_length(s) > 80 ? 80 :
+			    (size_t)ASN1_STRING_length(s));
+			return gf_fail(GF_ERR_POLICY, "subjectAltName DNS '%s'%s "
+			    "is not a valid host name", shown,
+			    ASN1_STRING_length(s) > 80 ? "..." : "");
+		}
 		return 0;
 	case GEN_IPADD:
 		if (ASN1_STRING_length(s) != 4 && ASN1_STRING_length(s) != 16)

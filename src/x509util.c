@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "genfic/err.h"
@@ -17,8 +18,9 @@ pem_or_der(const unsigned char *data, size_t len, const char *const *labels,
 	char *name = NULL, *header = NULL;
 	unsigned char *body = NULL;
 	long bodylen = 0;
+	const char *why;
 	size_t i;
-	int r;
+	int r, malformed;
 
 	if (len > 0 && data[0] == 0x30) {	/* a DER SEQUENCE */
 		if ((*der = malloc(len)) == NULL)
@@ -31,8 +33,14 @@ pem_or_der(const unsigned char *data, size_t len, const char *const *labels,
 		return gf_fail(GF_ERR_TOO_LARGE, "input too large");
 	if (!PEM_read_bio(bio, &name, &header, &body, &bodylen)) {
 		BIO_free(bio);
-		gf_errclear();
-		return gf_fail(GF_ERR_FORMAT, "neither PEM nor DER");
+		/* A BEGIN line was found: say what is wrong with the block. */
+		why = ERR_reason_error_string(ERR_peek_last_error());
+		malformed = ERR_GET_REASON(ERR_peek_last_error()) !=
+		    PEM_R_NO_START_LINE && why != NULL;
+		r = malformed ? gf_fail(GF_ERR_FORMAT, "malformed PEM: %s", why) :
+		    gf_fail(GF_ERR_FORMAT, "neither PEM nor DER");
+		ERR_clear_error();
+		return r;
 	}
 	BIO_free(bio);
 	r = gf_fail(GF_ERR_FORMAT, "unexpected PEM block '%s'", name);

@@ -3,6 +3,7 @@
 #define GENFIC_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #define GF_OK			 0
 #define GF_ERR_INTERNAL		-1
@@ -35,6 +36,14 @@ int		 gf_fail_crypto(const char *fmt, ...)
 const char	*gf_errmsg(int code);
 const char	*gf_strerror(int code);
 void		 gf_errclear(void);
+
+/*
+ * Copies len bytes of src to dst (size bytes, NUL-terminated), each
+ * control character (below 0x20, and 0x7f) and NUL written as \xHH, so
+ * that a hostile name cannot forge a line or drive a terminal; truncates
+ * to fit.  Returns the length written.  Every diagnostic goes through it.
+ */
+size_t		 gf_escape(char *dst, size_t size, const void *src, size_t len);
 
 /* The name diagnostics start with; set once by main(). */
 extern const char *gf_progname;
