@@ -112,6 +112,21 @@ certdb_row_clear(struct cert_row *row)
 	memset(row, 0, sizeof(*row));
 }
 
+/* basicConstraints cA (X509_get_extension_flags() would hash the whole certificate). */
+static int
+cert_is_ca(X509 *cert)
+{
+	BASIC_CONSTRAINTS *bc;
+	int ca;
+
+	if ((bc = X509_get_ext_d2i(cert, NID_basic_constraints, NULL,
+	    NULL)) == NULL)
+		return 0;
+	ca = bc->ca != 0;
+	BASIC_CONSTRAINTS_free(bc);
+	return ca;
+}
+
 int
 certdb_row(X509 *cert, struct cert_row *row)
 {
@@ -124,7 +139,6 @@ certdb_row(X509 *cert, struct cert_row *row)
 	    &row->not_before)) != 0 ||
 	    (r = asn1_time_to_unix(X509_get0_notAfter(cert),
 	    &row->not_after)) != 0 ||
-	    (r = x509_fingerprint(cert, row->fingerprint)) != 0 ||
 	    (r = spki_hash(X509_get_X509_PUBKEY(cert), row->spki_hash)) != 0 ||
 	    (r = san_json(cert, &row->san)) != 0)
 		goto out;
@@ -133,13 +147,16 @@ certdb_row(X509 *cert, struct cert_row *row)
 		goto out;
 	}
 	row->cn = dn_get_text(X509_get_subject_name(cert), NID_commonName);
-	if ((row->derlen = i2d_X509(cert, &row->der)) <= 0) {
+	/* One encoding, for the row and for the fingerprint. */
+	if ((row->derlen = i2d_X509(cert, &row->der)) <= 0 ||
+	    !EVP_Digest(row->der, (size_t)row->derlen, row->fingerprint, NULL,
+	    EVP_sha256(), NULL)) {
 		r = gf_fail_crypto("encode certificate");
 		goto out;
 	}
 	snprintf(row->subject_hash, sizeof(row->subject_hash), "%08lx",
 	    X509_subject_name_hash(cert));
-	row->is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
+	row->is_ca = cert_is_ca(cert);
  out:
 	if (r != 0)
 		certdb_row_clear(row);

@@ -275,20 +275,20 @@ sign_rewrite(struct sign_job *j, sqlite3_stmt *stmt)
 static int
 sign_already(struct sign *s, struct sign_job *j)
 {
-	unsigned char md[GF_SHA256_LEN];
 	sqlite3_stmt *stmt;
 	char *out;
 	int found = 0;
 
 	if (!j->from_spool || s->cli->force ||
-	    spki_hash(j->csr->spki, md) != 0 ||
 	    store_cached(s->st, signed_sql, &stmt) != 0) {
 		gf_errclear();
 		return 0;
 	}
+	/* Copies: sign_rewrite() frees the row while the statement runs. */
 	sqlite3_bind_int64(stmt, 1, s->ca->id);
-	sqlite3_bind_blob(stmt, 2, md, sizeof(md), SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, j->row.subject, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 2, j->row.spki_hash, GF_SHA256_LEN,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, j->row.subject, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		found = 1;

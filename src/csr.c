@@ -6,6 +6,7 @@
  * and decoded directly for the common types.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <openssl/asn1t.h>
@@ -56,33 +57,70 @@ ASN1_SEQUENCE(CSR_ASN1) = {
 	ASN1_SIMPLE(CSR_ASN1, signature, ASN1_BIT_STRING)
 } static_ASN1_SEQUENCE_END(CSR_ASN1)
 
+#define CSR_CURVES	8	/* named curves whose parameters are kept */
+
+static pthread_mutex_t curves_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int		 nid;
+	EVP_PKEY	*params;
+} curves[CSR_CURVES];
+
+/*
+ * A key holding only the parameters of curve nid, made once: building
+ * the group costs five times as much as copying it.
+ */
+static EVP_PKEY *
+curve_params(int nid)
+{
+	OSSL_PARAM params[2];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+	const char *name;
+	size_t i;
+
+	pthread_mutex_lock(&curves_lock);
+	for (i = 0; i < CSR_CURVES && curves[i].params != NULL; i++)
+		if (curves[i].nid == nid) {
+			pkey = curves[i].params;
+			goto out;
+		}
+	if (i == CSR_CURVES || (name = OBJ_nid2sn(nid)) == NULL)
+		goto out;
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &pkey,
+	    EVP_PKEY_KEY_PARAMETERS, params) == 1) {
+		curves[i].nid = nid;
+		curves[i].params = pkey;
+	}
+	EVP_PKEY_CTX_free(ctx);
+ out:
+	pthread_mutex_unlock(&curves_lock);
+	return pkey;
+}
+
 /* An EC key on a named curve, from its point. */
 static EVP_PKEY *
 ec_key(const X509_ALGOR *alg, const ASN1_BIT_STRING *key)
 {
-	const ASN1_OBJECT *curve;
-	const void *pval;
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pkey = NULL;
-	const char *name;
+	const void *curve;
+	EVP_PKEY *params, *pkey;
 	int ptype;
 
-	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	X509_ALGOR_get0(NULL, &ptype, &curve, alg);
 	if (ptype != V_ASN1_OBJECT)
 		return NULL;	/* explicit parameters: the decoders judge */
-	curve = pval;
-	if ((name = OBJ_nid2sn(OBJ_obj2nid(curve))) == NULL)
+	if ((params = curve_params(OBJ_obj2nid(curve))) == NULL ||
+	    (pkey = EVP_PKEY_dup(params)) == NULL)
 		return NULL;
-	params[0] = OSSL_PARAM_construct_utf8_string(
-	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-	    (void *)ASN1_STRING_get0_data(key), (size_t)ASN1_STRING_length(key));
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
-	    EVP_PKEY_fromdata_init(ctx) == 1)
-		EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
-	EVP_PKEY_CTX_free(ctx);
+	/* The point is checked to be on the curve. */
+	if (EVP_PKEY_set1_encoded_public_key(pkey, ASN1_STRING_get0_data(key),
+	    (size_t)ASN1_STRING_length(key)) != 1) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
 	return pkey;
 }
 
