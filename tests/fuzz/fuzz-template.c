@@ -1,6 +1,7 @@
 /*
- * A template file: template_load() of the input, written to fuzz.cnf in
- * a private directory; then the key and subject policy it sets, and
+ * A template file: template_load() of the input, as fuzz.cnf in a
+ * private directory (a link to a memfd, so that no input touches the
+ * disk); then the key and subject policy it sets, and
  * issue_build() of a self-signed certificate, which runs template_apply()
  * on the file's extension section.  What is issued verifies and
  * round-trips.
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "genfic/dn.h"
@@ -23,6 +25,7 @@
 
 static char	 dir[] = "/tmp/genfic-fuzz-template.XXXXXX";
 static char	*path;
+static int	 fd = -1;
 static EVP_PKEY	*ec_key, *ed_key;
 static X509_NAME *subject;
 static GENERAL_NAMES *san;
@@ -39,12 +42,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	GENERAL_NAME *gn;
 	ASN1_IA5STRING *dns;
+	char *target;
 
 	(void)argc;
 	(void)argv;
 	if (mkdtemp(dir) == NULL || asprintf(&path, "%s/fuzz.cnf", dir) == -1)
 		fuzz_die("cannot make a directory in /tmp");
 	atexit(cleanup);
+	if ((fd = memfd_create("fuzz.cnf", 0)) == -1 ||
+	    asprintf(&target, "/proc/self/fd/%d", fd) == -1 ||
+	    symlink(target, path) == -1)
+		fuzz_die("cannot link %s to a memfd", path);
+	free(target);
 	ec_key = fuzz_key("ca1.key");
 	ed_key = fuzz_key("ca2.key");
 	if (dn_parse("/C=BE/O=Example/OU=Fuzz/CN=fuzz.example.org/"
@@ -61,18 +70,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int
+static void
 write_input(const uint8_t *data, size_t size)
 {
-	FILE *f;
-	int ok;
-
-	if ((f = fopen(path, "w")) == NULL)
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, data, size, 0) != (ssize_t)size)
 		fuzz_die("cannot write %s", path);
-	ok = fwrite(data, 1, size, f) == size;
-	if (fclose(f) != 0 || !ok)
-		fuzz_die("cannot write %s", path);
-	return 0;
 }
 
 /* A self-signed certificate of key, as genfic-ca -r makes a root. */
