@@ -124,6 +124,70 @@ ec_key(const X509_ALGOR *alg, const ASN1_BIT_STRING *key)
 	return pkey;
 }
 
+/*
+ * The y coordinates, canonical or not, of the points of small order of
+ * Ed25519 and Ed448 (RFC 8032 5.1.2, 5.2.2), and the EC point at
+ * infinity: keys that anyone can sign for, so that a signature proves
+ * nothing.
+ */
+static const char *const ed25519_small[] = {
+	"0000000000000000000000000000000000000000000000000000000000000000",
+	"0100000000000000000000000000000000000000000000000000000000000000",
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	NULL
+};
+static const char *const ed448_small[] = {
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	    "000000000000000000000000000000000000000000000000",
+	"0100000000000000000000000000000000000000000000000000000000000000"
+	    "000000000000000000000000000000000000000000000000",
+	"fefffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffff"
+	    "ffffffffffffffffffffffffffffffffffffffffffffffff",
+	"fffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffff"
+	    "ffffffffffffffffffffffffffffffffffffffffffffffff",
+	"00000000000000000000000000000000000000000000000000000000ffffffff"
+	    "ffffffffffffffffffffffffffffffffffffffffffffffff",
+	NULL
+};
+
+static int
+small_order(int nid, const unsigned char *key, size_t len)
+{
+	const char *const *ys;
+	unsigned char y[57];
+	char hex[2 * sizeof(y) + 1];
+	size_t ylen, i;
+
+	switch (nid) {
+	case NID_X9_62_id_ecPublicKey:
+		return len == 1 && key[0] == 0x00;
+	case NID_ED25519:
+		ys = ed25519_small;
+		ylen = 32;
+		break;
+	case NID_ED448:
+		ys = ed448_small;
+		ylen = 56;	/* then a byte for the sign of x */
+		break;
+	default:
+		return 0;
+	}
+	if (len < ylen)
+		return 0;	/* refused as it is decoded */
+	memcpy(y, key, ylen);
+	if (nid == NID_ED25519)
+		y[31] &= 0x7f;	/* the sign of x */
+	hex_encode(y, ylen, hex);
+	for (i = 0; ys[i] != NULL; i++)
+		if (strcmp(hex, ys[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Any other key, through OpenSSL's decoders. */
 static EVP_PKEY *
 decoded_key(const X509_PUBKEY *spki)
@@ -152,6 +216,9 @@ csr_decode_key(struct csr *csr)
 	if ((spki->key->flags & 0x07) != 0)
 		return gf_fail(GF_ERR_FORMAT, "the request's public key is not "
 		    "a whole number of bytes");
+	if (small_order(OBJ_obj2nid(spki->algor->algorithm), key, keylen))
+		return gf_fail(GF_ERR_POLICY, "the public key is a point of "
+		    "small order, for which anyone can sign");
 	if ((csr->spki = X509_PUBKEY_new()) == NULL ||
 	    spki_set(csr->spki, spki->algor, key, (int)keylen) != 0)
 		return gf_fail_crypto("public key");

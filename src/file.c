@@ -131,12 +131,48 @@ file_write_unsynced(const char *path, const void *data, size_t len,
 	return write_atomic(path, data, len, mode, replace, 0);
 }
 
+/*
+ * A file with no name until it is whole: O_TMPFILE, linked into place,
+ * which fails on an existing path.  One directory operation where a
+ * temporary name takes three.  Returns 1 where the system cannot.
+ */
+static int
+write_unnamed(const char *path, const void *data, size_t len, mode_t mode,
+    int sync)
+{
+	char *copy, proc[64];
+	int fd, r = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	fd = open(dirname(copy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	free(copy);
+	if (fd == -1)
+		return errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL ?
+		    1 : gf_fail(GF_ERR_IO, "%s", strerror(errno));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	    (sync && fsync(fd) == -1))
+		r = gf_fail(GF_ERR_IO, "%s", strerror(errno));
+	else if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == -1)
+		r = errno == EEXIST ? gf_fail(GF_ERR_EXISTS, "file exists") :
+		    errno == ENOENT ? 1 : gf_fail(GF_ERR_IO, "%s",
+		    strerror(errno));	/* ENOENT: no /proc */
+	else if (sync)
+		r = fsync_dir_of(path);
+	close(fd);
+	return r;
+}
+
 static int
 write_atomic(const char *path, const void *data, size_t len, mode_t mode,
     int replace, int sync)
 {
 	char *tmp = NULL;
 	int fd = -1, r = GF_ERR_IO;
+
+	if (!replace && (r = write_unnamed(path, data, len, mode, sync)) != 1)
+		return r;
 
 	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) == -1) {
 		tmp = NULL;
