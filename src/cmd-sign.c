@@ -45,7 +45,7 @@ struct sign_job {
 	X509		*cert;		/* signed, not yet recorded */
 	struct cert_row	 row;		/* its row in the store */
 	int		 r;		/* the worker's failure */
-	char		 why[512];
+	char		*why;		/* the worker's message */
 	int		 recorded;
 	int		 clamped;	/* notAfter was cut to the CA's */
 };
@@ -223,8 +223,9 @@ sign_job_run(void *ctx, size_t i)
 	}
 	if (r != 0) {
 		j->r = r;
-		snprintf(j->why, sizeof(j->why), "%s%s", r == GF_ERR_POLICY ?
-		    "refused: " : "", gf_errmsg(r));
+		if (asprintf(&j->why, "%s%s", r == GF_ERR_POLICY ?
+		    "refused: " : "", gf_errmsg(r)) == -1)
+			j->why = NULL;
 	}
 }
 
@@ -313,7 +314,8 @@ sign_record(struct sign *s, struct sign_job *j)
 	int r;
 
 	if (j->r != 0) {
-		fprintf(stderr, "%s: %s: %s\n", gf_progname, j->path, j->why);
+		fprintf(stderr, "%s: %s: %s\n", gf_progname, j->path,
+		    j->why != NULL ? j->why : "out of memory");
 		s->refused++;
 		return 0;
 	}
@@ -345,6 +347,8 @@ sign_job_clear(struct sign_job *j)
 	GENERAL_NAMES_free(j->san);
 	X509_free(j->cert);
 	certdb_row_clear(&j->row);
+	free(j->why);
+	j->why = NULL;
 	j->csr = NULL;
 	j->subject = NULL;
 	j->san = NULL;
