@@ -82,7 +82,12 @@ cmd_gencrl(struct cli *cli)
 		fprintf(stderr, "%s: -g: --format is pem or der\n", gf_progname);
 		return EXIT_USAGE;
 	}
-	if ((r = store_open(cli->dir, 0, &st)) != 0 ||
+	/*
+	 * An -o that cannot be written is found now, not after the CRL
+	 * number is spent and the CRL stored (an existing file is replaced).
+	 */
+	if ((r = cli_output_check(cli->output, 1)) != 0 ||
+	    (r = store_open(cli->dir, 0, &st)) != 0 ||
 	    (r = ca_load(st, cli->parent, &ca)) != 0 ||
 	    (r = cli_ca_key(cli, st, ca, &key)) != 0)
 		goto out;
