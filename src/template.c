@@ -14,6 +14,7 @@
 #define TEMPLATE_SECTION	"template"
 #define TEMPLATE_NAME_MAX	64
 #define TEMPLATE_MAX_DAYS	36500
+#define TEMPLATE_FILE_MAX	(64 * 1024)	/* bytes of a template file */
 
 int
 template_name_check(const char *name)
@@ -186,17 +187,33 @@ template_parse(struct template *t)
 {
 	STACK_OF(CONF_VALUE) *section;
 	CONF_VALUE *v;
+	unsigned char *data;
+	size_t len;
+	BIO *bio;
 	long errline = -1;
-	int i, r;
+	int i, r, ok;
 
 	if ((t->conf = NCONF_new(NULL)) == NULL)
 		return gf_fail_crypto("template");
-	if (NCONF_load(t->conf, t->path, &errline) <= 0) {
+	/*
+	 * Read as any input file (a regular file, bounded): a FIFO or a
+	 * device named like a template must not block or feed us forever.
+	 */
+	if ((r = file_read(t->path, TEMPLATE_FILE_MAX, &data, &len)) != 0)
+		return gf_fail(r, "%s: %s", t->path, gf_errmsg(r));
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		free(data);
+		return gf_fail_crypto("template");
+	}
+	ok = NCONF_load_bio(t->conf, bio, &errline) > 0;
+	BIO_free(bio);
+	free(data);
+	if (!ok) {
 		gf_errclear();
 		if (errline > 0)
 			return gf_fail(GF_ERR_FORMAT, "%s: syntax error on line "
 			    "%ld", t->path, errline);
-		return gf_fail(GF_ERR_IO, "%s: cannot read", t->path);
+		return gf_fail(GF_ERR_FORMAT, "%s: cannot parse", t->path);
 	}
 	if ((section = NCONF_get_section(t->conf, TEMPLATE_SECTION)) == NULL) {
 		gf_errclear();

@@ -112,6 +112,9 @@ setup_import_garbage() {
 	cp "$D/random.req" "$I/imp/private/cakey.pem"
 }
 
+setup_tmpl_fifo() { mkdir -p "$I/tp"; mkfifo "$I/tp/fifo.cnf"; }
+setup_tmpl_device() { mkdir -p "$I/tp"; ln -s /dev/zero "$I/tp/zero.cnf"; }
+
 # --- Snapshots --------------------------------------------------------------
 
 # The database as a copy of ca.db and its WAL sees it, so that looking
