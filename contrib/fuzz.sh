@@ -26,6 +26,12 @@ src=$(pwd)
 build=${FUZZ_BUILD:-build-fuzz}
 all="csr ocsp dn template get-path"
 targets=${*:-$all}
+for h in $targets; do
+	case " $all " in
+	*" $h "*) ;;
+	*) usage ;;
+	esac
+done
 
 results=$build/fuzz-run/results
 rm -f "$results"
@@ -45,10 +51,11 @@ ninja -C "$build" >"$build/ninja.log" 2>&1 || {
 }
 mkdir -p "$build/fuzz-run"
 
-# Longest input worth trying: each a little above what its parser caps.
+# Longest input tried: room to grow past the seeds, and for dn past
+# DN_MAX_TEXT (8192).
 max_len() {
 	case $1 in
-	dn) echo 9000 ;;		# DN_MAX_TEXT is 8192
+	dn) echo 9000 ;;
 	get-path) echo 4096 ;;
 	*) echo 8192 ;;
 	esac
@@ -58,10 +65,6 @@ export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 for h in $targets; do
-	case " $all " in
-	*" $h "*) ;;
-	*) usage ;;
-	esac
 	bin=$build/tests/fuzz/fuzz-$h
 	run=$build/fuzz-run/$h
 	rm -rf "$run"
