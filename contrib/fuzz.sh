@@ -12,7 +12,8 @@
 # contrib/test-summary.py: NAME ok|FAIL EXECS SECONDS.
 set -eu
 usage() {
-	echo "usage: contrib/fuzz.sh SECONDS [csr|ocsp|dn|template|get-path ...]" >&2
+	echo "usage: contrib/fuzz.sh SECONDS" \
+	    "[csr|ocsp|dn|template|get-path ...]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -82,14 +83,16 @@ for h in $targets; do
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$run/log")
 	files=$(find "$run/corpus" -type f | wc -l)
 	if [ "$rc" -eq 0 ]; then
-		echo "fuzz-$h: ${execs:-?} execs (${rate:-?}/s) in ${secs} s, corpus $files, no finding"
+		echo "fuzz-$h: ${execs:-?} execs (${rate:-?}/s) in $secs s," \
+		    "corpus $files, no finding"
 		echo "$h ok ${execs:-0} $secs" >>"$results"
 	else
 		status=1
 		echo "$h FAIL ${execs:-0} $secs" >>"$results"
-		echo "fuzz-$h: FAILED (exit $rc) after ${execs:-?} execs; log $run/log"
-		grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz: )|runtime error' "$run/log" |
-		    head -5 | sed 's/^/    /'
+		echo "fuzz-$h: FAILED (exit $rc) after ${execs:-?} execs;" \
+		    "log $run/log"
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz: )|runtime error' \
+		    "$run/log" | head -5 | sed 's/^/    /'
 		for a in "$run"/artifacts/*; do
 			[ -f "$a" ] && echo "    input: $a" &&
 			    echo "    replay: $bin $a"

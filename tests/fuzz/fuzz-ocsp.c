@@ -20,7 +20,7 @@
 #include "ocspd-local.h"
 #include "fuzz.h"
 
-#define NOW		((time_t)1800000000)	/* fixed: deterministic */
+#define NOW		((time_t)1800000000)	/* fixed: reproducible */
 #define VALIDITY	86400
 #define SERIAL_BUSY	0xbb
 #define SERIAL_BROKEN	0xee

@@ -83,7 +83,8 @@ fuzz_check_der(X509 *cert)
 		fuzz_die("a certificate we built does not decode");
 	if ((len2 = i2d_X509(copy, &again)) != len ||
 	    memcmp(der, again, (size_t)len) != 0)
-		fuzz_die("a certificate we built encodes differently once decoded");
+		fuzz_die("a certificate we built encodes differently once "
+		    "decoded");
 	X509_free(copy);
 	OPENSSL_free(der);
 	OPENSSL_free(again);
