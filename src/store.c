@@ -1,4 +1,5 @@
 /* The store directory and its SQLite database. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,28 @@ store_set_version(struct store *st, int version)
 	return store_exec(st, sql, "set schema version");
 }
 
+/*
+ * Before anything is written: a database without our schema (version 0:
+ * empty, or another program's) is made a store only by -r and -I, and
+ * one newer than we are is left alone.
+ */
+static int
+store_check_version(struct store *st, int create)
+{
+	int version, r;
+
+	if ((r = store_user_version(st, &version)) != 0)
+		return r;
+	if (version == 0 && !create)
+		return gf_fail(GF_ERR_DB, "%s/%s has no genfic-ca schema (a root "
+		    "CA made with -r creates a store)", st->dir, STORE_DB);
+	if (version > GF_SCHEMA_VERSION)
+		return gf_fail(GF_ERR_DB, "%s/%s has schema version %d, newer than "
+		    "this genfic-ca understands (%d)", st->dir, STORE_DB,
+		    version, GF_SCHEMA_VERSION);
+	return 0;
+}
+
 /* Brings the schema to GF_SCHEMA_VERSION in one transaction. */
 static int
 store_migrate(struct store *st, int writable)
@@ -203,7 +226,8 @@ store_connect(struct store *st, const char *path, int flags)
 	    NULL) != SQLITE_OK)
 		return store_fail(st, path);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	if ((r = store_exec(st, "PRAGMA foreign_keys = ON", "open")) != 0)
+	if ((r = store_exec(st, "PRAGMA foreign_keys = ON", "open")) != 0 ||
+	    (r = store_check_version(st, (flags & GF_STORE_CREATE) != 0)) != 0)
 		return r;
 	if (flags & GF_STORE_READONLY)
 		return 0;
@@ -218,6 +242,7 @@ int
 store_open(const char *dir, int flags, struct store **out)
 {
 	struct store *st;
+	struct stat sb;
 	char *path = NULL;
 	int r;
 
@@ -235,6 +260,16 @@ store_open(const char *dir, int flags, struct store **out)
 	if (!(flags & GF_STORE_CREATE) && !file_exists(path)) {
 		r = gf_fail(GF_ERR_NOT_FOUND, "no store in %s (a root CA made "
 		    "with -r creates one)", dir);
+		goto out;
+	}
+	/* SQLite would block on a FIFO, and blame a directory on rights. */
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT) {
+			r = gf_fail(GF_ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+	} else if (!S_ISREG(sb.st_mode)) {
+		r = gf_fail(GF_ERR_IO, "%s: not a regular file", path);
 		goto out;
 	}
 	/* The subdirectories only once the database is known to be good. */

@@ -103,6 +103,14 @@ setup_notdb() { cp "$D/not-sqlite.db" "$S/ca.db"; NO_AUDIT=1; }
 setup_newer() {
 	sqlite3 "$S/ca.db" "PRAGMA user_version = 99" && NO_AUDIT=1
 }
+setup_db_fifo() { rm "$S/ca.db"; mkfifo "$S/ca.db"; NO_AUDIT=1; }
+setup_db_dir() { rm "$S/ca.db"; mkdir "$S/ca.db"; NO_AUDIT=1; }
+setup_db_empty() { : >"$S/ca.db"; NO_AUDIT=1; }
+setup_db_foreign() {
+	rm "$S/ca.db"
+	sqlite3 "$S/ca.db" "CREATE TABLE notes(x); INSERT INTO notes VALUES (1)"
+	NO_AUDIT=1
+}
 setup_passbig() { head -c 102400 /dev/zero | tr '\0' p >"$I/pass"; }
 setup_import_empty() { mkdir "$I/imp"; }
 setup_import_garbage() {
@@ -129,6 +137,10 @@ snapshot_db() {
 	[ ! -f "$S/ca.db-wal" ] || cp "$S/ca.db-wal" "$T/snap/ca.db-wal"
 }
 db_state() {
+	if [ ! -f "$S/ca.db" ]; then
+		echo "not a regular file: $(ls -ld "$S/ca.db" | cut -c1-10)"
+		return
+	fi
 	snapshot_db
 	if out=$(sqlite3 "$T/snap/ca.db" "SELECT 'rows(cert audit crl) ' ||
 	    (SELECT count(*) FROM cert) || ' ' || (SELECT count(*) FROM audit) ||
