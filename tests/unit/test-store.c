@@ -1,4 +1,4 @@
-/* store.c: creating, reopening and refusing store directories. */
+/* store.c: creating, reopening and refusing store directories; statements. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -238,6 +238,148 @@ test_store_path(void)
 	}
 }
 
+/* store_cached() keys its cache by the address of the SQL. */
+static const char cached_sql[] = "SELECT ?1";
+static const char cached_twin[] = "SELECT ?1";
+static const char cached_bad[] = "SELEC ?1";
+static char cached_many[GF_STORE_CACHED + 1][32];
+
+/* A fresh store in a new directory, or NULL; *dir to test_rmtree(). */
+static struct store *
+cached_store(char **dir)
+{
+	struct store *st = NULL;
+	char *path;
+
+	if ((*dir = test_tmpdir()) == NULL)
+		return NULL;
+	path = test_path(*dir, "store");
+	if (store_open(path, GF_STORE_CREATE, &st) != 0)
+		st = NULL;
+	free(path);
+	return st;
+}
+
+static void
+test_store_cached(void)
+{
+	sqlite3_stmt *a = NULL, *b = NULL, *twin = NULL;
+	struct store *st;
+	char *dir;
+
+	CU_ASSERT_PTR_NOT_NULL(st = cached_store(&dir));
+	if (st == NULL) {
+		test_rmtree(dir);
+		return;
+	}
+	CU_ASSERT_EQUAL(store_cached(st, cached_sql, &a), 0);
+	CU_ASSERT_EQUAL(store_cached(st, cached_sql, &b), 0);
+	CU_ASSERT(a != NULL && a == b);
+	/* The same text at another address is another statement. */
+	CU_ASSERT_EQUAL(store_cached(st, cached_twin, &twin), 0);
+	CU_ASSERT(twin != NULL && twin != a);
+	if (a == NULL || a != b) {
+		store_free(st);
+		test_rmtree(dir);
+		return;
+	}
+
+	CU_ASSERT_EQUAL(sqlite3_bind_int(a, 1, 42), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_step(a), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int(a, 0), 42);
+	CU_ASSERT(sqlite3_stmt_busy(a) != 0);
+	store_done(a);
+	CU_ASSERT_EQUAL(sqlite3_stmt_busy(a), 0);
+	/* The binding went with it: ?1 is NULL again. */
+	b = NULL;
+	CU_ASSERT(store_cached(st, cached_sql, &b) == 0 && b == a);
+	CU_ASSERT_EQUAL(sqlite3_step(a), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_type(a, 0), SQLITE_NULL);
+	store_done(a);
+	CU_ASSERT_EQUAL(sqlite3_stmt_busy(a), 0);
+	/* Each cached statement is prepared on the store's connection. */
+	CU_ASSERT_PTR_EQUAL(sqlite3_db_handle(a), st->db);
+	/* store_free() finalizes them: ASan reports a leak otherwise. */
+	store_free(st);
+	test_rmtree(dir);
+}
+
+/* Counts the statements prepared on db. */
+static int
+count_stmts(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int n = 0;
+
+	while ((s = sqlite3_next_stmt(db, s)) != NULL)
+		n++;
+	return n;
+}
+
+/* Steps stmt, expecting the single integer value want. */
+static int
+steps_to(sqlite3_stmt *stmt, int want)
+{
+	int ok;
+
+	ok = sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_int(stmt, 0) == want;
+	store_done(stmt);
+	return ok;
+}
+
+static void
+test_store_cached_full(void)
+{
+	sqlite3_stmt *stmts[GF_STORE_CACHED + 1], *s;
+	struct store *st;
+	char *dir, row[48];
+	size_t i, j;
+	int r;
+
+	for (i = 0; i <= GF_STORE_CACHED; i++)
+		snprintf(cached_many[i], sizeof(cached_many[i]), "SELECT %zu",
+		    i);
+	CU_ASSERT_PTR_NOT_NULL(st = cached_store(&dir));
+	if (st == NULL) {
+		test_rmtree(dir);
+		return;
+	}
+	/* SQL that does not prepare takes no place. */
+	s = NULL;
+	gf_errclear();
+	r = store_cached(st, cached_bad, &s);
+	CU_ASSERT_EQUAL(r, GF_ERR_DB);
+	CHECK_ERRMSG(r, "syntax error", "SELEC");
+	CU_ASSERT_PTR_NULL(s);
+
+	memset(stmts, 0, sizeof(stmts));
+	for (i = 0; i < GF_STORE_CACHED; i++) {
+		CHECK_ROW(store_cached(st, cached_many[i], &stmts[i]) == 0 &&
+		    stmts[i] != NULL, cached_many[i]);
+		for (j = 0; j < i; j++)
+			CHECK_ROW(stmts[i] != stmts[j], cached_many[i]);
+	}
+	CU_ASSERT_EQUAL(count_stmts(st->db), GF_STORE_CACHED);
+	s = NULL;
+	gf_errclear();
+	r = store_cached(st, cached_many[GF_STORE_CACHED], &s);
+	CU_ASSERT_EQUAL(r, GF_ERR_INTERNAL);
+	snprintf(row, sizeof(row), "more than %d cached", GF_STORE_CACHED);
+	CHECK_ERRMSG(r, row, "one too many");
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL(count_stmts(st->db), GF_STORE_CACHED);
+
+	/* A full cache still hands out what it holds, each its own. */
+	for (i = 0; i < GF_STORE_CACHED; i++) {
+		s = NULL;
+		CHECK_ROW(store_cached(st, cached_many[i], &s) == 0 &&
+		    s == stmts[i] && steps_to(s, (int)i), cached_many[i]);
+	}
+	store_free(st);
+	test_rmtree(dir);
+}
+
 int
 test_store_register(void)
 {
@@ -251,7 +393,11 @@ test_store_register(void)
 	    CU_add_test(s, "newer schema", test_store_newer) == NULL ||
 	    CU_add_test(s, "read-only without schema",
 	    test_store_readonly_empty) == NULL ||
-	    CU_add_test(s, "store_path", test_store_path) == NULL)
+	    CU_add_test(s, "store_path", test_store_path) == NULL ||
+	    CU_add_test(s, "store_cached and store_done",
+	    test_store_cached) == NULL ||
+	    CU_add_test(s, "store_cached when full",
+	    test_store_cached_full) == NULL)
 		return -1;
 	return 0;
 }

@@ -8,6 +8,8 @@
 
 /* Each adds its suite to the registry; 0 on success, -1 on a CUnit error. */
 int	test_audit_register(void);
+int	test_certdb_register(void);
+int	test_csr_register(void);
 int	test_dn_register(void);
 int	test_file_register(void);
 int	test_keys_register(void);

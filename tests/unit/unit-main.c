@@ -15,7 +15,9 @@ static int (*const registrations[])(void) = {
 	test_template_register,
 	test_keys_register,
 	test_policy_register,
+	test_csr_register,
 	test_store_register,
+	test_certdb_register,
 	test_audit_register,
 	test_file_register,
 };
