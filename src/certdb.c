@@ -14,55 +14,59 @@
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 
-/* "DNS:name", "IP:addr", "email:x", "URI:x", the --san syntax. */
-static int
-san_entry_text(const GENERAL_NAME *gn, char *buf, size_t size)
+/* Appends len bytes to json as JSON string content (RFC 8259 7). */
+static void
+json_chars(FILE *json, const unsigned char *p, size_t len)
 {
-	const ASN1_STRING *s;
-	char addr[INET6_ADDRSTRLEN];
-	const char *prefix;
-	int type;
-
-	s = GENERAL_NAME_get0_value(gn, &type);
-	switch (type) {
-	case GEN_DNS:
-		prefix = "DNS";
-		break;
-	case GEN_EMAIL:
-		prefix = "email";
-		break;
-	case GEN_URI:
-		prefix = "URI";
-		break;
-	case GEN_IPADD:
-		if (inet_ntop(ASN1_STRING_length(s) == 16 ? AF_INET6 : AF_INET,
-		    ASN1_STRING_get0_data(s), addr, sizeof(addr)) == NULL)
-			return -1;
-		snprintf(buf, size, "IP:%s", addr);
-		return 0;
-	default:
-		return -1;	/* other types are not listed */
-	}
-	snprintf(buf, size, "%s:%.*s", prefix, ASN1_STRING_length(s),
-	    ASN1_STRING_get0_data(s));
-	return 0;
-}
-
-/* Appends text to json as a JSON string (RFC 8259 7). */
-static int
-json_string(FILE *json, const char *text)
-{
-	const unsigned char *p;
-
-	fputc('"', json);
-	for (p = (const unsigned char *)text; *p != '\0'; p++)
+	for (; len > 0; p++, len--)
 		if (*p == '"' || *p == '\\')
 			fprintf(json, "\\%c", *p);
 		else if (*p < 0x20)
 			fprintf(json, "\\u%04x", *p);
 		else
 			fputc(*p, json);
-	return fputc('"', json) == EOF ? -1 : 0;
+}
+
+/*
+ * One entry in the --san syntax, "DNS:name", "IP:addr", "email:x" or
+ * "URI:x", as a JSON string after a comma if it is not the first.
+ * Returns 0 if the entry is not listed (other types, and addresses of
+ * neither 4 nor 16 bytes).
+ */
+static int
+san_entry(FILE *json, const GENERAL_NAME *gn, int first)
+{
+	const ASN1_STRING *s;
+	char addr[INET6_ADDRSTRLEN];
+	const char *prefix;
+	int type, len;
+
+	s = GENERAL_NAME_get0_value(gn, &type);
+	len = ASN1_STRING_length(s);
+	switch (type) {
+	case GEN_DNS:
+		prefix = "DNS:";
+		break;
+	case GEN_EMAIL:
+		prefix = "email:";
+		break;
+	case GEN_URI:
+		prefix = "URI:";
+		break;
+	case GEN_IPADD:
+		if ((len != 4 && len != 16) || inet_ntop(len == 4 ? AF_INET :
+		    AF_INET6, ASN1_STRING_get0_data(s), addr,
+		    sizeof(addr)) == NULL)
+			return 0;
+		fprintf(json, "%s\"IP:%s\"", first ? "" : ",", addr);
+		return 1;
+	default:
+		return 0;
+	}
+	fprintf(json, "%s\"%s", first ? "" : ",", prefix);
+	json_chars(json, ASN1_STRING_get0_data(s), (size_t)len);
+	fputc('"', json);
+	return 1;
 }
 
 /* The certificate's subjectAltName entries as a JSON array of strings. */
@@ -70,7 +74,6 @@ static int
 san_json(X509 *cert, char **out)
 {
 	GENERAL_NAMES *names;
-	char entry[2200];
 	size_t size;
 	FILE *json;
 	int i, n = 0, r = 0;
@@ -84,14 +87,8 @@ san_json(X509 *cert, char **out)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	}
 	fputc('[', json);
-	for (i = 0; i < sk_GENERAL_NAME_num(names); i++) {
-		if (san_entry_text(sk_GENERAL_NAME_value(names, i), entry,
-		    sizeof(entry)) != 0)
-			continue;
-		if (n++ > 0)
-			fputc(',', json);
-		json_string(json, entry);
-	}
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++)
+		n += san_entry(json, sk_GENERAL_NAME_value(names, i), n == 0);
 	fputc(']', json);
 	if (fclose(json) != 0) {
 		free(*out);

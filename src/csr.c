@@ -352,9 +352,10 @@ csr_get_san(const struct csr *csr, GENERAL_NAMES **out)
 	ASN1_TYPE *req;
 	int crit = -1, r = 0;
 
-	*out = NULL;
-	if ((req = csr_extension_request(csr)) == NULL)
+	if ((req = csr_extension_request(csr)) == NULL) {
+		*out = NULL;
 		return 0;
+	}
 	p = req->type == V_ASN1_SEQUENCE ? req->value.sequence->data : NULL;
 	if (p == NULL || (exts = (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(NULL,
 	    &p, req->value.sequence->length, ASN1_ITEM_rptr(X509_EXTENSIONS))) ==
