@@ -11,6 +11,7 @@
 #include "genfic/issue.h"
 #include "genfic/keys.h"
 #include "genfic/pass.h"
+#include "genfic/policy.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
 #include "genfic/x509util.h"
@@ -112,8 +113,12 @@ create_check_args(const struct create *c)
 	    (r = cli_output_check(c->cli->output, c->cli->force)) != 0)
 		return r;
 	if (c->cli->subject != NULL && (r = dn_parse(c->cli->subject,
-	    &subject)) == 0)
+	    &subject)) == 0) {
+		/* The bounds a request's subject is held to hold for a CA's. */
+		if ((r = policy_check_name(subject)) != 0)
+			r = gf_fail(r, "--subject: %s", gf_errmsg(r));
 		X509_NAME_free(subject);
+	}
 	return r;
 }
 

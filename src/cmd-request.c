@@ -13,6 +13,7 @@
 #include "genfic/file.h"
 #include "genfic/keys.h"
 #include "genfic/pass.h"
+#include "genfic/policy.h"
 #include "genfic/template.h"
 #include "cli.h"
 
@@ -22,10 +23,13 @@ request_subject(const struct cli *cli, X509_NAME **subject)
 {
 	X509_NAME *name;
 	char *copy;
-	int ok;
+	int ok, r;
 
-	if (cli->subject != NULL)
-		return dn_parse(cli->subject, subject);
+	if (cli->subject != NULL) {
+		if ((r = dn_parse(cli->subject, &name)) != 0)
+			return r;
+		goto check;
+	}
 	if ((copy = strdup(cli->arg)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	ok = (name = X509_NAME_new()) != NULL &&
@@ -35,6 +39,13 @@ request_subject(const struct cli *cli, X509_NAME **subject)
 	if (!ok) {
 		X509_NAME_free(name);
 		return gf_fail_crypto("subject");
+	}
+ check:
+	/* A request no CA would sign is not written. */
+	if ((r = policy_check_name(name)) != 0) {
+		X509_NAME_free(name);
+		return gf_fail(r, "%s: %s", cli->subject != NULL ? "--subject" :
+		    "the subject made of PATH", gf_errmsg(r));
 	}
 	*subject = name;
 	return 0;

@@ -153,6 +153,21 @@ policy_attribute(const X509_NAME_ENTRY *e)
 }
 
 int
+policy_check_name(const X509_NAME *name)
+{
+	int j, r;
+
+	if (X509_NAME_entry_count(name) > POLICY_SUBJECT_MAX)
+		return gf_fail(GF_ERR_POLICY, "subject of %d attributes exceeds "
+		    "the maximum %d", X509_NAME_entry_count(name),
+		    POLICY_SUBJECT_MAX);
+	for (j = 0; j < X509_NAME_entry_count(name); j++)
+		if ((r = policy_attribute(X509_NAME_get_entry(name, j))) != 0)
+			return r;
+	return 0;
+}
+
+int
 policy_subject(const struct template *t, const X509_NAME *requested,
     X509_NAME **out)
 {
@@ -161,13 +176,8 @@ policy_subject(const struct template *t, const X509_NAME *requested,
 	size_t i;
 	int j, r;
 
-	if (X509_NAME_entry_count(requested) > POLICY_SUBJECT_MAX)
-		return gf_fail(GF_ERR_POLICY, "subject of %d attributes exceeds "
-		    "the maximum %d", X509_NAME_entry_count(requested),
-		    POLICY_SUBJECT_MAX);
-	for (j = 0; j < X509_NAME_entry_count(requested); j++)
-		if ((r = policy_attribute(X509_NAME_get_entry(requested, j))) != 0)
-			return r;
+	if ((r = policy_check_name(requested)) != 0)
+		return r;
 	for (i = 0; i < t->nsubject_required; i++)
 		if (X509_NAME_get_index_by_NID(requested, t->subject_required[i],
 		    -1) < 0)

@@ -10,8 +10,15 @@ struct template;
 int	policy_check_key(const struct template *tmpl, const EVP_PKEY *pkey);
 
 /*
+ * Checks a name: at most 64 attributes, each a valid string within its
+ * RFC 5280 upper bound, without control characters or NUL bytes.
+ */
+int	policy_check_name(const X509_NAME *name);
+
+/*
  * Builds the certificate subject from the CSR's: the template's copied
- * fields in its order, after checking the required ones are there.
+ * fields in its order, after checking the required ones are there (and
+ * policy_check_name()).
  */
 int	policy_subject(const struct template *tmpl, const X509_NAME *requested,
 	    X509_NAME **subject);
