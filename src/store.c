@@ -238,12 +238,72 @@ store_connect(struct store *st, const char *path, int flags)
 	return 0;
 }
 
+/* RFC 3986 percent-encoding for SQLite's file: URI (as genfic-ocspd's). */
+static char *
+store_uri(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *uri, *q;
+
+	if ((uri = malloc(5 + 3 * strlen(path) + strlen(query) + 1)) == NULL)
+		return NULL;
+	memcpy(uri, "file:", 5);
+	q = uri + 5;
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-_.~", *p) != NULL)
+			*q++ = (char)*p;
+		else {
+			*q++ = '%';
+			*q++ = hex[*p >> 4];
+			*q++ = hex[*p & 0x0f];
+		}
+	}
+	strcpy(q, query);
+	return uri;
+}
+
+/*
+ * A reader (the security admin verifying the audit log) may have no write
+ * access to the store directory.  A WAL database then cannot be read the
+ * ordinary way when its -wal and -shm files do not exist, as SQLite must
+ * create them.  With no -wal content there is nothing they would add, so
+ * the file is read as immutable instead; a writer that starts meanwhile
+ * can at worst make this read fail, never change the file.
+ */
+static int
+store_connect_immutable(struct store *st, const char *path)
+{
+	struct stat sb;
+	char *wal, *uri;
+	int r;
+
+	if (asprintf(&wal, "%s-wal", path) == -1)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	r = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	if (r)
+		return GF_ERR_IO;	/* it has content: say why not */
+	if ((uri = store_uri(path, "?mode=ro&immutable=1")) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	sqlite3_close_v2(st->db);
+	st->db = NULL;
+	if (sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		r = store_fail(st, path);
+	else
+		r = store_check_version(st, 0);
+	free(uri);
+	return r;
+}
+
 int
 store_open(const char *dir, int flags, struct store **out)
 {
 	struct store *st;
 	struct stat sb;
-	char *path = NULL;
+	char *path = NULL, why[512];
 	int r;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
@@ -272,8 +332,16 @@ store_open(const char *dir, int flags, struct store **out)
 		r = gf_fail(GF_ERR_IO, "%s: not a regular file", path);
 		goto out;
 	}
+	if ((r = store_connect(st, path, flags)) == GF_ERR_IO &&
+	    (flags & GF_STORE_READONLY)) {
+		snprintf(why, sizeof(why), "%s", gf_errmsg(r));
+		if (store_connect_immutable(st, path) == 0)
+			r = 0;
+		else
+			gf_fail(r, "%s", why);
+	}
 	/* The subdirectories only once the database is known to be good. */
-	if ((r = store_connect(st, path, flags)) != 0 ||
+	if (r != 0 ||
 	    (r = store_migrate(st, !(flags & GF_STORE_READONLY))) != 0 ||
 	    ((flags & GF_STORE_CREATE) && (r = store_make_dirs(dir)) != 0))
 		goto out;

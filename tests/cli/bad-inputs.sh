@@ -376,6 +376,30 @@ while IFS=$TAB read -r id setup want lines frag args what; do
 done <"$TABLE"
 rm -rf "$T/case"
 
+# What a read-only store still does: the security admin, who may only
+# read it, lists it and verifies its audit chain.
+if [ -z "${BAD_CASES:-}${BAD_TABLE:-}" ]; then
+	new_case_dir
+	SKIP="" RUN_AS="" TEARDOWN=""
+	setup_ro_store
+	if [ -n "$SKIP" ]; then
+		skip "a read-only store is listed and its audit chain verified" "$SKIP"
+	else
+		# shellcheck disable=SC2086
+		check "a read-only store is listed" \
+		    $RUN_AS ${GENFIC_CA_WRAPPER:-} "$GENFIC_CA" -l
+		# shellcheck disable=SC2086
+		check "a read-only store's audit chain is verified" \
+		    $RUN_AS ${GENFIC_CA_WRAPPER:-} "$GENFIC_CA" --audit-verify
+		cp "$T/out" "$T/verify.out"
+		check "... and it says so" grep -q "chain intact" "$T/verify.out"
+		check "... leaving no -wal or -shm behind" \
+		    test ! -e "$S/ca.db-wal" -a ! -e "$S/ca.db-shm"
+		eval "$TEARDOWN"
+	fi
+	rm -rf "$T/case"
+fi
+
 echo "bad-inputs: $ncases cases, $nok ok, $nfailed FAIL, $ndefect known" \
     "defects (marked DEFECT in cases.tsv)"
 if [ -z "${BAD_CASES:-}${BAD_TABLE:-}" ] && [ "$ncases" -lt 40 ]; then
