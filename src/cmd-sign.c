@@ -214,6 +214,7 @@ sign_job_run(void *ctx, size_t i)
 	if ((r = csr_load(j->path, &j->csr)) == 0 &&
 	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
 	    (r = csr_verify(j->csr)) == 0 &&
+	    (r = csr_check_extensions(j->csr)) == 0 &&
 	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
 	    (r = sign_san(s, j->csr, &j->san)) == 0 &&
 	    (r = serial_random(&serial)) == 0) {
@@ -296,8 +297,8 @@ sign_already(struct sign *s, struct sign_job *j)
 		out = sign_output_path(s, j->path);
 		if (out != NULL && !file_exists(out))
 			sign_rewrite(j, stmt);
-		fprintf(stderr, "%s: %s: already signed as serial %s%s\n",
-		    gf_progname, j->path, sqlite3_column_text(stmt, 0),
+		gf_warnx("%s: already signed as serial %s%s", j->path,
+		    sqlite3_column_text(stmt, 0),
 		    j->recorded ? "; its lost file is written again" :
 		    " (--force signs it again)");
 		free(out);
@@ -314,8 +315,8 @@ sign_record(struct sign *s, struct sign_job *j)
 	int r;
 
 	if (j->r != 0) {
-		fprintf(stderr, "%s: %s: %s\n", gf_progname, j->path,
-		    j->why != NULL ? j->why : "out of memory");
+		gf_warnx("%s: %s", j->path, j->why != NULL ? j->why :
+		    "out of memory");
 		s->refused++;
 		return 0;
 	}

@@ -327,40 +327,75 @@ csr_verify(const struct csr *csr)
 	return 0;
 }
 
-/* The extensionRequest attribute (RFC 2985 5.4.2), or NULL. */
-static ASN1_TYPE *
-csr_extension_request(const struct csr *csr)
+/*
+ * The extensions the request asks for (RFC 2985 5.4.2), in *exts, or
+ * NULL when it asks for none.
+ */
+static int
+csr_extensions(const struct csr *csr, STACK_OF(X509_EXTENSION) **exts)
 {
 	static const int nids[] = { NID_ext_req, NID_ms_ext_req };
 	STACK_OF(X509_ATTRIBUTE) *attrs = csr->asn1->info->attributes;
+	const unsigned char *p;
+	ASN1_TYPE *req = NULL;
 	size_t i;
-	int at;
+	int at, n = 0;
 
 	for (i = 0; i < sizeof(nids) / sizeof(nids[0]); i++)
-		if ((at = X509at_get_attr_by_NID(attrs, nids[i], -1)) >= 0)
-			return X509_ATTRIBUTE_get0_type(X509at_get_attr(attrs,
-			    at), 0);
-	return NULL;
+		for (at = -1; (at = X509at_get_attr_by_NID(attrs, nids[i],
+		    at)) >= 0; n++)
+			req = X509_ATTRIBUTE_get0_type(X509at_get_attr(attrs, at),
+			    0);
+	if (n > 1)
+		return gf_fail(GF_ERR_POLICY, "the request asks for extensions "
+		    "in %d attributes, not one", n);
+	*exts = NULL;
+	if (n == 0)
+		return 0;
+	p = req != NULL && req->type == V_ASN1_SEQUENCE ?
+	    req->value.sequence->data : NULL;
+	if (p == NULL || (*exts = (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(
+	    NULL, &p, req->value.sequence->length,
+	    ASN1_ITEM_rptr(X509_EXTENSIONS))) == NULL)
+		return gf_fail_crypto("the request's extensions do not parse");
+	return 0;
+}
+
+int
+csr_check_extensions(const struct csr *csr)
+{
+	STACK_OF(X509_EXTENSION) *exts;
+	const ASN1_OBJECT *a;
+	int i, j, r;
+
+	if ((r = csr_extensions(csr, &exts)) != 0 || exts == NULL)
+		return r;
+	for (i = 0; r == 0 && i < sk_X509_EXTENSION_num(exts); i++) {
+		a = X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, i));
+		for (j = i + 1; r == 0 && j < sk_X509_EXTENSION_num(exts); j++)
+			if (OBJ_cmp(a, X509_EXTENSION_get_object(
+			    sk_X509_EXTENSION_value(exts, j))) == 0)
+				r = gf_fail(GF_ERR_POLICY, "the request has more "
+				    "than one %s extension (RFC 5280 4.2)",
+				    OBJ_nid2sn(OBJ_obj2nid(a)));
+	}
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return r;
 }
 
 int
 csr_get_san(const struct csr *csr, GENERAL_NAMES **out)
 {
 	STACK_OF(X509_EXTENSION) *exts;
-	const unsigned char *p;
 	GENERAL_NAMES *san;
-	ASN1_TYPE *req;
-	int crit = -1, r = 0;
+	int crit = -1, r;
 
-	if ((req = csr_extension_request(csr)) == NULL) {
+	if ((r = csr_extensions(csr, &exts)) != 0)
+		return r;
+	if (exts == NULL) {
 		*out = NULL;
 		return 0;
 	}
-	p = req->type == V_ASN1_SEQUENCE ? req->value.sequence->data : NULL;
-	if (p == NULL || (exts = (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(NULL,
-	    &p, req->value.sequence->length, ASN1_ITEM_rptr(X509_EXTENSIONS))) ==
-	    NULL)
-		return gf_fail_crypto("the request's extensions do not parse");
 	san = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
 	if (san == NULL && crit == -2)
 		r = gf_fail(GF_ERR_POLICY, "the request has more than one "

@@ -26,6 +26,12 @@ void	csr_free(struct csr *csr);
 /* Checks the CSR's self-signature (proof of possession). */
 int	csr_verify(const struct csr *csr);
 
+/*
+ * Refuses a request that asks for an extension twice (RFC 5280 4.2), or
+ * whose extension request does not parse.
+ */
+int	csr_check_extensions(const struct csr *csr);
+
 /* The CSR's subjectAltName, or NULL in *san when it has none. */
 int	csr_get_san(const struct csr *csr, GENERAL_NAMES **san);
 
