@@ -99,17 +99,19 @@ audit_last_hash(struct store *st, unsigned char prev[GF_SHA256_LEN])
 /* Who runs us, looked up once: a spool of 10^5 entries would read passwd 10^5 times. */
 static pthread_once_t user_once = PTHREAD_ONCE_INIT;
 static char user_name[64];
+static uid_t user_id;
 
 static void
 audit_user_init(void)
 {
 	struct passwd *pw;
 
-	if ((pw = getpwuid(getuid())) != NULL)
+	user_id = getuid();
+	if ((pw = getpwuid(user_id)) != NULL)
 		snprintf(user_name, sizeof(user_name), "%s", pw->pw_name);
 	else
 		snprintf(user_name, sizeof(user_name), "uid%lld",
-		    (long long)getuid());
+		    (long long)user_id);
 }
 
 static const char insert_sql[] = "INSERT INTO audit (time, uid, user, "
@@ -127,7 +129,7 @@ audit_append(struct store *st, const char *operation, const char *ca,
 
 	pthread_once(&user_once, audit_user_init);
 	e.time = (int64_t)time(NULL);
-	e.uid = (int64_t)getuid();
+	e.uid = (int64_t)user_id;
 	e.user = user_name;
 	e.operation = operation;
 	e.ca = ca;

@@ -31,8 +31,13 @@
 #include "genfic/x509util.h"
 #include "cli.h"
 
-#define SIGN_GROUP		1000	/* certificates per commit, at most */
-#define SIGN_GROUP_MS		50	/* or this long */
+/*
+ * Certificates per commit, at most, or this long.  Each commit writes
+ * every index page its inserts touched, and the serial, key and
+ * fingerprint indexes are touched at random: fewer commits, fewer pages.
+ */
+#define SIGN_GROUP		2000
+#define SIGN_GROUP_MS		250
 #define SIGN_WINDOW		4096	/* requests signed ahead of the writer */
 
 /* One request: a worker fills in everything but the recording. */

@@ -16,7 +16,7 @@ file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 {
 	struct stat sb;
 	unsigned char *buf = NULL, *grown;
-	size_t have = 0, size;
+	size_t have = 0, size, want;
 	ssize_t n;
 	int fd, r = GF_ERR_IO;
 
@@ -45,8 +45,9 @@ file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	while ((n = read(fd, buf + have, size - have)) != 0) {
-		if (n == -1) {
+	for (;;) {
+		want = size - have;
+		if ((n = read(fd, buf + have, want)) == -1) {
 			if (errno == EINTR)
 				continue;
 			r = gf_fail(GF_ERR_IO, "%s", strerror(errno));
@@ -58,6 +59,9 @@ file_read(const char *path, size_t max, unsigned char **data, size_t *len)
 			    "of %zu bytes", max);
 			goto out;
 		}
+		/* Short, at the size fstat() gave: the end, without asking again. */
+		if (n == 0 || ((size_t)n < want && have == (size_t)sb.st_size))
+			break;
 		if (have == size) {
 			size = size > max / 2 ? max + 1 : size * 2;
 			if ((grown = realloc(buf, size + 1)) == NULL) {
