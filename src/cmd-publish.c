@@ -3,6 +3,8 @@
  * consistent copy of the database (SQLite's online backup), every CA
  * certificate and every CA's latest CRL.  private/ is never read.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +105,19 @@ publish_rows(struct store *st, const char *dir, const char *sql,
 	return r;
 }
 
+/* The copy would replace the database it is made from. */
+static int
+publish_check_target(const struct store *st, const char *dir)
+{
+	struct stat a, b;
+
+	if (stat(st->dir, &a) == 0 && stat(dir, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return gf_fail(GF_ERR_USAGE, "is the store itself; publish "
+		    "to another directory");
+	return 0;
+}
+
 int
 cmd_publish(struct cli *cli)
 {
@@ -112,6 +127,7 @@ cmd_publish(struct cli *cli)
 
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
 	    (r = file_mkdir(cli->arg, 0755)) != 0 ||
+	    (r = publish_check_target(st, cli->arg)) != 0 ||
 	    (r = publish_db(st, cli->arg)) != 0 ||
 	    (r = publish_rows(st, cli->arg, "SELECT ca.name, cert.der FROM ca "
 	    "JOIN cert ON cert.id = ca.cert_id", "certs", ".crt",
