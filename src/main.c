@@ -10,9 +10,6 @@
 #include <popt.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
-#ifdef GF_HAVE_MHD
-#include <microhttpd.h>
-#endif
 
 #include "genfic/err.h"
 #include "genfic/file.h"
@@ -185,8 +182,10 @@ static void
 print_version(void)
 {
 	opt_print_versions("genfic-ca");
-#ifdef GF_HAVE_MHD
-	printf("  libmicrohttpd %s (genfic-ocspd)\n", MHD_get_version());
+#ifdef GF_MHD_VERSION
+	/* genfic-ocspd --version names the one it runs with. */
+	printf("  libmicrohttpd %s (genfic-ocspd is built with)\n",
+	    GF_MHD_VERSION);
 #endif
 	printf("  templates: %s\n", GF_TEMPLATE_DIR);
 }
