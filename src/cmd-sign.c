@@ -36,9 +36,14 @@
  * every index page its inserts touched, and the serial, key and
  * fingerprint indexes are touched at random: fewer commits, fewer pages.
  */
-#define SIGN_GROUP		2000
+#define SIGN_GROUP		1000
 #define SIGN_GROUP_MS		250
-#define SIGN_WINDOW		4096	/* requests signed ahead of the writer */
+/*
+ * Requests signed ahead of the relay.  More than a group, or the writer
+ * would wait for a request no worker may start before the group commits.
+ */
+#define SIGN_WINDOW		2048
+_Static_assert(SIGN_WINDOW > SIGN_GROUP, "a group must fit in the window");
 
 /* One request: a worker fills in everything but the recording. */
 struct sign_job {
@@ -47,7 +52,6 @@ struct sign_job {
 	struct csr	*csr;
 	X509_NAME	*subject;
 	GENERAL_NAMES	*san;
-	X509		*cert;		/* signed, not yet recorded */
 	struct cert_row	 row;		/* its row in the store */
 	int		 r;		/* the worker's failure */
 	char		*why;		/* the worker's message */
@@ -213,6 +217,7 @@ sign_job_run(void *ctx, size_t i)
 	struct sign_job *j = &s->jobs[i];
 	struct issue_request req;
 	struct serial serial;
+	X509 *cert = NULL;
 	int r;
 
 	gf_errclear();
@@ -224,8 +229,10 @@ sign_job_run(void *ctx, size_t i)
 	    (r = sign_san(s, j->csr, &j->san)) == 0 &&
 	    (r = serial_random(&serial)) == 0) {
 		sign_request_of(s, j, &req);
-		if ((r = issue_build(&req, &serial, &j->cert)) == 0)
-			r = certdb_row(j->cert, &j->row);
+		/* The row holds all that is needed of the certificate. */
+		if ((r = issue_build(&req, &serial, &cert)) == 0)
+			r = certdb_row(cert, &j->row);
+		X509_free(cert);
 	}
 	if (r != 0) {
 		j->r = r;
@@ -317,6 +324,7 @@ static int
 sign_record(struct sign *s, struct sign_job *j)
 {
 	struct issue_request req;
+	X509 *cert = NULL;	/* signed again if its serial was taken */
 	int r;
 
 	if (j->r != 0) {
@@ -331,7 +339,8 @@ sign_record(struct sign *s, struct sign_job *j)
 	}
 	sign_request_of(s, j, &req);
 	r = issue_commit(s->st, s->ca->id, s->ca->name, &req, s->cli->label,
-	    &j->cert, &j->row, NULL);
+	    &cert, &j->row, NULL);
+	X509_free(cert);
 	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO)
 		return r;
 	if (r != 0) {
@@ -351,14 +360,12 @@ sign_job_clear(struct sign_job *j)
 	csr_free(j->csr);
 	X509_NAME_free(j->subject);
 	GENERAL_NAMES_free(j->san);
-	X509_free(j->cert);
 	certdb_row_clear(&j->row);
 	free(j->why);
 	j->why = NULL;
 	j->csr = NULL;
 	j->subject = NULL;
 	j->san = NULL;
-	j->cert = NULL;
 }
 
 static void
