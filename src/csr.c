@@ -244,10 +244,44 @@ csr_decode_key(struct csr *csr)
 	return 0;
 }
 
+/*
+ * The extensions the request asks for (RFC 2985 5.4.2), in csr->exts, or
+ * NULL when it asks for none.
+ */
+static int
+csr_decode_extensions(struct csr *csr)
+{
+	static const int nids[] = { NID_ext_req, NID_ms_ext_req };
+	STACK_OF(X509_ATTRIBUTE) *attrs = csr->asn1->info->attributes;
+	const unsigned char *p;
+	ASN1_TYPE *req = NULL;
+	size_t i;
+	int at, n = 0;
+
+	for (i = 0; i < sizeof(nids) / sizeof(nids[0]); i++)
+		for (at = -1; (at = X509at_get_attr_by_NID(attrs, nids[i],
+		    at)) >= 0; n++)
+			req = X509_ATTRIBUTE_get0_type(X509at_get_attr(attrs, at),
+			    0);
+	if (n > 1)
+		return gf_fail(GF_ERR_POLICY, "the request asks for extensions "
+		    "in %d attributes, not one", n);
+	if (n == 0)
+		return 0;
+	p = req != NULL && req->type == V_ASN1_SEQUENCE ?
+	    req->value.sequence->data : NULL;
+	if (p == NULL || (csr->exts = (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(
+	    NULL, &p, req->value.sequence->length,
+	    ASN1_ITEM_rptr(X509_EXTENSIONS))) == NULL)
+		return gf_fail_crypto("the request's extensions do not parse");
+	return 0;
+}
+
 static int
 csr_decode(const unsigned char *der, size_t len, struct csr *csr)
 {
 	const unsigned char *p = der;
+	int r;
 
 	if (len > LONG_MAX || (csr->asn1 = (CSR_ASN1 *)ASN1_item_d2i(NULL, &p,
 	    (long)len, ASN1_ITEM_rptr(CSR_ASN1))) == NULL)
@@ -259,6 +293,8 @@ csr_decode(const unsigned char *der, size_t len, struct csr *csr)
 		return gf_fail(GF_ERR_FORMAT, "unsupported request version "
 		    "(RFC 2986 has only v1)");
 	csr->subject = csr->asn1->info->subject;
+	if ((r = csr_decode_extensions(csr)) != 0)
+		return r;
 	return csr_decode_key(csr);
 }
 
@@ -309,6 +345,7 @@ csr_free(struct csr *csr)
 	ASN1_item_free((ASN1_VALUE *)csr->asn1, ASN1_ITEM_rptr(CSR_ASN1));
 	X509_PUBKEY_free(csr->spki);
 	EVP_PKEY_free(csr->pkey);
+	sk_X509_EXTENSION_pop_free(csr->exts, X509_EXTENSION_free);
 	free(csr);
 }
 
@@ -327,83 +364,42 @@ csr_verify(const struct csr *csr)
 	return 0;
 }
 
-/*
- * The extensions the request asks for (RFC 2985 5.4.2), in *exts, or
- * NULL when it asks for none.
- */
-static int
-csr_extensions(const struct csr *csr, STACK_OF(X509_EXTENSION) **exts)
-{
-	static const int nids[] = { NID_ext_req, NID_ms_ext_req };
-	STACK_OF(X509_ATTRIBUTE) *attrs = csr->asn1->info->attributes;
-	const unsigned char *p;
-	ASN1_TYPE *req = NULL;
-	size_t i;
-	int at, n = 0;
-
-	for (i = 0; i < sizeof(nids) / sizeof(nids[0]); i++)
-		for (at = -1; (at = X509at_get_attr_by_NID(attrs, nids[i],
-		    at)) >= 0; n++)
-			req = X509_ATTRIBUTE_get0_type(X509at_get_attr(attrs, at),
-			    0);
-	if (n > 1)
-		return gf_fail(GF_ERR_POLICY, "the request asks for extensions "
-		    "in %d attributes, not one", n);
-	*exts = NULL;
-	if (n == 0)
-		return 0;
-	p = req != NULL && req->type == V_ASN1_SEQUENCE ?
-	    req->value.sequence->data : NULL;
-	if (p == NULL || (*exts = (STACK_OF(X509_EXTENSION) *)ASN1_item_d2i(
-	    NULL, &p, req->value.sequence->length,
-	    ASN1_ITEM_rptr(X509_EXTENSIONS))) == NULL)
-		return gf_fail_crypto("the request's extensions do not parse");
-	return 0;
-}
-
 int
 csr_check_extensions(const struct csr *csr)
 {
-	STACK_OF(X509_EXTENSION) *exts;
 	const ASN1_OBJECT *a;
-	int i, j, r;
+	int i, j, n = sk_X509_EXTENSION_num(csr->exts);
 
-	if ((r = csr_extensions(csr, &exts)) != 0 || exts == NULL)
-		return r;
-	for (i = 0; r == 0 && i < sk_X509_EXTENSION_num(exts); i++) {
-		a = X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, i));
-		for (j = i + 1; r == 0 && j < sk_X509_EXTENSION_num(exts); j++)
+	for (i = 0; i < n; i++) {
+		a = X509_EXTENSION_get_object(sk_X509_EXTENSION_value(csr->exts,
+		    i));
+		for (j = i + 1; j < n; j++)
 			if (OBJ_cmp(a, X509_EXTENSION_get_object(
-			    sk_X509_EXTENSION_value(exts, j))) == 0)
-				r = gf_fail(GF_ERR_POLICY, "the request has more "
-				    "than one %s extension (RFC 5280 4.2)",
+			    sk_X509_EXTENSION_value(csr->exts, j))) == 0)
+				return gf_fail(GF_ERR_POLICY, "the request has "
+				    "more than one %s extension (RFC 5280 4.2)",
 				    OBJ_nid2sn(OBJ_obj2nid(a)));
 	}
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	return r;
+	return 0;
 }
 
 int
 csr_get_san(const struct csr *csr, GENERAL_NAMES **out)
 {
-	STACK_OF(X509_EXTENSION) *exts;
 	GENERAL_NAMES *san;
-	int crit = -1, r;
+	int crit = -1;
 
-	if ((r = csr_extensions(csr, &exts)) != 0)
-		return r;
-	if (exts == NULL) {
+	if (csr->exts == NULL) {
 		*out = NULL;
 		return 0;
 	}
-	san = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
+	san = X509V3_get_d2i(csr->exts, NID_subject_alt_name, &crit, NULL);
 	if (san == NULL && crit == -2)
-		r = gf_fail(GF_ERR_POLICY, "the request has more than one "
+		return gf_fail(GF_ERR_POLICY, "the request has more than one "
 		    "subjectAltName extension (RFC 5280 4.2)");
-	else if (san == NULL && crit >= 0)
-		r = gf_fail_crypto("the request's subjectAltName does not parse");
-	else
-		*out = san;
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	return r;
+	if (san == NULL && crit >= 0)
+		return gf_fail_crypto("the request's subjectAltName does not "
+		    "parse");
+	*out = san;
+	return 0;
 }

@@ -12,10 +12,14 @@ struct csr {
 	const X509_NAME		*subject;	/* part of asn1 */
 	X509_PUBKEY		*spki;		/* the key as the request encodes it */
 	EVP_PKEY		*pkey;		/* the same key, decoded */
+	STACK_OF(X509_EXTENSION) *exts;		/* requested, or NULL */
 	struct csr_asn1		*asn1;		/* the request as it was read */
 };
 
-/* Parses a PEM or DER CSR, refusing trailing bytes. */
+/*
+ * Parses a PEM or DER CSR, refusing trailing bytes and an extension
+ * request that does not parse or comes in more than one attribute.
+ */
 int	csr_parse(const unsigned char *data, size_t len, struct csr **csr);
 
 /* Reads and parses the CSR at path (at most GF_MAX_INPUT_FILE bytes). */
@@ -26,10 +30,7 @@ void	csr_free(struct csr *csr);
 /* Checks the CSR's self-signature (proof of possession). */
 int	csr_verify(const struct csr *csr);
 
-/*
- * Refuses a request that asks for an extension twice (RFC 5280 4.2), or
- * whose extension request does not parse.
- */
+/* Refuses a request that asks for an extension twice (RFC 5280 4.2). */
 int	csr_check_extensions(const struct csr *csr);
 
 /* The CSR's subjectAltName, or NULL in *san when it has none. */

@@ -9,14 +9,6 @@
 #include "genfic/err.h"
 #include "fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 check_name(const X509_NAME *name)
 {

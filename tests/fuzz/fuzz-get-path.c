@@ -12,14 +12,6 @@
 #include "ocspd-local.h"
 #include "fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 check_decoded(const unsigned char *der, size_t len)
 {

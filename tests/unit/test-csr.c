@@ -1165,6 +1165,118 @@ test_csr_weak_keys(void)
 	X509_NAME_free(subject);
 }
 
+/* How a request asks for extensions, and what parse and check say. */
+enum ext_form {
+	EXT_DUP_KEY_USAGE,	/* keyUsage twice */
+	EXT_SAN_AND_KU,		/* one of each */
+	EXT_TWO_ATTRIBUTES,	/* extensionRequest and the Microsoft one */
+	EXT_NOT_A_SEQUENCE,	/* an extensionRequest holding a string */
+	EXT_NONE
+};
+
+static const struct ext_case {
+	const char	*row;
+	enum ext_form	 form;
+	int		 parse;		/* csr_parse() */
+	int		 check;		/* csr_check_extensions(), if parsed */
+	const char	*msg;
+} ext_cases[] = {
+	{ "keyUsage twice", EXT_DUP_KEY_USAGE, 0, GF_ERR_POLICY,
+	    "more than one keyUsage extension" },
+	{ "subjectAltName and keyUsage", EXT_SAN_AND_KU, 0, 0, NULL },
+	{ "no extensions", EXT_NONE, 0, 0, NULL },
+	{ "two extension attributes", EXT_TWO_ATTRIBUTES, GF_ERR_POLICY, 0,
+	    "in 2 attributes, not one" },
+	{ "extensionRequest not a SEQUENCE", EXT_NOT_A_SEQUENCE,
+	    GF_ERR_LIBCRYPTO, 0, "extensions do not parse" },
+};
+
+/* A signed P-256 request asking for extensions as form says. */
+static X509_REQ *
+ext_req_make(enum ext_form form)
+{
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509_NAME *subject;
+	X509_REQ *req = NULL;
+	int ok;
+
+	if ((subject = subject_make("ext-test")) == NULL ||
+	    (req = X509_REQ_new()) == NULL)
+		goto out;
+	ok = X509_REQ_set_subject_name(req, subject) &&
+	    X509_REQ_set_pubkey(req, keys[K_P256]);
+	switch (form) {
+	case EXT_DUP_KEY_USAGE:
+		ok = ok && exts_add(&exts, NID_key_usage,
+		    "digitalSignature") == 0 && exts_add(&exts, NID_key_usage,
+		    "critical,keyCertSign") == 0 &&
+		    X509_REQ_add_extensions(req, exts);
+		break;
+	case EXT_SAN_AND_KU:
+	case EXT_TWO_ATTRIBUTES:
+		ok = ok && exts_add(&exts, NID_subject_alt_name,
+		    "DNS:a.example") == 0 && exts_add(&exts, NID_key_usage,
+		    "digitalSignature") == 0 &&
+		    X509_REQ_add_extensions(req, exts) &&
+		    (form == EXT_SAN_AND_KU || X509_REQ_add_extensions_nid(req,
+		    exts, NID_ms_ext_req));
+		break;
+	case EXT_NOT_A_SEQUENCE:
+		ok = ok && X509_REQ_add1_attr_by_NID(req, NID_ext_req,
+		    MBSTRING_UTF8, (const unsigned char *)"x", -1);
+		break;
+	case EXT_NONE:
+		break;
+	}
+	if (!ok || X509_REQ_sign(req, keys[K_P256], EVP_sha256()) <= 0) {
+		X509_REQ_free(req);
+		req = NULL;
+	}
+ out:
+	exts_free(exts);
+	X509_NAME_free(subject);
+	return req;
+}
+
+static void
+test_csr_extensions(void)
+{
+	unsigned char *der;
+	struct csr *csr;
+	X509_REQ *req;
+	size_t i, len;
+	int r;
+
+	for (i = 0; i < sizeof(ext_cases) / sizeof(ext_cases[0]); i++) {
+		const struct ext_case *t = &ext_cases[i];
+
+		der = NULL;
+		CHECK_ROW((req = ext_req_make(t->form)) != NULL &&
+		    (der = req_der(req, &len)) != NULL, t->row);
+		if (der == NULL) {
+			X509_REQ_free(req);
+			continue;
+		}
+		r = parse(der, len, &csr);
+		CHECK_ROW(r == t->parse, t->row);
+		if (r != 0 && t->msg != NULL)
+			CHECK_ERRMSG(r, t->msg, t->row);
+		if (r == 0) {
+			CHECK_ROW(csr_verify(csr) == 0, t->row);
+			gf_errclear();
+			r = csr_check_extensions(csr);
+			CHECK_ROW(r == t->check, t->row);
+			if (r != 0)
+				CHECK_ERRMSG(r, t->msg, t->row);
+			CHECK_ROW((csr->exts == NULL) == (t->form == EXT_NONE),
+			    t->row);
+		}
+		csr_free(csr);
+		free(der);
+		X509_REQ_free(req);
+	}
+}
+
 int
 test_csr_register(void)
 {
@@ -1184,7 +1296,8 @@ test_csr_register(void)
 	    CU_add_test(s, "EdDSA key parameters",
 	    test_csr_eddsa_params) == NULL ||
 	    CU_add_test(s, "keys anyone can sign for",
-	    test_csr_weak_keys) == NULL)
+	    test_csr_weak_keys) == NULL ||
+	    CU_add_test(s, "extension requests", test_csr_extensions) == NULL)
 		return -1;
 	return 0;
 }
