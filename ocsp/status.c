@@ -191,6 +191,7 @@ data_version(struct statusdb *sdb, int64_t *v)
 {
 	int r = 0;
 
+	*v = 0;
 	if (sqlite3_step(sdb->version) == SQLITE_ROW)
 		*v = sqlite3_column_int64(sdb->version, 0);
 	else

@@ -109,6 +109,7 @@ store_user_version(struct store *st, int *version)
 	sqlite3_stmt *stmt;
 	int r = 0;
 
+	*version = 0;
 	if ((r = store_prepare(st, "PRAGMA user_version", &stmt)) != 0)
 		return r;
 	if (sqlite3_step(stmt) == SQLITE_ROW)
