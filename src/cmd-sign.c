@@ -44,6 +44,8 @@
  */
 #define SIGN_WINDOW		2048
 _Static_assert(SIGN_WINDOW > SIGN_GROUP, "a group must fit in the window");
+/* Written certificates released to the workers at once. */
+#define SIGN_RELEASE		64
 
 /* One request: a worker fills in everything but the recording. */
 struct sign_job {
@@ -381,7 +383,7 @@ sign_progress(const struct sign *s, size_t done)
 
 /* The relay: writes committed certificate i out and frees its job. */
 static void
-sign_output(void *ctx, size_t i)
+sign_output(void *ctx, size_t i, int last)
 {
 	struct sign *s = ctx;
 	struct sign_job *j = &s->jobs[i];
@@ -407,7 +409,8 @@ sign_output(void *ctx, size_t i)
 	sign_job_clear(j);
 	free(pem);
 	free(out);
-	pool_release(s->pool, i + 1);
+	if (last || (i + 1) % SIGN_RELEASE == 0)
+		pool_release(s->pool, i + 1);
 	if ((i + 1) % 256 == 0 || i + 1 == s->njobs)
 		sign_progress(s, i + 1);
 }

@@ -6,20 +6,41 @@
 #include "genfic/err.h"
 #include "genfic/pool.h"
 
+/*
+ * Jobs the caller waits for at once.  Every wake-up of a sleeping thread
+ * is a system call and a context switch: waking the caller for each job
+ * cost more than the work of some jobs.
+ */
+#define POOL_BATCH	64
+
 struct pool {
 	pthread_mutex_t	 lock;
-	pthread_cond_t	 done_cv;	/* a job finished */
+	pthread_cond_t	 done_cv;	/* the jobs the caller wants are done */
 	pthread_cond_t	 window_cv;	/* the window moved, or stop */
 	pthread_t	*threads;
 	size_t		 nthreads;
 	size_t		 njobs;
 	size_t		 next;		/* the next job to take */
+	size_t		 ready;		/* jobs below this are all done */
+	size_t		 wanted;	/* the caller sleeps until ready >= this */
 	size_t		 released;	/* jobs the caller consumed */
 	size_t		 window;
 	unsigned char	*done;		/* per job */
 	pool_fn		 fn;
 	void		*ctx;
 };
+
+static void
+pool_job_done(struct pool *p, size_t i)
+{
+	p->done[i] = 1;
+	while (p->ready < p->njobs && p->done[p->ready])
+		p->ready++;
+	if (p->wanted != 0 && p->ready >= p->wanted) {
+		p->wanted = 0;
+		pthread_cond_signal(&p->done_cv);
+	}
+}
 
 static void *
 pool_worker(void *arg)
@@ -37,8 +58,7 @@ pool_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		p->fn(p->ctx, i);
 		pthread_mutex_lock(&p->lock);
-		p->done[i] = 1;
-		pthread_cond_broadcast(&p->done_cv);
+		pool_job_done(p, i);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -77,12 +97,29 @@ pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
 	return 0;
 }
 
+/*
+ * Having to sleep, the caller waits for a batch of jobs, as many as the
+ * window lets the workers start without further releases.
+ */
 void
 pool_wait(struct pool *p, size_t index)
 {
+	size_t want;
+
 	pthread_mutex_lock(&p->lock);
-	while (!p->done[index])
-		pthread_cond_wait(&p->done_cv, &p->lock);
+	if (p->ready <= index) {
+		want = index + POOL_BATCH;
+		if (want > p->released + p->window)
+			want = p->released + p->window;
+		if (want > p->njobs)
+			want = p->njobs;
+		if (want <= index)
+			want = index + 1;
+		while (p->ready < want) {
+			p->wanted = want;
+			pthread_cond_wait(&p->done_cv, &p->lock);
+		}
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -122,7 +159,7 @@ struct relay {
 	pthread_t	 thread;
 	size_t		 limit;
 	int		 finish;
-	pool_fn		 fn;
+	relay_fn	 fn;
 	void		*ctx;
 };
 
@@ -141,7 +178,7 @@ relay_run(void *arg)
 		limit = r->limit;
 		pthread_mutex_unlock(&r->lock);
 		for (; i < limit; i++)
-			r->fn(r->ctx, i);
+			r->fn(r->ctx, i, i + 1 == limit);
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -149,7 +186,7 @@ relay_run(void *arg)
 }
 
 int
-relay_start(pool_fn fn, void *ctx, struct relay **out)
+relay_start(relay_fn fn, void *ctx, struct relay **out)
 {
 	struct relay *r;
 

@@ -19,19 +19,25 @@ int	pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
 /* Waits until job index has run. */
 void	pool_wait(struct pool *pool, size_t index);
 
-/* Jobs below count are consumed: workers may run up to count + window. */
+/*
+ * Jobs below count are consumed: workers may run up to count + window.
+ * Every release may wake the workers: release in batches.
+ */
 void	pool_release(struct pool *pool, size_t count);
 
 /* Stops taking jobs, joins the workers and frees the pool; NULL is fine. */
 void	pool_finish(struct pool *pool);
 
 /*
- * A relay: one thread that runs fn(ctx, i) for every i below the limit
- * the caller raises, in order, while the caller goes on.
+ * A relay: one thread that runs fn(ctx, i, last) for every i below the
+ * limit the caller raises, in order, while the caller goes on; last says
+ * that i is the last job below the limit the relay has seen.
  */
 struct relay;
 
-int	relay_start(pool_fn fn, void *ctx, struct relay **relay);
+typedef void	(*relay_fn)(void *ctx, size_t index, int last);
+
+int	relay_start(relay_fn fn, void *ctx, struct relay **relay);
 void	relay_advance(struct relay *relay, size_t limit);
 
 /* Runs what is left below the limit, then joins and frees; NULL is fine. */

@@ -15,6 +15,7 @@ int	test_file_register(void);
 int	test_keys_register(void);
 int	test_pass_register(void);
 int	test_policy_register(void);
+int	test_pool_register(void);
 int	test_serial_register(void);
 int	test_store_register(void);
 int	test_template_register(void);

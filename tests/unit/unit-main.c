@@ -11,6 +11,7 @@
 static int (*const registrations[])(void) = {
 	test_dn_register,
 	test_pass_register,
+	test_pool_register,
 	test_serial_register,
 	test_template_register,
 	test_keys_register,
