@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct sign_job {
 	struct cert_row	 row;		/* its row in the store */
 	int		 r;		/* the worker's failure */
 	char		*why;		/* the worker's message */
+	int		 seen;		/* signed before: not signed again */
 	int		 recorded;
 	int		 clamped;	/* notAfter was cut to the CA's */
 };
@@ -72,6 +74,8 @@ struct sign {
 	size_t		 njobs;
 	int		 out_dir;	/* -o names a directory */
 	struct pool	*pool;
+	struct store	*seen_st;	/* the workers' read-only connection */
+	pthread_mutex_t	 seen_lock;
 	size_t		 signed_, refused, skipped, clamped;
 	size_t		 unwritten;	/* the relay's count */
 };
@@ -211,37 +215,116 @@ sign_request_of(const struct sign *s, struct sign_job *j,
 	req->clamped = s->njobs > 1 ? &j->clamped : NULL;
 }
 
+static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
+    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
+    "AND +not_after > ?4 LIMIT 1";	/* "+": the key hash index, not a range */
+
+/* Binds what identifies request j's certificate to signed_sql. */
+static void
+sign_bind_signed(const struct sign *s, const struct sign_job *j,
+    sqlite3_stmt *stmt)
+{
+	sqlite3_bind_int64(stmt, 1, s->ca->id);
+	sqlite3_bind_blob(stmt, 2, j->row.spki_hash, GF_SHA256_LEN,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, j->row.subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
+}
+
+/*
+ * What identifies request j's certificate in a re-run: its key's hash and
+ * its subject, kept in its row until the row is replaced by the signed one.
+ */
+static int
+sign_identify(struct sign_job *j)
+{
+	int r;
+
+	if ((r = spki_hash(j->csr->spki, j->row.spki_hash)) != 0)
+		return r;
+	if ((j->row.subject = dn_format(j->subject)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	return 0;
+}
+
+/*
+ * A worker's look, before any signature work, for a certificate of the
+ * same key and subject: a spool run again then costs a read and a lookup
+ * per request.  sign_already() decides, in the writer.
+ */
+static int
+sign_seen(struct sign *s, const struct sign_job *j)
+{
+	sqlite3_stmt *stmt;
+	int found = 0;
+
+	if (s->seen_st == NULL || !j->from_spool)
+		return 0;
+	pthread_mutex_lock(&s->seen_lock);
+	if (store_cached(s->seen_st, signed_sql, &stmt) == 0) {
+		sign_bind_signed(s, j, stmt);
+		found = sqlite3_step(stmt) == SQLITE_ROW;
+		store_done(stmt);
+	}
+	pthread_mutex_unlock(&s->seen_lock);
+	gf_errclear();
+	return found;
+}
+
+/* Checks request j's signature and extensions, and signs it: its row. */
+static int
+sign_job_sign(struct sign *s, struct sign_job *j)
+{
+	struct issue_request req;
+	struct serial serial;
+	struct cert_row row;
+	X509 *cert = NULL;
+	int r;
+
+	if ((r = csr_verify(j->csr)) != 0 ||
+	    (r = csr_check_extensions(j->csr)) != 0 ||
+	    (r = sign_san(s, j->csr, &j->san)) != 0 ||
+	    (r = serial_random(&serial)) != 0)
+		return r;
+	sign_request_of(s, j, &req);
+	/* The row holds all that is needed of the certificate. */
+	if ((r = issue_build(&req, &serial, &cert)) == 0 &&
+	    (r = certdb_row(cert, &row)) == 0) {
+		certdb_row_clear(&j->row);
+		j->row = row;
+	}
+	X509_free(cert);
+	return r;
+}
+
+static void
+sign_job_fail(struct sign_job *j, int r)
+{
+	j->r = r;
+	if (asprintf(&j->why, "%s%s", r == GF_ERR_POLICY ? "refused: " : "",
+	    gf_errmsg(r)) == -1)
+		j->why = NULL;
+}
+
 /* A worker: check and sign request i, or say why not. */
 static void
 sign_job_run(void *ctx, size_t i)
 {
 	struct sign *s = ctx;
 	struct sign_job *j = &s->jobs[i];
-	struct issue_request req;
-	struct serial serial;
-	X509 *cert = NULL;
 	int r;
 
 	gf_errclear();
 	if ((r = csr_load(j->path, &j->csr)) == 0 &&
 	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
-	    (r = csr_verify(j->csr)) == 0 &&
-	    (r = csr_check_extensions(j->csr)) == 0 &&
 	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
-	    (r = sign_san(s, j->csr, &j->san)) == 0 &&
-	    (r = serial_random(&serial)) == 0) {
-		sign_request_of(s, j, &req);
-		/* The row holds all that is needed of the certificate. */
-		if ((r = issue_build(&req, &serial, &cert)) == 0)
-			r = certdb_row(cert, &j->row);
-		X509_free(cert);
+	    (r = sign_identify(j)) == 0) {
+		if ((j->seen = sign_seen(s, j)) != 0)
+			return;
+		r = sign_job_sign(s, j);
 	}
-	if (r != 0) {
-		j->r = r;
-		if (asprintf(&j->why, "%s%s", r == GF_ERR_POLICY ?
-		    "refused: " : "", gf_errmsg(r)) == -1)
-			j->why = NULL;
-	}
+	if (r != 0)
+		sign_job_fail(j, r);
 }
 
 /* Where the certificate for request path goes: NULL for stdout. */
@@ -263,10 +346,6 @@ sign_output_path(const struct sign *s, const char *path)
 	return out;
 }
 
-static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
-    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
-    "AND +not_after > ?4 LIMIT 1";	/* "+": the key hash index, not a range */
-
 /* The stored certificate is written again, in place of the new one. */
 static void
 sign_rewrite(struct sign_job *j, sqlite3_stmt *stmt)
@@ -284,9 +363,10 @@ sign_rewrite(struct sign_job *j, sqlite3_stmt *stmt)
 
 /*
  * A spool re-run skips requests whose key and subject already have a
- * valid certificate of this CA.  Returns 1 (and reports it) to skip; if
- * the certificate's file was lost (a crash between the commit and the
- * write) the stored certificate is written again.
+ * valid certificate of this CA, whatever else is wrong with them: they
+ * were honoured.  Returns 1 (and reports it) to skip; if the
+ * certificate's file was lost (a crash between the commit and the write)
+ * the stored certificate is written again.
  */
 static int
 sign_already(struct sign *s, struct sign_job *j)
@@ -295,17 +375,13 @@ sign_already(struct sign *s, struct sign_job *j)
 	char *out;
 	int found = 0;
 
-	if (!j->from_spool || s->cli->force ||
+	if (!j->from_spool || s->cli->force || j->row.subject == NULL ||
 	    store_cached(s->st, signed_sql, &stmt) != 0) {
 		gf_errclear();
 		return 0;
 	}
 	/* Copies: sign_rewrite() frees the row while the statement runs. */
-	sqlite3_bind_int64(stmt, 1, s->ca->id);
-	sqlite3_bind_blob(stmt, 2, j->row.spki_hash, GF_SHA256_LEN,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, j->row.subject, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
+	sign_bind_signed(s, j, stmt);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		found = 1;
 		out = sign_output_path(s, j->path);
@@ -321,6 +397,14 @@ sign_already(struct sign *s, struct sign_job *j)
 	return found;
 }
 
+static int
+sign_refused(struct sign *s, const struct sign_job *j)
+{
+	gf_warnx("%s: %s", j->path, j->why != NULL ? j->why : "out of memory");
+	s->refused++;
+	return 0;
+}
+
 /* Records job j in the open transaction; < 0 only for store failures. */
 static int
 sign_record(struct sign *s, struct sign_job *j)
@@ -329,15 +413,20 @@ sign_record(struct sign *s, struct sign_job *j)
 	X509 *cert = NULL;	/* signed again if its serial was taken */
 	int r;
 
-	if (j->r != 0) {
-		gf_warnx("%s: %s", j->path, j->why != NULL ? j->why :
-		    "out of memory");
-		s->refused++;
-		return 0;
-	}
+	/* Whatever else is wrong with a request, it was honoured. */
 	if (sign_already(s, j)) {
 		s->skipped++;
 		return 0;
+	}
+	if (j->r != 0)
+		return sign_refused(s, j);
+	/* Revoked or expired since the worker looked: signed here. */
+	if (j->seen) {
+		gf_errclear();
+		if ((r = sign_job_sign(s, j)) != 0) {
+			sign_job_fail(j, r);
+			return sign_refused(s, j);
+		}
 	}
 	sign_request_of(s, j, &req);
 	r = issue_commit(s->st, s->ca->id, s->ca->name, &req, s->cli->label,
@@ -396,11 +485,16 @@ sign_output(void *ctx, size_t i, int last)
 		out = sign_output_path(s, j->path);
 		if (out != NULL && s->out_dir)
 			r = file_write_unsynced(out, pem, len, 0644, s->cli->force);
+		else if (out == NULL)	/* flushed below, once per group */
+			r = fwrite(pem, 1, len, stdout) == len ? 0 :
+			    gf_fail(GF_ERR_IO, "standard output: write failed");
 		else
 			r = cli_output(out, pem, len, s->cli->force);
 		if (r == GF_ERR_EXISTS)
 			r = gf_fail(r, "%s exists (--force replaces it)", out);
 	}
+	if (r == 0 && last && fflush(stdout) != 0)
+		r = gf_fail(GF_ERR_IO, "standard output: write failed");
 	if (r != 0) {
 		/* Recorded all the same: -E can write it again. */
 		gf_report(j->path, r);
@@ -477,11 +571,28 @@ sign_free(struct sign *s)
 		sign_job_clear(&s->jobs[i]);
 	}
 	free(s->jobs);
+	store_free(s->seen_st);
+	pthread_mutex_destroy(&s->seen_lock);
 	store_free(s->st);
 	ca_free(s->ca);
 	EVP_PKEY_free(s->ca_key);
 	template_free(s->tmpl);
 	GENERAL_NAMES_free(s->extra_san);
+}
+
+/* The workers' connection, for spools that --force does not re-sign. */
+static void
+sign_open_seen(struct sign *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->njobs && !s->jobs[i].from_spool; i++)
+		continue;
+	if (i == s->njobs || s->cli->force)
+		return;
+	/* Without it, the writer's look alone skips what was signed. */
+	if (store_open(s->cli->dir, GF_STORE_READONLY, &s->seen_st) != 0)
+		gf_errclear();
 }
 
 static int
@@ -513,6 +624,7 @@ sign_prepare(struct sign *s)
 	if (!s->out_dir && (r = cli_output_check(s->cli->output,
 	    s->cli->force)) != 0)
 		goto out;
+	sign_open_seen(s);
 	what = s->ca->name;
 	r = cli_ca_key(s->cli, s->st, s->ca, &s->ca_key);
  out:
@@ -559,6 +671,7 @@ cmd_sign(struct cli *cli)
 	}
 	memset(&s, 0, sizeof(s));
 	s.cli = cli;
+	pthread_mutex_init(&s.seen_lock, NULL);
 	if (sign_prepare(&s) != 0) {
 		sign_free(&s);
 		return EXIT_REFUSED;

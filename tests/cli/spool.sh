@@ -13,7 +13,10 @@ openssl req -new -newkey rsa:1024 -nodes -keyout "$T/weak.key" -subj /CN=weak \
 head -c 300 /dev/urandom >"$T/spool/garbage.csr"
 openssl req -in "$T/spool/r000001.req" -outform der >"$T/flip.der"
 size=$(wc -c <"$T/flip.der")
-printf '\001' | dd of="$T/flip.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+# The byte's low bit flipped: writing a constant fails when it was already that.
+byte=$(od -An -tu1 -j $((size - 5)) -N1 "$T/flip.der" | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 1)))" |
+    dd of="$T/flip.der" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
 cp "$T/flip.der" "$T/spool/flipped.pem"
 before=$(rows cert)
 # The clamp warning needs the clock past the second genfic-system was made in.
@@ -51,16 +54,33 @@ grep -q "certificates had their notAfter clamped" "$T/e" && [ "$(grep -c clamped
 # A re-run signs only what is new; --force signs again.
 n=$(rows cert)
 gca $SYS -s "$T/spool" -o "$T/certs" 2>"$T/e"
-grep -q "0 signed, 3 refused, $N skipped" "$T/e" && [ "$(rows cert)" -eq "$n" ] &&
+grep -q "0 signed, 2 refused, $((N + 1)) skipped" "$T/e" && [ "$(rows cert)" -eq "$n" ] &&
     pass "re-run skips the signed ones" || fail "re-run skips the signed ones"
+# flipped.pem, refused the first time, has r000001's key and subject now.
+grep -q "flipped.pem: already signed as serial" "$T/e" &&
+    grep -q "weak.req: refused: RSA key of 1024 bits" "$T/e" &&
+    pass "a request of a signed key and subject is skipped, however broken" ||
+    fail "a request of a signed key and subject is skipped, however broken"
 grep -q "r000042.req: already signed as serial" "$T/e" && pass "skips are named" || fail "skips are named"
 cp "$T/certs/r000007.crt" "$T/keep.crt"
+cp "$T/certs/r000005.crt" "$T/keep5.crt"
 rm "$T/certs/r000007.crt"
 gca $SYS -s "$T/spool" -o "$T/certs" 2>"$T/e"
 cmp -s "$T/certs/r000007.crt" "$T/keep.crt" && [ "$(rows cert)" -eq "$n" ] &&
     pass "a lost file is written again from the store" || fail "a lost file is written again from the store"
 grep -q "r000007.req: already signed as serial .*lost file is written again" "$T/e" &&
     pass "... and said so" || fail "... and said so"
+# A revoked certificate's request is signed again by the next run.
+check "revoke r000005's certificate" gca -p genfic-system -x "$T/certs/r000005.crt" \
+    --passin pass:system-secret --batch
+rm "$T/certs/r000005.crt"
+gca $SYS -s "$T/spool" -o "$T/certs" 2>"$T/e"
+grep -q "1 signed, 2 refused, $N skipped" "$T/e" && [ "$(rows cert)" -eq $((n + 1)) ] &&
+    [ "$(openssl x509 -in "$T/certs/r000005.crt" -noout -subject)" = \
+      "$(openssl x509 -in "$T/keep5.crt" -noout -subject)" ] &&
+    ! cmp -s "$T/certs/r000005.crt" "$T/keep5.crt" &&
+    pass "a revoked one is signed again" || fail "a revoked one is signed again"
+n=$((n + 1))
 rm "$T/spool/weak.req" "$T/spool/garbage.csr" "$T/spool/flipped.pem"
 check "--force signs again" gca $SYS -s "$T/spool" -o "$T/certs" --force
 [ "$(rows cert)" -eq $((n + N)) ] && pass "--force: $N more rows" || fail "--force: $N more rows"
@@ -72,6 +92,11 @@ gca $SYS -s "$T/few" --force >"$T/stream.pem" 2>/dev/null
 [ "$(grep -c 'BEGIN CERTIFICATE' "$T/stream.pem")" -eq 2 ] && pass "PEM stream on stdout" || fail "PEM stream on stdout"
 openssl x509 -in "$T/stream.pem" -noout -subject | grep -q "host-10.bench" && pass "stream in request order" ||
     fail "stream in request order"
+# A whole spool as one stream: every certificate, each one whole.
+gca $SYS -s "$T/spool" --force >"$T/all.pem" 2>/dev/null
+[ "$(openssl crl2pkcs7 -nocrl -certfile "$T/all.pem" | openssl pkcs7 -print_certs -noout |
+    grep -c '^subject=')" -eq $N ] && pass "$N certificates in the stream" ||
+    fail "$N certificates in the stream"
 refuse "several requests and -o a file" 1 "names an existing directory" \
     gca $SYS -s "$T/few" -o "$T/file.crt" --force
 finish
