@@ -113,10 +113,11 @@ sdb_probe(struct statusdb *sdb, sqlite3 *db)
 		return sdb_fail(sdb, db, "read");
 	if ((step = sqlite3_step(stmt)) != SQLITE_ROW)
 		r = sdb_fail(sdb, db, "read");
-	else if ((version = sqlite3_column_int(stmt, 0)) != GF_SCHEMA_VERSION)
+	else if ((version = sqlite3_column_int(stmt, 0)) < GF_SCHEMA_READABLE ||
+	    version > GF_SCHEMA_VERSION)
 		r = gf_fail(GF_ERR_DB, "%s: schema version %d, this "
-		    "genfic-ocspd reads version %d", sdb->path, version,
-		    GF_SCHEMA_VERSION);
+		    "genfic-ocspd reads versions %d to %d", sdb->path, version,
+		    GF_SCHEMA_READABLE, GF_SCHEMA_VERSION);
 	sqlite3_finalize(stmt);
 	return r;
 }

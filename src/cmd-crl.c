@@ -15,28 +15,6 @@
 #include "genfic/x509util.h"
 #include "cli.h"
 
-/* The CRL as PEM, in a new buffer. */
-static int
-crl_pem(const struct buf *der, char **out, size_t *len)
-{
-	BIO *bio;
-	char *data;
-	long n;
-	int ok;
-
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return gf_fail_crypto("encode CRL");
-	ok = PEM_write_bio(bio, PEM_STRING_X509_CRL, "", der->data,
-	    (long)der->len) > 0 && (n = BIO_get_mem_data(bio, &data)) > 0 &&
-	    (*out = malloc((size_t)n)) != NULL;
-	if (ok) {
-		memcpy(*out, data, (size_t)n);
-		*len = (size_t)n;
-	}
-	BIO_free(bio);
-	return ok ? 0 : gf_fail_crypto("encode CRL");
-}
-
 static int
 crl_publish(const struct cli *cli, struct store *st, const struct ca *ca,
     const struct buf *der)
@@ -47,7 +25,8 @@ crl_publish(const struct cli *cli, struct store *st, const struct ca *ca,
 
 	if ((path = store_path(st, "crl", ca->name, ".crl")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if ((r = crl_pem(der, &pem, &pemlen)) != 0 ||
+	if ((r = der_to_pem(PEM_STRING_X509_CRL, der->data, der->len, &pem,
+	    &pemlen)) != 0 ||
 	    (r = file_write_atomic(path, pem, pemlen, 0644, 1)) != 0)
 		goto out;
 	/* A CRL supersedes the previous one: -o is replaced. */

@@ -45,6 +45,34 @@ buf_add(struct buf *b, const void *data, size_t len)
 	b->len += len;
 }
 
+/* Room for len more bytes at once: a large buffer is not copied as it grows. */
+void
+buf_reserve(struct buf *b, size_t len)
+{
+	unsigned char *p;
+
+	if (b->failed || b->len + len <= b->cap)
+		return;
+	if (len > SIZE_MAX / 2 - b->len ||
+	    (p = realloc(b->data, b->len + len)) == NULL) {
+		b->failed = 1;
+		return;
+	}
+	b->data = p;
+	b->cap = b->len + len;
+}
+
+size_t
+der_header_len(size_t len)
+{
+	size_t n = 2;
+
+	if (len >= 0x80)
+		for (; len != 0; len >>= 8)
+			n++;
+	return n;
+}
+
 void
 der_header(struct buf *b, unsigned char tag, size_t len)
 {

@@ -13,6 +13,7 @@
 #define STORE_BUSY_MS		60000	/* a spool signing holds the lock for long */
 
 extern const char gf_schema_sql[];
+extern const char gf_migrate_2_sql[];
 
 /* Each entry brings the database from version - 1 to version. */
 static const struct {
@@ -20,7 +21,10 @@ static const struct {
 	const char	*sql;
 } migrations[] = {
 	{ 1, gf_schema_sql },
+	{ 2, gf_migrate_2_sql },
 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    GF_SCHEMA_VERSION, "one migration per schema version");
 
 int
 store_fail(struct store *st, const char *what)
@@ -166,6 +170,9 @@ store_migrate(struct store *st, int writable)
 		    "this genfic-ca understands (%d)", st->dir, STORE_DB,
 		    version, GF_SCHEMA_VERSION);
 	if (version == GF_SCHEMA_VERSION)
+		return 0;
+	/* Migrations so far add indexes: an older store reads the same. */
+	if (!writable && version >= GF_SCHEMA_READABLE)
 		return 0;
 	if (!writable)
 		return gf_fail(GF_ERR_DB, "%s/%s is not a genfic-ca store of "

@@ -97,24 +97,26 @@ int
 der_to_pem(const char *label, const unsigned char *der, size_t derlen,
     char **pem, size_t *len)
 {
-	BIO *bio = NULL;
-	char *data;
-	long n;
-	int r = 0;
+	size_t lines = (derlen + 47) / 48, size, i, chunk;
+	char *p;
+	int n;
 
-	if (derlen > LONG_MAX || (bio = BIO_new(BIO_s_mem())) == NULL ||
-	    !PEM_write_bio(bio, label, "", der, (long)derlen))
-		r = gf_fail_crypto("PEM encoding");
-	else if ((n = BIO_get_mem_data(bio, &data)) < 0 ||
-	    (*pem = malloc((size_t)n + 1)) == NULL)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	else {
-		memcpy(*pem, data, (size_t)n);
-		(*pem)[n] = '\0';
-		*len = (size_t)n;
+	/* 48 bytes make a line of 64 characters, as PEM_write() writes them. */
+	if (derlen > (SIZE_MAX - 256) / 2)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	size = 2 * (strlen(label) + 16) + (derlen + 2) / 3 * 4 + lines + 1;
+	if ((*pem = p = malloc(size)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	p += sprintf(p, "-----BEGIN %s-----\n", label);
+	for (i = 0; i < derlen; i += chunk) {
+		chunk = derlen - i < 48 ? derlen - i : 48;
+		n = EVP_EncodeBlock((unsigned char *)p, der + i, (int)chunk);
+		p += n;
+		*p++ = '\n';
 	}
-	BIO_free(bio);
-	return r;
+	p += sprintf(p, "-----END %s-----\n", label);
+	*len = (size_t)(p - *pem);
+	return 0;
 }
 
 int

@@ -28,8 +28,13 @@ void	buf_init(struct buf *b);
 void	buf_free(struct buf *b);
 void	buf_add(struct buf *b, const void *data, size_t len);
 
+/* Makes room for len more bytes in one allocation. */
+void	buf_reserve(struct buf *b, size_t len);
+
 /* Appends a tag and a definite length. */
 void	der_header(struct buf *b, unsigned char tag, size_t len);
+/* The size of that header. */
+size_t	der_header_len(size_t len);
 
 /* Appends tag, length and content. */
 void	der_wrap(struct buf *b, unsigned char tag, const void *data, size_t len);

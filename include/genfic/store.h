@@ -8,7 +8,9 @@
 #include <sqlite3.h>
 
 #define GF_STORE_DEFAULT	"/var/lib/genfic-ca"
-#define GF_SCHEMA_VERSION	1
+#define GF_SCHEMA_VERSION	2
+/* The oldest schema a read-only open reads as it is. */
+#define GF_SCHEMA_READABLE	1
 
 #define GF_STORE_CREATE		0x01	/* make the directory and database */
 #define GF_STORE_READONLY	0x02	/* the responder: never writes */

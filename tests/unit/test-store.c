@@ -196,6 +196,91 @@ test_store_newer(void)
 	test_rmtree(dir);
 }
 
+extern const char gf_schema_sql[];
+
+/* The first row of sql's result, as text, in buf (empty when none). */
+static void
+first_text(sqlite3 *db, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+	const unsigned char *t;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    (t = sqlite3_column_text(stmt, 0)) != NULL)
+		snprintf(buf, size, "%s", (const char *)t);
+	sqlite3_finalize(stmt);
+}
+
+/* The details of sql's query plan, one after the other, in buf. */
+static void
+query_plan(sqlite3 *db, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+	const unsigned char *t;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(stmt) == SQLITE_ROW && n < size)
+		if ((t = sqlite3_column_text(stmt, 3)) != NULL)
+			n += (size_t)snprintf(buf + n, size - n, "%s; ",
+			    (const char *)t);
+	sqlite3_finalize(stmt);
+}
+
+/*
+ * A store of schema 1 is read as it is by read-only opens, and brought
+ * to the current schema by the first writable one: cert_revoked then
+ * covers the CRL's query, which reads no table row.
+ */
+static void
+test_store_migrates(void)
+{
+	static const char plan_sql[] = "EXPLAIN QUERY PLAN SELECT serial, "
+	    "revoked_at, reason, invalidity FROM cert WHERE ca_id = 1 AND "
+	    "revoked_at IS NOT NULL AND (0 OR not_after >= 0) "
+	    "ORDER BY length(serial), serial";
+	struct store *st = NULL;
+	sqlite3 *db = NULL;
+	char *dir, *path, text[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir = test_tmpdir());
+	path = test_path(dir, "ca.db");
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, gf_schema_sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	CU_ASSERT_EQUAL(store_open(dir, GF_STORE_READONLY, &st), 0);
+	if (st != NULL)
+		CU_ASSERT_EQUAL(user_version(st->db), 1);
+	store_free(st);
+	st = NULL;
+	CU_ASSERT_EQUAL(store_open(dir, 0, &st), 0);
+	if (st != NULL) {
+		CU_ASSERT_EQUAL(user_version(st->db), GF_SCHEMA_VERSION);
+		query_plan(st->db, plan_sql, text, sizeof(text));
+		CU_ASSERT_PTR_NOT_NULL(strstr(text,
+		    "USING COVERING INDEX cert_revoked"));
+	}
+	store_free(st);
+	db = NULL;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+	first_text(db, "SELECT sql FROM sqlite_master WHERE name = "
+	    "'cert_revoked'", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "revoked_at, reason, invalidity, "
+	    "not_after"));
+	sqlite3_close(db);
+	free(path);
+	test_rmtree(dir);
+}
+
 /* A read-only open never creates the schema of an empty database. */
 static void
 test_store_readonly_empty(void)
@@ -391,6 +476,7 @@ test_store_register(void)
 	    CU_add_test(s, "not an SQLite database",
 	    test_store_not_sqlite) == NULL ||
 	    CU_add_test(s, "newer schema", test_store_newer) == NULL ||
+	    CU_add_test(s, "schema 1 migrated", test_store_migrates) == NULL ||
 	    CU_add_test(s, "read-only without schema",
 	    test_store_readonly_empty) == NULL ||
 	    CU_add_test(s, "store_path", test_store_path) == NULL ||
