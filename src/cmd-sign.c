@@ -470,6 +470,19 @@ sign_progress(const struct sign *s, size_t done)
 		fputc('\n', stderr);
 }
 
+/* One flush for all the files written unsynced into dir. */
+static void
+sign_sync_dir(const char *dir)
+{
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if (syncfs(fd) == -1)
+		gf_warnx("warning: %s: sync failed", dir);
+	close(fd);
+}
+
 /* The relay: writes committed certificate i out and frees its job. */
 static void
 sign_output(void *ctx, size_t i, int last)
@@ -495,6 +508,9 @@ sign_output(void *ctx, size_t i, int last)
 	}
 	if (r == 0 && last && fflush(stdout) != 0)
 		r = gf_fail(GF_ERR_IO, "standard output: write failed");
+	/* Flushed group by group, while the workers go on, not all at the end. */
+	if (last && s->out_dir)
+		sign_sync_dir(s->cli->output);
 	if (r != 0) {
 		/* Recorded all the same: -E can write it again. */
 		gf_report(j->path, r);
@@ -644,19 +660,6 @@ sign_warn_clamped(const struct sign *s)
 	time_to_iso(end, date);
 	gf_warnx("warning: %zu certificates had their notAfter clamped to the "
 	    "issuer's notAfter %s", s->clamped, date);
-}
-
-/* One flush for all the files written unsynced into dir. */
-static void
-sign_sync_dir(const char *dir)
-{
-	int fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	if (syncfs(fd) == -1)
-		gf_warnx("warning: %s: sync failed", dir);
-	close(fd);
 }
 
 int
