@@ -641,6 +641,9 @@ sign_prepare(struct sign *s)
 	    s->cli->force)) != 0)
 		goto out;
 	sign_open_seen(s);
+	/* Without it, each certificate makes every extension itself. */
+	if (template_prepare(s->tmpl, s->ca->cert) != 0)
+		gf_errclear();
 	what = s->ca->name;
 	r = cli_ca_key(s->cli, s->st, s->ca, &s->ca_key);
  out:

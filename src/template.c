@@ -25,6 +25,19 @@ template_name_check(const char *name)
 	return 0;
 }
 
+static void
+template_unprepare(struct template *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nlines; i++)
+		X509_EXTENSION_free(t->lines[i].made);
+	free(t->lines);
+	t->lines = NULL;
+	t->nlines = 0;
+	t->prepared_for = NULL;
+}
+
 void
 template_free(struct template *t)
 {
@@ -37,6 +50,7 @@ template_free(struct template *t)
 	free(t->extensions);
 	free(t->key_type);
 	free(t->child_template);
+	template_unprepare(t);
 	free(t);
 }
 
@@ -280,11 +294,107 @@ template_load(const char *name, const char *const *dirs, struct template **out)
 	return r;
 }
 
+/*
+ * Extensions whose value depends on the issuer and the configuration
+ * only.  Any other (the subject key identifier, names that may copy the
+ * subject's e-mail, extensions OpenSSL does not know) is made for each
+ * certificate.
+ */
+static int
+template_line_fixed(const char *name)
+{
+	static const int fixed[] = {
+		NID_basic_constraints, NID_key_usage, NID_ext_key_usage,
+		NID_authority_key_identifier, NID_crl_distribution_points,
+		NID_info_access, NID_certificate_policies,
+		NID_name_constraints, NID_policy_constraints,
+		NID_inhibit_any_policy, NID_netscape_comment,
+		NID_netscape_cert_type,
+	};
+	int nid = OBJ_sn2nid(name);
+	size_t i;
+
+	if (nid == NID_undef)
+		nid = OBJ_ln2nid(name);
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (nid == fixed[i])
+			return 1;
+	return 0;
+}
+
+int
+template_prepare(struct template *t, X509 *issuer)
+{
+	STACK_OF(CONF_VALUE) *section;
+	X509V3_CTX ctx;
+	CONF_VALUE *v;
+	int i, n;
+
+	template_unprepare(t);
+	if ((section = NCONF_get_section(t->conf, t->extensions)) == NULL)
+		return gf_fail(GF_ERR_FORMAT, "%s: no section [%s]", t->path,
+		    t->extensions);
+	n = sk_CONF_VALUE_num(section);
+	if ((t->lines = calloc((size_t)n + 1, sizeof(*t->lines))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	/* No subject: a line that needs one fails here, not later. */
+	X509V3_set_ctx(&ctx, issuer, NULL, NULL, NULL, 0);
+	X509V3_set_nconf(&ctx, t->conf);
+	for (i = 0; i < n; i++) {
+		v = sk_CONF_VALUE_value(section, i);
+		t->lines[i].value = v;
+		t->nlines++;
+		if (template_line_fixed(v->name) &&
+		    (t->lines[i].made = X509V3_EXT_nconf(t->conf, &ctx,
+		    v->name, v->value)) == NULL) {
+			template_unprepare(t);
+			return gf_fail_crypto("%s: section [%s]", t->path,
+			    t->extensions);
+		}
+	}
+	t->prepared_for = issuer;
+	return 0;
+}
+
+static int
+template_apply_prepared(const struct template *t, X509 *issuer, X509 *cert)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	const CONF_VALUE *v;
+	size_t i;
+	int ok;
+
+	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+	X509V3_set_nconf(&ctx, t->conf);
+	for (i = 0; i < t->nlines; i++) {
+		if (t->lines[i].made != NULL) {
+			if (!X509_add_ext(cert, t->lines[i].made, -1))
+				return gf_fail_crypto("%s: section [%s]",
+				    t->path, t->extensions);
+			continue;
+		}
+		v = t->lines[i].value;
+		if ((ext = X509V3_EXT_nconf(t->conf, &ctx, v->name,
+		    v->value)) == NULL)
+			return gf_fail_crypto("%s: section [%s]", t->path,
+			    t->extensions);
+		ok = X509_add_ext(cert, ext, -1);
+		X509_EXTENSION_free(ext);
+		if (!ok)
+			return gf_fail_crypto("%s: section [%s]", t->path,
+			    t->extensions);
+	}
+	return 0;
+}
+
 int
 template_apply(const struct template *t, X509 *issuer, X509 *cert)
 {
 	X509V3_CTX ctx;
 
+	if (t->prepared_for != NULL && t->prepared_for == issuer)
+		return template_apply_prepared(t, issuer, cert);
 	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
 	X509V3_set_nconf(&ctx, t->conf);
 	if (!X509V3_EXT_add_nconf(t->conf, &ctx, t->extensions, cert))

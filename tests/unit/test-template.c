@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 
 #include <openssl/objects.h>
+#include <openssl/x509v3.h>
 
 #include "genfic/err.h"
+#include "genfic/keys.h"
 #include "genfic/template.h"
 
 #include "test.h"
@@ -291,6 +293,120 @@ test_template_bad(void)
 	test_rmtree(dir);
 }
 
+/* Every line a prepared template makes once, and some it may not. */
+static const char wide_template[] =
+    "[template]\n"
+    "days = 30\n"
+    "key_type = ec:P-256\n"
+    "extensions = wide_ext\n"
+    "[wide_ext]\n"
+    "basicConstraints = critical, CA:FALSE\n"
+    "keyUsage = critical, digitalSignature, keyEncipherment\n"
+    "extendedKeyUsage = serverAuth, clientAuth, 1.3.6.1.5.5.7.3.9\n"
+    "subjectKeyIdentifier = hash\n"
+    "authorityKeyIdentifier = keyid:always, issuer\n"
+    "crlDistributionPoints = URI:http://crl.example/a.crl\n"
+    "authorityInfoAccess = OCSP;URI:http://ocsp.example/\n"
+    "certificatePolicies = 1.3.6.1.4.1.99999.1\n"
+    "nsComment = \"made once\"\n"
+    "subjectAltName = email:copy, DNS:fixed.example\n"
+    "1.2.3.4 = ASN1:UTF8String:unknown to OpenSSL\n";
+
+/* A new certificate of key and subject CN=cn, without extensions. */
+static X509 *
+bare_cert(EVP_PKEY *key, const char *cn)
+{
+	X509 *cert = X509_new();
+	X509_NAME *name = X509_get_subject_name(cert);
+
+	X509_set_version(cert, X509_VERSION_3);
+	X509_set_pubkey(cert, key);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "emailAddress", MBSTRING_UTF8,
+	    (const unsigned char *)"host@example.org", -1, -1, 0);
+	return cert;
+}
+
+/* The extensions of cert, encoded one after the other, in out. */
+static size_t
+extensions_der(const X509 *cert, unsigned char *out, size_t size)
+{
+	unsigned char *p;
+	size_t n = 0;
+	int i, len;
+
+	for (i = 0; i < X509_get_ext_count(cert); i++) {
+		len = i2d_X509_EXTENSION(X509_get_ext(cert, i), NULL);
+		if (len <= 0 || n + (size_t)len > size)
+			return 0;
+		p = out + n;
+		i2d_X509_EXTENSION(X509_get_ext(cert, i), &p);
+		n += (size_t)len;
+	}
+	return n;
+}
+
+/*
+ * A prepared template adds the same extensions, byte for byte, as the
+ * template made line by line, for every shipped template and a wide one.
+ */
+static void
+test_template_prepared(void)
+{
+	const char *dirs[3] = { NULL, test_templates_dir(), NULL };
+	static unsigned char want[8192], got[8192];
+	struct template *root = NULL, *t;
+	EVP_PKEY *ca_key = NULL, *key = NULL;
+	X509 *issuer, *a, *b;
+	char *dir, *path, row[64];
+	size_t i, j, wantlen, gotlen, made;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir = test_tmpdir());
+	dirs[0] = dir;
+	path = test_path(dir, "wide.cnf");
+	CU_ASSERT_EQUAL_FATAL(test_write_file(path, wide_template,
+	    strlen(wide_template)), 0);
+	CU_ASSERT_EQUAL_FATAL(key_generate("ec:P-256", &ca_key), 0);
+	CU_ASSERT_EQUAL_FATAL(key_generate("ec:P-256", &key), 0);
+	CU_ASSERT_EQUAL_FATAL(template_load("root", dirs, &root), 0);
+	issuer = bare_cert(ca_key, "issuer");
+	CU_ASSERT_EQUAL(template_apply(root, issuer, issuer), 0);
+	for (i = 0; i <= sizeof(shipped) / sizeof(shipped[0]); i++) {
+		snprintf(row, sizeof(row), "%s", i < sizeof(shipped) /
+		    sizeof(shipped[0]) ? shipped[i].name : "wide");
+		t = NULL;
+		CHECK_ROW(template_load(row, dirs, &t) == 0, row);
+		if (t == NULL)
+			continue;
+		a = bare_cert(key, "leaf");
+		b = bare_cert(key, "leaf");
+		CHECK_ROW(template_apply(t, issuer, a) == 0, row);
+		CHECK_ROW(template_prepare(t, issuer) == 0, row);
+		for (made = 0, j = 0; j < t->nlines; j++)
+			made += t->lines[j].made != NULL;
+		CHECK_ROW(t->prepared_for == issuer && made > 0, row);
+		/* All but subjectKeyIdentifier, subjectAltName and 1.2.3.4. */
+		CHECK_ROW(strcmp(row, "wide") != 0 ||
+		    (t->nlines == 11 && made == 8), row);
+		CHECK_ROW(template_apply(t, issuer, b) == 0, row);
+		wantlen = extensions_der(a, want, sizeof(want));
+		gotlen = extensions_der(b, got, sizeof(got));
+		CHECK_ROW(wantlen > 0 && wantlen == gotlen &&
+		    memcmp(want, got, wantlen) == 0, row);
+		CHECK_ROW(X509_get_ext_count(a) == (int)t->nlines, row);
+		X509_free(a);
+		X509_free(b);
+		template_free(t);
+	}
+	X509_free(issuer);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(key);
+	template_free(root);
+	free(path);
+	test_rmtree(dir);
+}
+
 /* A minimal file loads with the documented defaults. */
 static void
 test_template_defaults(void)
@@ -337,7 +453,9 @@ test_template_register(void)
 	    CU_add_test(s, "directory order",
 	    test_template_search_order) == NULL ||
 	    CU_add_test(s, "bad templates", test_template_bad) == NULL ||
-	    CU_add_test(s, "defaults", test_template_defaults) == NULL)
+	    CU_add_test(s, "defaults", test_template_defaults) == NULL ||
+	    CU_add_test(s, "prepared extensions are the same",
+	    test_template_prepared) == NULL)
 		return -1;
 	return 0;
 }
