@@ -231,6 +231,13 @@ sign_bind_signed(const struct sign *s, const struct sign_job *j,
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
 }
 
+/* Found in a spool and not --force: skipped if already signed. */
+static int
+sign_may_skip(const struct sign *s, const struct sign_job *j)
+{
+	return j->from_spool && !s->cli->force;
+}
+
 /*
  * What identifies request j's certificate in a re-run: its key's hash and
  * its subject, kept in its row until the row is replaced by the signed one.
@@ -258,7 +265,7 @@ sign_seen(struct sign *s, const struct sign_job *j)
 	sqlite3_stmt *stmt;
 	int found = 0;
 
-	if (s->seen_st == NULL || !j->from_spool)
+	if (s->seen_st == NULL || !sign_may_skip(s, j))
 		return 0;
 	pthread_mutex_lock(&s->seen_lock);
 	if (store_cached(s->seen_st, signed_sql, &stmt) == 0) {
@@ -318,7 +325,7 @@ sign_job_run(void *ctx, size_t i)
 	if ((r = csr_load(j->path, &j->csr)) == 0 &&
 	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
 	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
-	    (r = sign_identify(j)) == 0) {
+	    (!sign_may_skip(s, j) || (r = sign_identify(j)) == 0)) {
 		if ((j->seen = sign_seen(s, j)) != 0)
 			return;
 		r = sign_job_sign(s, j);
@@ -375,7 +382,7 @@ sign_already(struct sign *s, struct sign_job *j)
 	char *out;
 	int found = 0;
 
-	if (!j->from_spool || s->cli->force || j->row.subject == NULL ||
+	if (!sign_may_skip(s, j) || j->row.subject == NULL ||
 	    store_cached(s->st, signed_sql, &stmt) != 0) {
 		gf_errclear();
 		return 0;
@@ -602,9 +609,9 @@ sign_open_seen(struct sign *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->njobs && !s->jobs[i].from_spool; i++)
+	for (i = 0; i < s->njobs && !sign_may_skip(s, &s->jobs[i]); i++)
 		continue;
-	if (i == s->njobs || s->cli->force)
+	if (i == s->njobs)
 		return;
 	/* Without it, the writer's look alone skips what was signed. */
 	if (store_open(s->cli->dir, GF_STORE_READONLY, &s->seen_st) != 0)

@@ -261,7 +261,7 @@ crl_build(struct store *st, const struct ca *ca, EVP_PKEY *key,
 	if ((r = crl_entries(st, ca, p, &entries, count)) == 0 &&
 	    (r = crl_skeleton(ca, key, p, number, &skeleton)) == 0 &&
 	    (r = crl_tbs(skeleton, &entries, &tbs)) == 0) {
-		buf_free(&entries);	/* three copies of the list at once: no */
+		buf_free(&entries);	/* two copies of the list at a time, not three */
 		r = crl_sign(skeleton, key, &tbs, der);
 	}
 	X509_CRL_free(skeleton);

@@ -16,7 +16,10 @@ typedef void	(*pool_fn)(void *ctx, size_t index);
 int	pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
 	    void *ctx, struct pool **pool);
 
-/* Waits until job index has run. */
+/*
+ * Waits until job index has run; having to sleep, until the next 64 have
+ * too, or as many as the window lets the workers start.
+ */
 void	pool_wait(struct pool *pool, size_t index);
 
 /*
