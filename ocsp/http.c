@@ -452,6 +452,23 @@ type_is(const char *value, const char *type)
 }
 
 /* The first call of a POST: refuse early what we will not read. */
+/*
+ * Whether a body declared too large is refused before it is read.  A client
+ * that waits for "100 Continue" gets its 413 at once and sends nothing; one
+ * that is already sending would see the connection reset under its upload
+ * instead of the 413, so a body up to DISCARD_MAX is read and dropped first.
+ */
+static int
+answers_before_body(struct MHD_Connection *c, unsigned long long length)
+{
+	const char *expect;
+
+	expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_EXPECT);
+	return length > DISCARD_MAX ||
+	    (expect != NULL && strcasecmp(expect, "100-continue") == 0);
+}
+
 static enum MHD_Result
 post_begin(struct ocspd *od, struct MHD_Connection *c, struct http_req *hr,
     const char *method)
@@ -471,18 +488,20 @@ post_begin(struct ocspd *od, struct MHD_Connection *c, struct http_req *hr,
 	}
 	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (length != NULL) {
-		errno = 0;
-		n = strtoull(length, &end, 10);
-		if (errno == 0 && end != length && n > OCSPD_MAX_REQUEST) {
-			hr->replied = 1;
-			return reply_plain(od, c, method,
-			    MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
-			    &hr->start);
-		}
-		if (errno == 0 && end != length && n > 0)
-			hr->cap = (size_t)n;
+	if (length == NULL)
+		return MHD_YES;
+	errno = 0;
+	n = strtoull(length, &end, 10);
+	if (errno != 0 || end == length)
+		return MHD_YES;
+	if (n > OCSPD_MAX_REQUEST && answers_before_body(c, n)) {
+		hr->replied = 1;
+		return reply_plain(od, c, method, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "request too large\n", &hr->start);
 	}
+	/* Otherwise post_data() drops what is past the cap, for a 413. */
+	if (n > 0 && n <= OCSPD_MAX_REQUEST)
+		hr->cap = (size_t)n;
 	return MHD_YES;
 }
 

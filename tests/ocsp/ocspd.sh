@@ -104,11 +104,16 @@ check "empty body: malformedRequest" sh -c "[ \"\$(curl -s -o '$T/body' -w '%{ht
 check "empty body: status" test "$(status_of "$T/body")" = malformedrequest
 head -c 1048576 /dev/zero >"$T/big"
 check "1 MiB body: 413" test "$(post --data-binary @"$T/big" "$URL/")" = 413
+check "1 MiB body, Expect: 100-continue: 413 before the body" test "$(post \
+    -H 'Expect: 100-continue' --expect100-timeout 30 \
+    --data-binary @"$T/big" "$URL/")" = 413
 check "1 MiB chunked body: 413" test "$(post -H 'Transfer-Encoding: chunked' \
     --data-binary @"$T/big" "$URL/")" = 413
 head -c 8388608 /dev/zero >"$T/huge"
 check "8 MiB chunked body: cut off" not test "$(post -H 'Transfer-Encoding: chunked' \
     --data-binary @"$T/huge" "$URL/")" = 200
+check "8 MiB body: cut off" not test "$(post --data-binary @"$T/huge" \
+    "$URL/")" = 200
 rm -f "$T/huge"
 check "wrong Content-Type: 415" test "$(curl -s -o /dev/null -w '%{http_code}' \
     -H 'Content-Type: text/plain' --data-binary @"$T/garbage" "$URL/")" = 415
