@@ -23,7 +23,15 @@ int
 cli_fail(const char *what, int code)
 {
 	gf_report(what, code);
-	return EXIT_REFUSED;
+	return cli_exit_status(code);
+}
+
+int
+cli_exit_status(int code)
+{
+	if (code == 0)
+		return 0;
+	return code == GF_ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
 int

@@ -82,8 +82,14 @@ int	cmd_audit_verify(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 
-/* Reports "what: why" for code and returns EXIT_REFUSED. */
+/* Reports "what: why" for code and returns its exit status. */
 int	cli_fail(const char *what, int code);
+
+/*
+ * The exit status of a mode that ended with code: 0, EXIT_USAGE for an
+ * option value found wrong after parsing, else EXIT_REFUSED.
+ */
+int	cli_exit_status(int code);
 
 /* Parses --san values into one list; *names is NULL when none were given. */
 int	cli_san(const struct cli *cli, GENERAL_NAMES **names);

@@ -20,7 +20,7 @@ cmd_audit_verify(struct cli *cli)
 	if (r != 0)
 		gf_report("audit", r);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }
 
 int
@@ -61,5 +61,5 @@ cmd_audit(struct cli *cli)
 		gf_report("audit", r);
 	sqlite3_finalize(stmt);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

@@ -281,7 +281,7 @@ create_ca(struct cli *cli, int root)
 	if (r != 0)
 		gf_report(what, r);
 	create_free(&c);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }
 
 int

@@ -91,5 +91,5 @@ cmd_gencrl(struct cli *cli)
 	EVP_PKEY_free(key);
 	ca_free(ca);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

@@ -253,5 +253,5 @@ cmd_export(struct cli *cli)
 	X509_free(e.cert);
 	sk_X509_pop_free(e.chain, X509_free);
 	store_free(e.st);
-	return r == 0 ? 0 : (r == GF_ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED);
+	return cli_exit_status(r);
 }

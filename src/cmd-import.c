@@ -481,5 +481,5 @@ cmd_import(struct cli *cli)
 		gf_report(cli->arg, r);
 	}
 	import_free(&im);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

@@ -229,7 +229,7 @@ cmd_list(struct cli *cli)
 		gf_report("-l", r);
 	sqlite3_finalize(stmt);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }
 
 /*
@@ -270,6 +270,6 @@ cmd_expiring(struct cli *cli)
 	sqlite3_finalize(stmt);
 	store_free(st);
 	if (r != 0)
-		return EXIT_REFUSED;
+		return cli_exit_status(r);
 	return t.rows > 0 ? EXIT_EXPIRING : 0;
 }

@@ -143,5 +143,5 @@ cmd_publish(struct cli *cli)
 	if (r != 0)
 		gf_report(cli->arg, r);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

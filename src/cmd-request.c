@@ -169,5 +169,5 @@ cmd_request(struct cli *cli)
 	X509_REQ_free(req);
 	free(key_path);
 	free(req_path);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

@@ -107,5 +107,5 @@ cmd_revoke(struct cli *cli)
 	}
 	ca_free(ca);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

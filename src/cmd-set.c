@@ -69,5 +69,5 @@ cmd_set(struct cli *cli)
 		gf_report(cli->parent, r);
 	ca_free(ca);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

@@ -115,5 +115,5 @@ cmd_show(struct cli *cli)
 	if (r != 0)
 		gf_report(cli->arg, r);
 	store_free(st);
-	return r == 0 ? 0 : EXIT_REFUSED;
+	return cli_exit_status(r);
 }

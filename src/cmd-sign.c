@@ -685,9 +685,9 @@ cmd_sign(struct cli *cli)
 	memset(&s, 0, sizeof(s));
 	s.cli = cli;
 	pthread_mutex_init(&s.seen_lock, NULL);
-	if (sign_prepare(&s) != 0) {
+	if ((r = sign_prepare(&s)) != 0) {
 		sign_free(&s);
-		return EXIT_REFUSED;
+		return cli_exit_status(r);
 	}
 	if ((r = sign_run(&s)) != 0)
 		gf_report(s.ca->name, r);

@@ -118,5 +118,5 @@ grep -q "URI:http://pki.example/sys.crl" "$T/ext" && pass "CDP from --crl-url" |
 grep -q "OCSP - URI:http://ocsp.example/" "$T/ext" && pass "AIA from --ocsp-url" || fail "AIA from --ocsp-url"
 grep -q "CA Issuers - URI:http://pki.example/genfic-system.crt" "$T/ext" && pass "AIA caIssuers from --issuer-url" ||
     fail "AIA caIssuers from --issuer-url"
-refuse "--set with a bad URL" 1 "URL expected" gca -p genfic-system --set --crl-url ftp://x
+refuse "--set with a bad URL" 2 "URL expected" gca -p genfic-system --set --crl-url ftp://x
 finish

@@ -35,6 +35,7 @@ refuse "p12 with a wrong key passphrase" 1 "enc: cannot decrypt the key: wrong p
 refuse "p12 with the wrong key" 1 "is not the key of this certificate" \
     gca -E enc --format p12 --key "$T/host.key" --passout pass:p12-secret --batch -o "$T/x.p12"
 refuse "p12 without --key" 2 "needs --key" gca -E host --format p12 --passout pass:x --batch
+refuse "trust without -o" 2 "needs -o DIR" gca -E all --format trust
 [ ! -e "$T/x.p12" ] && pass "no file left by a refusal" || fail "no file left by a refusal"
 
 check "-E all --format trust" gca -E all --format trust -o "$T/trust"

@@ -70,7 +70,7 @@ refuse "--passin fd: of a closed descriptor" 1 "fd:9: " \
     sign fdclosed fd:9 --batch 9<&-
 refuse "--passin fd: that is not a number" 1 "fd:x3: not a file descriptor" \
     sign fdnan fd:x3 --batch
-refuse "--passin of an unknown source" 1 "a passphrase source is" \
+refuse "--passin of an unknown source" 2 "a passphrase source is" \
     sign unknown word:system-secret --batch
 for c in env file filenonl filecrlf fd; do
 	check "the certificate signed with $c verifies" openssl verify \

@@ -44,7 +44,7 @@ check "publish again" gca --publish "$P"
 [ ! -e "$P/ca.db.tmp" ] && pass "no temporary file left" || fail "no temporary file left"
 refuse "no store" 1 "no store in" gca -d "$T/none" --publish "$T/p2"
 before=$(rows cert)
-refuse "the store itself" 1 "is the store itself" gca --publish "$T/store/."
+refuse "the store itself" 2 "is the store itself" gca --publish "$T/store/."
 [ "$(rows cert)" = "$before" ] && [ ! -e "$T/store/ca.db.tmp" ] &&
     [ "$(sqlite3 "$GENFIC_CA_DIR/ca.db" 'PRAGMA integrity_check')" = ok ] &&
     pass "the store is left as it was" || fail "the store is left as it was"

@@ -202,14 +202,14 @@ for v in 0 -5 99999999; do
 	refuse_clean "-v $v" 2 "-v '$v': a number" \
 	    gca $SYS -v "$v" -s "$R/good.req"
 done
-refuse_clean "-k rsa:1000 for -c" 1 "'rsa:1000': RSA keys are rsa:2048" \
+refuse_clean "-k rsa:1000 for -c" 2 "'rsa:1000': RSA keys are rsa:2048" \
     gca $ROOT -c small-ca -k rsa:1000 --passout pass:small-secret
-refuse_clean "-k ec:P-1 for -c" 1 "'ec:P-1': EC keys are" \
+refuse_clean "-k ec:P-1 for -c" 2 "'ec:P-1': EC keys are" \
     gca $ROOT -c odd-ca -k ec:P-1 --passout pass:odd-secret
 for name in a/b ../up a..b 'a b'; do
-	refuse_clean "-r '$name'" 1 "a CA name" \
+	refuse_clean "-r '$name'" 2 "a CA name" \
 	    gca -r "$name" --passout pass:name-secret --batch
-	refuse_clean "-c '$name'" 1 "a CA name" \
+	refuse_clean "-c '$name'" 2 "a CA name" \
 	    gca $ROOT -c "$name" --passout pass:name-secret
 done
 refuse_clean "two modes" 2 "exactly one mode" \
@@ -223,7 +223,7 @@ refuse_clean "-s without -p" 2 "-s needs -p" \
     gca --passin pass:x --batch -s "$R/good.req"
 
 # A refused -r in a new directory leaves no empty store behind.
-refuse "-r with a bad name in a new directory" 1 "a CA name" \
+refuse "-r with a bad name in a new directory" 2 "a CA name" \
     gca -d "$T/fresh" -r 'bad name' --passout pass:name-secret --batch
 check "... creates no store there" test ! -e "$T/fresh"
 

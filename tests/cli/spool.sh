@@ -97,6 +97,8 @@ gca $SYS -s "$T/spool" --force >"$T/all.pem" 2>/dev/null
 [ "$(openssl crl2pkcs7 -nocrl -certfile "$T/all.pem" | openssl pkcs7 -print_certs -noout |
     grep -c '^subject=')" -eq $N ] && pass "$N certificates in the stream" ||
     fail "$N certificates in the stream"
-refuse "several requests and -o a file" 1 "names an existing directory" \
+refuse "several requests and -o a file" 2 "names an existing directory" \
     gca $SYS -s "$T/few" -o "$T/file.crt" --force
+refuse "--label with several requests" 2 "--label names one certificate" \
+    gca $SYS -s "$T/few" --label one --force
 finish
