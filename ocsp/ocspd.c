@@ -90,44 +90,44 @@ struct daemon_state {
 static struct options opt;
 
 static struct poptOption option_table[] = {
-	{ "dir", 'd', POPT_ARG_STRING, &opt.dir, 0,
+	{ "dir", 'd', POPT_ARG_STRING, &opt.dir, GF_OPT_VALUE,
 	  "the store (default $GENFIC_CA_DIR, else " GF_STORE_DEFAULT ")",
 	  "DIR" },
 	{ "ca", '\0', POPT_ARG_ARGV, &opt.cas, 0,
 	  "a CA to answer for (repeatable; default: every CA of the store)",
 	  "NAME" },
-	{ "signer-cert", '\0', POPT_ARG_STRING, &opt.signer_cert, 0,
+	{ "signer-cert", '\0', POPT_ARG_STRING, &opt.signer_cert, GF_OPT_VALUE,
 	  "delegated responder certificate (genfic-ca -t ocsp)", "FILE" },
-	{ "signer-key", '\0', POPT_ARG_STRING, &opt.signer_key, 0,
+	{ "signer-key", '\0', POPT_ARG_STRING, &opt.signer_key, GF_OPT_VALUE,
 	  "its private key", "FILE" },
 	{ "signer", '\0', POPT_ARG_ARGV, &opt.signers, 0,
 	  "responder certificate and key for one CA (repeatable)",
 	  "CA=CERT,KEY" },
-	{ "passin", '\0', POPT_ARG_STRING, &opt.passin, 0,
+	{ "passin", '\0', POPT_ARG_STRING, &opt.passin, GF_OPT_VALUE,
 	  "passphrase of encrypted keys: pass:, env:, file:, fd:", "SRC" },
-	{ "listen", 'l', POPT_ARG_STRING, &opt.listen, 0,
+	{ "listen", 'l', POPT_ARG_STRING, &opt.listen, GF_OPT_VALUE,
 	  "address and port (default " DEFAULT_LISTEN "; [::1]:8080; port 0: "
 	  "any free one)", "ADDR:PORT" },
-	{ "user", 'u', POPT_ARG_STRING, &opt.user, 0,
+	{ "user", 'u', POPT_ARG_STRING, &opt.user, GF_OPT_VALUE,
 	  "user to serve as, after binding (default " DEFAULT_USER ")",
 	  "USER" },
-	{ "threads", '\0', POPT_ARG_STRING, &opt.threads, 0,
+	{ "threads", '\0', POPT_ARG_STRING, &opt.threads, GF_OPT_VALUE,
 	  "worker threads (default: one per processor)", "N" },
-	{ "validity", '\0', POPT_ARG_STRING, &opt.validity, 0,
+	{ "validity", '\0', POPT_ARG_STRING, &opt.validity, GF_OPT_VALUE,
 	  "seconds from thisUpdate to nextUpdate (default 86400)", "S" },
-	{ "refresh", '\0', POPT_ARG_STRING, &opt.refresh, 0,
+	{ "refresh", '\0', POPT_ARG_STRING, &opt.refresh, GF_OPT_VALUE,
 	  "re-sign a cached response after this long (default half the "
 	  "validity)", "S" },
-	{ "max-age", '\0', POPT_ARG_STRING, &opt.max_age, 0,
+	{ "max-age", '\0', POPT_ARG_STRING, &opt.max_age, GF_OPT_VALUE,
 	  "cap on Cache-Control max-age for GET (default: until nextUpdate)",
 	  "S" },
-	{ "prefix", '\0', POPT_ARG_STRING, &opt.prefix, 0,
+	{ "prefix", '\0', POPT_ARG_STRING, &opt.prefix, GF_OPT_VALUE,
 	  "path under which GET requests are answered (default /)", "PATH" },
-	{ "cache-size", '\0', POPT_ARG_STRING, &opt.cache_size, 0,
+	{ "cache-size", '\0', POPT_ARG_STRING, &opt.cache_size, GF_OPT_VALUE,
 	  "signed responses kept (default 100000)", "N" },
-	{ "max-connections", '\0', POPT_ARG_STRING, &opt.max_conn, 0,
+	{ "max-connections", '\0', POPT_ARG_STRING, &opt.max_conn, GF_OPT_VALUE,
 	  "connections at once (default 1024)", "N" },
-	{ "max-per-ip", '\0', POPT_ARG_STRING, &opt.max_per_ip, 0,
+	{ "max-per-ip", '\0', POPT_ARG_STRING, &opt.max_per_ip, GF_OPT_VALUE,
 	  "connections at once from one address (default 256)", "N" },
 	{ "foreground", 'f', POPT_ARG_NONE, &opt.foreground, 0,
 	  "stay in the foreground and log to stderr (systemd)", NULL },
@@ -689,6 +689,7 @@ int
 main(int argc, const char **argv)
 {
 	poptContext pc;
+	struct opt_strings strings = { 0 };
 	sigset_t set;
 	const char *what = "";
 	int c, status, r;
@@ -698,7 +699,8 @@ main(int argc, const char **argv)
 	ds.notify = -1;
 	pthread_mutex_init(&ds.od.conf_lock, NULL);
 	pc = poptGetContext("genfic-ocspd", argc, argv, table, 0);
-	while ((c = poptGetNextOpt(pc)) > 0) {
+	opt_strings_init(&strings, table);
+	while ((c = opt_next(pc, &strings)) > 0) {
 		if (c == OPT_VERSION) {
 			print_version();
 			status = 0;

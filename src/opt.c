@@ -45,6 +45,65 @@ opt_number(poptContext pc, const char *option, const char *text,
 	return 0;
 }
 
+/* Several options may share a variable (the modes do): noted once. */
+static void
+opt_strings_add(struct opt_strings *os, char **slot)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++)
+		if (os->slot[i] == slot)
+			return;
+	if (os->n == GF_OPT_STRINGS_MAX)
+		return;		/* then a repeated option only leaks */
+	os->slot[os->n] = slot;
+	os->seen[os->n] = *slot;
+	os->owned[os->n++] = 0;
+}
+
+void
+opt_strings_init(struct opt_strings *os, const struct poptOption *table)
+{
+	const struct poptOption *o;
+
+	for (o = table; o->longName != NULL || o->shortName != '\0' ||
+	    o->argInfo != 0; o++) {
+		if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE)
+			opt_strings_init(os, o->arg);
+		else if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING &&
+		    o->arg != NULL)
+			opt_strings_add(os, o->arg);
+	}
+}
+
+static void
+opt_strings_collect(struct opt_strings *os)
+{
+	size_t i;
+
+	for (i = 0; i < os->n; i++) {
+		if (*os->slot[i] == os->seen[i])
+			continue;
+		if (os->owned[i] && os->seen[i] != NULL) {
+			OPENSSL_cleanse(os->seen[i], strlen(os->seen[i]));
+			free(os->seen[i]);
+		}
+		os->seen[i] = *os->slot[i];
+		os->owned[i] = 1;
+	}
+}
+
+int
+opt_next(poptContext pc, struct opt_strings *os)
+{
+	int c;
+
+	while ((c = poptGetNextOpt(pc)) == GF_OPT_VALUE)
+		opt_strings_collect(os);
+	opt_strings_collect(os);
+	return c;
+}
+
 void
 opt_print_versions(const char *program)
 {

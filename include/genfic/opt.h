@@ -17,6 +17,31 @@ int	opt_usage(poptContext pc, const char *fmt, ...)
 int	opt_number(poptContext pc, const char *option, const char *text,
 	    long long min, long long max, long long *out);
 
+#define GF_OPT_STRINGS_MAX	64
+
+/*
+ * popt strdup()s a string option's value into its variable and never frees
+ * the value a repeated option replaces; opt_next() does, wiping it first
+ * (it may name a passphrase).  The string options carry GF_OPT_VALUE as
+ * their val, so that popt stops after each and opt_next() sees them all.
+ */
+#define GF_OPT_VALUE		999
+struct opt_strings {
+	char		**slot[GF_OPT_STRINGS_MAX];
+	char		 *seen[GF_OPT_STRINGS_MAX];
+	unsigned char	  owned[GF_OPT_STRINGS_MAX];	/* seen came from popt */
+	size_t		  n;
+};
+
+/* Notes the variables of table's string options (included tables too). */
+void	opt_strings_init(struct opt_strings *os, const struct poptOption *table);
+
+/*
+ * poptGetNextOpt() until an option other than a string one, freeing what a
+ * repeated string option replaced.
+ */
+int	opt_next(poptContext pc, struct opt_strings *os);
+
 /* "PROGRAM VERSION" and the OpenSSL and SQLite versions in use. */
 void	opt_print_versions(const char *program);
 
