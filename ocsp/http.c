@@ -451,7 +451,6 @@ type_is(const char *value, const char *type)
 	    value[n] == ';' || value[n] == ' ' || value[n] == '\t');
 }
 
-/* The first call of a POST: refuse early what we will not read. */
 /*
  * Whether a body declared too large is refused before it is read.  A client
  * that waits for "100 Continue" gets its 413 at once and sends nothing; one
@@ -469,6 +468,7 @@ answers_before_body(struct MHD_Connection *c, unsigned long long length)
 	    (expect != NULL && strcasecmp(expect, "100-continue") == 0);
 }
 
+/* The first call of a POST: refuse early what we will not read. */
 static enum MHD_Result
 post_begin(struct ocspd *od, struct MHD_Connection *c, struct http_req *hr,
     const char *method)
