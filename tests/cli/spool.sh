@@ -101,4 +101,35 @@ refuse "several requests and -o a file" 2 "names an existing directory" \
     gca $SYS -s "$T/few" -o "$T/file.crt" --force
 refuse "--label with several requests" 2 "--label names one certificate" \
     gca $SYS -s "$T/few" --label one --force
+
+# Revoked between the workers' look and the writer's.  Another process
+# holds the write lock while it revokes the certificates of ten requests,
+# so the workers find them valid, and the writer, which waits for the lock,
+# finds them revoked and must sign them itself.  (Plain SQL, so no audit
+# entry: the audit chain is not checked after this.)
+mkdir "$T/race"
+cp "$T"/spool/r00002?.req "$T/race/"
+python3 - "$GENFIC_CA_DIR/ca.db" "$T/locked" <<'PY' &
+import sqlite3, sys, time, os
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("UPDATE cert SET revoked_at = strftime('%s', 'now'), reason = 4 "
+           "WHERE cn LIKE 'host-2_.bench.example' AND revoked_at IS NULL")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+db.execute("COMMIT")
+PY
+LOCKER=$!
+while [ ! -e "$T/locked" ]; do sleep 0.05; done
+gca $SYS -s "$T/race" >"$T/race.pem" 2>"$T/e"
+wait $LOCKER
+grep -q "10 signed, 0 refused, 0 skipped" "$T/e" &&
+    [ "$(grep -c 'BEGIN CERTIFICATE' "$T/race.pem")" -eq 10 ] &&
+    [ "$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT count(*) FROM cert WHERE
+        cn LIKE 'host-2_.bench.example' AND revoked_at IS NULL")" -eq 10 ] &&
+    pass "revoked after the workers looked: signed by the writer" ||
+    fail "revoked after the workers looked: signed by the writer"
+check "... and the first of them verifies" openssl verify -CAfile \
+    "$GENFIC_CA_DIR/certs/genfic.crt" -untrusted \
+    "$GENFIC_CA_DIR/certs/genfic-system.crt" "$T/race.pem"
 finish
