@@ -120,7 +120,7 @@ time.sleep(3)
 db.execute("COMMIT")
 PY
 LOCKER=$!
-while [ ! -e "$T/locked" ]; do sleep 0.05; done
+while [ ! -e "$T/locked" ] && kill -0 $LOCKER 2>/dev/null; do sleep 0.05; done
 gca $SYS -s "$T/race" >"$T/race.pem" 2>"$T/e"
 wait $LOCKER
 grep -q "10 signed, 0 refused, 0 skipped" "$T/e" &&
