@@ -2,7 +2,8 @@
 # and the tests need, when they are missing.
 GENFIC_PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsqlite3-dev sqlite3 libpopt-dev libmicrohttpd-dev
-libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev"
+libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev
+iproute2 procps"
 
 install_deps() {
 	missing=""
@@ -18,7 +19,10 @@ install_deps() {
 	fi
 	echo "== installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null
+	# Waits up to 10 minutes for another apt or unattended-upgrades.
+	lock="-o DPkg::Lock::Timeout=600"
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	apt-get $lock update -qq >/dev/null
+	# shellcheck disable=SC2086
+	apt-get $lock install -y -qq --no-install-recommends $missing >/dev/null
 }

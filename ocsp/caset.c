@@ -12,6 +12,7 @@
 
 #include "genfic/ca.h"
 #include "genfic/err.h"
+#include "genfic/file.h"
 #include "genfic/keys.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
@@ -250,6 +251,13 @@ signer_own(struct store *st, const struct ca *ca, const struct passphrase *pass,
 	memset(&sg, 0, sizeof(sg));
 	if ((path = ca_key_path(st, ca)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (!file_exists(path)) {
+		r = gf_fail(GF_ERR_NOT_FOUND, "no signer: %s does not exist; "
+		    "serve only the CAs that --signer-cert covers with --ca "
+		    "NAME, or give this CA a responder with --signer "
+		    "%s=CERT,KEY", path, ca->name);
+		goto out;
+	}
 	if (pass == NULL && key_is_encrypted(path)) {
 		r = gf_fail(GF_ERR_PASSPHRASE, "%s is encrypted: give "
 		    "--passin, or a delegated responder with --signer-cert/"

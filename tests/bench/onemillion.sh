@@ -33,8 +33,8 @@ done
 echo "load at the start:$(uptime | sed 's/.*load/ load/') ($(nproc) CPUs)"
 
 mkdir "$T/one" "$T/spool" "$T/out"
-"$GF_BENCH_CSRS" "$T/one" 1
-"$GF_BENCH_CSRS" "$T/spool" "$SPOOL"
+"$GF_BENCH_CSRS" "$T/one" 1 || exit 1
+"$GF_BENCH_CSRS" "$T/spool" "$SPOOL" || exit 1
 req=$T/one/r000000.req
 
 # The empty store (its two CAs only), then the full one.

@@ -8,7 +8,7 @@
 N=${N:-10000}
 
 mkdir "$T/spool"
-"$GF_BENCH_CSRS" "$T/spool" "$N"
+"$GF_BENCH_CSRS" "$T/spool" "$N" || exit 1
 
 # Each run starts from a fresh CA in directories of its own.  Nothing is
 # deleted before the end: ext4 skips recently deleted inodes when it

@@ -10,7 +10,7 @@ SYS="-p genfic-system --passin pass:system-secret --batch"
 DB=$GENFIC_CA_DIR/ca.db
 N=2500
 mkdir "$T/spool" "$T/certs"
-"$GF_BENCH_CSRS" "$T/spool" $N
+"$GF_BENCH_CSRS" "$T/spool" $N || { echo "Bail out! gf-bench-csrs failed"; exit 1; }
 
 # kill_after MS ARGS...: runs genfic-ca ARGS, kills it with SIGKILL after
 # MS ms.  The binary itself is the background job, so $! is its pid.
@@ -82,7 +82,7 @@ check "the import completes afterwards" gca -I "$O" --passout pass:import-secret
     pass "3000 entries and the CA" || fail "3000 entries and the CA"
 
 # Concurrency: 4 signers of 250 requests each, a CRL loop and a revoker.
-for w in 1 2 3 4; do mkdir "$T/c$w" "$T/o$w"; "$GF_BENCH_CSRS" "$T/c$w" 250; done
+for w in 1 2 3 4; do mkdir "$T/c$w" "$T/o$w"; "$GF_BENCH_CSRS" "$T/c$w" 250 || exit 1; done
 before=$(sqlite3 "$DB" "SELECT count(*) FROM cert")
 for w in 1 2 3 4; do
 	(gca $SYS -s "$T/c$w" -o "$T/o$w" 2>"$T/w$w.err"; echo $? >"$T/w$w.rc") &

@@ -21,4 +21,47 @@ st=$?
 grep -q "www.crt: OK" "$T/guide.out" && pass "the guide's chain verifies" || fail "the guide's chain verifies"
 grep -q "audit: .* entries, chain intact" "$T/guide.out" && pass "the guide's backup verifies" ||
     fail "the guide's backup verifies"
+
+# The responder line of section 7, as written, but on 127.0.0.1 and in the
+# foreground (and as root without the drop, which needs a readable store).
+if [ -z "${GENFIC_OCSPD:-}" ]; then
+	skip "the guide's responder" "built with -Docspd=disabled"
+	finish
+	exit
+fi
+line=$(sed -n 's/^    \(genfic-ocspd .*\)$/\1/p' "$GUIDE")
+[ -n "$line" ] && pass "the guide has a genfic-ocspd line" || fail "the guide has a genfic-ocspd line"
+args=$(echo "$line" | sed 's/^genfic-ocspd //; s/ -u nobody$//')
+[ "$(id -u)" -eq 0 ] && args="$args --allow-root"
+# shellcheck disable=SC2086
+(cd "$T/work" && exec "$GENFIC_OCSPD" $args --foreground -l 127.0.0.1:0) >"$T/ocspd.log" 2>&1 &
+opid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q '^genfic-ocspd: serving' "$T/ocspd.log"; do
+	sleep 0.1; i=$((i + 1))
+done
+port=$(sed -n 's/^genfic-ocspd: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/ocspd.log")
+if [ -n "$port" ]; then
+	(cd "$T/work" && openssl ocsp -url "http://127.0.0.1:$port/" \
+	    -issuer store/certs/genfic-system.crt -cert out/www.crt \
+	    -CAfile store/certs/genfic.crt) >"$T/ans" 2>&1
+	grep -q 'out/www.crt: good' "$T/ans" && grep -q 'Response verify OK' "$T/ans" &&
+	    pass "the guide's responder answers" || { fail "the guide's responder answers"; sed 's/^/#   /' "$T/ans"; }
+else
+	fail "the guide's responder starts"; sed 's/^/#   /' "$T/ocspd.log" | head -5
+fi
+kill "$opid" 2>/dev/null; wait "$opid" 2>/dev/null
+
+# The crontab line mails only when -e lists something (exit 3).
+cron=$(sed -n 's/^    0 7 \* \* 1 \(.*\)$/\1/p' "$GUIDE")
+mkdir "$T/mailbin"
+printf '#!/bin/sh\ncat >>"%s/mailed"\n' "$T" >"$T/mailbin/mail"
+chmod +x "$T/mailbin/mail"
+export GENFIC_CA_DIR="$T/work/store"
+(cd "$T/work" && PATH="$T/mailbin:$T/bin:$PATH" sh -c "$cron")
+[ ! -e "$T/mailed" ] && pass "the cron line mails nothing when nothing expires (a fresh 90-day OCSP signer)" ||
+    fail "the cron line mails nothing when nothing expires (a fresh 90-day OCSP signer)"
+(cd "$T/work" && PATH="$T/mailbin:$T/bin:$PATH" sh -c "$(echo "$cron" | sed 's/-e 30/-e 100/')")
+grep -q "genfic-system OCSP" "$T/mailed" 2>/dev/null &&
+    pass "the cron line mails what expires" || fail "the cron line mails what expires"
 finish

@@ -142,6 +142,6 @@ if [ -x "$EASYRSA" ]; then
 	gca -l -p easy --status revoked | grep -q "CN=e2" && pass "easy-rsa revocation kept" ||
 	    fail "easy-rsa revocation kept"
 else
-	echo "ok - easy-rsa import # SKIP easy-rsa not installed"
+	fail "easy-rsa import: easy-rsa not installed (contrib/deps.sh installs it)"
 fi
 finish

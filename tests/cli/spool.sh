@@ -7,7 +7,7 @@ make_hierarchy || { echo "not ok - hierarchy"; exit 1; }
 SYS="-p genfic-system --passin pass:system-secret --batch"
 N=300
 mkdir "$T/spool" "$T/certs"
-"$GF_BENCH_CSRS" "$T/spool" $N
+"$GF_BENCH_CSRS" "$T/spool" $N || { echo "Bail out! gf-bench-csrs failed"; exit 1; }
 openssl req -new -newkey rsa:1024 -nodes -keyout "$T/weak.key" -subj /CN=weak \
     -out "$T/spool/weak.req" 2>/dev/null
 head -c 300 /dev/urandom >"$T/spool/garbage.csr"

@@ -215,7 +215,7 @@ if command -v ocsptool >/dev/null 2>&1; then
 	ocsptool -j --load-response="$T/get.der" >"$T/ans" 2>&1
 	check "ocsptool: reads the GET answer" grep -q 'Certificate Status: good' "$T/ans"
 else
-	skip "ocsptool" "GnuTLS ocsptool not installed"
+	fail "ocsptool: GnuTLS ocsptool not installed (contrib/deps.sh installs gnutls-bin)"
 fi
 
 # Revocation while running: visible within 5 s.
@@ -275,7 +275,7 @@ else
 fi
 
 # Without --foreground: the command returns once the daemon serves.
-if command -v ss >/dev/null 2>&1; then
+if command -v ss >/dev/null 2>&1 && command -v ps >/dev/null 2>&1; then
 	root=""
 	[ "$(id -u)" -eq 0 ] && root=--allow-root
 	"$GENFIC_OCSPD" -l 127.0.0.1:0 $root -d "$GENFIC_CA_DIR" \
@@ -291,7 +291,7 @@ if command -v ss >/dev/null 2>&1; then
 	check "background: its own session" test "$(ps -o sid= -p "$BGPID" | tr -d ' ')" = "$BGPID"
 	[ -n "$BGPID" ] && kill "$BGPID"
 else
-	skip "background" "no ss"
+	fail "background: ss or ps not installed (contrib/deps.sh installs iproute2 and procps)"
 fi
 
 # Startup errors exit 1 with "genfic-ocspd: what: why"; usage errors 2.
@@ -319,6 +319,10 @@ ocspd_refuse "signer of another CA" 1 "issued by none of the CAs" \
 ocspd_refuse "not a responder certificate" 1 "OCSPSigning" \
     -d "$GENFIC_CA_DIR" --ca genfic-system \
     --signer-cert "$T/good.crt" --signer-key "$T/good.key"
+gca --publish "$T/pub" >/dev/null 2>&1
+ocspd_refuse "a published store without --ca: names the CA and says what to give" 1 \
+    "CA genfic: no signer: .*private/genfic.key does not exist; serve only the CAs that --signer-cert covers with --ca NAME" \
+    -d "$T/pub" --signer-cert "$T/responder.crt" --signer-key "$T/responder.key"
 ocspd_refuse "bad --threads" 2 "--threads" -d "$GENFIC_CA_DIR" --threads 0
 ocspd_refuse "bad --listen" 2 "ADDR:PORT" -d "$GENFIC_CA_DIR" -l nowhere
 ocspd_refuse "signer cert without key" 2 "go together" -d "$GENFIC_CA_DIR" \
