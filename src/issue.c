@@ -289,11 +289,17 @@ issue_commit(struct store *st, int64_t issuer_id, const char *issuer_name,
 	if (label != NULL && (r = certdb_label_taken(st, issuer_id, label)) != 0)
 		return r < 0 ? r : gf_fail(GF_ERR_EXISTS, "label '%s' is "
 		    "already used by a certificate of %s", label, issuer_name);
-	for (tries = 0; tries < ISSUE_SERIAL_TRIES; tries++) {
+	for (tries = 1;; tries++) {
 		r = certdb_insert_row(st, issuer_id, row, label, req->tmpl->name,
 		    cert_id);
-		if (r != GF_ERR_CONFLICT ||
-		    (r = issue_again(req, cert, row)) != 0)
+		if (r != GF_ERR_CONFLICT)
+			break;
+		/* Never report success for a certificate not stored. */
+		if (tries == ISSUE_SERIAL_TRIES)
+			return gf_fail(GF_ERR_CONFLICT, "%d random serials in a "
+			    "row were already taken: is the random source "
+			    "broken?", ISSUE_SERIAL_TRIES);
+		if ((r = issue_again(req, cert, row)) != 0)
 			break;
 	}
 	if (r != 0)

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Serial numbers: with a random source that repeats itself (a planted
+# fault, tests/cli/constrand.c), every retry collides; the request is then
+# refused, and nothing is recorded, audited or written for it.
+. "$(dirname "$0")/lib.sh"
+: "${GF_CONSTRAND:?GF_CONSTRAND must name the constant-random shim}"
+
+make_hierarchy || { echo "Bail out! hierarchy"; exit 1; }
+SYS="-p genfic-system --passin pass:system-secret --batch"
+for h in h1 h2 h3; do
+	gca -R "$T/$h" --subject "/CN=$h.example.org" --nopass >/dev/null 2>&1
+done
+
+# Only genfic-ca's own RAND_bytes() calls see the shim; ASan must accept
+# a library before its runtime.
+constrand() {
+	LD_PRELOAD=$GF_CONSTRAND ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    gca "$@"
+}
+
+check "the first certificate takes the constant serial" constrand $SYS \
+    -s "$T/h1.req" -o "$T/h1.crt"
+check "its serial is the planted one" sh -c \
+    "openssl x509 -in '$T/h1.crt' -noout -serial | grep -q '=5A5A5A5A'"
+certs=$(rows cert) audit=$(rows audit)
+refuse "a second one: every retry collides, refused" 1 \
+    "random serials in a row were already taken" \
+    constrand $SYS -s "$T/h2.req" -o "$T/h2.crt"
+check "nothing recorded" test "$(rows cert)" -eq "$certs"
+check "nothing audited" test "$(rows audit)" -eq "$audit"
+check "nothing written" test ! -e "$T/h2.crt"
+
+mkdir "$T/spool" "$T/certs"
+cp "$T/h2.req" "$T/h3.req" "$T/spool/"
+refuse "a spool: each request refused" 1 "random serials in a row were already taken" \
+    constrand $SYS -s "$T/spool" -o "$T/certs"
+cp "$T/err" "$T/spool.err"
+check "the spool's summary counts them refused" grep -q "0 signed, 2 refused" "$T/spool.err"
+check "nothing recorded by the spool" test "$(rows cert)" -eq "$certs"
+check "nothing audited by the spool" test "$(rows audit)" -eq "$audit"
+check "nothing written by the spool" test -z "$(ls "$T/certs")"
+check "the audit chain holds" gca --audit-verify
+
+# With the real random source the same requests are signed.
+check "without the fault, the spool signs" gca $SYS -s "$T/spool" -o "$T/certs"
+check "and the certificates verify" openssl verify -CAfile "$GENFIC_CA_DIR/certs/genfic.crt" \
+    -untrusted "$GENFIC_CA_DIR/certs/genfic-system.crt" "$T/certs/h2.crt" "$T/certs/h3.crt"
+finish
