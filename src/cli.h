@@ -53,6 +53,8 @@ struct cli {
 	const char	 *ca_key;	/* -I */
 	int		  with_root;	/* -E */
 	int		  days;		/* -v, 0 for the template's */
+	const char	**name_constraints;	/* -r, -c, repeatable */
+	int		  pathlen;	/* -r, -c: --pathlen, or -1 */
 	int		  nopass;
 	int		  json;
 	int		  batch;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "genfic/ca.h"
+#include "genfic/constraints.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
@@ -23,6 +24,8 @@ struct create {
 	struct store	*st;
 	struct ca	*parent;	/* NULL for a root */
 	EVP_PKEY	*parent_key;
+	struct constraints *constraints;	/* the parent's and above */
+	struct ca_limits limits;	/* --name-constraints, --pathlen */
 	struct template	*tmpl;
 	X509_NAME	*subject;
 	EVP_PKEY	*key;
@@ -36,6 +39,8 @@ create_free(struct create *c)
 	store_free(c->st);
 	ca_free(c->parent);
 	EVP_PKEY_free(c->parent_key);
+	constraints_free(c->constraints);
+	NAME_CONSTRAINTS_free(c->limits.nc);
 	template_free(c->tmpl);
 	X509_NAME_free(c->subject);
 	EVP_PKEY_free(c->key);
@@ -99,12 +104,15 @@ create_subject(struct create *c)
 }
 
 static int
-create_check_args(const struct create *c)
+create_check_args(struct create *c)
 {
 	X509_NAME *subject = NULL;
 	int r;
 
+	c->limits.pathlen = c->cli->pathlen;
 	if ((r = ca_name_check(c->name)) != 0 ||
+	    (r = constraints_parse(c->cli->name_constraints,
+	    &c->limits.nc)) != 0 ||
 	    (r = cli_url_check("--crl-url", c->cli->crl_url)) != 0 ||
 	    (r = cli_url_check("--ocsp-url", c->cli->ocsp_url)) != 0 ||
 	    (r = cli_url_check("--issuer-url", c->cli->issuer_url)) != 0 ||
@@ -195,6 +203,8 @@ create_record(struct create *c)
 	req.no_clamp = c->cli->no_clamp;
 	req.issuer_cert = c->parent != NULL ? c->parent->cert : NULL;
 	req.issuer_key = c->parent != NULL ? c->parent_key : c->key;
+	req.constraints = c->constraints;
+	req.limits = &c->limits;
 	if (c->parent != NULL) {
 		req.crl_url = c->parent->crl_url;
 		req.ocsp_url = c->parent->ocsp_url;
@@ -257,6 +267,8 @@ create_ca(struct cli *cli, int root)
 	    (root && (r = create_load_template(&c)) != 0) ||
 	    (r = store_open(cli->dir, root ? GF_STORE_CREATE : 0, &c.st)) != 0 ||
 	    (!root && (r = ca_load(c.st, cli->parent, &c.parent)) != 0) ||
+	    (!root && (r = constraints_load(c.st, c.parent,
+	    &c.constraints)) != 0) ||
 	    (!root && (r = create_load_template(&c)) != 0) ||
 	    (r = create_check(&c)) != 0 ||
 	    (r = create_subject(&c)) != 0)

@@ -19,6 +19,7 @@
 
 #include "genfic/ca.h"
 #include "genfic/certdb.h"
+#include "genfic/constraints.h"
 #include "genfic/csr.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
@@ -68,6 +69,7 @@ struct sign {
 	struct store	*st;
 	struct ca	*ca;
 	EVP_PKEY	*ca_key;
+	struct constraints *constraints;	/* of the CA and above */
 	struct template	*tmpl;
 	GENERAL_NAMES	*extra_san;	/* --san */
 	struct sign_job	*jobs;
@@ -208,6 +210,7 @@ sign_request_of(const struct sign *s, struct sign_job *j,
 	req->no_clamp = s->cli->no_clamp;
 	req->issuer_cert = s->ca->cert;
 	req->issuer_key = s->ca_key;
+	req->constraints = s->constraints;
 	req->crl_url = s->ca->crl_url;
 	req->ocsp_url = s->ca->ocsp_url;
 	req->ca_issuers_url = s->ca->issuer_url;
@@ -599,6 +602,7 @@ sign_free(struct sign *s)
 	store_free(s->st);
 	ca_free(s->ca);
 	EVP_PKEY_free(s->ca_key);
+	constraints_free(s->constraints);
 	template_free(s->tmpl);
 	GENERAL_NAMES_free(s->extra_san);
 }
@@ -625,7 +629,8 @@ sign_prepare(struct sign *s)
 	int r;
 
 	if ((r = store_open(s->cli->dir, 0, &s->st)) != 0 ||
-	    (r = ca_load(s->st, s->cli->parent, &s->ca)) != 0)
+	    (r = ca_load(s->st, s->cli->parent, &s->ca)) != 0 ||
+	    (r = constraints_load(s->st, s->ca, &s->constraints)) != 0)
 		goto out;
 	if (s->ca->revoked) {
 		r = gf_fail(GF_ERR_POLICY, "this CA is revoked and signs nothing");

@@ -7,9 +7,11 @@
 
 #include "genfic/audit.h"
 #include "genfic/certdb.h"
+#include "genfic/constraints.h"
 #include "genfic/err.h"
 #include "genfic/issue.h"
 #include "genfic/keys.h"
+#include "genfic/policy.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
@@ -179,6 +181,9 @@ issue_extensions(const struct issue_request *req, X509 *cert)
 	    req->issuer_cert : cert, cert)) != 0 ||
 	    (r = issue_fix_key_usage(cert, req->pubkey)) != 0)
 		return r;
+	if (req->limits != NULL && (r = constraints_apply(cert,
+	    req->limits)) != 0)
+		return r;
 	if (req->san != NULL && sk_GENERAL_NAME_num(req->san) > 0 &&
 	    X509_add1_ext_i2d(cert, NID_subject_alt_name, (void *)req->san, 0,
 	    X509V3_ADD_REPLACE) != 1)
@@ -218,6 +223,33 @@ issue_set_pubkey(const struct issue_request *req, X509 *cert)
 	return 0;
 }
 
+/* The template's limits on the certificate's subjectAltName. */
+static int
+issue_check_names(const struct issue_request *req, X509 *cert)
+{
+	GENERAL_NAMES *names;
+	int r;
+
+	if (!req->tmpl->san_limited)
+		return 0;
+	names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	r = policy_check_san_limits(req->tmpl, names);
+	GENERAL_NAMES_free(names);
+	return r;
+}
+
+/* What the CAs above allow, checked before anything is recorded. */
+static int
+issue_check_chain(const struct issue_request *req, X509 *cert)
+{
+	if (req->issuer_cert == NULL)
+		return 0;
+	if (req->constraints == NULL)
+		return gf_fail(GF_ERR_INTERNAL, "the constraints of the issuer "
+		    "were not loaded");
+	return constraints_check(req->constraints, cert);
+}
+
 int
 issue_build(const struct issue_request *req, const struct serial *serial,
     X509 **out)
@@ -246,12 +278,15 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 		goto out;
 	}
 	if ((r = issue_set_validity(req, cert)) != 0 ||
-	    (r = issue_extensions(req, cert)) != 0)
+	    (r = issue_extensions(req, cert)) != 0 ||
+	    (r = issue_check_names(req, cert)) != 0)
 		goto out;
 	if (X509_sign(cert, req->issuer_key, key_digest(req->issuer_key)) <= 0) {
 		r = gf_fail_crypto("sign certificate");
 		goto out;
 	}
+	if ((r = issue_check_chain(req, cert)) != 0)
+		goto out;
 	*out = cert;
 	cert = NULL;
  out:

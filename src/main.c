@@ -25,6 +25,7 @@ static struct cli cli;
 static const char *days_text;
 static const char *crl_days_text;
 static const char *crl_hours_text;
+static const char *pathlen_text;
 static const char *mode_arg;
 
 static struct poptOption mode_table[] = {
@@ -100,6 +101,11 @@ static struct poptOption option_table[] = {
 	{ "issuer-url", '\0', POPT_ARG_STRING, &cli.issuer_url, GF_OPT_VALUE,
 	  "where the new CA's certificate is published (caIssuers of what it "
 	  "issues)", "URL" },
+	{ "name-constraints", '\0', POPT_ARG_ARGV, &cli.name_constraints, 0,
+	  "-r, -c: permitted;DNS:.example.org or excluded;IP:10.0.0.0/8 "
+	  "(repeatable)", "SPEC" },
+	{ "pathlen", '\0', POPT_ARG_STRING, &pathlen_text, GF_OPT_VALUE,
+	  "-r, -c: how many CAs may be below the new one", "N" },
 	{ "crl-days", '\0', POPT_ARG_STRING, &crl_days_text, GF_OPT_VALUE,
 	  "CRL validity in days (-r, -c, --set: the CA's default; -g: this CRL)",
 	  "DAYS" },
@@ -200,6 +206,18 @@ parse_number(poptContext pc, const char *option, const char *text, int max,
 
 	if ((r = opt_number(pc, option, text, 1, max, &n)) == 0)
 		*out = (int)n;
+	return r;
+}
+
+/* --pathlen: 0 to 16, or -1 when not given. */
+static int
+parse_pathlen(poptContext pc)
+{
+	long long n = -1;
+	int r;
+
+	if ((r = opt_number(pc, "--pathlen", pathlen_text, 0, 16, &n)) == 0)
+		cli.pathlen = (int)n;
 	return r;
 }
 
@@ -368,8 +386,15 @@ main(int argc, const char **argv)
 	    (status = parse_number(pc, "--crl-days", crl_days_text, 3660,
 	    &cli.crl_days)) != 0 ||
 	    (status = parse_number(pc, "--crl-hours", crl_hours_text, 87840,
-	    &cli.crl_hours)) != 0)
+	    &cli.crl_hours)) != 0 ||
+	    (status = parse_pathlen(pc)) != 0)
 		goto out;
+	if ((cli.name_constraints != NULL || cli.pathlen >= 0) &&
+	    cli.mode != 'r' && cli.mode != 'c') {
+		status = opt_usage(pc, "%s", "--name-constraints and --pathlen "
+		    "go with -r or -c");
+		goto out;
+	}
 	if (cli.label != NULL && !label_ok(cli.label)) {
 		status = opt_usage(pc, "--label '%s': 1 to %d bytes, no control "
 		    "characters", cli.label, CLI_MAX_LABEL);

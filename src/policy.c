@@ -1,5 +1,6 @@
 /* What a template accepts from a CSR. */
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -308,5 +309,63 @@ policy_check_san(const GENERAL_NAMES *names)
 	for (i = 0; i < sk_GENERAL_NAME_num(names); i++)
 		if ((r = policy_general_name(sk_GENERAL_NAME_value(names, i))) != 0)
 			return r;
+	return 0;
+}
+
+/* name (len bytes) is suffix or below it; ".suffix": below it only. */
+static int
+dns_under(const char *name, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	if (suffix[0] != '.' && len == n && strncasecmp(name, suffix, n) == 0)
+		return 1;
+	if (suffix[0] != '.')
+		return len > n + 1 && name[len - n - 1] == '.' &&
+		    strncasecmp(name + len - n, suffix, n) == 0;
+	return len > n && strncasecmp(name + len - n, suffix, n) == 0;
+}
+
+static int
+policy_dns_limits(const struct template *tmpl, const ASN1_IA5STRING *dns)
+{
+	const char *name = (const char *)ASN1_STRING_get0_data(dns);
+	size_t i, len = (size_t)ASN1_STRING_length(dns);
+
+	if (!tmpl->san_wildcards && len > 0 && name[0] == '*')
+		return gf_fail(GF_ERR_POLICY, "DNS:%.*s: template '%s' allows "
+		    "no wildcard names (san_wildcards)", (int)len, name,
+		    tmpl->name);
+	if (tmpl->nsan_dns_suffixes == 0)
+		return 0;
+	for (i = 0; i < tmpl->nsan_dns_suffixes; i++)
+		if (dns_under(name, len, tmpl->san_dns_suffixes[i]))
+			return 0;
+	return gf_fail(GF_ERR_POLICY, "DNS:%.*s: template '%s' allows only "
+	    "names under %s%s (san_dns_suffixes)", (int)len, name, tmpl->name,
+	    tmpl->san_dns_suffixes[0], tmpl->nsan_dns_suffixes > 1 ?
+	    " and the other san_dns_suffixes" : "");
+}
+
+int
+policy_check_san_limits(const struct template *tmpl,
+    const GENERAL_NAMES *names)
+{
+	const GENERAL_NAME *gn;
+	int i, r;
+
+	if (tmpl->san_max > 0 && sk_GENERAL_NAME_num(names) > tmpl->san_max)
+		return gf_fail(GF_ERR_POLICY, "%d subjectAltName entries: "
+		    "template '%s' allows %d (san_max)",
+		    sk_GENERAL_NAME_num(names), tmpl->name, tmpl->san_max);
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+		gn = sk_GENERAL_NAME_value(names, i);
+		if (gn->type == GEN_IPADD && !tmpl->san_ip)
+			return gf_fail(GF_ERR_POLICY, "template '%s' allows no IP "
+			    "addresses (san_ip)", tmpl->name);
+		if (gn->type == GEN_DNS &&
+		    (r = policy_dns_limits(tmpl, gn->d.dNSName)) != 0)
+			return r;
+	}
 	return 0;
 }

@@ -50,6 +50,8 @@ template_free(struct template *t)
 	free(t->extensions);
 	free(t->key_type);
 	free(t->child_template);
+	while (t->nsan_dns_suffixes > 0)
+		free(t->san_dns_suffixes[--t->nsan_dns_suffixes]);
 	template_unprepare(t);
 	free(t);
 }
@@ -137,9 +139,56 @@ set_string(char **field, const char *value)
 	return 0;
 }
 
+/* san_dns_suffixes: "example.org" (it and below), ".example.org" (below). */
+static int
+parse_suffixes(struct template *t, const char *key, const char *value)
+{
+	char *copy, *item, *save = NULL;
+	int r = 0;
+
+	if ((copy = strdup(value)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	for (item = strtok_r(copy, ", \t", &save); item != NULL && r == 0;
+	    item = strtok_r(NULL, ", \t", &save)) {
+		if (t->nsan_dns_suffixes == GF_TEMPLATE_MAX_NIDS)
+			r = gf_fail(GF_ERR_FORMAT, "%s: %s: more than %d "
+			    "entries", t->path, key, GF_TEMPLATE_MAX_NIDS);
+		else if (item[item[0] == '.'] == '\0' ||
+		    strspn(item, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+		    strlen(item) || strstr(item, "..") != NULL)
+			r = gf_fail(GF_ERR_FORMAT, "%s: %s: '%s' is not a "
+			    "lower-case domain name", t->path, key, item);
+		else if ((t->san_dns_suffixes[t->nsan_dns_suffixes] =
+		    strdup(item)) == NULL)
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		else
+			t->nsan_dns_suffixes++;
+	}
+	free(copy);
+	return r;
+}
+
+/* The subjectAltName limits; each sets san_limited. */
+static int
+template_set_san(struct template *t, const char *key, const char *value)
+{
+	t->san_limited = 1;
+	if (strcmp(key, "san_dns_suffixes") == 0)
+		return parse_suffixes(t, key, value);
+	if (strcmp(key, "san_wildcards") == 0)
+		return parse_bool(t, key, value, &t->san_wildcards);
+	if (strcmp(key, "san_ip") == 0)
+		return parse_bool(t, key, value, &t->san_ip);
+	return parse_int(t, key, value, 1, 100, &t->san_max);
+}
+
 static int
 template_set(struct template *t, const char *key, const char *value)
 {
+	if (strcmp(key, "san_dns_suffixes") == 0 ||
+	    strcmp(key, "san_wildcards") == 0 || strcmp(key, "san_ip") == 0 ||
+	    strcmp(key, "san_max") == 0)
+		return template_set_san(t, key, value);
 	if (strcmp(key, "description") == 0)
 		return set_string(&t->description, value);
 	if (strcmp(key, "extensions") == 0)
@@ -186,6 +235,8 @@ template_defaults(struct template *t, const char *name, const char *path)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	t->min_rsa_bits = 2048;
 	t->allow_eddsa = 1;
+	t->san_wildcards = 1;
+	t->san_ip = 1;
 	t->crl_days = 7;
 	t->curves[0] = NID_X9_62_prime256v1;
 	t->curves[1] = NID_secp384r1;

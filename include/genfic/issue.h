@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <openssl/x509v3.h>
 
+struct ca_limits;
 struct cert_row;
+struct constraints;
 struct store;
 struct template;
 struct serial;
@@ -20,6 +22,9 @@ struct issue_request {
 	int			 no_clamp;	/* refuse instead of clamping */
 	X509			*issuer_cert;	/* NULL: self-signed */
 	EVP_PKEY		*issuer_key;
+	/* Of the issuer and the CAs above it; required with issuer_cert. */
+	const struct constraints *constraints;
+	const struct ca_limits	*limits;	/* a new CA's, or NULL */
 	const char		*crl_url;	/* the issuer's, or NULL */
 	const char		*ocsp_url;
 	const char		*ca_issuers_url;

@@ -29,4 +29,11 @@ int	policy_subject(const struct template *tmpl, const X509_NAME *requested,
  */
 int	policy_check_san(const GENERAL_NAMES *names);
 
+/*
+ * Checks names against the template's limits: how many, whether IP
+ * addresses and wildcards are allowed, and the DNS suffixes allowed.
+ */
+int	policy_check_san_limits(const struct template *tmpl,
+	    const GENERAL_NAMES *names);
+
 #endif

@@ -37,6 +37,13 @@ struct template {
 	size_t	 nsubject_required;
 	int	 subject_copy[GF_TEMPLATE_MAX_NIDS];	/* kept, in this order */
 	size_t	 nsubject_copy;
+	/* Limits on subjectAltName; san_limited when any is set. */
+	int	 san_limited;
+	char	*san_dns_suffixes[GF_TEMPLATE_MAX_NIDS];	/* none: any */
+	size_t	 nsan_dns_suffixes;
+	int	 san_wildcards;		/* "*." DNS names allowed */
+	int	 san_ip;		/* iPAddress entries allowed */
+	int	 san_max;		/* entries at most; 0: no limit */
 	/* From template_prepare(): the extension lines, for one issuer. */
 	const X509		*prepared_for;
 	struct template_line	*lines;

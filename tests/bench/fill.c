@@ -15,6 +15,7 @@
 
 #include "genfic/ca.h"
 #include "genfic/certdb.h"
+#include "genfic/constraints.h"
 #include "genfic/err.h"
 #include "genfic/issue.h"
 #include "genfic/keys.h"
@@ -88,6 +89,7 @@ main(int argc, char **argv)
 	struct passphrase pass;
 	struct store *st = NULL;
 	struct ca *ca = NULL;
+	struct constraints *constraints = NULL;
 	struct template *tmpl = NULL;
 	EVP_PKEY *key = NULL, *subject_key = NULL;
 	X509_PUBKEY *spki = NULL;
@@ -103,6 +105,7 @@ main(int argc, char **argv)
 	n = atol(argv[3]);
 	if ((r = store_open(argv[1], 0, &st)) != 0 ||
 	    (r = ca_load(st, argv[2], &ca)) != 0 ||
+	    (r = constraints_load(st, ca, &constraints)) != 0 ||
 	    (r = template_load(ca->leaf_template, dirs, &tmpl)) != 0 ||
 	    (r = pass_get(argv[5], NULL, 0, 1, &pass)) != 0 ||
 	    (keypath = ca_key_path(st, ca)) == NULL ||
@@ -120,6 +123,7 @@ main(int argc, char **argv)
 	req.spki = spki;
 	req.issuer_cert = ca->cert;
 	req.issuer_key = key;
+	req.constraints = constraints;
 	if ((r = store_begin(st)) != 0)
 		goto out;
 	for (i = 0; i < n && r == 0; i++)
@@ -136,6 +140,7 @@ main(int argc, char **argv)
 	EVP_PKEY_free(subject_key);
 	X509_PUBKEY_free(spki);
 	template_free(tmpl);
+	constraints_free(constraints);
 	ca_free(ca);
 	store_free(st);
 	return r == 0 ? 0 : 1;

@@ -151,7 +151,7 @@ check "ocsp template: EKU OCSP Signing" ext_is "$T/ocsp.crt" \
     extendedKeyUsage 'Extended Key Usage: critical OCSP Signing $'
 check "ocsp template: OCSP No Check" sh -c "openssl x509 -in '$T/ocsp.crt' \
     -noout -text | grep -q 'OCSP No Check'"
-check "ocsp template: 30 days" test "$(days_of "$T/ocsp.crt")" = 30
+check "ocsp template: 90 days" test "$(days_of "$T/ocsp.crt")" = 90
 check "openssl accepts the user certificate for S/MIME" openssl verify \
     -purpose smimesign -CAfile "$T/root.crt" -untrusted "$T/user-ca.crt" \
     "$T/alice.crt"

@@ -11,6 +11,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "genfic/constraints.h"
 #include "genfic/csr.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
@@ -23,11 +24,13 @@
 static struct template	*server, *user;
 static X509		*ca;
 static EVP_PKEY		*ca_key;
+static struct constraints *ca_constraints;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *const dirs[] = { GF_FUZZ_TEMPLATES, NULL };
+	const char *name = "ca1";
 
 	(void)argc;
 	(void)argv;
@@ -36,6 +39,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fuzz_die("cannot load the templates of %s", GF_FUZZ_TEMPLATES);
 	ca = fuzz_cert("ca1.pem");
 	ca_key = fuzz_key("ca1.key");
+	if (constraints_from_certs(&ca, &name, 1, &ca_constraints) != 0)
+		fuzz_die("cannot read the constraints of ca1.pem");
 	return 0;
 }
 
@@ -70,6 +75,7 @@ issue(const struct template *t, const struct csr *csr, X509_NAME *subject,
 	ir.days = t->days;
 	ir.issuer_cert = ca;
 	ir.issuer_key = ca_key;
+	ir.constraints = ca_constraints;
 	ir.crl_url = "http://crl.example.org/fuzz.crl";
 	ir.ocsp_url = "http://ocsp.example.org/";
 	ir.clamped = &clamped;

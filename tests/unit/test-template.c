@@ -24,13 +24,13 @@ static const struct shipped {
 } shipped[] = {
 	{ "root", 1, 7300, "ec:P-384", "intermediate", 0, "root_ext" },
 	{ "intermediate", 1, 3650, "ec:P-256", "server", 0, "ca_ext" },
-	{ "system-ca", 1, 3650, "ec:P-256", "system", 0, "ca_ext" },
+	{ "system-ca", 1, 5475, "ec:P-256", "system", 0, "ca_ext" },
 	{ "user-ca", 1, 3636, "ec:P-256", "user", 0, "ca_ext" },
 	{ "system", 0, 3650, "ec:P-256", NULL, 1, "leaf_ext" },
 	{ "user", 0, 396, "ec:P-256", NULL, 1, "leaf_ext" },
 	{ "server", 0, 397, "ec:P-256", NULL, 1, "leaf_ext" },
 	{ "client", 0, 397, "ec:P-256", NULL, 1, "leaf_ext" },
-	{ "ocsp", 0, 30, "ec:P-256", NULL, 0, "ocsp_ext" },
+	{ "ocsp", 0, 90, "ec:P-256", NULL, 0, "ocsp_ext" },
 };
 
 static void
