@@ -6,6 +6,7 @@
 #include "genfic/ca.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/keys.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 
@@ -225,6 +226,65 @@ ca_update(struct store *st, const struct ca *ca)
 	bind_text_or_null(stmt, 5, ca->issuer_url);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "update CA");
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+#define CA_ISO(col)	"strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
+
+/* The settings and state of CA ?1, at time ?2, as one JSON object. */
+static const char ca_settings_sql[] =
+    "SELECT json_object('name', ca.name, 'parent', "
+    "(SELECT p.name FROM ca p WHERE p.id = ca.parent_id), "
+    "'subject', cert.subject, "
+    "'status', CASE WHEN cert.revoked_at IS NOT NULL THEN 'revoked' "
+    "WHEN cert.not_after <= ?2 THEN 'expired' ELSE 'valid' END, "
+    "'not_before', " CA_ISO("cert.not_before") ", "
+    "'not_after', " CA_ISO("cert.not_after") ", "
+    "'serial', hex(cert.serial), 'template', ca.template, "
+    "'child_template', ca.leaf_template, 'key', ca.key_ref, "
+    "'key_type', ?3, 'key_encrypted', json(?4), 'pathlen', ?5, "
+    "'crl_days', ca.crl_days, 'crl_url', ca.crl_url, "
+    "'ocsp_url', ca.ocsp_url, 'issuer_url', ca.issuer_url, "
+    "'crl_number', last.number, 'next_crl_number', ca.next_crl_number, "
+    "'crl_this_update', " CA_ISO("last.this_update") ", "
+    "'crl_next_update', " CA_ISO("last.next_update") ") "
+    "FROM ca JOIN cert ON cert.id = ca.cert_id "
+    "LEFT JOIN (SELECT number, this_update, next_update FROM crl "
+    "WHERE ca_id = ?1 ORDER BY number DESC LIMIT 1) AS last "
+    "WHERE ca.id = ?1";
+
+int
+ca_settings(struct store *st, const struct ca *ca, char **json)
+{
+	EVP_PKEY *pub;
+	sqlite3_stmt *stmt;
+	char key_type[64] = "unknown", *path;
+	long pathlen = X509_get_pathlen(ca->cert);
+	int r, encrypted = 0;
+
+	if ((pub = X509_get0_pubkey(ca->cert)) != NULL)
+		key_describe(pub, key_type, sizeof(key_type));
+	if ((path = ca_key_path(st, ca)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	encrypted = strncmp(ca->key_ref, "file:", 5) == 0 &&
+	    key_is_encrypted(path);
+	free(path);
+	if ((r = store_prepare(st, ca_settings_sql, &stmt)) != 0)
+		return r;
+	if (sqlite3_bind_int64(stmt, 1, ca->id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)time(NULL)) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 3, key_type, -1, SQLITE_TRANSIENT) !=
+	    SQLITE_OK || sqlite3_bind_text(stmt, 4, encrypted ? "true" :
+	    "false", -1, SQLITE_STATIC) != SQLITE_OK ||
+	    (pathlen >= 0 ? sqlite3_bind_int64(stmt, 5, pathlen) :
+	    sqlite3_bind_null(stmt, 5)) != SQLITE_OK)
+		r = store_fail(st, "CA settings");
+	else if (sqlite3_step(stmt) != SQLITE_ROW)
+		r = store_fail(st, "CA settings");
+	else if ((*json = strdup((const char *)sqlite3_column_text(stmt,
+	    0))) == NULL)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 	sqlite3_finalize(stmt);
 	return r;
 }

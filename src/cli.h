@@ -81,6 +81,8 @@ int	cmd_import(struct cli *cli);
 int	cmd_audit(struct cli *cli);
 int	cmd_publish(struct cli *cli);
 int	cmd_audit_verify(struct cli *cli);
+int	cmd_passwd(struct cli *cli);
+int	cmd_show_ca(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

@@ -136,8 +136,9 @@ key_encode(EVP_PKEY *pkey, const struct passphrase *pass, BIO **out)
 	return r;
 }
 
-int
-key_save(const char *path, EVP_PKEY *pkey, const struct passphrase *pass)
+static int
+key_write(const char *path, EVP_PKEY *pkey, const struct passphrase *pass,
+    int replace)
 {
 	BIO *bio = NULL;
 	char *data;
@@ -147,14 +148,29 @@ key_save(const char *path, EVP_PKEY *pkey, const struct passphrase *pass)
 	if ((r = key_encode(pkey, pass, &bio)) != 0)
 		return r;
 	len = BIO_get_mem_data(bio, &data);
-	r = file_write_atomic(path, data, (size_t)len, 0600, 0);
+	r = file_write_atomic(path, data, (size_t)len, 0600, replace);
 	if (r == GF_ERR_EXISTS)
 		r = gf_fail(r, "%s: a key file is already there; it is never "
 		    "overwritten", path);
 	else if (r != 0)
 		r = gf_fail(r, "%s: %s", path, gf_errmsg(r));
+	/* The encoding may hold the key in the clear (pass NULL). */
+	if (len > 0)
+		OPENSSL_cleanse(data, (size_t)len);
 	BIO_free(bio);
 	return r;
+}
+
+int
+key_save(const char *path, EVP_PKEY *pkey, const struct passphrase *pass)
+{
+	return key_write(path, pkey, pass, 0);
+}
+
+int
+key_replace(const char *path, EVP_PKEY *pkey, const struct passphrase *pass)
+{
+	return key_write(path, pkey, pass, 1);
 }
 
 static const char *

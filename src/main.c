@@ -19,6 +19,7 @@
 
 enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
+	OPT_PASSWD, OPT_SHOW_CA,
 };
 
 static struct cli cli;
@@ -61,6 +62,11 @@ static struct poptOption mode_table[] = {
 	  "print the audit log (--json for JSON)", NULL },
 	{ "audit-verify", '\0', POPT_ARG_NONE, NULL, OPT_AUDIT_VERIFY,
 	  "check the audit log's hash chain", NULL },
+	{ "passwd", '\0', POPT_ARG_STRING, &mode_arg, OPT_PASSWD,
+	  "change CA NAME's key passphrase (--passin old, --passout new)",
+	  "NAME" },
+	{ "show-ca", '\0', POPT_ARG_STRING, &mode_arg, OPT_SHOW_CA,
+	  "a CA's settings, key, CRL number and next update", "NAME" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -291,6 +297,10 @@ dispatch(void)
 		return cmd_publish(&cli);
 	case OPT_AUDIT_VERIFY:
 		return cmd_audit_verify(&cli);
+	case OPT_PASSWD:
+		return cmd_passwd(&cli);
+	case OPT_SHOW_CA:
+		return cmd_show_ca(&cli);
 	}
 	return EXIT_USAGE;
 }

@@ -40,6 +40,12 @@ int	ca_set_cert(struct store *st, int64_t ca_id, int64_t cert_id);
 /* Stores the CA's settings: crl_url, ocsp_url, issuer_url, crl_days. */
 int	ca_update(struct store *st, const struct ca *ca);
 
+/*
+ * The CA's settings and state as a JSON object: parent, subject,
+ * validity, templates, key, URLs, and its latest CRL's number and dates.
+ */
+int	ca_settings(struct store *st, const struct ca *ca, char **json);
+
 /* The absolute path of the CA's key file. */
 char	*ca_key_path(const struct store *st, const struct ca *ca);
 

@@ -24,6 +24,13 @@ int	key_save(const char *path, EVP_PKEY *pkey,
 	    const struct passphrase *pass);
 
 /*
+ * Writes pkey, encrypted under pass, over the key file at path in one
+ * rename: the old file stays whole until the new one is on disk.
+ */
+int	key_replace(const char *path, EVP_PKEY *pkey,
+	    const struct passphrase *pass);
+
+/*
  * Loads the key at ref ("file:PATH" or a plain path); GF_ERR_PASSPHRASE
  * when an encrypted key does not decrypt.
  */

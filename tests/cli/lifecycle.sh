@@ -1,0 +1,68 @@
+#!/bin/sh
+# The small lifecycle tools: --passwd changes a CA key's passphrase in one
+# rename, audited; --show-ca prints a CA's settings and CRL state.
+. "$(dirname "$0")/lib.sh"
+
+make_hierarchy || { echo "Bail out! hierarchy"; exit 1; }
+KEY=$GENFIC_CA_DIR/private/genfic-system.key
+gca -R "$T/host" --subject /CN=host.example.org --nopass >/dev/null 2>&1
+
+# --passwd
+cp "$KEY" "$T/key.before"
+refuse_clean "--passwd with the wrong old passphrase" 1 "wrong passphrase" \
+    gca --passwd genfic-system --passin pass:nope --passout pass:new-secret --batch
+check "the key file is unchanged" cmp -s "$KEY" "$T/key.before"
+refuse_clean "--passwd with a new passphrase too short" 1 "at least 4" \
+    gca --passwd genfic-system --passin pass:system-secret --passout pass:abc --batch
+check "the key file is still unchanged" cmp -s "$KEY" "$T/key.before"
+refuse "--passwd of no such CA" 1 "no CA named 'nope'" \
+    gca --passwd nope --passin pass:system-secret --passout pass:new-secret --batch
+refuse "--passwd without --passout in batch mode" 1 "" \
+    gca --passwd genfic-system --passin pass:system-secret --batch
+audit=$(rows audit)
+check "--passwd" gca --passwd genfic-system --passin pass:system-secret \
+    --passout pass:new-secret --batch
+check "one audit entry" test "$(rows audit)" -eq $((audit + 1))
+check "named passwd" sh -c "sqlite3 '$GENFIC_CA_DIR/ca.db' \"SELECT operation, ca FROM audit ORDER BY id DESC LIMIT 1\" |
+    grep -qx 'passwd|genfic-system'"
+check "the key file is still 0600" test "$(stat -c %a "$KEY")" = 600
+check "and encrypted (PKCS#8, scrypt)" grep -q 'BEGIN ENCRYPTED PRIVATE KEY' "$KEY"
+check "openssl opens it with the new passphrase" openssl pkey -in "$KEY" \
+    -passin pass:new-secret -noout
+check "the same key: it matches the CA certificate" sh -c "
+    openssl pkey -in '$KEY' -passin pass:new-secret -pubout >'$T/pub.new' &&
+    openssl x509 -in '$GENFIC_CA_DIR/certs/genfic-system.crt' -noout -pubkey >'$T/pub.cert' &&
+    cmp -s '$T/pub.new' '$T/pub.cert'"
+refuse "the old passphrase no longer signs" 1 "wrong passphrase" \
+    gca -p genfic-system -s "$T/host.req" -o "$T/old.crt" --passin pass:system-secret --batch
+check "the new one signs" gca -p genfic-system -s "$T/host.req" -o "$T/host.crt" \
+    --passin pass:new-secret --batch
+check "the chain verifies" openssl verify -CAfile "$GENFIC_CA_DIR/certs/genfic.crt" \
+    -untrusted "$GENFIC_CA_DIR/certs/genfic-system.crt" "$T/host.crt"
+check "the audit chain holds" gca --audit-verify
+
+# --show-ca
+check "--show-ca before any CRL" gca --show-ca genfic-system
+cp "$T/out" "$T/show.before"
+check "names its templates" sh -c "grep -q '^template  *system-ca$' '$T/show.before' &&
+    grep -q '^child_template  *system$' '$T/show.before'"
+check "its key location, encrypted" sh -c "grep -q '^key  *file:private/genfic-system.key$' '$T/show.before' &&
+    grep -q '^key_encrypted  *yes$' '$T/show.before'"
+check "no CRL yet" grep -q '^crl_number  *-$' "$T/show.before"
+check "pathlen 0 (system-ca)" grep -q '^pathlen  *0$' "$T/show.before"
+gca -p genfic-system -g -o "$T/sys.crl" --passin pass:new-secret --batch >/dev/null 2>&1
+gca -p genfic-system -g -o "$T/sys.crl" --force --passin pass:new-secret --batch >/dev/null 2>&1
+check "--show-ca --json" gca --show-ca genfic-system --json
+cp "$T/out" "$T/show.json"
+next=$(openssl crl -in "$T/sys.crl" -noout -nextupdate | sed 's/^nextUpdate=//')
+next_iso=$(date -u -d "$next" +%Y-%m-%dT%H:%M:%SZ)
+check "JSON: the latest CRL's number and nextUpdate, as openssl reads the CRL" python3 -c "
+import json, sys
+d = json.load(open('$T/show.json'))
+assert d['crl_number'] == 2 and d['next_crl_number'] == 3, d
+assert d['crl_next_update'] == '$next_iso', (d['crl_next_update'], '$next_iso')
+assert d['parent'] == 'genfic' and d['status'] == 'valid' and d['key_encrypted'] is True, d
+"
+check "--show-ca of the root: no parent" sh -c "'$GENFIC_CA' --show-ca genfic | grep -q '^parent  *-$'"
+refuse "--show-ca of no such CA" 1 "no CA named 'nope'" gca --show-ca nope
+finish
