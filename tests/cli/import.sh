@@ -202,6 +202,12 @@ openssl req -new -x509 -key "$X/k2.key" -subj "/CN=No Sign" -days 365 \
 evil_dir "$T/nosign" "$X/nosign.crt" "$X/k2.key"
 refuse_clean "a CA:TRUE root without keyCertSign" 1 "keyCertSign" \
     gca -I "$T/nosign" --passout pass:evil-secret --batch
+# openssl's stock v3_ca section writes no keyUsage: such a root is a CA.
+openssl req -x509 -new -key "$X/k2.key" -subj "/CN=Stock CA" -days 365 \
+    -out "$X/stock.crt" 2>/dev/null
+evil_dir "$T/stock" "$X/stock.crt" "$X/k2.key"
+check "a CA:TRUE root without keyUsage (openssl's v3_ca)" \
+    gca -d "$T/stockstore" -I "$T/stock" --passout pass:stock-secret --batch
 gca -l >"$T/l"
 ! grep -Eq "evilimp|orphan|twin|nosign" "$T/l" && pass "none of them is in the store" ||
     fail "none of them is in the store"
