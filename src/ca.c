@@ -211,6 +211,34 @@ ca_key_path(const struct store *st, const struct ca *ca)
 }
 
 int
+ca_key_load(struct store *st, const struct ca *ca,
+    const struct passphrase *pass, EVP_PKEY **out)
+{
+	EVP_PKEY *key = NULL;
+	char *path;
+	int r;
+
+	if ((path = ca_key_path(st, ca)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if ((r = key_load(path, pass, &key)) != 0)
+		goto out;
+	/* A key left in private/ by another CA must never sign for this one. */
+	if (X509_check_private_key(ca->cert, key) != 1) {
+		gf_errclear();
+		r = gf_fail(GF_ERR_POLICY, "key %s does not match the CA "
+		    "certificate", strncmp(ca->key_ref, "file:", 5) == 0 ?
+		    ca->key_ref + 5 : ca->key_ref);
+		goto out;
+	}
+	*out = key;
+	key = NULL;
+ out:
+	EVP_PKEY_free(key);
+	free(path);
+	return r;
+}
+
+int
 ca_update(struct store *st, const struct ca *ca)
 {
 	sqlite3_stmt *stmt;

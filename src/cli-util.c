@@ -109,9 +109,9 @@ cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	snprintf(prompt, sizeof(prompt), "Passphrase of CA %s: ", ca->name);
 	if (!key_is_encrypted(path))
-		r = key_load(path, NULL, key);
+		r = ca_key_load(st, ca, NULL, key);
 	else if ((r = pass_get(cli->passin, prompt, 0, cli->batch, &pass)) == 0) {
-		if ((r = key_load(path, &pass, key)) == GF_ERR_PASSPHRASE)
+		if ((r = ca_key_load(st, ca, &pass, key)) == GF_ERR_PASSPHRASE)
 			r = gf_fail(r, "cannot decrypt CA key: wrong passphrase?");
 		pass_clear(&pass);
 	}

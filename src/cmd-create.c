@@ -30,6 +30,7 @@ struct create {
 	X509_NAME	*subject;
 	EVP_PKEY	*key;
 	char		*key_path;
+	struct passphrase pass;		/* of the new key */
 	X509		*cert;
 };
 
@@ -45,6 +46,7 @@ create_free(struct create *c)
 	X509_NAME_free(c->subject);
 	EVP_PKEY_free(c->key);
 	free(c->key_path);
+	pass_clear(&c->pass);
 	X509_free(c->cert);
 }
 
@@ -130,21 +132,26 @@ create_check_args(struct create *c)
 	return r;
 }
 
+/* Before the store is made (c->st NULL), only its key file is looked for. */
 static int
 create_check(struct create *c)
 {
 	struct ca *existing = NULL;
 	int r;
 
-	if ((r = ca_load(c->st, c->name, &existing)) == 0) {
-		ca_free(existing);
-		return gf_fail(GF_ERR_EXISTS, "a CA of that name already exists "
-		    "in %s", c->st->dir);
+	if (c->st != NULL) {
+		if ((r = ca_load(c->st, c->name, &existing)) == 0) {
+			ca_free(existing);
+			return gf_fail(GF_ERR_EXISTS, "a CA of that name already "
+			    "exists in %s", c->st->dir);
+		}
+		if (r != GF_ERR_NOT_FOUND)
+			return r;
+		gf_errclear();
 	}
-	if (r != GF_ERR_NOT_FOUND)
-		return r;
-	gf_errclear();
-	if ((c->key_path = store_path(c->st, "private", c->name, ".key")) == NULL)
+	free(c->key_path);
+	if ((c->key_path = store_dir_path(c->cli->dir, "private", c->name,
+	    ".key")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if (access(c->key_path, F_OK) == 0)
 		return gf_fail(GF_ERR_EXISTS, "%s exists; it is never "
@@ -155,10 +162,10 @@ create_check(struct create *c)
 	return 0;
 }
 
+/* The new key and its passphrase, in memory: written by create_ca(). */
 static int
 create_key(struct create *c)
 {
-	struct passphrase pass;
 	char prompt[128];
 	int r;
 
@@ -166,11 +173,7 @@ create_key(struct create *c)
 	    c->tmpl->key_type, &c->key)) != 0)
 		return r;
 	snprintf(prompt, sizeof(prompt), "New passphrase for CA %s: ", c->name);
-	if ((r = pass_get(c->cli->passout, prompt, 1, c->cli->batch, &pass)) != 0)
-		return r;
-	r = key_save(c->key_path, c->key, &pass);
-	pass_clear(&pass);
-	return r;
+	return pass_get(c->cli->passout, prompt, 1, c->cli->batch, &c->pass);
 }
 
 /* The CA row and its certificate, in one transaction. */
@@ -262,10 +265,14 @@ create_ca(struct cli *cli, int root)
 		    "keys are always encrypted\n", gf_progname, cli->arg);
 		return EXIT_USAGE;
 	}
-	/* What can be refused without a store is refused before making one. */
+	/*
+	 * What can be refused without a store is refused before making one:
+	 * a root's new store is made once its passphrase is found good.
+	 */
 	if ((r = create_check_args(&c)) != 0 ||
 	    (root && (r = create_load_template(&c)) != 0) ||
-	    (r = store_open(cli->dir, root ? GF_STORE_CREATE : 0, &c.st)) != 0 ||
+	    ((!root || store_exists(cli->dir)) && (r = store_open(cli->dir,
+	    root ? GF_STORE_CREATE : 0, &c.st)) != 0) ||
 	    (!root && (r = ca_load(c.st, cli->parent, &c.parent)) != 0) ||
 	    (!root && (r = constraints_load(c.st, c.parent,
 	    &c.constraints)) != 0) ||
@@ -282,7 +289,10 @@ create_ca(struct cli *cli, int root)
 		what = c.parent->name;
 		goto out;
 	}
-	if ((r = create_key(&c)) != 0)
+	if ((r = create_key(&c)) != 0 ||
+	    (c.st == NULL && ((r = store_open(cli->dir, GF_STORE_CREATE,
+	    &c.st)) != 0 || (r = create_check(&c)) != 0)) ||
+	    (r = key_save(c.key_path, c.key, &c.pass)) != 0)
 		goto out;
 	if ((r = create_record(&c)) != 0) {
 		unlink(c.key_path);	/* no CA without its key, nor the reverse */

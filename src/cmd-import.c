@@ -4,6 +4,7 @@
  * keeping every serial, status and revocation.  One transaction: all or
  * nothing.  Importing twice adds nothing.
  */
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +33,22 @@ struct import {
 	struct cli	*cli;
 	const char	*dir;
 	char		*name;
-	struct store	*st;
+	char		*cert_file;	/* the CA certificate's file */
+	struct store	*st;		/* NULL until the input is found good */
 	X509		*ca_cert;
 	char		*key_file;	/* the CA key found, or NULL */
+	char		*key_path;	/* private/NAME.key of the store */
+	EVP_PKEY	*key;		/* the key to write there, or NULL */
+	struct passphrase pass;		/* ... and its passphrase */
 	char		*key_saved;	/* the key this run wrote, or NULL */
 	struct ca	*parent;	/* the issuer in the store, or NULL */
+	int		 self_signed;
+	int		 ca_known;	/* an earlier import made the CA */
+	unsigned char	*index;		/* index.txt */
+	size_t		 index_len;
+	char		*line;		/* a copy of the line being read */
+	size_t		 line_size;
+	int64_t		 next_crl;	/* from crlnumber, or 0 */
 	int64_t		 ca_id;
 	long		 imported, skipped, failed, total;
 };
@@ -56,6 +68,36 @@ first_file(const char *dir, const char *const *names)
 	return NULL;
 }
 
+/*
+ * --name, else the directory's own name (the one above pki/ for
+ * easy-rsa), found from its absolute path: "-I ." or "-I pki" name the
+ * directory, not ".".
+ */
+static int
+import_name(struct import *im)
+{
+	char *path, *base;
+	int r;
+
+	if (im->cli->name != NULL)
+		im->name = strdup(im->cli->name);
+	else {
+		if ((path = realpath(im->dir, NULL)) == NULL)
+			return gf_fail(GF_ERR_IO, "%s", strerror(errno));
+		base = basename(path);
+		if (strcmp(base, "pki") == 0)
+			base = basename(dirname(path));
+		im->name = strdup(base);
+		free(path);
+	}
+	if (im->name == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if ((r = ca_name_check(im->name)) != 0)
+		return gf_fail(r, "%s; give the CA a name with --name",
+		    gf_errmsg(r));
+	return 0;
+}
+
 static int
 import_locate(struct import *im)
 {
@@ -63,37 +105,53 @@ import_locate(struct import *im)
 	    "certs/ca.crt", "certs/cacert.pem", NULL };
 	static const char *const keys[] = { "private/cakey.pem",
 	    "private/ca.key", "private/ca.pem", NULL };
-	char *cert, *copy, *base;
 	int r;
 
-	cert = im->cli->ca_cert != NULL ? strdup(im->cli->ca_cert) :
+	im->cert_file = im->cli->ca_cert != NULL ? strdup(im->cli->ca_cert) :
 	    first_file(im->dir, certs);
-	if (cert == NULL)
+	if (im->cert_file == NULL)
 		return gf_fail(GF_ERR_NOT_FOUND, "no CA certificate (cacert.pem, "
 		    "ca.crt; or give --ca-cert FILE)");
-	r = x509_load(cert, &im->ca_cert);
-	if (r != 0)
-		r = gf_fail(r, "%s: %s", cert, gf_errmsg(r));
-	free(cert);
-	if (r != 0)
-		return r;
+	if ((r = x509_load(im->cert_file, &im->ca_cert)) != 0)
+		return gf_fail(r, "%s: %s", im->cert_file, gf_errmsg(r));
 	im->key_file = im->cli->ca_key != NULL ? strdup(im->cli->ca_key) :
 	    first_file(im->dir, keys);
-	if (im->cli->name != NULL)
-		im->name = strdup(im->cli->name);
-	else if ((copy = strdup(im->dir)) != NULL) {
-		/* easy-rsa keeps everything in NAME/pki. */
-		base = basename(copy);
-		if (strcmp(base, "pki") == 0)
-			base = basename(dirname(copy));
-		im->name = strdup(base);
-		free(copy);
-	}
-	if (im->name == NULL)
+	if ((r = import_name(im)) != 0)
+		return r;
+	if ((im->key_path = store_dir_path(im->cli->dir, "private", im->name,
+	    ".key")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if ((r = ca_name_check(im->name)) != 0)
-		return gf_fail(r, "%s; give the CA a name with --name",
-		    gf_errmsg(r));
+	return 0;
+}
+
+/*
+ * Only a CA certificate is imported as a CA: CA:TRUE, and keyCertSign
+ * when it has a keyUsage (RFC 5280 4.2.1.3, 4.2.1.9).
+ */
+static int
+import_check_ca(struct import *im)
+{
+	uint32_t flags = X509_get_extension_flags(im->ca_cert);
+
+	if (flags & EXFLAG_INVALID) {
+		gf_errclear();
+		return gf_fail(GF_ERR_POLICY, "%s: its extensions do not parse",
+		    im->cert_file);
+	}
+	if (!(flags & EXFLAG_CA))
+		return gf_fail(GF_ERR_POLICY, "%s: not a CA certificate (no "
+		    "basicConstraints CA:TRUE)", im->cert_file);
+	if ((flags & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(im->ca_cert) & KU_KEY_CERT_SIGN))
+		return gf_fail(GF_ERR_POLICY, "%s: not a CA certificate (its "
+		    "keyUsage has no keyCertSign)", im->cert_file);
+	if ((flags & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(im->ca_cert) & KU_CRL_SIGN))
+		gf_warnx("%s: warning: its keyUsage has no cRLSign: the CRLs "
+		    "it signs will not verify", im->name);
+	/* A signature by its own key, not merely the same name. */
+	im->self_signed = X509_self_signed(im->ca_cert, 1) == 1;
+	gf_errclear();
 	return 0;
 }
 
@@ -105,13 +163,14 @@ import_find_parent(struct import *im)
 	struct ca *ca;
 	int r;
 
-	if (X509_check_issued(im->ca_cert, im->ca_cert) == X509_V_OK)
-		return 0;	/* self-issued: a root */
+	if (im->self_signed)
+		return 0;	/* a root */
 	if ((r = store_prepare(im->st, "SELECT id FROM ca", &stmt)) != 0)
 		return r;
 	while (im->parent == NULL && sqlite3_step(stmt) == SQLITE_ROW) {
 		if (ca_load_id(im->st, sqlite3_column_int64(stmt, 0), &ca) != 0)
 			continue;
+		/* check_issued also wants keyCertSign of the issuer. */
 		if (X509_check_issued(ca->cert, im->ca_cert) == X509_V_OK &&
 		    X509_verify(im->ca_cert, X509_get0_pubkey(ca->cert)) == 1)
 			im->parent = ca;
@@ -123,32 +182,53 @@ import_find_parent(struct import *im)
 	return 0;
 }
 
-/* Re-encrypts the CA key into DIR/private/NAME.key under our KDF. */
+/*
+ * With a store already there: the issuer, and whether an earlier import
+ * made this CA (with this very certificate).
+ */
 static int
-import_key(struct import *im)
+import_check_store(struct import *im)
 {
-	struct passphrase in, out;
-	EVP_PKEY *key = NULL;
-	char *path;
+	unsigned char a[GF_SHA256_LEN], b[GF_SHA256_LEN];
+	struct ca *known = NULL;
 	int r;
 
-	pass_clear(&in);
-	pass_clear(&out);
-	if ((path = store_path(im->st, "private", im->name, ".key")) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if (im->key_file == NULL || file_exists(path)) {
-		if (im->key_file == NULL)
-			gf_warnx("%s: warning: no CA key found (--ca-key FILE): "
-			    "its certificates are imported, but it cannot sign",
-			    im->name);
-		free(path);
+	if ((r = store_open(im->cli->dir, GF_STORE_CREATE, &im->st)) != 0 ||
+	    (r = import_find_parent(im)) != 0)
+		return r;
+	if ((r = ca_load(im->st, im->name, &known)) == GF_ERR_NOT_FOUND) {
+		gf_errclear();
 		return 0;
 	}
-	if (key_is_encrypted(im->key_file) && (r = pass_get(im->cli->passin,
-	    "Passphrase of the CA key to import: ", 0, im->cli->batch,
-	    &in)) != 0)
+	if (r != 0)
+		return r;
+	if ((r = x509_fingerprint(known->cert, a)) == 0 &&
+	    (r = x509_fingerprint(im->ca_cert, b)) == 0 &&
+	    memcmp(a, b, sizeof(a)) != 0)
+		r = gf_fail(GF_ERR_CONFLICT, "a different CA named %s is "
+		    "already in the store", im->name);
+	im->ca_known = r == 0;
+	ca_free(known);
+	return r;
+}
+
+/* The CA key to import, decrypted, and the passphrase to store it under. */
+static int
+import_key_read(struct import *im)
+{
+	struct passphrase in;
+	EVP_PKEY *key = NULL;
+	int enc, r = 0;
+
+	pass_clear(&in);
+	if ((enc = key_is_encrypted(im->key_file)) && im->cli->passin == NULL &&
+	    im->cli->batch)
+		return gf_fail(GF_ERR_PASSPHRASE, "%s is encrypted: give --passin",
+		    im->key_file);
+	if (enc && (r = pass_get(im->cli->passin, "Passphrase of the CA key to "
+	    "import: ", 0, im->cli->batch, &in)) != 0)
 		goto out;
-	if ((r = key_load(im->key_file, in.len > 0 ? &in : NULL, &key)) != 0)
+	if ((r = key_load(im->key_file, enc ? &in : NULL, &key)) != 0)
 		goto out;
 	if (X509_check_private_key(im->ca_cert, key) != 1) {
 		gf_errclear();
@@ -157,21 +237,63 @@ import_key(struct import *im)
 		goto out;
 	}
 	/* Without --passout the key keeps its passphrase, under scrypt now. */
-	if (im->cli->passout != NULL || in.len == 0)
+	if (!enc && im->cli->passout == NULL && im->cli->batch)
+		r = gf_fail(GF_ERR_PASSPHRASE, "%s is not encrypted, and the "
+		    "store keeps CA keys encrypted: give --passout", im->key_file);
+	else if (im->cli->passout != NULL || !enc)
 		r = pass_get(im->cli->passout, "New passphrase for the CA key: ",
-		    1, im->cli->batch, &out);
+		    1, im->cli->batch, &im->pass);
 	else
-		out = in;
-	if (r == 0 && (r = key_save(path, key, &out)) == 0) {
-		im->key_saved = path;	/* removed if the import fails */
-		path = NULL;
+		im->pass = in;
+	if (r == 0) {
+		im->key = key;
+		key = NULL;
 	}
  out:
 	pass_clear(&in);
-	pass_clear(&out);
 	EVP_PKEY_free(key);
-	free(path);
 	return r;
+}
+
+/*
+ * The key goes to private/NAME.key, never over a file there: one that an
+ * earlier import of this CA wrote is kept, any other refused (it is some
+ * other CA's, and would sign in this one's name).
+ */
+static int
+import_key(struct import *im)
+{
+	if (file_exists(im->key_path)) {
+		if (im->ca_known)
+			return 0;
+		return gf_fail(GF_ERR_EXISTS, "private/%s.key exists, and no CA "
+		    "%s is in the store: a key of another CA is never taken "
+		    "for it (move the file away, or give --name)", im->name,
+		    im->name);
+	}
+	if (im->key_file == NULL) {
+		gf_warnx("%s: warning: no CA key found (--ca-key FILE): its "
+		    "certificates are imported, but it cannot sign", im->name);
+		return 0;
+	}
+	return import_key_read(im);
+}
+
+static int
+import_key_save(struct import *im)
+{
+	int r;
+
+	if (im->key == NULL)
+		return 0;
+	if ((r = key_save(im->key_path, im->key, &im->pass)) != 0)
+		return r;
+	/* Removed if the import fails. */
+	if ((im->key_saved = strdup(im->key_path)) == NULL) {
+		unlink(im->key_path);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	return 0;
 }
 
 /* The CA row (new, or the one a previous import made) and its certificate. */
@@ -221,13 +343,11 @@ import_ca_row(struct import *im)
 
 /* The next CRL number continues from the directory's crlnumber file. */
 static int
-import_crlnumber(struct import *im)
+import_read_crlnumber(struct import *im)
 {
 	struct serial n;
 	unsigned char *data;
-	sqlite3_stmt *stmt;
 	char *path;
-	int64_t next = 0;
 	size_t len, i;
 	int r;
 
@@ -247,32 +367,52 @@ import_crlnumber(struct import *im)
 	if (r != 0)
 		return r;
 	for (i = 0; i < n.len; i++)
-		next = next << 8 | n.bytes[i];
+		im->next_crl = im->next_crl << 8 | n.bytes[i];
+	return 0;
+}
+
+static int
+import_crlnumber(struct import *im)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
 	if ((r = store_prepare(im->st, "UPDATE ca SET next_crl_number = "
 	    "max(next_crl_number, ?2) WHERE id = ?1", &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, im->ca_id);
-	sqlite3_bind_int64(stmt, 2, next);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
+	if (sqlite3_bind_int64(stmt, 1, im->ca_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, im->next_crl) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(im->st, "crlnumber");
 	sqlite3_finalize(stmt);
 	return r;
 }
 
-/* The certificate file of an index entry: newcerts/ or certs_by_serial/. */
+/*
+ * The certificate file of an index entry: newcerts/ of openssl ca;
+ * certs_by_serial/ of easy-rsa, and where easy-rsa moves what it revokes
+ * (3.0.x and 3.1) or renews (3.0.6 to 3.0.8).
+ */
 static int
 import_cert_file(const struct import *im, const struct index_entry *e,
     X509 **cert)
 {
+	static const char *const dirs[][2] = {
+		{ "newcerts", ".pem" },
+		{ "certs_by_serial", ".pem" },
+		{ "revoked/certs_by_serial", ".crt" },
+		{ "renewed/certs_by_serial", ".crt" },
+	};
 	char hex[2 * GF_SERIAL_MAX + 1], name[2 * GF_SERIAL_MAX + 32];
-	const char *dirs[] = { "newcerts", "certs_by_serial", NULL };
 	char *path;
 	size_t i;
 	int r = GF_ERR_NOT_FOUND;
 
 	serial_to_hex(&e->serial, hex);
-	for (i = 0; dirs[i] != NULL && r == GF_ERR_NOT_FOUND; i++) {
-		snprintf(name, sizeof(name), "%s/%s.pem", dirs[i], hex);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) &&
+	    r == GF_ERR_NOT_FOUND; i++) {
+		snprintf(name, sizeof(name), "%s/%s%s", dirs[i][0], hex,
+		    dirs[i][1]);
 		if ((path = file_join(im->dir, name)) == NULL)
 			return gf_fail(GF_ERR_ALLOC, "out of memory");
 		if (file_exists(path))
@@ -303,6 +443,31 @@ import_check_cert(const struct import *im, const struct index_entry *e,
 }
 
 /*
+ * What an entry is imported from: its certificate file, checked, or
+ * (*cert NULL) the subject of the line.
+ */
+static int
+import_load_entry(const struct import *im, const struct index_entry *e,
+    X509 **cert, X509_NAME **subject)
+{
+	X509 *c = NULL;
+	int r;
+
+	if ((r = import_cert_file(im, e, &c)) == GF_ERR_NOT_FOUND) {
+		gf_errclear();
+		*cert = NULL;
+		return dn_parse(e->subject, subject);
+	}
+	if (r == 0 && (r = import_check_cert(im, e, c)) == 0) {
+		*cert = c;
+		*subject = NULL;
+		return 0;
+	}
+	X509_free(c);
+	return r;
+}
+
+/*
  * A serial this CA already has: GF_ERR_EXISTS when it is the same
  * certificate (imported before), a conflict when it is another.
  */
@@ -319,9 +484,13 @@ import_seen(struct import *im, const struct index_entry *e, X509 *cert)
 	if ((r = store_prepare(im->st, "SELECT fingerprint FROM cert WHERE "
 	    "ca_id = ?1 AND serial = ?2", &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, im->ca_id);
-	sqlite3_bind_blob(stmt, 2, e->serial.bytes, (int)e->serial.len,
-	    SQLITE_STATIC);
+	if (sqlite3_bind_int64(stmt, 1, im->ca_id) != SQLITE_OK ||
+	    sqlite3_bind_blob(stmt, 2, e->serial.bytes, (int)e->serial.len,
+	    SQLITE_STATIC) != SQLITE_OK) {
+		r = store_fail(im->st, "bind");
+		sqlite3_finalize(stmt);
+		return r;
+	}
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		sqlite3_finalize(stmt);
 		return gf_fail(GF_ERR_CONFLICT, "the certificate is already in "
@@ -337,6 +506,27 @@ import_seen(struct import *im, const struct index_entry *e, X509 *cert)
 }
 
 /*
+ * openssl ca lists an R line with removeFromCRL on its CRLs like any
+ * other revocation; for genfic-ca removeFromCRL is the release of a hold
+ * (RFC 5280 5.3.1), so the certificate stays revoked, on hold, which can
+ * then be released.
+ */
+static int
+import_reason(const struct import *im, const struct index_entry *e)
+{
+	char hex[2 * GF_SERIAL_MAX + 1];
+
+	if (e->reason != GF_REASON_REMOVE_FROM_CRL)
+		return e->reason;
+	serial_to_hex(&e->serial, hex);
+	gf_warnx("%s: warning: serial %s: revoked with reason removeFromCRL, "
+	    "which openssl ca lists as revoked: imported on hold "
+	    "(certificateHold); -x %s --reason removeFromCRL releases it",
+	    im->name, hex, hex);
+	return GF_REASON_CERTIFICATE_HOLD;
+}
+
+/*
  * One entry: the certificate from its file, or the index data alone; then
  * its revocation.  GF_ERR_EXISTS when it was imported before.
  */
@@ -349,23 +539,20 @@ import_entry(struct import *im, const struct index_entry *e)
 	int64_t id;
 	int r;
 
-	r = import_cert_file(im, e, &cert);
-	if (r == 0 && (r = import_check_cert(im, e, cert)) == 0)
+	if ((r = import_load_entry(im, e, &cert, &subject)) != 0)
+		return r;
+	if (cert != NULL)
 		r = certdb_insert(im->st, im->ca_id, cert, NULL, NULL, &id);
-	else if (r == GF_ERR_NOT_FOUND) {
-		gf_errclear();
-		if ((r = dn_parse(e->subject, &subject)) == 0)
-			r = certdb_insert_bare(im->st, im->ca_id, &e->serial,
-			    subject, e->not_after, &id);
-		if (r == 0)
-			gf_warnx("%s: warning: serial %s: no certificate file, "
-			    "imported from index.txt alone", im->name,
-			    (serial_to_hex(&e->serial, hex), hex));
-	}
+	else if ((r = certdb_insert_bare(im->st, im->ca_id, &e->serial,
+	    subject, e->not_after, &id)) == 0)
+		gf_warnx("%s: warning: serial %s: no certificate file, "
+		    "imported from index.txt alone", im->name,
+		    (serial_to_hex(&e->serial, hex), hex));
 	if (r == GF_ERR_CONFLICT)
 		r = import_seen(im, e, cert);
 	if (r == 0 && e->status == 'R')
-		r = revoke_set(im->st, id, e->reason, e->revoked_at, e->invalidity);
+		r = revoke_set(im->st, id, import_reason(im, e), e->revoked_at,
+		    e->invalidity);
 	if (r == 0) {
 		serial_to_hex(&e->serial, hex);
 		r = audit_append(im->st, "import", im->name, hex, e->subject);
@@ -375,43 +562,95 @@ import_entry(struct import *im, const struct index_entry *e)
 	return r;
 }
 
+/* Before anything is written: the entry parses and its file is good. */
+static int
+import_check_entry(struct import *im, const struct index_entry *e)
+{
+	X509_NAME *subject = NULL;
+	X509 *cert = NULL;
+	int r;
+
+	r = import_load_entry(im, e, &cert, &subject);
+	X509_free(cert);
+	X509_NAME_free(subject);
+	return r;
+}
+
 static void
-import_progress(const struct import *im, long done, int last)
+import_progress(const struct import *im, const char *doing, long done,
+    int last)
 {
 	if (im->cli->batch || !isatty(STDERR_FILENO) || im->total < 1000 ||
 	    (!last && done % 500 != 0))
 		return;
-	fprintf(stderr, "\r%s: importing %ld/%ld", gf_progname, done,
+	fprintf(stderr, "\r%s: %s %ld/%ld", gf_progname, doing, done,
 	    im->total);
 	if (last)
 		fputc('\n', stderr);
 }
 
-/* Every line of index.txt; failures are reported and counted. */
 static int
-import_index(struct import *im)
+import_read_index(struct import *im)
 {
-	struct index_entry e;
-	unsigned char *data;
-	char *path, *line, *next, what[64];
-	size_t len;
-	long lineno = 0;
+	char *path;
+	size_t i;
 	int r;
 
 	if ((path = file_join(im->dir, "index.txt")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	r = file_read(path, IMPORT_INDEX_MAX, &data, &len);
+	r = file_read(path, IMPORT_INDEX_MAX, &im->index, &im->index_len);
 	free(path);
 	if (r != 0)
 		return gf_fail(r, "index.txt: %s", gf_errmsg(r));
-	for (line = (char *)data; *line != '\0'; line++)
-		im->total += *line == '\n';
-	for (line = (char *)data; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
+	for (i = 0; i < im->index_len; i++)
+		im->total += im->index[i] == '\n';
+	if (im->index_len > 0 && im->index[im->index_len - 1] != '\n')
+		im->total++;
+	return 0;
+}
+
+/* Line len bytes at p, as a string in im->line (reused). */
+static int
+import_copy_line(struct import *im, const unsigned char *p, size_t len)
+{
+	char *line;
+
+	if (len >= im->line_size) {
+		if ((line = realloc(im->line, len + 1)) == NULL)
+			return gf_fail(GF_ERR_ALLOC, "out of memory");
+		im->line = line;
+		im->line_size = len + 1;
+	}
+	memcpy(im->line, p, len);
+	im->line[len] = '\0';
+	/* openssl ca would read on after a NUL; we would stop at it. */
+	if (memchr(p, '\0', len) != NULL)
+		return gf_fail(GF_ERR_FORMAT, "a NUL byte");
+	return 0;
+}
+
+/*
+ * Every line of index.txt: checked only (commit 0) or imported.  Each
+ * failure is reported with its line number and counted.
+ */
+static int
+import_lines(struct import *im, int commit)
+{
+	const unsigned char *p = im->index, *end = im->index + im->index_len;
+	const unsigned char *nl;
+	struct index_entry e;
+	char what[64];
+	long lineno = 0;
+	int r = 0;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
 		snprintf(what, sizeof(what), "index.txt line %ld", ++lineno);
-		if ((r = index_parse_line(line, &e)) == 0)
-			r = import_entry(im, &e);
+		if ((r = import_copy_line(im, p, (size_t)(nl - p))) == 0 &&
+		    (r = index_parse_line(im->line, &e)) == 0)
+			r = commit ? import_entry(im, &e) :
+			    import_check_entry(im, &e);
 		if (r == 0)
 			im->imported++;
 		else if (r == GF_ERR_EXISTS)
@@ -422,20 +661,70 @@ import_index(struct import *im)
 			gf_report(what, r);
 			im->failed++;
 		}
-		import_progress(im, lineno, 0);
+		import_progress(im, commit ? "importing" : "checking", lineno, 0);
 		r = 0;
 	}
-	import_progress(im, lineno, 1);
-	free(data);
+	import_progress(im, commit ? "importing" : "checking", lineno, 1);
+	if (r == 0 && im->failed > 0)
+		r = gf_fail(GF_ERR_POLICY, "%ld entries failed; nothing was "
+		    "imported", im->failed);
 	return r;
+}
+
+/* DIR/certs/NAME.crt, as -r and -c keep theirs. */
+static int
+import_publish(struct import *im)
+{
+	char *pem = NULL, *path = NULL;
+	size_t len;
+	int r;
+
+	if ((r = x509_to_pem(im->ca_cert, &pem, &len)) != 0)
+		return r;
+	if ((path = store_path(im->st, "certs", im->name, ".crt")) == NULL)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
+		r = gf_fail(r, "%s: %s", path, gf_errmsg(r));
+	free(path);
+	free(pem);
+	return r;
+}
+
+/*
+ * Everything that can be refused is, before the store is made (when it
+ * does not exist yet) and before the key is written.
+ */
+static int
+import_check(struct import *im)
+{
+	int r;
+
+	if ((r = import_locate(im)) != 0 || (r = import_check_ca(im)) != 0 ||
+	    (r = import_read_crlnumber(im)) != 0 ||
+	    (r = import_read_index(im)) != 0 || (r = import_lines(im, 0)) != 0)
+		return r;
+	im->imported = 0;
+	if (store_exists(im->cli->dir) && (r = import_check_store(im)) != 0)
+		return r;
+	if (!im->self_signed && im->parent == NULL)
+		return gf_fail(GF_ERR_POLICY, "%s: not self-signed, and no CA of "
+		    "the store issued it (import its issuer first)",
+		    im->cert_file);
+	return import_key(im);
 }
 
 static void
 import_free(struct import *im)
 {
 	free(im->name);
+	free(im->cert_file);
 	free(im->key_file);
+	free(im->key_path);
 	free(im->key_saved);
+	EVP_PKEY_free(im->key);
+	pass_clear(&im->pass);
+	free(im->index);
+	free(im->line);
 	X509_free(im->ca_cert);
 	ca_free(im->parent);
 	store_free(im->st);
@@ -454,23 +743,19 @@ cmd_import(struct cli *cli)
 		r = gf_fail(GF_ERR_NOT_FOUND, "not a directory");
 		goto out;
 	}
-	if ((r = import_locate(&im)) != 0 ||
-	    (r = store_open(cli->dir, GF_STORE_CREATE, &im.st)) != 0 ||
-	    (r = import_find_parent(&im)) != 0 ||
-	    (r = import_key(&im)) != 0 || (r = store_begin(im.st)) != 0)
+	if ((r = import_check(&im)) != 0 ||
+	    (im.st == NULL && (r = store_open(cli->dir, GF_STORE_CREATE,
+	    &im.st)) != 0) ||
+	    (r = import_key_save(&im)) != 0 || (r = store_begin(im.st)) != 0)
 		goto out;
 	if ((r = import_ca_row(&im)) != 0 || (r = import_crlnumber(&im)) != 0 ||
-	    (r = import_index(&im)) != 0)
+	    (r = import_lines(&im, 1)) != 0 || (r = store_commit(im.st)) != 0)
 		goto out;
-	if (im.failed > 0) {
-		r = gf_fail(GF_ERR_POLICY, "%ld entries failed; nothing was "
-		    "imported", im.failed);
-		goto out;
-	}
-	if ((r = store_commit(im.st)) != 0)
-		goto out;
+	free(im.key_saved);	/* the CA's key now */
+	im.key_saved = NULL;
 	printf("%s: imported %ld, skipped %ld (already in the store), failed "
 	    "%ld\n", im.name, im.imported, im.skipped, im.failed);
+	r = import_publish(&im);
  out:
 	if (r != 0) {
 		if (im.st != NULL)

@@ -51,6 +51,22 @@ request_subject(const struct cli *cli, X509_NAME **subject)
 	return 0;
 }
 
+/*
+ * PATH names two files, PATH.key and PATH.req, and (without --subject)
+ * the CN: its last component must be a name, not "", "." or "..".
+ */
+static int
+request_check_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base != NULL ? base + 1 : path;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return gf_fail(GF_ERR_USAGE, "PATH must end in a name: it makes "
+		    "PATH.key and PATH.req");
+	return 0;
+}
+
 static int
 request_build(const struct cli *cli, EVP_PKEY *key, X509_REQ **out)
 {
@@ -137,6 +153,8 @@ cmd_request(struct cli *cli)
 	X509_REQ *req = NULL;
 	int r;
 
+	if ((r = request_check_path(cli->arg)) != 0)
+		goto out;
 	if (asprintf(&key_path, "%s.key", cli->arg) == -1 ||
 	    asprintf(&req_path, "%s.req", cli->arg) == -1) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");

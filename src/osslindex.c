@@ -47,11 +47,11 @@ index_revocation(char *field, struct index_entry *e)
 	if ((extra = strchr(reason, ',')) != NULL)
 		*extra++ = '\0';
 	/* -crl_compromise, -crl_CA_compromise and -crl_hold write these. */
-	if (strcmp(reason, "keyTime") == 0)
+	if (strcasecmp(reason, "keyTime") == 0)
 		e->reason = GF_REASON_KEY_COMPROMISE;
-	else if (strcmp(reason, "CAkeyTime") == 0)
+	else if (strcasecmp(reason, "CAkeyTime") == 0)
 		e->reason = GF_REASON_CA_COMPROMISE;
-	else if (strcmp(reason, "holdInstruction") == 0)
+	else if (strcasecmp(reason, "holdInstruction") == 0)
 		e->reason = GF_REASON_CERTIFICATE_HOLD;
 	else if (reason_from_name(reason, &e->reason) != 0)
 		return gf_fail(GF_ERR_FORMAT, "unknown revocation reason '%s'",

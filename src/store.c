@@ -361,6 +361,19 @@ store_open(const char *dir, int flags, struct store **out)
 	return r;
 }
 
+int
+store_exists(const char *dir)
+{
+	char *path;
+	int r;
+
+	if ((path = file_join(dir, STORE_DB)) == NULL)
+		return 1;	/* then store_open says why */
+	r = file_exists(path);
+	free(path);
+	return r;
+}
+
 void
 store_free(struct store *st)
 {
@@ -379,9 +392,16 @@ char *
 store_path(const struct store *st, const char *sub, const char *name,
     const char *ext)
 {
+	return store_dir_path(st->dir, sub, name, ext);
+}
+
+char *
+store_dir_path(const char *dir, const char *sub, const char *name,
+    const char *ext)
+{
 	char *p;
 
-	if (asprintf(&p, "%s/%s%s%s%s", st->dir, sub != NULL ? sub : "",
+	if (asprintf(&p, "%s/%s%s%s%s", dir, sub != NULL ? sub : "",
 	    sub != NULL ? "/" : "", name, ext != NULL ? ext : "") == -1)
 		return NULL;
 	return p;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <openssl/x509.h>
 
+struct passphrase;
 struct store;
 
 struct ca {
@@ -48,5 +49,12 @@ int	ca_settings(struct store *st, const struct ca *ca, char **json);
 
 /* The absolute path of the CA's key file. */
 char	*ca_key_path(const struct store *st, const struct ca *ca);
+
+/*
+ * Loads the CA's signing key (pass NULL: unencrypted) and refuses one that
+ * is not the key of the CA's certificate.
+ */
+int	ca_key_load(struct store *st, const struct ca *ca,
+	    const struct passphrase *pass, EVP_PKEY **key);
 
 #endif

@@ -29,8 +29,19 @@ struct store {
 int	store_open(const char *dir, int flags, struct store **st);
 void	store_free(struct store *st);
 
+/*
+ * True if dir holds a database (a store, or something store_open will
+ * refuse).  -r and -I make a store only once their input is found good,
+ * so that a refused one leaves nothing behind.
+ */
+int	store_exists(const char *dir);
+
 /* DIR/sub/NAME.ext in a new string; sub may be NULL. */
 char	*store_path(const struct store *st, const char *sub, const char *name,
+	    const char *ext);
+
+/* The same for the store in dir, before it is opened or made. */
+char	*store_dir_path(const char *dir, const char *sub, const char *name,
 	    const char *ext);
 
 /* A write transaction: takes the write lock at once (BEGIN IMMEDIATE). */

@@ -52,6 +52,17 @@ GOOD=$T/good.req
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/good.key" -subj /CN=good.example -out "$GOOD" 2>/dev/null
 chmod 644 "$GOOD"
+IMPCA=$T/impca
+mkdir "$IMPCA"
+openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$IMPCA/ca.key" -subj "/CN=Imp CA" -days 365 \
+    -addext "keyUsage = critical, keyCertSign, cRLSign" -out "$IMPCA/ca.pem" 2>/dev/null
+printf 'basicConstraints = CA:FALSE\n' >"$IMPCA/leaf.ext"
+openssl req -new -key "$IMPCA/ca.key" -subj /CN=imp.example 2>/dev/null |
+    openssl x509 -req -signkey "$IMPCA/ca.key" -days 365 -extfile "$IMPCA/leaf.ext" \
+    -out "$IMPCA/leaf.pem" 2>/dev/null
+check "the CA and leaf certificates for the import cases" \
+    test -s "$IMPCA/ca.pem" -a -s "$IMPCA/leaf.pem"
 
 # --- Setup steps (column 2) ---------------------------------------------
 # Each may set NO_AUDIT (the store is deliberately unreadable, so
@@ -118,6 +129,31 @@ setup_import_garbage() {
 	printf 'V\t491231235959Z\t\t01\tunknown\t/CN=x\n' >"$I/imp/index.txt"
 	cp "$D/random.req" "$I/imp/cacert.pem"
 	cp "$D/random.req" "$I/imp/private/cakey.pem"
+}
+
+# A self-signed CA certificate with its unencrypted key and an empty
+# index.txt (made once, below), and variants of it.
+setup_import_ca() {
+	mkdir -p "$I/imp/private"
+	cp "$IMPCA/ca.pem" "$I/imp/cacert.pem"
+	cp "$IMPCA/ca.key" "$I/imp/private/cakey.pem"
+	: >"$I/imp/index.txt"
+}
+setup_import_noindex() { setup_import_ca; rm "$I/imp/index.txt"; }
+setup_import_leaf() { setup_import_ca; cp "$IMPCA/leaf.pem" "$I/imp/cacert.pem"; }
+setup_import_nul() {
+	setup_import_ca
+	printf 'V\t491231235959Z\t\t01\tunknown\t/CN=a\n\000V\t491231235959Z\t\t02\tunknown\t/CN=b\n' \
+	    >"$I/imp/index.txt"
+}
+# Another CA's key where the imported one's would go.
+setup_import_leftover() {
+	setup_import_ca
+	cp "$S/private/genfic-user.key" "$S/private/imp.key"
+}
+# genfic-system's key file replaced by genfic-user's.
+setup_swapped_key() {
+	cp "$S/private/genfic-user.key" "$S/private/genfic-system.key"
 }
 
 setup_tmpl_fifo() { mkdir -p "$I/tp"; mkfifo "$I/tp/fifo.cnf"; }
