@@ -28,6 +28,7 @@ struct create {
 	EVP_PKEY	*key;
 	char		*key_path;
 	X509		*cert;
+	struct cli_out	 out;		/* -o */
 };
 
 static void
@@ -41,6 +42,7 @@ create_free(struct create *c)
 	EVP_PKEY_free(c->key);
 	free(c->key_path);
 	X509_free(c->cert);
+	cli_output_close(&c->out);
 }
 
 /*
@@ -99,7 +101,7 @@ create_subject(struct create *c)
 }
 
 static int
-create_check_args(const struct create *c)
+create_check_args(struct create *c)
 {
 	X509_NAME *subject = NULL;
 	int r;
@@ -110,7 +112,7 @@ create_check_args(const struct create *c)
 	    (r = cli_url_check("--issuer-url", c->cli->issuer_url)) != 0 ||
 	    (c->cli->key_type != NULL &&
 	    (r = key_type_check(c->cli->key_type)) != 0) ||
-	    (r = cli_output_check(c->cli->output, c->cli->force)) != 0)
+	    (r = cli_output_open(&c->out, c->cli->output, c->cli->force)) != 0)
 		return r;
 	if (c->cli->subject != NULL && (r = dn_parse(c->cli->subject,
 	    &subject)) == 0) {
@@ -227,7 +229,7 @@ create_publish(struct create *c)
 	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
 		;
 	else
-		r = cli_output(c->cli->output, pem, len, c->cli->force);
+		r = cli_output_write(&c->out, pem, len);
 	free(path);
 	free(pem);
 	return r;

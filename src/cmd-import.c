@@ -174,6 +174,22 @@ import_key(struct import *im)
 	return r;
 }
 
+/*
+ * A certificate imported as valid must not be of a key revoked for
+ * keyCompromise (the whole import then fails): in index.txt's order, so
+ * one issued before that revocation is imported as it was.
+ */
+static int
+import_check_key(struct import *im, X509 *cert)
+{
+	unsigned char md[GF_SHA256_LEN];
+	int r;
+
+	if ((r = spki_hash(X509_get_X509_PUBKEY(cert), md)) != 0)
+		return r;
+	return revoke_check_key(im->st, md);
+}
+
 /* The CA row (new, or the one a previous import made) and its certificate. */
 static int
 import_ca_row(struct import *im)
@@ -211,7 +227,7 @@ import_ca_row(struct import *im)
 	    im->ca_cert, im->name, NULL, &ca.cert_id)) == GF_ERR_CONFLICT)
 		return gf_fail(r, "this CA certificate is already in the store "
 		    "under another name (-l shows it)");
-	if (r != 0 ||
+	if (r != 0 || (r = import_check_key(im, im->ca_cert)) != 0 ||
 	    (r = ca_set_cert(im->st, ca.id, ca.cert_id)) != 0 ||
 	    (r = audit_append(im->st, "import-ca", im->name, NULL, NULL)) != 0)
 		return r;
@@ -350,8 +366,10 @@ import_entry(struct import *im, const struct index_entry *e)
 	int r;
 
 	r = import_cert_file(im, e, &cert);
-	if (r == 0 && (r = import_check_cert(im, e, cert)) == 0)
-		r = certdb_insert(im->st, im->ca_id, cert, NULL, NULL, &id);
+	if (r == 0 && (r = import_check_cert(im, e, cert)) == 0 &&
+	    (r = certdb_insert(im->st, im->ca_id, cert, NULL, NULL, &id)) == 0 &&
+	    e->status != 'R')
+		r = import_check_key(im, cert);
 	else if (r == GF_ERR_NOT_FOUND) {
 		gf_errclear();
 		if ((r = dn_parse(e->subject, &subject)) == 0)
