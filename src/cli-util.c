@@ -186,6 +186,20 @@ cli_output_check(const char *path, int replace)
 	return cli_output_sticky_check(path, &sb);
 }
 
+int
+cli_output_dir_open(const char *dir)
+{
+	struct stat sb;
+
+	if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode) &&
+	    sb.st_uid != geteuid() && sb.st_uid != 0)
+		return gf_fail(GF_ERR_IO, "-o %s: a symbolic link of another "
+		    "user; not followed", dir);
+	if (!file_is_dir(dir) || access(dir, W_OK | X_OK) != 0)
+		return gf_fail(GF_ERR_IO, "-o %s: not a writable directory", dir);
+	return 0;
+}
+
 /* /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: N, else -1. */
 static int
 cli_output_fd_name(const char *path)

@@ -112,6 +112,12 @@ int	cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
  */
 int	cli_output_check(const char *path, int replace);
 
+/*
+ * -o DIR, where files are written by name: an existing, writable directory,
+ * not through a symbolic link that another user than root owns.
+ */
+int	cli_output_dir_open(const char *dir);
+
 /* Where -o goes, settled before anything is committed. */
 struct cli_out {
 	char	*path;		/* a file written atomically, or NULL */

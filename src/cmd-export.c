@@ -160,6 +160,7 @@ export_trust(struct export *e)
 	if (e->cli->output == NULL)
 		return gf_fail(GF_ERR_USAGE, "--format trust needs -o DIR");
 	if ((r = file_mkdir(e->cli->output, 0755)) != 0 ||
+	    (r = cli_output_dir_open(e->cli->output)) != 0 ||
 	    (r = store_prepare(e->st, "WITH RECURSIVE up(id) AS (SELECT id FROM "
 	    "ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id FROM ca "
 	    "JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) SELECT "

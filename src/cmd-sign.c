@@ -26,6 +26,7 @@
 #include "genfic/issue.h"
 #include "genfic/policy.h"
 #include "genfic/pool.h"
+#include "genfic/revoke.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
@@ -177,10 +178,10 @@ sign_outputs(struct sign *s)
 {
 	struct sign_job **by_out;
 	size_t i;
+	int r;
 
-	if (access(s->cli->output, W_OK | X_OK) != 0)
-		return gf_fail(GF_ERR_IO, "-o %s: the directory is not "
-		    "writable", s->cli->output);
+	if ((r = cli_output_dir_open(s->cli->output)) != 0)
+		return r;
 	for (i = 0; i < s->njobs; i++)
 		if ((s->jobs[i].out = sign_output_path(s, s->jobs[i].path)) ==
 		    NULL)
@@ -298,43 +299,50 @@ sign_may_skip(const struct sign *s, const struct sign_job *j)
 }
 
 /*
- * What identifies request j's certificate in a re-run: its key's hash and
- * its subject, kept in its row until the row is replaced by the signed one.
+ * What identifies request j's key, and in a re-run its certificate: its
+ * key's hash and its subject, kept in its row until the row is replaced by
+ * the signed one.
  */
 static int
-sign_identify(struct sign_job *j)
+sign_identify(const struct sign *s, struct sign_job *j)
 {
 	int r;
 
 	if ((r = spki_hash(j->csr->spki, j->row.spki_hash)) != 0)
 		return r;
-	if ((j->row.subject = dn_format(j->subject)) == NULL)
+	if (sign_may_skip(s, j) && (j->row.subject = dn_format(j->subject)) ==
+	    NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	return 0;
 }
 
 /*
- * A worker's look, before any signature work, for a certificate of the
- * same key and subject: a spool run again then costs a read and a lookup
- * per request.  sign_already() decides, in the writer.
+ * A worker's look, before any signature work: a key revoked for
+ * keyCompromise is refused, and a certificate of the same key and subject
+ * sets j->seen (a spool run again then costs a read and a lookup per
+ * request).  The writer decides: issue_commit() and sign_already().
  */
 static int
-sign_seen(struct sign *s, const struct sign_job *j)
+sign_look(struct sign *s, struct sign_job *j)
 {
 	sqlite3_stmt *stmt;
-	int found = 0;
+	int r;
 
-	if (s->seen_st == NULL || !sign_may_skip(s, j))
+	if (s->seen_st == NULL)
 		return 0;
 	pthread_mutex_lock(&s->seen_lock);
-	if (store_cached(s->seen_st, signed_sql, &stmt) == 0) {
+	r = revoke_check_key(s->seen_st, j->row.spki_hash);
+	if (r == 0 && sign_may_skip(s, j) &&
+	    store_cached(s->seen_st, signed_sql, &stmt) == 0) {
 		sign_bind_signed(s, j, stmt);
-		found = sqlite3_step(stmt) == SQLITE_ROW;
+		j->seen = sqlite3_step(stmt) == SQLITE_ROW;
 		store_done(stmt);
 	}
 	pthread_mutex_unlock(&s->seen_lock);
+	if (r == GF_ERR_POLICY)
+		return r;
 	gf_errclear();
-	return found;
+	return 0;
 }
 
 /* Checks request j's signature and extensions, and signs it: its row. */
@@ -391,8 +399,8 @@ sign_job_run(void *ctx, size_t i)
 	if ((r = csr_load(j->path, &j->csr)) == 0 &&
 	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
 	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
-	    (!sign_may_skip(s, j) || (r = sign_identify(j)) == 0)) {
-		if ((j->seen = sign_seen(s, j)) != 0)
+	    (r = sign_identify(s, j)) == 0 && (r = sign_look(s, j)) == 0) {
+		if (j->seen)
 			return;
 		r = sign_job_sign(s, j);
 	}
@@ -486,9 +494,8 @@ sign_record(struct sign *s, struct sign_job *j)
 	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO)
 		return r;
 	if (r != 0) {
-		gf_report(j->path, r);
-		s->refused++;
-		return 0;
+		sign_job_fail(j, r);
+		return sign_refused(s, j);
 	}
 	j->recorded = 1;
 	s->signed_++;
@@ -656,17 +663,11 @@ sign_free(struct sign *s)
 	GENERAL_NAMES_free(s->extra_san);
 }
 
-/* The workers' connection, for spools that --force does not re-sign. */
+/* The workers' connection, for sign_look(). */
 static void
 sign_open_seen(struct sign *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->njobs && !sign_may_skip(s, &s->jobs[i]); i++)
-		continue;
-	if (i == s->njobs)
-		return;
-	/* Without it, the writer's look alone skips what was signed. */
+	/* Without it, the writer's look alone decides, after signing. */
 	if (store_open(s->cli->dir, GF_STORE_READONLY, &s->seen_st) != 0)
 		gf_errclear();
 }
