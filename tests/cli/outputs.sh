@@ -155,8 +155,12 @@ done
 check "-g -o a FIFO that is read" grep -q "CRL number" "$T/fifo.out"
 wait $reader
 check "... the CRL came through" openssl crl -in "$T/from-fifo.crl" -noout
-timeout 20 "$GENFIC_CA" $G -g -o /dev/stdout >"$T/stdout.crl" 2>"$T/err"
+# Into a pipe: with standard output a regular file, a build without the
+# fix replaces /dev/stdout itself (as root, for every process).
+timeout 20 "$GENFIC_CA" $G -g -o /dev/stdout 2>"$T/err" | cat >"$T/stdout.crl"
 check "-g -o /dev/stdout" openssl crl -in "$T/stdout.crl" -noout
+timeout 20 "$GENFIC_CA" $G -g -o /dev/fd/1 2>"$T/err" | cat >"$T/fd1.crl"
+check "-g -o /dev/fd/1" openssl crl -in "$T/fd1.crl" -noout
 check "-r -o /dev/null" gca -r other-root --passout pass:other-secret --batch -o /dev/null
 # -o DIR through a link of another user: not followed.
 if [ "$(id -u)" -eq 0 ]; then
