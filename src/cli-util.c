@@ -1,5 +1,6 @@
 /* Helpers shared by genfic-ca's modes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,19 +120,13 @@ cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 	return r;
 }
 
-int
-cli_output_check(const char *path, int replace)
+/* The directory path would be created in must be writable. */
+static int
+cli_output_dir_check(const char *path)
 {
-	struct stat sb;
 	char *copy, *dir;
 	int r = 0;
 
-	if (path == NULL || strcmp(path, "-") == 0)
-		return 0;
-	if (stat(path, &sb) == 0)
-		return !replace && S_ISREG(sb.st_mode) ? gf_fail(GF_ERR_EXISTS,
-		    "%s exists (--force replaces it)", path) : 0;
-	/* Found out now, not after the certificate is committed. */
 	if ((copy = strdup(path)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	/* dirname() may return a static "." instead of changing copy. */
@@ -143,39 +138,202 @@ cli_output_check(const char *path, int replace)
 	return r;
 }
 
+/*
+ * In a sticky directory (/tmp) only the owner of an entry, or of the
+ * directory, may replace it: found out now, not when rename() fails.
+ */
 static int
-cli_write_special(const char *path, const void *data, size_t len)
+cli_output_sticky_check(const char *path, const struct stat *sb)
 {
-	FILE *f;
-	int ok;
+	struct stat dsb;
+	char *copy;
+	uid_t me = geteuid();
+	int r = 0;
 
-	if ((f = fopen(path, "w")) == NULL)
-		return gf_fail(GF_ERR_IO, "%s: %s", path, strerror(errno));
-	ok = fwrite(data, 1, len, f) == len;
-	ok = fclose(f) == 0 && ok;
-	return ok ? 0 : gf_fail(GF_ERR_IO, "%s: write failed", path);
+	if (me == 0 || sb->st_uid == me)
+		return 0;
+	if ((copy = strdup(path)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (stat(dirname(copy), &dsb) == 0 && (dsb.st_mode & S_ISVTX) &&
+	    dsb.st_uid != me)
+		r = gf_fail(GF_ERR_IO, "%s belongs to another user in a sticky "
+		    "directory; not replaced", path);
+	free(copy);
+	return r;
 }
 
 int
-cli_output(const char *path, const void *data, size_t len, int replace)
+cli_output_check(const char *path, int replace)
+{
+	struct stat sb, target;
+
+	if (lstat(path, &sb) == -1)
+		return errno == ENOENT ? 0 : gf_fail(GF_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	/* rename() replaces a link, but a link is never written through. */
+	if (S_ISLNK(sb.st_mode) && stat(path, &target) == -1)
+		return gf_fail(GF_ERR_IO, "%s: a symbolic link to nothing; not "
+		    "written", path);
+	if (S_ISLNK(sb.st_mode) && !S_ISREG(target.st_mode))
+		return gf_fail(GF_ERR_IO, "%s: a symbolic link to something "
+		    "other than a regular file; not written", path);
+	if (!S_ISREG(sb.st_mode) && !S_ISLNK(sb.st_mode))
+		return gf_fail(GF_ERR_IO, "%s: not a regular file; not written",
+		    path);
+	if (!replace)
+		return gf_fail(GF_ERR_EXISTS, "%s exists (--force replaces it)",
+		    path);
+	return cli_output_sticky_check(path, &sb);
+}
+
+int
+cli_output_dir_open(const char *dir)
 {
 	struct stat sb;
+
+	if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode) &&
+	    sb.st_uid != geteuid() && sb.st_uid != 0)
+		return gf_fail(GF_ERR_IO, "-o %s: a symbolic link of another "
+		    "user; not followed", dir);
+	if (!file_is_dir(dir) || access(dir, W_OK | X_OK) != 0)
+		return gf_fail(GF_ERR_IO, "-o %s: not a writable directory", dir);
+	return 0;
+}
+
+/* /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: N, else -1. */
+static int
+cli_output_fd_name(const char *path)
+{
+	static const char *const prefixes[] = { "/dev/fd/", "/proc/self/fd/",
+	    NULL };
+	const char *p;
+	size_t i, k;
+	int n = 0;
+
+	if (strcmp(path, "/dev/stdout") == 0)
+		return STDOUT_FILENO;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return STDERR_FILENO;
+	for (i = 0; prefixes[i] != NULL; i++) {
+		k = strlen(prefixes[i]);
+		if (strncmp(path, prefixes[i], k) != 0)
+			continue;
+		p = path + k;
+		if (*p == '\0' || strlen(p) > 6 ||
+		    strspn(p, "0123456789") != strlen(p))
+			return -1;
+		for (; *p != '\0'; p++)
+			n = n * 10 + (*p - '0');
+		return n;
+	}
+	return -1;
+}
+
+/*
+ * A character device, or a FIFO with a reader, of ours or root's: opened
+ * now, without blocking, so that nothing is committed for an output that
+ * would hang or fail.
+ */
+static int
+cli_output_special(struct cli_out *out, const char *path,
+    const struct stat *sb)
+{
+	struct stat fsb;
+	int fd, flags;
+
+	if (sb->st_uid != geteuid() && sb->st_uid != 0)
+		return gf_fail(GF_ERR_IO, "%s: a device or FIFO of another "
+		    "user; not written", path);
+	if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		return gf_fail(GF_ERR_IO, "%s: %s", path, errno == ENXIO &&
+		    S_ISFIFO(sb->st_mode) ? "a FIFO that no process reads" :
+		    strerror(errno));
+	if (fstat(fd, &fsb) == -1 || fsb.st_dev != sb->st_dev ||
+	    fsb.st_ino != sb->st_ino ||
+	    (flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		close(fd);
+		return gf_fail(GF_ERR_IO, "%s: changed while opened", path);
+	}
+	out->fd = fd;
+	return 0;
+}
+
+int
+cli_output_open(struct cli_out *out, const char *path, int replace)
+{
+	struct stat sb;
+	int fd, r;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	out->replace = replace;
+	if (path == NULL || strcmp(path, "-") == 0)
+		return 0;
+	if ((fd = cli_output_fd_name(path)) >= 0) {
+		if ((out->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
+			return gf_fail(GF_ERR_IO, "%s: %s", path,
+			    strerror(errno));
+		return 0;
+	}
+	if (lstat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) ||
+	    S_ISFIFO(sb.st_mode)))
+		return cli_output_special(out, path, &sb);
+	if ((r = cli_output_check(path, replace)) != 0 ||
+	    (r = cli_output_dir_check(path)) != 0)
+		return r;
+	if ((out->path = strdup(path)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	return 0;
+}
+
+static int
+cli_write_fd(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+cli_output_write(struct cli_out *out, const void *data, size_t len)
+{
 	int r;
 
-	if (path == NULL || strcmp(path, "-") == 0) {
+	if (out->fd >= 0)
+		return cli_write_fd(out->fd, data, len) == 0 ? 0 :
+		    gf_fail(GF_ERR_IO, "output: %s", strerror(errno));
+	if (out->path == NULL) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
 			return gf_fail(GF_ERR_IO, "standard output: write failed");
 		return 0;
 	}
-	/* A device or pipe (/dev/stdout, a FIFO) is written, never renamed over. */
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
-		return cli_write_special(path, data, len);
-	if ((r = cli_output_check(path, replace)) != 0)
-		return r;
-	r = file_write_atomic(path, data, len, 0644, replace);
+	r = file_write_atomic(out->path, data, len, 0644, out->replace);
 	if (r == GF_ERR_EXISTS)
-		return gf_fail(r, "%s exists (--force replaces it)", path);
+		return gf_fail(r, "%s exists (--force replaces it)", out->path);
 	if (r != 0)
-		return gf_fail(r, "%s: %s", path, gf_errmsg(r));
+		return gf_fail(r, "%s: %s", out->path, gf_errmsg(r));
 	return 0;
+}
+
+void
+cli_output_close(struct cli_out *out)
+{
+	/* A struct cli_out never opened is zeroed: not standard input. */
+	if (out->fd > STDERR_FILENO)
+		close(out->fd);
+	free(out->path);
+	out->fd = -1;
+	out->path = NULL;
 }

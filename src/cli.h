@@ -109,13 +109,39 @@ int	cli_template(const struct cli *cli, const char *name,
 int	cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 	    EVP_PKEY **key);
 
-/* Refuses an existing regular file at path unless replace is set. */
+/*
+ * 0 if path is free, or (with replace) a regular file or a symbolic link
+ * to one, which rename() replaces; GF_ERR_EXISTS without replace; any
+ * other kind of file, or a link to one, is refused.  Thread-safe.
+ */
 int	cli_output_check(const char *path, int replace);
 
 /*
- * Writes data to path (an existing file only when replace is set), or to
- * stdout when path is NULL or "-".  A device or FIFO is written in place.
+ * -o DIR, where files are written by name: an existing, writable directory,
+ * not through a symbolic link that another user than root owns.
  */
-int	cli_output(const char *path, const void *data, size_t len, int replace);
+int	cli_output_dir_open(const char *dir);
+
+/* Where -o goes, settled before anything is committed. */
+struct cli_out {
+	char	*path;		/* a file written atomically, or NULL */
+	int	 fd;		/* a device or FIFO opened already, or -1 */
+	int	 replace;	/* an existing file may be replaced */
+};
+
+/*
+ * Settles out for -o path: standard output for NULL or "-"; the
+ * descriptor /dev/stdout, /dev/stderr or /dev/fd/N names; a character
+ * device or a FIFO of ours (or root's), opened now without blocking, so a
+ * FIFO needs a reader; else a regular file as cli_output_check() allows,
+ * in a writable directory.  Anything else (a block device, a link to a
+ * device) is refused.  cli_output_close() frees it.
+ */
+int	cli_output_open(struct cli_out *out, const char *path, int replace);
+
+/* Writes data where out goes; a file whole, or not at all. */
+int	cli_output_write(struct cli_out *out, const void *data, size_t len);
+
+void	cli_output_close(struct cli_out *out);
 
 #endif

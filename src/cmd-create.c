@@ -32,6 +32,7 @@ struct create {
 	char		*key_path;
 	struct passphrase pass;		/* of the new key */
 	X509		*cert;
+	struct cli_out	 out;		/* -o */
 };
 
 static void
@@ -48,6 +49,7 @@ create_free(struct create *c)
 	free(c->key_path);
 	pass_clear(&c->pass);
 	X509_free(c->cert);
+	cli_output_close(&c->out);
 }
 
 /*
@@ -120,7 +122,7 @@ create_check_args(struct create *c)
 	    (r = cli_url_check("--issuer-url", c->cli->issuer_url)) != 0 ||
 	    (c->cli->key_type != NULL &&
 	    (r = key_type_check(c->cli->key_type)) != 0) ||
-	    (r = cli_output_check(c->cli->output, c->cli->force)) != 0)
+	    (r = cli_output_open(&c->out, c->cli->output, c->cli->force)) != 0)
 		return r;
 	if (c->cli->subject != NULL && (r = dn_parse(c->cli->subject,
 	    &subject)) == 0) {
@@ -240,7 +242,7 @@ create_publish(struct create *c)
 	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
 		;
 	else
-		r = cli_output(c->cli->output, pem, len, c->cli->force);
+		r = cli_output_write(&c->out, pem, len);
 	free(path);
 	free(pem);
 	return r;

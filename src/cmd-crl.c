@@ -16,8 +16,8 @@
 #include "cli.h"
 
 static int
-crl_publish(const struct cli *cli, struct store *st, const struct ca *ca,
-    const struct buf *der)
+crl_publish(const struct cli *cli, struct cli_out *out, struct store *st,
+    const struct ca *ca, const struct buf *der)
 {
 	char *pem = NULL, *path;
 	size_t pemlen = 0;
@@ -29,9 +29,8 @@ crl_publish(const struct cli *cli, struct store *st, const struct ca *ca,
 	    &pemlen)) != 0 ||
 	    (r = file_write_atomic(path, pem, pemlen, 0644, 1)) != 0)
 		goto out;
-	/* A CRL supersedes the previous one: -o is replaced. */
-	r = cli_output(cli->output, want_der ? (void *)der->data : pem,
-	    want_der ? der->len : pemlen, 1);
+	r = cli_output_write(out, want_der ? (void *)der->data : pem,
+	    want_der ? der->len : pemlen);
  out:
 	free(path);
 	free(pem);
@@ -42,6 +41,7 @@ int
 cmd_gencrl(struct cli *cli)
 {
 	struct crl_params params;
+	struct cli_out out;
 	struct store *st = NULL;
 	struct ca *ca = NULL;
 	EVP_PKEY *key = NULL;
@@ -52,6 +52,7 @@ cmd_gencrl(struct cli *cli)
 	int r;
 
 	buf_init(&der);
+	memset(&out, 0, sizeof(out));
 	if (cli->parent == NULL) {
 		fprintf(stderr, "%s: -g needs -p CA\n", gf_progname);
 		return EXIT_USAGE;
@@ -62,10 +63,11 @@ cmd_gencrl(struct cli *cli)
 		return EXIT_USAGE;
 	}
 	/*
-	 * An -o that cannot be written is found now, not after the CRL
-	 * number is spent and the CRL stored (an existing file is replaced).
+	 * An -o that cannot be written is found (a device or FIFO opened)
+	 * now, not after the CRL number is spent and the CRL stored.  A CRL
+	 * supersedes the previous one: an existing file is replaced.
 	 */
-	if ((r = cli_output_check(cli->output, 1)) != 0 ||
+	if ((r = cli_output_open(&out, cli->output, 1)) != 0 ||
 	    (r = store_open(cli->dir, 0, &st)) != 0 ||
 	    (r = ca_load(st, cli->parent, &ca)) != 0 ||
 	    (r = cli_ca_key(cli, st, ca, &key)) != 0)
@@ -77,7 +79,7 @@ cmd_gencrl(struct cli *cli)
 	    (time_t)(cli->crl_days != 0 ? cli->crl_days : ca->crl_days) * 86400);
 	params.include_expired = cli->include_expired;
 	if ((r = crl_issue(st, ca, key, &params, &der, &number,
-	    &entries)) != 0 || (r = crl_publish(cli, st, ca, &der)) != 0)
+	    &entries)) != 0 || (r = crl_publish(cli, &out, st, ca, &der)) != 0)
 		goto out;
 	if (cli->output != NULL) {
 		time_to_iso(params.next_update, next);
@@ -87,6 +89,7 @@ cmd_gencrl(struct cli *cli)
  out:
 	if (r != 0)
 		gf_report(cli->parent, r);
+	cli_output_close(&out);
 	buf_free(&der);
 	EVP_PKEY_free(key);
 	ca_free(ca);

@@ -33,6 +33,7 @@ struct export {
 	int64_t			 ca_id;		/* its issuer */
 	STACK_OF(X509)		*chain;		/* issuers, nearest first */
 	BIO			*out;		/* what -o or stdout gets */
+	struct cli_out		 dest;		/* -o */
 };
 
 /* The issuers of CA ca_id up to the root (included only with --with-root). */
@@ -127,7 +128,7 @@ export_flush(struct export *e)
 	char *data;
 	long len = BIO_get_mem_data(e->out, &data);
 
-	return cli_output(e->cli->output, data, (size_t)len, e->cli->force);
+	return cli_output_write(&e->dest, data, (size_t)len);
 }
 
 static int
@@ -159,6 +160,7 @@ export_trust(struct export *e)
 	if (e->cli->output == NULL)
 		return gf_fail(GF_ERR_USAGE, "--format trust needs -o DIR");
 	if ((r = file_mkdir(e->cli->output, 0755)) != 0 ||
+	    (r = cli_output_dir_open(e->cli->output)) != 0 ||
 	    (r = store_prepare(e->st, "WITH RECURSIVE up(id) AS (SELECT id FROM "
 	    "ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id FROM ca "
 	    "JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) SELECT "
@@ -236,7 +238,7 @@ cmd_export(struct cli *cli)
 		r = export_trust(&e);
 		goto out;
 	}
-	if ((r = cli_output_check(cli->output, cli->force)) != 0 ||
+	if ((r = cli_output_open(&e.dest, cli->output, cli->force)) != 0 ||
 	    (r = export_load(&e)) != 0)
 		goto out;
 	if ((e.out = BIO_new(BIO_s_secmem())) == NULL) {
@@ -250,6 +252,7 @@ cmd_export(struct cli *cli)
 	if (r != 0)
 		gf_report(cli->arg, r);
 	BIO_free(e.out);
+	cli_output_close(&e.dest);
 	X509_free(e.cert);
 	sk_X509_pop_free(e.chain, X509_free);
 	store_free(e.st);

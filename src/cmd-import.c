@@ -296,6 +296,22 @@ import_key_save(struct import *im)
 	return 0;
 }
 
+/*
+ * A certificate imported as valid must not be of a key revoked for
+ * keyCompromise (the whole import then fails): in index.txt's order, so
+ * one issued before that revocation is imported as it was.
+ */
+static int
+import_check_key(struct import *im, X509 *cert)
+{
+	unsigned char md[GF_SHA256_LEN];
+	int r;
+
+	if ((r = spki_hash(X509_get_X509_PUBKEY(cert), md)) != 0)
+		return r;
+	return revoke_check_key(im->st, md);
+}
+
 /* The CA row (new, or the one a previous import made) and its certificate. */
 static int
 import_ca_row(struct import *im)
@@ -333,7 +349,7 @@ import_ca_row(struct import *im)
 	    im->ca_cert, im->name, NULL, &ca.cert_id)) == GF_ERR_CONFLICT)
 		return gf_fail(r, "this CA certificate is already in the store "
 		    "under another name (-l shows it)");
-	if (r != 0 ||
+	if (r != 0 || (r = import_check_key(im, im->ca_cert)) != 0 ||
 	    (r = ca_set_cert(im->st, ca.id, ca.cert_id)) != 0 ||
 	    (r = audit_append(im->st, "import-ca", im->name, NULL, NULL)) != 0)
 		return r;
@@ -541,9 +557,11 @@ import_entry(struct import *im, const struct index_entry *e)
 
 	if ((r = import_load_entry(im, e, &cert, &subject)) != 0)
 		return r;
-	if (cert != NULL)
+	if (cert != NULL) {
 		r = certdb_insert(im->st, im->ca_id, cert, NULL, NULL, &id);
-	else if ((r = certdb_insert_bare(im->st, im->ca_id, &e->serial,
+		if (r == 0 && e->status != 'R')
+			r = import_check_key(im, cert);
+	} else if ((r = certdb_insert_bare(im->st, im->ca_id, &e->serial,
 	    subject, e->not_after, &id)) == 0)
 		gf_warnx("%s: warning: serial %s: no certificate file, "
 		    "imported from index.txt alone", im->name,

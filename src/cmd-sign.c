@@ -27,6 +27,7 @@
 #include "genfic/issue.h"
 #include "genfic/policy.h"
 #include "genfic/pool.h"
+#include "genfic/revoke.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
@@ -52,6 +53,8 @@ _Static_assert(SIGN_WINDOW > SIGN_GROUP, "a group must fit in the window");
 /* One request: a worker fills in everything but the recording. */
 struct sign_job {
 	char		*path;
+	char		*out;		/* its DIR/BASENAME.crt, with -o DIR */
+	const char	*clash;		/* another request of the same out */
 	int		 from_spool;	/* found in a directory, not named */
 	struct csr	*csr;
 	X509_NAME	*subject;
@@ -75,10 +78,11 @@ struct sign {
 	struct sign_job	*jobs;
 	size_t		 njobs;
 	int		 out_dir;	/* -o names a directory */
+	struct cli_out	 out;		/* else where the certificate goes */
 	struct pool	*pool;
 	struct store	*seen_st;	/* the workers' read-only connection */
 	pthread_mutex_t	 seen_lock;
-	size_t		 signed_, refused, skipped, clamped;
+	size_t		 signed_, refused, skipped, clamped;	/* committed */
 	size_t		 unwritten;	/* the relay's count */
 };
 
@@ -142,6 +146,62 @@ add_directory(struct sign *s, const char *dir)
 	return r;
 }
 
+/* DIR/BASENAME.crt: request path's certificate, with -o DIR. */
+static char *
+sign_output_path(const struct sign *s, const char *path)
+{
+	char *copy, *base, *dot, *out = NULL;
+
+	if ((copy = strdup(path)) == NULL)
+		return NULL;
+	base = basename(copy);
+	if ((dot = strrchr(base, '.')) != NULL && dot != base)
+		*dot = '\0';
+	if (asprintf(&out, "%s/%s.crt", s->cli->output, base) == -1)
+		out = NULL;
+	free(copy);
+	return out;
+}
+
+static int
+compare_outputs(const void *a, const void *b)
+{
+	return strcmp((*(struct sign_job *const *)a)->out,
+	    (*(struct sign_job *const *)b)->out);
+}
+
+/*
+ * Each request's file under -o DIR.  Two requests of one file name
+ * (a.csr and a.req) are both refused, before either is signed: whichever
+ * came second would replace or lose the other's certificate.
+ */
+static int
+sign_outputs(struct sign *s)
+{
+	struct sign_job **by_out;
+	size_t i;
+	int r;
+
+	if ((r = cli_output_dir_open(s->cli->output)) != 0)
+		return r;
+	for (i = 0; i < s->njobs; i++)
+		if ((s->jobs[i].out = sign_output_path(s, s->jobs[i].path)) ==
+		    NULL)
+			return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if ((by_out = calloc(s->njobs, sizeof(*by_out))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	for (i = 0; i < s->njobs; i++)
+		by_out[i] = &s->jobs[i];
+	qsort(by_out, s->njobs, sizeof(*by_out), compare_outputs);
+	for (i = 1; i < s->njobs; i++)
+		if (strcmp(by_out[i - 1]->out, by_out[i]->out) == 0) {
+			by_out[i - 1]->clash = by_out[i]->path;
+			by_out[i]->clash = by_out[i - 1]->path;
+		}
+	free(by_out);
+	return 0;
+}
+
 static int
 sign_collect(struct sign *s)
 {
@@ -166,7 +226,7 @@ sign_collect(struct sign *s)
 	if (s->njobs > 1 && s->cli->output != NULL && !file_is_dir(s->cli->output))
 		return gf_fail(GF_ERR_USAGE, "-o %s: with several requests, -o "
 		    "names an existing directory", s->cli->output);
-	return 0;
+	return s->out_dir ? sign_outputs(s) : 0;
 }
 
 /* The request's SANs (if the template keeps them) followed by --san. */
@@ -242,43 +302,50 @@ sign_may_skip(const struct sign *s, const struct sign_job *j)
 }
 
 /*
- * What identifies request j's certificate in a re-run: its key's hash and
- * its subject, kept in its row until the row is replaced by the signed one.
+ * What identifies request j's key, and in a re-run its certificate: its
+ * key's hash and its subject, kept in its row until the row is replaced by
+ * the signed one.
  */
 static int
-sign_identify(struct sign_job *j)
+sign_identify(const struct sign *s, struct sign_job *j)
 {
 	int r;
 
 	if ((r = spki_hash(j->csr->spki, j->row.spki_hash)) != 0)
 		return r;
-	if ((j->row.subject = dn_format(j->subject)) == NULL)
+	if (sign_may_skip(s, j) && (j->row.subject = dn_format(j->subject)) ==
+	    NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	return 0;
 }
 
 /*
- * A worker's look, before any signature work, for a certificate of the
- * same key and subject: a spool run again then costs a read and a lookup
- * per request.  sign_already() decides, in the writer.
+ * A worker's look, before any signature work: a key revoked for
+ * keyCompromise is refused, and a certificate of the same key and subject
+ * sets j->seen (a spool run again then costs a read and a lookup per
+ * request).  The writer decides: issue_commit() and sign_already().
  */
 static int
-sign_seen(struct sign *s, const struct sign_job *j)
+sign_look(struct sign *s, struct sign_job *j)
 {
 	sqlite3_stmt *stmt;
-	int found = 0;
+	int r;
 
-	if (s->seen_st == NULL || !sign_may_skip(s, j))
+	if (s->seen_st == NULL)
 		return 0;
 	pthread_mutex_lock(&s->seen_lock);
-	if (store_cached(s->seen_st, signed_sql, &stmt) == 0) {
+	r = revoke_check_key(s->seen_st, j->row.spki_hash);
+	if (r == 0 && sign_may_skip(s, j) &&
+	    store_cached(s->seen_st, signed_sql, &stmt) == 0) {
 		sign_bind_signed(s, j, stmt);
-		found = sqlite3_step(stmt) == SQLITE_ROW;
+		j->seen = sqlite3_step(stmt) == SQLITE_ROW;
 		store_done(stmt);
 	}
 	pthread_mutex_unlock(&s->seen_lock);
+	if (r == GF_ERR_POLICY)
+		return r;
 	gf_errclear();
-	return found;
+	return 0;
 }
 
 /* Checks request j's signature and extensions, and signs it: its row. */
@@ -291,7 +358,9 @@ sign_job_sign(struct sign *s, struct sign_job *j)
 	X509 *cert = NULL;
 	int r;
 
-	if ((r = csr_verify(j->csr)) != 0 ||
+	/* Nothing is signed, nor committed, that cannot be written. */
+	if ((s->out_dir && (r = cli_output_check(j->out, s->cli->force)) != 0) ||
+	    (r = csr_verify(j->csr)) != 0 ||
 	    (r = csr_check_extensions(j->csr)) != 0 ||
 	    (r = sign_san(s, j->csr, &j->san)) != 0 ||
 	    (r = serial_random(&serial)) != 0)
@@ -325,35 +394,21 @@ sign_job_run(void *ctx, size_t i)
 	int r;
 
 	gf_errclear();
+	if (j->clash != NULL) {
+		sign_job_fail(j, gf_fail(GF_ERR_CONFLICT, "%s would also be the "
+		    "certificate of %s", j->out, j->clash));
+		return;
+	}
 	if ((r = csr_load(j->path, &j->csr)) == 0 &&
 	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
 	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
-	    (!sign_may_skip(s, j) || (r = sign_identify(j)) == 0)) {
-		if ((j->seen = sign_seen(s, j)) != 0)
+	    (r = sign_identify(s, j)) == 0 && (r = sign_look(s, j)) == 0) {
+		if (j->seen)
 			return;
 		r = sign_job_sign(s, j);
 	}
 	if (r != 0)
 		sign_job_fail(j, r);
-}
-
-/* Where the certificate for request path goes: NULL for stdout. */
-static char *
-sign_output_path(const struct sign *s, const char *path)
-{
-	char *copy, *base, *dot, *out = NULL;
-
-	if (!s->out_dir)
-		return s->cli->output != NULL ? strdup(s->cli->output) : NULL;
-	if ((copy = strdup(path)) == NULL)
-		return NULL;
-	base = basename(copy);
-	if ((dot = strrchr(base, '.')) != NULL && dot != base)
-		*dot = '\0';
-	if (asprintf(&out, "%s/%s.crt", s->cli->output, base) == -1)
-		out = NULL;
-	free(copy);
-	return out;
 }
 
 /* The stored certificate is written again, in place of the new one. */
@@ -382,7 +437,6 @@ static int
 sign_already(struct sign *s, struct sign_job *j)
 {
 	sqlite3_stmt *stmt;
-	char *out;
 	int found = 0;
 
 	if (!sign_may_skip(s, j) || j->row.subject == NULL ||
@@ -394,14 +448,12 @@ sign_already(struct sign *s, struct sign_job *j)
 	sign_bind_signed(s, j, stmt);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		found = 1;
-		out = sign_output_path(s, j->path);
-		if (out != NULL && !file_exists(out))
+		if (j->out != NULL && !file_exists(j->out))
 			sign_rewrite(j, stmt);
 		gf_warnx("%s: already signed as serial %s%s", j->path,
 		    sqlite3_column_text(stmt, 0),
 		    j->recorded ? "; its lost file is written again" :
 		    " (--force signs it again)");
-		free(out);
 	}
 	store_done(stmt);
 	return found;
@@ -445,9 +497,8 @@ sign_record(struct sign *s, struct sign_job *j)
 	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO)
 		return r;
 	if (r != 0) {
-		gf_report(j->path, r);
-		s->refused++;
-		return 0;
+		sign_job_fail(j, r);
+		return sign_refused(s, j);
 	}
 	j->recorded = 1;
 	s->signed_++;
@@ -499,22 +550,24 @@ sign_output(void *ctx, size_t i, int last)
 {
 	struct sign *s = ctx;
 	struct sign_job *j = &s->jobs[i];
-	char *pem = NULL, *out = NULL;
+	char *pem = NULL;
 	size_t len;
 	int r = 0;
 
 	if (j->recorded && (r = der_to_pem("CERTIFICATE", j->row.der,
 	    (size_t)j->row.derlen, &pem, &len)) == 0) {
-		out = sign_output_path(s, j->path);
-		if (out != NULL && s->out_dir)
-			r = file_write_unsynced(out, pem, len, 0644, s->cli->force);
-		else if (out == NULL)	/* flushed below, once per group */
+		if (s->out_dir)
+			r = file_write_unsynced(j->out, pem, len, 0644,
+			    s->cli->force);
+		else if (s->out.path == NULL && s->out.fd < 0)
+			/* Flushed below, once per group. */
 			r = fwrite(pem, 1, len, stdout) == len ? 0 :
 			    gf_fail(GF_ERR_IO, "standard output: write failed");
 		else
-			r = cli_output(out, pem, len, s->cli->force);
+			r = cli_output_write(&s->out, pem, len);
 		if (r == GF_ERR_EXISTS)
-			r = gf_fail(r, "%s exists (--force replaces it)", out);
+			r = gf_fail(r, "%s exists (--force replaces it)",
+			    s->out_dir ? j->out : s->out.path);
 	}
 	if (r == 0 && last && fflush(stdout) != 0)
 		r = gf_fail(GF_ERR_IO, "standard output: write failed");
@@ -528,7 +581,6 @@ sign_output(void *ctx, size_t i, int last)
 	}
 	sign_job_clear(j);
 	free(pem);
-	free(out);
 	if (last || (i + 1) % SIGN_RELEASE == 0)
 		pool_release(s->pool, i + 1);
 	if ((i + 1) % 256 == 0 || i + 1 == s->njobs)
@@ -549,7 +601,7 @@ static int
 sign_run(struct sign *s)
 {
 	struct relay *relay = NULL;
-	size_t i, first = 0;
+	size_t i, first = 0, signed_ = 0, clamped = 0;
 	long started = 0;
 	int r, open = 0;
 
@@ -568,19 +620,25 @@ sign_run(struct sign *s)
 			open = 1;
 			first = i;
 			started = now_ms();
+			signed_ = s->signed_;
+			clamped = s->clamped;
 		}
 		if ((r = sign_record(s, &s->jobs[i])) != 0)
 			break;
 		if (i + 1 - first >= SIGN_GROUP ||
 		    now_ms() - started >= SIGN_GROUP_MS || i + 1 == s->njobs) {
-			open = 0;
 			if ((r = store_commit(s->st)) != 0)
 				break;
+			open = 0;
 			relay_advance(relay, i + 1);
 		}
 	}
-	if (r != 0 && open)
+	/* The summary counts what was committed: not this group. */
+	if (r != 0 && open) {
 		store_rollback(s->st);
+		s->signed_ = signed_;
+		s->clamped = clamped;
+	}
 	relay_finish(relay);
  out:
 	pool_finish(s->pool);
@@ -594,8 +652,10 @@ sign_free(struct sign *s)
 
 	for (i = 0; i < s->njobs; i++) {
 		free(s->jobs[i].path);
+		free(s->jobs[i].out);
 		sign_job_clear(&s->jobs[i]);
 	}
+	cli_output_close(&s->out);
 	free(s->jobs);
 	store_free(s->seen_st);
 	pthread_mutex_destroy(&s->seen_lock);
@@ -607,17 +667,11 @@ sign_free(struct sign *s)
 	GENERAL_NAMES_free(s->extra_san);
 }
 
-/* The workers' connection, for spools that --force does not re-sign. */
+/* The workers' connection, for sign_look(). */
 static void
 sign_open_seen(struct sign *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->njobs && !sign_may_skip(s, &s->jobs[i]); i++)
-		continue;
-	if (i == s->njobs)
-		return;
-	/* Without it, the writer's look alone skips what was signed. */
+	/* Without it, the writer's look alone decides, after signing. */
 	if (store_open(s->cli->dir, GF_STORE_READONLY, &s->seen_st) != 0)
 		gf_errclear();
 }
@@ -649,7 +703,7 @@ sign_prepare(struct sign *s)
 	what = "-s";
 	if ((r = sign_collect(s)) != 0)
 		goto out;
-	if (!s->out_dir && (r = cli_output_check(s->cli->output,
+	if (!s->out_dir && (r = cli_output_open(&s->out, s->cli->output,
 	    s->cli->force)) != 0)
 		goto out;
 	sign_open_seen(s);
@@ -677,6 +731,22 @@ sign_warn_clamped(const struct sign *s)
 	    "issuer's notAfter %s", s->clamped, date);
 }
 
+/* What was committed, what was not, and what was not written. */
+static void
+sign_summary(const struct sign *s)
+{
+	size_t done = s->signed_ + s->refused + s->skipped;
+
+	fprintf(stderr, "%s: %s: %zu signed, %zu refused, %zu skipped",
+	    gf_progname, s->ca->name, s->signed_, s->refused, s->skipped);
+	if (s->unwritten > 0)
+		fprintf(stderr, ", %zu not written (-E writes them again)",
+		    s->unwritten);
+	if (done < s->njobs)
+		fprintf(stderr, ", %zu not recorded", s->njobs - done);
+	fputc('\n', stderr);
+}
+
 int
 cmd_sign(struct cli *cli)
 {
@@ -701,8 +771,7 @@ cmd_sign(struct cli *cli)
 	if (s.clamped > 0)
 		sign_warn_clamped(&s);
 	if (s.njobs > 1)
-		fprintf(stderr, "%s: %s: %zu signed, %zu refused, %zu skipped\n",
-		    gf_progname, s.ca->name, s.signed_, s.refused, s.skipped);
+		sign_summary(&s);
 	sign_free(&s);
 	return r == 0 && s.refused == 0 && s.unwritten == 0 ? 0 : EXIT_REFUSED;
 }

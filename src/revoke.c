@@ -159,6 +159,46 @@ revoke_find(struct store *st, const struct ca *ca, const char *value,
 	return 0;
 }
 
+/* One index lookup per CA: cert_spki leads with ca_id. */
+static const char compromised_sql[] = "SELECT " REF_COLUMNS " FROM cert "
+    "WHERE ca_id IN (SELECT id FROM ca) AND spki_hash = ?1 AND revoked_at IS "
+    "NOT NULL AND (reason = 1 OR (reason = 2 AND is_ca)) LIMIT 1";
+
+int
+revoke_key_compromised(struct store *st,
+    const unsigned char spki_hash[GF_SHA256_LEN], struct cert_ref *ref)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, compromised_sql, &stmt)) != 0)
+		return r;
+	if (sqlite3_bind_blob(stmt, 1, spki_hash, GF_SHA256_LEN,
+	    SQLITE_STATIC) != SQLITE_OK)
+		r = store_fail(st, "look up key");
+	else if ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ref_from_row(stmt, ref);
+		r = 1;
+	} else
+		r = r == SQLITE_DONE ? 0 : store_fail(st, "look up key");
+	store_done(stmt);
+	return r;
+}
+
+int
+revoke_check_key(struct store *st, const unsigned char spki_hash[GF_SHA256_LEN])
+{
+	struct cert_ref ref;
+	char hex[2 * GF_SERIAL_MAX + 1];
+	int r;
+
+	if ((r = revoke_key_compromised(st, spki_hash, &ref)) <= 0)
+		return r;
+	serial_to_hex(&ref.serial, hex);
+	return gf_fail(GF_ERR_POLICY, "key revoked for %s (serial %s)",
+	    reason_name(ref.reason), hex);
+}
+
 int
 revoke_set(struct store *st, int64_t id, int reason, time_t when,
     time_t invalidity)

@@ -46,7 +46,8 @@ int	issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
 
 /*
  * Inserts a certificate built by issue_build(), row being its
- * certdb_row(), and appends the audit entry; on a serial collision it
+ * certdb_row(), and appends the audit entry; refuses (GF_ERR_POLICY) a key
+ * revoked for keyCompromise (revoke_check_key()); on a serial collision it
  * signs again with a fresh serial, replacing *cert (which may be NULL)
  * and *row.  Runs inside the caller's write transaction.
  */

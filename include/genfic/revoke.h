@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "genfic/serial.h"
+#include "genfic/x509util.h"
 
 struct store;
 struct ca;
@@ -50,6 +51,22 @@ int	revoke_find(struct store *st, const struct ca *ca, const char *value,
 int	revoke_apply(struct store *st, const struct ca *ca,
 	    const struct cert_ref *ref, int reason, time_t when,
 	    time_t invalidity);
+
+/*
+ * Was the public key whose certdb_row() spki_hash is given ever revoked,
+ * by any CA of the store, for keyCompromise (or, on a CA certificate, for
+ * cACompromise)?  1 and that certificate in *ref (id, serial, reason), 0
+ * if not, < 0 on error.  Every path that certifies a key asks it first.
+ */
+int	revoke_key_compromised(struct store *st,
+	    const unsigned char spki_hash[GF_SHA256_LEN], struct cert_ref *ref);
+
+/*
+ * 0 if the key may be certified; GF_ERR_POLICY, naming the revoked
+ * certificate's serial, if revoke_key_compromised() finds it.
+ */
+int	revoke_check_key(struct store *st,
+	    const unsigned char spki_hash[GF_SHA256_LEN]);
 
 /*
  * Sets the revocation of row id as given (GF_REASON_REMOVE_FROM_CRL clears
