@@ -55,6 +55,7 @@ struct cli {
 	int		  days;		/* -v, 0 for the template's */
 	int		  nopass;
 	int		  json;
+	int		  tsv;		/* -l, -e: tab-separated, for scripts */
 	int		  batch;
 	int		  no_clamp;
 	int		  force;
@@ -113,5 +114,19 @@ int	cli_output_check(const char *path, int replace);
  * stdout when path is NULL or "-".  A device or FIFO is written in place.
  */
 int	cli_output(const char *path, const void *data, size_t len, int replace);
+
+/* Text from the store or a certificate on its way out (cli-text.c). */
+
+/* The display columns s takes as gf_escape() shows it. */
+int	cli_text_width(const char *s);
+
+/*
+ * Writes s to f as gf_escape() shows it, in at most max display columns
+ * (0: no limit; a cut text ends in "..."), then spaces up to pad columns.
+ */
+void	cli_put_text(FILE *f, const char *s, int max, int pad);
+
+/* Writes s to f as gf_escape() shows it, but its newlines kept. */
+void	cli_put_lines(FILE *f, const char *s);
 
 #endif

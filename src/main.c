@@ -118,6 +118,9 @@ static struct poptOption option_table[] = {
 	  "DATE" },
 	{ "json", '\0', POPT_ARG_NONE, &cli.json, 0,
 	  "-l, -e, -S: JSON output", NULL },
+	{ "tsv", '\0', POPT_ARG_NONE, &cli.tsv, 0,
+	  "-l, -e: tab-separated rows for scripts: no header, no colour, "
+	  "nothing cut", NULL },
 	{ "status", '\0', POPT_ARG_STRING, &cli.status, GF_OPT_VALUE,
 	  "-l: valid, revoked, hold, expired or all", "STATUS" },
 	{ "expired", '\0', POPT_ARG_NONE, &cli.expired, 0,
