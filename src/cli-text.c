@@ -29,18 +29,26 @@ static int
 text_write(FILE *f, const char *s, size_t len, int limit)
 {
 	char piece[GF_ESCAPE_MAX + 1];
-	size_t i, n;
+	size_t i, n, run = 0;
 	int cols = 0, w, kind;
 
+	/* Shown characters go out in runs, escapes one by one. */
 	for (i = 0; i < len; i += n) {
 		n = gf_escape_next(s + i, len - i, piece, &kind);
 		w = kind == GF_TEXT_SHOWN ? 1 : (int)strlen(piece);
 		if (limit >= 0 && cols + w > limit)
 			break;
-		if (f != NULL)
-			fputs(piece, f);
 		cols += w;
+		if (kind == GF_TEXT_SHOWN)
+			continue;
+		if (f != NULL) {
+			fwrite(s + run, 1, i - run, f);
+			fputs(piece, f);
+		}
+		run = i + n;
 	}
+	if (f != NULL)
+		fwrite(s + run, 1, i - run, f);
 	return cols;
 }
 
@@ -60,17 +68,23 @@ cli_put_text(FILE *f, const char *s, int max, int pad)
 	long len = plain_length(s);
 	int cols;
 
-	if (len >= 0 && (max <= 0 || len <= max)) {
-		fputs(s, f);
-		cols = (int)len;
-	} else if (max > 0 && cli_text_width(s) > max) {
+	if (len >= 0) {
+		/* Most text: one call, as printf cuts and pads it. */
+		if (max > 0 && len > max)
+			fprintf(f, "%.*s...%*s", max - 3, s, pad > max ?
+			    pad - max : 0, "");
+		else
+			fprintf(f, "%-*s", pad, s);
+		return;
+	}
+	if (max > 0 && cli_text_width(s) > max) {
 		cols = text_write(f, s, strlen(s), max > 3 ? max - 3 : 0);
 		fputs("...", f);
 		cols += 3;
 	} else
 		cols = text_write(f, s, strlen(s), -1);
-	for (; cols < pad; cols++)
-		putc(' ', f);
+	if (cols < pad)
+		fprintf(f, "%*s", pad - cols, "");
 }
 
 void
