@@ -50,6 +50,32 @@ column_strdup(sqlite3_stmt *stmt, int col)
 	return s != NULL ? strdup((const char *)s) : NULL;
 }
 
+/*
+ * What the store holds is used to build paths (private/NAME.key,
+ * certs/NAME.crt, --publish and -E --format trust files): a row edited
+ * or copied from elsewhere is held to what the command line is.
+ */
+static int
+ca_row_check(const struct ca *ca)
+{
+	const char *file;
+	size_t n;
+	int r;
+
+	if ((r = ca_name_check(ca->name)) != 0)
+		return gf_fail(GF_ERR_DB, "CA %lld in the store: %s; refused, as "
+		    "the name makes file names", (long long)ca->id,
+		    gf_errmsg(r));
+	file = ca->key_ref + strlen("file:private/");
+	if (strncmp(ca->key_ref, "file:private/", strlen("file:private/")) !=
+	    0 || (n = strlen(file)) <= 4 || strcmp(file + n - 4, ".key") != 0 ||
+	    !file_name_ok(file, CA_NAME_MAX + 4))
+		return gf_fail(GF_ERR_DB, "CA %s in the store: key reference "
+		    "'%s' is not file:private/NAME.key; refused, as it would "
+		    "be read as a path", ca->name, ca->key_ref);
+	return 0;
+}
+
 static int
 ca_from_row(sqlite3_stmt *stmt, struct ca **out)
 {
@@ -74,6 +100,8 @@ ca_from_row(sqlite3_stmt *stmt, struct ca **out)
 	if (ca->name == NULL || ca->key_ref == NULL || ca->template == NULL ||
 	    ca->leaf_template == NULL)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	else if ((r = ca_row_check(ca)) != 0)
+		;
 	else if (sqlite3_column_type(stmt, 11) != SQLITE_BLOB)
 		r = gf_fail(GF_ERR_DB, "CA %s has no certificate in the store",
 		    ca->name);
@@ -123,6 +151,50 @@ ca_query(struct store *st, const char *where, const char *name, int64_t id,
 		r = store_fail(st, "read CA");
 	}
 	sqlite3_finalize(stmt);
+	return r;
+}
+
+void
+ca_free_all(struct ca **cas, size_t count)
+{
+	size_t i;
+
+	if (cas == NULL)
+		return;
+	for (i = 0; i < count; i++)
+		ca_free(cas[i]);
+	free(cas);
+}
+
+int
+ca_load_ids(struct store *st, sqlite3_stmt *ids, struct ca ***out,
+    size_t *count)
+{
+	struct ca **cas = NULL, **grown;
+	size_t n = 0;
+	int step, r = 0;
+
+	while ((step = sqlite3_step(ids)) == SQLITE_ROW) {
+		if ((grown = reallocarray(cas, n + 1, sizeof(*cas))) == NULL) {
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+		cas = grown;
+		if ((r = ca_load_id(st, sqlite3_column_int64(ids, 0),
+		    &cas[n])) != 0)
+			goto out;
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		r = store_fail(st, "read CAs");
+		goto out;
+	}
+	*out = cas;
+	*count = n;
+	cas = NULL;
+	n = 0;
+ out:
+	ca_free_all(cas, n);
 	return r;
 }
 
@@ -201,13 +273,8 @@ ca_set_cert(struct store *st, int64_t ca_id, int64_t cert_id)
 char *
 ca_key_path(const struct store *st, const struct ca *ca)
 {
-	const char *ref = ca->key_ref;
-
-	if (strncmp(ref, "file:", 5) == 0)
-		ref += 5;
-	if (ref[0] == '/')
-		return strdup(ref);
-	return store_path(st, NULL, ref, NULL);
+	/* ca_row_check() made it "file:private/NAME.key". */
+	return store_path(st, NULL, ca->key_ref + strlen("file:"), NULL);
 }
 
 int

@@ -57,6 +57,7 @@ struct cli {
 	int		  pathlen;	/* -r, -c: --pathlen, or -1 */
 	int		  nopass;
 	int		  json;
+	int		  tsv;		/* -l, -e: tab-separated, for scripts */
 	int		  batch;
 	int		  no_clamp;
 	int		  force;
@@ -143,5 +144,19 @@ int	cli_output_open(struct cli_out *out, const char *path, int replace);
 int	cli_output_write(struct cli_out *out, const void *data, size_t len);
 
 void	cli_output_close(struct cli_out *out);
+
+/* Text from the store or a certificate on its way out (cli-text.c). */
+
+/* The display columns s takes as gf_escape() shows it. */
+int	cli_text_width(const char *s);
+
+/*
+ * Writes s to f as gf_escape() shows it, in at most max display columns
+ * (0: no limit; a cut text ends in "..."), then spaces up to pad columns.
+ */
+void	cli_put_text(FILE *f, const char *s, int max, int pad);
+
+/* Writes s to f as gf_escape() shows it, but its newlines kept. */
+void	cli_put_lines(FILE *f, const char *s);
 
 #endif

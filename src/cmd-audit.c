@@ -23,6 +23,27 @@ cmd_audit_verify(struct cli *cli)
 	return cli_exit_status(r);
 }
 
+/*
+ * time  user operation ca serial subject: each field escaped, as the log
+ * keeps what it was given (an imported index.txt subject, say).
+ */
+static void
+audit_line(sqlite3_stmt *stmt)
+{
+	static const int width[] = { 0, 10, 10, 16, 32, 0 };
+	static const char *const sep[] = { "  ", " ", " ", " ", " ", "" };
+	const unsigned char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(width) / sizeof(width[0]); i++) {
+		s = sqlite3_column_text(stmt, (int)i);
+		cli_put_text(stdout, s != NULL ? (const char *)s : "", 0,
+		    width[i]);
+		fputs(sep[i], stdout);
+	}
+	putchar('\n');
+}
+
 int
 cmd_audit(struct cli *cli)
 {
@@ -46,10 +67,7 @@ cmd_audit(struct cli *cli)
 			printf("%s\n  %s", n > 0 ? "," : "",
 			    sqlite3_column_text(stmt, 6));
 		else
-			printf("%s  %-10s %-10s %-16s %-32s %s\n",
-			    sqlite3_column_text(stmt, 0), sqlite3_column_text(stmt, 1),
-			    sqlite3_column_text(stmt, 2), sqlite3_column_text(stmt, 3),
-			    sqlite3_column_text(stmt, 4), sqlite3_column_text(stmt, 5));
+			audit_line(stmt);
 		n++;
 	}
 	if (cli->json)

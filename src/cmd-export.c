@@ -148,68 +148,100 @@ export_load(struct export *e)
 	return export_chain(e, e->ca_id);
 }
 
+/*
+ * HASH.N -> file, as openssl rehash links it: the first N whose link is
+ * free, or already points to file (an export made again).  A link of
+ * another certificate with the same subject hash is left alone.
+ */
+static int
+export_link(const char *dir, unsigned long hash, const char *file)
+{
+	char link[32], target[256], *path = NULL;
+	ssize_t n;
+	int i, r = 0;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(link, sizeof(link), "%08lx.%d", hash, i);
+		free(path);
+		if ((path = file_join(dir, link)) == NULL)
+			return gf_fail(GF_ERR_ALLOC, "out of memory");
+		if ((n = readlink(path, target, sizeof(target) - 1)) >= 0) {
+			target[n] = '\0';
+			if (strcmp(target, file) == 0)
+				goto out;
+			continue;
+		}
+		if (errno != ENOENT)
+			continue;	/* not a link: taken */
+		if (symlink(file, path) == 0)
+			goto out;
+		if (errno != EEXIST) {
+			r = gf_fail(GF_ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+	r = gf_fail(GF_ERR_EXISTS, "%s: %08lx.0 to .99 are taken", dir, hash);
+ out:
+	free(path);
+	return r;
+}
+
+/* The CAs to export: all, or one and its issuers; checked by ca_load_ids(). */
+static int
+export_trust_load(struct export *e, struct ca ***cas, size_t *n)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(e->st, "WITH RECURSIVE up(id) AS (SELECT id "
+	    "FROM ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id "
+	    "FROM ca JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) "
+	    "SELECT ca.id FROM ca JOIN up ON up.id = ca.id WHERE ca.cert_id "
+	    "IS NOT NULL ORDER BY ca.id", &stmt)) != 0)
+		return r;
+	if (sqlite3_bind_text(stmt, 1, e->cli->arg, -1, SQLITE_STATIC) !=
+	    SQLITE_OK)
+		r = store_fail(e->st, "trust");
+	else
+		r = ca_load_ids(e->st, stmt, cas, n);
+	sqlite3_finalize(stmt);
+	if (r == 0 && *n == 0)
+		r = gf_fail(GF_ERR_NOT_FOUND, "no CA named '%s'", e->cli->arg);
+	return r;
+}
+
 /* -E all|CA --format trust -o DIR: NAME.crt per CA and HASH.N links. */
 static int
 export_trust(struct export *e)
 {
-	sqlite3_stmt *stmt;
-	char link[32], *path = NULL, *linkpath = NULL, *pem = NULL;
-	size_t len;
-	int step, n, r;
+	struct ca **cas = NULL;
+	char *path = NULL, *pem = NULL;
+	size_t len, n = 0, i;
+	int r;
 
 	if (e->cli->output == NULL)
 		return gf_fail(GF_ERR_USAGE, "--format trust needs -o DIR");
-	if ((r = file_mkdir(e->cli->output, 0755)) != 0 ||
-	    (r = cli_output_dir_open(e->cli->output)) != 0 ||
-	    (r = store_prepare(e->st, "WITH RECURSIVE up(id) AS (SELECT id FROM "
-	    "ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id FROM ca "
-	    "JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) SELECT "
-	    "ca.name, cert.der FROM ca JOIN up ON up.id = ca.id JOIN cert ON "
-	    "cert.id = ca.cert_id ORDER BY ca.id", &stmt)) != 0)
-		return r;
-	sqlite3_bind_text(stmt, 1, e->cli->arg, -1, SQLITE_STATIC);
-	for (n = 0; r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW; n++) {
-		X509 *cert = NULL;
-		int i;
-
-		if ((r = x509_from_der(sqlite3_column_blob(stmt, 1),
-		    (size_t)sqlite3_column_bytes(stmt, 1), &cert)) != 0 ||
-		    (r = x509_to_pem(cert, &pem, &len)) != 0 ||
-		    asprintf(&path, "%s/%s.crt", e->cli->output,
-		    sqlite3_column_text(stmt, 0)) == -1 ||
-		    (r = file_write_atomic(path, pem, len, 0644, 1)) != 0) {
-			r = r != 0 ? r : gf_fail(GF_ERR_ALLOC, "out of memory");
-			X509_free(cert);
+	if ((r = export_trust_load(e, &cas, &n)) != 0 ||
+	    (r = file_mkdir(e->cli->output, 0755)) != 0 ||
+	    (r = cli_output_dir_open(e->cli->output)) != 0)
+		goto out;
+	for (i = 0; r == 0 && i < n; i++) {
+		if ((r = x509_to_pem(cas[i]->cert, &pem, &len)) != 0)
 			break;
-		}
-		/* openssl rehash: HASH.0, or the next free HASH.N. */
-		for (i = 0; i < 100; i++) {
-			snprintf(link, sizeof(link), "%08lx.%d",
-			    X509_subject_name_hash(cert), i);
-			free(linkpath);
-			linkpath = file_join(e->cli->output, link);
-			unlink(linkpath);
-			if (symlink(strrchr(path, '/') + 1, linkpath) == 0)
-				break;
-			if (errno != EEXIST) {
-				r = gf_fail(GF_ERR_IO, "%s: %s", linkpath,
-				    strerror(errno));
-				break;
-			}
-		}
-		X509_free(cert);
+		if (asprintf(&path, "%s/%s.crt", e->cli->output,
+		    cas[i]->name) == -1) {
+			path = NULL;
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		} else if ((r = file_write_atomic(path, pem, len, 0644, 1)) == 0)
+			r = export_link(e->cli->output,
+			    X509_subject_name_hash(cas[i]->cert),
+			    strrchr(path, '/') + 1);
 		free(path);
 		free(pem);
 		path = pem = NULL;
 	}
-	if (r == 0 && step != SQLITE_DONE)
-		r = store_fail(e->st, "trust");
-	else if (r == 0 && n == 0)
-		r = gf_fail(GF_ERR_NOT_FOUND, "no CA named '%s'", e->cli->arg);
-	sqlite3_finalize(stmt);
-	free(linkpath);
-	free(path);
-	free(pem);
+ out:
+	ca_free_all(cas, n);
 	return r;
 }
 

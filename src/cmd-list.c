@@ -1,6 +1,8 @@
 /*
  * -l and -e: certificate tables, one indexed query each, streamed row by
- * row.  --json rows are built by SQLite's JSON functions.
+ * row.  --json rows are built by SQLite's JSON functions; --tsv rows are
+ * the table's fields, whole, tab-separated.  Text from the store is
+ * escaped (cli_put_text) in every form but JSON, which escapes its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +11,13 @@
 #include <unistd.h>
 
 #include "genfic/err.h"
+#include "genfic/serial.h"
 #include "genfic/store.h"
 #include "cli.h"
 #include "listing.h"
 
 #define SUBJECT_WIDTH	40
+#define SERIAL_WIDTH	(2 * GF_SERIAL_MAX)	/* an imported serial may be 20 bytes */
 
 #define LIST_COLUMNS \
 	"ca.name, hex(cert.serial), " LIST_STATUS ", " \
@@ -28,8 +32,9 @@ enum {
 
 struct table {
 	int	json;
+	int	tsv;
 	int	days;		/* -e: a DAYS LEFT column */
-	int	tty;
+	int	colour;		/* bold header, red status */
 	int	progress;	/* a row count on stderr: stdout goes elsewhere */
 	int	ca_width;
 	long	rows;
@@ -43,21 +48,31 @@ text(sqlite3_stmt *stmt, int col)
 	return s != NULL ? (const char *)s : "";
 }
 
-/* The width of the CA column: the longest CA name (the ca table is small). */
+/* The width of the CA column: the widest CA name (the ca table is small). */
 static int
 ca_width(struct store *st)
 {
 	sqlite3_stmt *stmt;
 	int w = 2;
 
-	if (store_prepare(st, "SELECT max(length(name)) FROM ca", &stmt) == 0) {
-		if (sqlite3_step(stmt) == SQLITE_ROW &&
-		    sqlite3_column_int(stmt, 0) > w)
-			w = sqlite3_column_int(stmt, 0);
+	if (store_prepare(st, "SELECT name FROM ca", &stmt) == 0) {
+		while (sqlite3_step(stmt) == SQLITE_ROW)
+			if (cli_text_width(text(stmt, 0)) > w)
+				w = cli_text_width(text(stmt, 0));
 		sqlite3_finalize(stmt);
 	}
 	gf_errclear();
 	return w;
+}
+
+/* Colour on a terminal, unless NO_COLOR (no-color.org) or TERM=dumb say no. */
+static int
+colour_wanted(void)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && (no == NULL || *no == '\0') &&
+	    term != NULL && strcmp(term, "dumb") != 0;
 }
 
 static void
@@ -67,24 +82,32 @@ table_header(const struct table *t)
 		fputs("[", stdout);
 		return;
 	}
-	printf("%s%-*s  %-32s  %-7s  %-10s  %-8s  ", t->tty ? "\033[1m" : "",
-	    t->ca_width, "CA", "SERIAL", "STATUS", "EXPIRES", "HASH");
+	if (t->tsv)
+		return;
+	printf("%s%-*s  %-*s  %-7s  %-10s  %-8s  ", t->colour ? "\033[1m" : "",
+	    t->ca_width, "CA", SERIAL_WIDTH, "SERIAL", "STATUS", "EXPIRES",
+	    "HASH");
 	if (t->days)
 		printf("%4s  ", "DAYS");
 	printf("%-*s  %s%s\n", SUBJECT_WIDTH, "SUBJECT", "LABEL",
-	    t->tty ? "\033[0m" : "");
+	    t->colour ? "\033[0m" : "");
 }
 
-/* Prints s in at most width display columns, ending in "..." if cut. */
+/* CA SERIAL STATUS EXPIRES [DAYS] HASH SUBJECT LABEL IS_CA, tab-separated. */
 static void
-print_shortened(const char *s, int width)
+tsv_row(const struct table *t, sqlite3_stmt *stmt)
 {
-	int len = (int)strlen(s);
+	static const int cols[] = { COL_CA, COL_SERIAL, COL_STATUS,
+	    COL_EXPIRES, COL_HASH, COL_SUBJECT, COL_LABEL };
+	size_t i;
 
-	if (len <= width)
-		printf("%-*s", width, s);
-	else
-		printf("%.*s...", width - 3, s);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		if (i == 4 && t->days)
+			printf("%d\t", sqlite3_column_int(stmt, COL_DAYS));
+		cli_put_text(stdout, text(stmt, cols[i]), 0, 0);
+		putchar('\t');
+	}
+	printf("%d\n", sqlite3_column_int(stmt, COL_IS_CA));
 }
 
 static void
@@ -99,19 +122,25 @@ table_row(struct table *t, sqlite3_stmt *stmt)
 	}
 	if (t->rows == 0)
 		table_header(t);
-	printf("%-*s  %-32s  ", t->ca_width, text(stmt, COL_CA),
-	    text(stmt, COL_SERIAL));
-	if (t->tty && strcmp(status, "valid") != 0)
+	t->rows++;
+	if (t->tsv) {
+		tsv_row(t, stmt);
+		return;
+	}
+	cli_put_text(stdout, text(stmt, COL_CA), 0, t->ca_width + 2);
+	cli_put_text(stdout, text(stmt, COL_SERIAL), 0, SERIAL_WIDTH + 2);
+	if (t->colour && strcmp(status, "valid") != 0)
 		printf("\033[31m%-7s\033[0m  ", status);
 	else
 		printf("%-7s  ", status);
-	printf("%-10s  %-8s  ", text(stmt, COL_EXPIRES), text(stmt, COL_HASH));
+	printf("%-10s  ", text(stmt, COL_EXPIRES));
+	cli_put_text(stdout, text(stmt, COL_HASH), 0, 10);
 	if (t->days)
 		printf("%4d  ", sqlite3_column_int(stmt, COL_DAYS));
-	print_shortened(text(stmt, COL_SUBJECT), SUBJECT_WIDTH);
-	printf("  %s%s\n", text(stmt, COL_LABEL),
-	    sqlite3_column_int(stmt, COL_IS_CA) ? " (CA)" : "");
-	t->rows++;
+	cli_put_text(stdout, text(stmt, COL_SUBJECT), SUBJECT_WIDTH,
+	    SUBJECT_WIDTH + 2);
+	cli_put_text(stdout, text(stmt, COL_LABEL), 0, 0);
+	fputs(sqlite3_column_int(stmt, COL_IS_CA) ? " (CA)\n" : "\n", stdout);
 }
 
 static int
@@ -188,8 +217,11 @@ list_open(const struct cli *cli, struct store **st, struct table *t)
 	int r;
 
 	memset(t, 0, sizeof(*t));
+	if (cli->json && cli->tsv)
+		return gf_fail(GF_ERR_USAGE, "--json or --tsv, not both");
 	t->json = cli->json;
-	t->tty = !cli->json && isatty(STDOUT_FILENO);
+	t->tsv = cli->tsv;
+	t->colour = !cli->json && !cli->tsv && colour_wanted();
 	t->progress = !cli->batch && !isatty(STDOUT_FILENO) &&
 	    isatty(STDERR_FILENO);
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, st)) != 0)

@@ -12,6 +12,7 @@
 
 #include <openssl/pem.h>
 
+#include "genfic/ca.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/store.h"
@@ -63,13 +64,30 @@ publish_db(struct store *st, const char *dir)
 	return r;
 }
 
-/* DIR/SUB/NAME.EXT as PEM of each row's DER (name, der). */
+/* The name of the CA with this id among those loaded, or NULL. */
+static const char *
+publish_name(struct ca **cas, size_t n, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cas[i]->id == id)
+			return cas[i]->name;
+	return NULL;
+}
+
+/*
+ * DIR/SUB/NAME.EXT as PEM of each row's DER (CA id, der), NAME that of
+ * the CA as loaded (and checked) by ca_load_ids().
+ */
 static int
 publish_rows(struct store *st, const char *dir, const char *sql,
-    const char *sub, const char *ext, const char *label, long *count)
+    const char *sub, const char *ext, const char *label, struct ca **cas,
+    size_t ncas, long *count)
 {
 	sqlite3_stmt *stmt;
 	char *path = NULL, *sdir;
+	const char *name;
 	BIO *bio;
 	char *data;
 	long len;
@@ -83,11 +101,16 @@ publish_rows(struct store *st, const char *dir, const char *sql,
 		return r;
 	}
 	while (r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((name = publish_name(cas, ncas,
+		    sqlite3_column_int64(stmt, 0))) == NULL) {
+			r = gf_fail(GF_ERR_DB, "%s of CA %lld: no such CA", sub,
+			    (long long)sqlite3_column_int64(stmt, 0));
+			break;
+		}
 		if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 		    PEM_write_bio(bio, label, "", sqlite3_column_blob(stmt, 1),
 		    sqlite3_column_bytes(stmt, 1)) <= 0 ||
-		    asprintf(&path, "%s/%s%s", sdir,
-		    sqlite3_column_text(stmt, 0), ext) == -1) {
+		    asprintf(&path, "%s/%s%s", sdir, name, ext) == -1) {
 			r = gf_fail_crypto("publish");
 			BIO_free(bio);
 			break;
@@ -102,6 +125,21 @@ publish_rows(struct store *st, const char *dir, const char *sql,
 		r = store_fail(st, "publish");
 	sqlite3_finalize(stmt);
 	free(sdir);
+	return r;
+}
+
+/* Every CA of the store, checked (ca_load_ids) before a file is written. */
+static int
+publish_load(struct store *st, struct ca ***cas, size_t *n)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT id FROM ca WHERE cert_id IS NOT "
+	    "NULL ORDER BY id", &stmt)) != 0)
+		return r;
+	r = ca_load_ids(st, stmt, cas, n);
+	sqlite3_finalize(stmt);
 	return r;
 }
 
@@ -122,26 +160,30 @@ int
 cmd_publish(struct cli *cli)
 {
 	struct store *st = NULL;
+	struct ca **cas = NULL;
+	size_t ncas = 0;
 	long certs = 0, crls = 0;
 	int r;
 
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
+	    (r = publish_load(st, &cas, &ncas)) != 0 ||
 	    (r = file_mkdir(cli->arg, 0755)) != 0 ||
 	    (r = publish_check_target(st, cli->arg)) != 0 ||
 	    (r = publish_db(st, cli->arg)) != 0 ||
-	    (r = publish_rows(st, cli->arg, "SELECT ca.name, cert.der FROM ca "
+	    (r = publish_rows(st, cli->arg, "SELECT ca.id, cert.der FROM ca "
 	    "JOIN cert ON cert.id = ca.cert_id", "certs", ".crt",
-	    PEM_STRING_X509, &certs)) != 0 ||
-	    (r = publish_rows(st, cli->arg, "SELECT ca.name, crl.der FROM crl "
-	    "JOIN ca ON ca.id = crl.ca_id WHERE crl.number = (SELECT "
-	    "max(number) FROM crl AS c WHERE c.ca_id = crl.ca_id)", "crl",
-	    ".crl", PEM_STRING_X509_CRL, &crls)) != 0)
+	    PEM_STRING_X509, cas, ncas, &certs)) != 0 ||
+	    (r = publish_rows(st, cli->arg, "SELECT crl.ca_id, crl.der FROM crl "
+	    "WHERE crl.number = (SELECT max(number) FROM crl AS c WHERE "
+	    "c.ca_id = crl.ca_id)", "crl", ".crl", PEM_STRING_X509_CRL, cas,
+	    ncas, &crls)) != 0)
 		goto out;
 	printf("%s: database, %ld CA certificates, %ld CRLs\n", cli->arg,
 	    certs, crls);
  out:
 	if (r != 0)
 		gf_report(cli->arg, r);
+	ca_free_all(cas, ncas);
 	store_free(st);
 	return cli_exit_status(r);
 }

@@ -53,7 +53,9 @@ list_matches(const struct cert_ref *refs, size_t n, size_t total)
 
 	for (i = 0; i < n; i++) {
 		serial_to_hex(&refs[i].serial, hex);
-		fprintf(stderr, "  %s  %s\n", hex, refs[i].subject);
+		fprintf(stderr, "  %s  ", hex);
+		cli_put_text(stderr, refs[i].subject, 0, 0);
+		putc('\n', stderr);
 	}
 	if (total > n)
 		fprintf(stderr, "  ... and %zu more\n", total - n);
@@ -93,9 +95,10 @@ cmd_revoke(struct cli *cli)
 	    (r = store_commit(st)) != 0)
 		goto out;
 	serial_to_hex(&refs[0].serial, hex);
-	printf("%s %s %s (%s)\n", hex, reason == GF_REASON_REMOVE_FROM_CRL ?
-	    "released from hold:" : "revoked:", refs[0].subject,
-	    reason_name(reason));
+	printf("%s %s ", hex, reason == GF_REASON_REMOVE_FROM_CRL ?
+	    "released from hold:" : "revoked:");
+	cli_put_text(stdout, refs[0].subject, 0, 0);
+	printf(" (%s)\n", reason_name(reason));
  out:
 	if (r != 0) {
 		if (st != NULL)

@@ -50,6 +50,16 @@ show_text(const void *der, int len)
 	return out;
 }
 
+/* "Name:      value" and end (a newline unless given), "-" for NULL. */
+static void
+show_field(const char *name, sqlite3_stmt *stmt, int col, const char *end)
+{
+	fputs(name, stdout);
+	cli_put_text(stdout, sqlite3_column_type(stmt, col) == SQLITE_NULL ?
+	    "-" : (const char *)sqlite3_column_text(stmt, col), 0, 0);
+	fputs(end != NULL ? end : "\n", stdout);
+}
+
 static int
 show_one(struct store *st, const struct cli *cli, int64_t id)
 {
@@ -76,17 +86,18 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 	}
 	body = show_text(sqlite3_column_blob(stmt, 0),
 	    sqlite3_column_bytes(stmt, 0));
-	printf("CA:        %s\nSerial:    %s\nStatus:    %s", sqlite3_column_text(stmt, 2),
-	    sqlite3_column_text(stmt, 3), sqlite3_column_text(stmt, 4));
+	show_field("CA:        ", stmt, 2, NULL);
+	show_field("Serial:    ", stmt, 3, NULL);
+	show_field("Status:    ", stmt, 4, "");
 	if (sqlite3_column_type(stmt, 5) != SQLITE_NULL)
 		printf(" since %s (%s)", sqlite3_column_text(stmt, 5),
 		    sqlite3_column_text(stmt, 6));
-	printf("\nLabel:     %s\nTemplate:  %s\nChain:     %s\n\n%s",
-	    sqlite3_column_type(stmt, 7) == SQLITE_NULL ? "-" :
-	    (const char *)sqlite3_column_text(stmt, 7),
-	    sqlite3_column_type(stmt, 8) == SQLITE_NULL ? "-" :
-	    (const char *)sqlite3_column_text(stmt, 8),
-	    sqlite3_column_text(stmt, 9), body != NULL ? body : "");
+	show_field("\nLabel:     ", stmt, 7, NULL);
+	show_field("Template:  ", stmt, 8, NULL);
+	show_field("Chain:     ", stmt, 9, NULL);
+	/* openssl's text prints a SAN's IA5String raw: escape it too. */
+	putchar('\n');
+	cli_put_lines(stdout, body != NULL ? body : "");
  out:
 	free(body);
 	sqlite3_finalize(stmt);

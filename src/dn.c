@@ -136,3 +136,20 @@ dn_get_text(const X509_NAME *name, int nid)
 	OPENSSL_free(utf8);
 	return text;
 }
+
+int
+dn_check_value(const char *type, const void *utf8, size_t len)
+{
+	const unsigned char *p = utf8;
+	char shown[GF_ESCAPE_MAX + 1];
+	size_t i, n;
+	int kind;
+
+	for (i = 0; i < len; i += n) {
+		n = gf_escape_next(p + i, len - i, shown, &kind);
+		if (kind != GF_TEXT_SHOWN)
+			return gf_fail(GF_ERR_POLICY, "subject %s contains %s: %s",
+			    type, gf_text_kind_name(kind), shown);
+	}
+	return 0;
+}

@@ -130,6 +130,9 @@ static struct poptOption option_table[] = {
 	  "DATE" },
 	{ "json", '\0', POPT_ARG_NONE, &cli.json, 0,
 	  "-l, -e, -S: JSON output", NULL },
+	{ "tsv", '\0', POPT_ARG_NONE, &cli.tsv, 0,
+	  "-l, -e: tab-separated rows for scripts: no header, no colour, "
+	  "nothing cut", NULL },
 	{ "status", '\0', POPT_ARG_STRING, &cli.status, GF_OPT_VALUE,
 	  "-l: valid, revoked, hold, expired or all", "STATUS" },
 	{ "expired", '\0', POPT_ARG_NONE, &cli.expired, 0,
@@ -228,19 +231,24 @@ parse_pathlen(poptContext pc)
 }
 
 /*
- * A label is shown in listings and matched by -x, -S and -E: printable,
- * on one line, and short.
+ * A label is shown in listings and matched by -x, -S and -E: printable
+ * (nothing gf_escape() would escape, as in a subject), on one line, and
+ * short.
  */
 static int
 label_ok(const char *label)
 {
-	size_t i, n = strlen(label);
+	char shown[GF_ESCAPE_MAX + 1];
+	size_t i, step, n = strlen(label);
+	int kind;
 
 	if (n == 0 || n > CLI_MAX_LABEL)
 		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
+	for (i = 0; i < n; i += step) {
+		step = gf_escape_next(label + i, n - i, shown, &kind);
+		if (kind != GF_TEXT_SHOWN)
 			return 0;
+	}
 	return 1;
 }
 
@@ -406,8 +414,8 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (cli.label != NULL && !label_ok(cli.label)) {
-		status = opt_usage(pc, "--label '%s': 1 to %d bytes, no control "
-		    "characters", cli.label, CLI_MAX_LABEL);
+		status = opt_usage(pc, "--label '%s': 1 to %d bytes, no control, "
+		    "bidirectional or invisible characters", cli.label, CLI_MAX_LABEL);
 		goto out;
 	}
 	if (cli.dir == NULL && (cli.dir = getenv("GENFIC_CA_DIR")) == NULL)

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 
+#include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/keys.h"
 #include "genfic/policy.h"
@@ -132,15 +133,11 @@ policy_attribute(const X509_NAME_ENTRY *e)
 	if ((len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e))) < 0)
 		return gf_fail(GF_ERR_POLICY, "subject %s: not a valid string",
 		    OBJ_nid2sn(nid));
-	for (i = 0, chars = 0; i < len; i++) {
-		if (utf8[i] < 0x20 || utf8[i] == 0x7f) {
-			r = gf_fail(GF_ERR_POLICY, "subject %s contains a "
-			    "control character or NUL byte", OBJ_nid2sn(nid));
-			goto out;
-		}
+	if ((r = dn_check_value(OBJ_nid2sn(nid), utf8, (size_t)len)) != 0)
+		goto out;
+	for (i = 0, chars = 0; i < len; i++)
 		if ((utf8[i] & 0xc0) != 0x80)
 			chars++;
-	}
 	if (chars == 0)
 		r = gf_fail(GF_ERR_POLICY, "subject %s is empty",
 		    OBJ_nid2sn(nid));

@@ -59,6 +59,8 @@ ref_from_row(sqlite3_stmt *stmt, struct cert_ref *ref)
 	snprintf(ref->subject, sizeof(ref->subject), "%s",
 	    (const char *)sqlite3_column_text(stmt, 2));
 	ref->not_after = (time_t)sqlite3_column_int64(stmt, 3);
+	/* NULL is "not revoked": 0 is a date, the epoch. */
+	ref->revoked = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
 	ref->revoked_at = (time_t)sqlite3_column_int64(stmt, 4);
 	ref->reason = sqlite3_column_int(stmt, 5);
 }
@@ -227,7 +229,7 @@ revoke_apply(struct store *st, const struct ca *ca, const struct cert_ref *ref,
     int reason, time_t when, time_t invalidity)
 {
 	char hex[2 * GF_SERIAL_MAX + 1], date[GF_ISO_TIME_LEN];
-	int on_hold = ref->revoked_at != 0 &&
+	int on_hold = ref->revoked &&
 	    ref->reason == GF_REASON_CERTIFICATE_HOLD;
 	int r;
 
@@ -235,7 +237,7 @@ revoke_apply(struct store *st, const struct ca *ca, const struct cert_ref *ref,
 	if (reason == GF_REASON_REMOVE_FROM_CRL && !on_hold)
 		return gf_fail(GF_ERR_POLICY, "%s is not on hold; only "
 		    "certificateHold can be released", hex);
-	if (ref->revoked_at != 0 && !on_hold) {
+	if (ref->revoked && !on_hold) {
 		time_to_iso(ref->revoked_at, date);
 		return gf_fail(GF_ERR_EXISTS, "%s is already revoked since %s "
 		    "(%s)", hex, date, reason_name(ref->reason));

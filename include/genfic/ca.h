@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 struct passphrase;
 struct store;
@@ -28,9 +29,22 @@ struct ca {
 /* Returns 0 if name can name a CA (and a file in private/). */
 int	ca_name_check(const char *name);
 
+/*
+ * Loads a CA row; refuses one whose name or key reference is not what the
+ * store itself writes (they make file names).
+ */
 int	ca_load(struct store *st, const char *name, struct ca **ca);
 int	ca_load_id(struct store *st, int64_t id, struct ca **ca);
 void	ca_free(struct ca *ca);
+
+/*
+ * Loads the CA of each id the statement ids yields (its first column), in
+ * that order, each checked as ca_load() checks it.  Fills *cas and *count
+ * (0 CAs: an empty list, possibly NULL) only on success.
+ */
+int	ca_load_ids(struct store *st, sqlite3_stmt *ids, struct ca ***cas,
+	    size_t *count);
+void	ca_free_all(struct ca **cas, size_t count);
 
 /* Inserts the CA row (without certificate yet); sets ca->id. */
 int	ca_insert(struct store *st, struct ca *ca);

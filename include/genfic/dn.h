@@ -16,4 +16,12 @@ char	*dn_format(const X509_NAME *name);
 /* The first value of the given NID as a new UTF-8 string, or NULL. */
 char	*dn_get_text(const X509_NAME *name, int nid);
 
+/*
+ * Refuses an attribute value (len bytes of UTF-8) that would not print as
+ * itself: one gf_escape() would escape (control characters and NUL, C1
+ * controls, bidirectional controls, invisible characters, line separators,
+ * bytes that are not UTF-8).  type names the attribute in the message.
+ */
+int	 dn_check_value(const char *type, const void *utf8, size_t len);
+
 #endif

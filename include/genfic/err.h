@@ -38,12 +38,38 @@ const char	*gf_strerror(int code);
 void		 gf_errclear(void);
 
 /*
- * Copies len bytes of src to dst (size bytes, NUL-terminated), each
- * control character (below 0x20, and 0x7f) and NUL written as \xHH, so
- * that a hostile name cannot forge a line or drive a terminal; truncates
- * to fit.  Returns the length written.  Every diagnostic goes through it.
+ * Copies len bytes of src to dst (size bytes, NUL-terminated), with what a
+ * terminal must not get raw escaped: C0 controls, DEL and NUL as \xHH, C1
+ * controls, bidirectional controls, invisible characters and line
+ * separators as \uHHHH (\UHHHHHHHH above U+FFFF), and each byte that is
+ * not UTF-8 as \xHH; so that a hostile name cannot forge a line, drive a
+ * terminal or read differently from what it is.  Truncates to fit, never
+ * inside a character.  Returns the length written.  Every diagnostic and
+ * every text output goes through it.
  */
 size_t		 gf_escape(char *dst, size_t size, const void *src, size_t len);
+
+/* What gf_escape() escapes, by kind. */
+#define GF_TEXT_SHOWN		0	/* printable: shown as is */
+#define GF_TEXT_CONTROL		1	/* C0 control, DEL or NUL */
+#define GF_TEXT_C1		2	/* U+0080 to U+009F */
+#define GF_TEXT_BIDI		3	/* U+061C, U+200E-F, U+202A-E, U+2066-9 */
+#define GF_TEXT_INVISIBLE	4	/* zero-width and other invisible */
+#define GF_TEXT_SEPARATOR	5	/* U+2028, U+2029 */
+#define GF_TEXT_INVALID		6	/* a byte that is not UTF-8 */
+
+#define GF_ESCAPE_MAX		10	/* the longest escape, \UHHHHHHHH */
+
+/*
+ * The first character of src (len > 0 bytes) as gf_escape() shows it,
+ * into out (NUL-terminated); *kind says why it is escaped.  Returns the
+ * number of bytes of src it covers (1 for a byte that is not UTF-8).
+ */
+size_t		 gf_escape_next(const void *src, size_t len,
+		    char out[GF_ESCAPE_MAX + 1], int *kind);
+
+/* A phrase saying what a GF_TEXT_* kind is and why it is refused. */
+const char	*gf_text_kind_name(int kind);
 
 /* The name diagnostics start with; set once by main(). */
 extern const char *gf_progname;

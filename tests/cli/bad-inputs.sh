@@ -30,6 +30,9 @@ LF='
 '
 NL="a${LF}b"
 ESC=$(printf '\033[2Jx')
+RLO=$(printf 'evil\342\200\256gpj.exe')
+C1=$(printf 'a\302\2332Jb')
+ZWSP=$(printf 'pay\342\200\213pal')
 unset NOPE
 # Per-case time limit: a hang (a FIFO read, a symlink loop followed
 # forever) is a failure, not a stuck test.
@@ -121,6 +124,14 @@ setup_db_foreign() {
 	rm "$S/ca.db"
 	sqlite3 "$S/ca.db" "CREATE TABLE notes(x); INSERT INTO notes VALUES (1)"
 	NO_AUDIT=1
+}
+# A CA row edited in the database: its name climbs out of any directory
+# it is joined to; its key reference names another file.
+setup_db_evilname() {
+	sqlite3 "$S/ca.db" "UPDATE ca SET name = '../../evil' WHERE name = 'genfic-user'"
+}
+setup_db_evilkey() {
+	sqlite3 "$S/ca.db" "UPDATE ca SET key_ref = 'file:/etc/passwd' WHERE name = 'genfic-system'"
 }
 setup_passbig() { head -c 102400 /dev/zero | tr '\0' p >"$I/pass"; }
 setup_import_empty() { mkdir "$I/imp"; }

@@ -47,6 +47,46 @@ check "openssl verify -CApath with the trust directory" openssl verify -CApath "
 check "-E genfic-user --format trust: that CA and its root" gca -E genfic-user --format trust -o "$T/trust2"
 [ "$(ls "$T/trust2"/*.crt | wc -l)" -eq 2 ] && pass "two CAs" || fail "two CAs"
 
+# Two CAs with one subject share a hash: HASH.0 and HASH.1, as openssl
+# rehash makes them in a copy of the directory (before, .0 was unlinked
+# before .1 was tried, and one CA lost its link).
+# links DIR: "HASH.N -> TARGET" per link, by name.
+links() {
+	for l in "$1"/*.[0-9]*; do
+		[ -L "$l" ] && echo "${l##*/} -> $(readlink "$l")"
+	done | LC_ALL=C sort
+}
+# by_hash DIR: "HASH TARGET" per link: what rehash promises (its N order
+# is readdir's, ours the store's).
+by_hash() {
+	links "$1" | sed 's/\.[0-9]* -> / /' | LC_ALL=C sort
+}
+gca -p genfic -c twin-a --subject "/O=Gentoo Fictional/CN=Twin CA" \
+    --passin pass:root-secret --passout pass:twin-secret --batch >/dev/null &&
+    gca -p genfic -c twin-b --subject "/O=Gentoo Fictional/CN=Twin CA" \
+    --passin pass:root-secret --passout pass:twin-secret --batch >/dev/null ||
+    fail "two CAs with one subject"
+th=$(openssl x509 -in "$C/twin-a.crt" -noout -hash)
+[ "$th" = "$(openssl x509 -in "$C/twin-b.crt" -noout -hash)" ] &&
+    pass "twin CAs share a subject hash" || fail "twin CAs share a subject hash"
+check "-E all --format trust with twin CAs" gca -E all --format trust -o "$T/trust3"
+links "$T/trust3" >"$T/links.ours"
+[ "$(grep -c "^$th\.[01] -> twin-[ab]\.crt$" "$T/links.ours")" -eq 2 ] &&
+    [ "$(grep "^$th\." "$T/links.ours" | sed 's/.*-> //' | sort -u | wc -l)" -eq 2 ] &&
+    pass "HASH.0 and HASH.1, one per twin" || fail "HASH.0 and HASH.1, one per twin"
+cp -R "$T/trust3" "$T/trust3.rehash"
+openssl rehash "$T/trust3.rehash" 2>/dev/null || fail "openssl rehash"
+by_hash "$T/trust3" >"$T/ours"
+by_hash "$T/trust3.rehash" >"$T/theirs"
+[ -s "$T/ours" ] && cmp -s "$T/ours" "$T/theirs" &&
+    [ "$(links "$T/trust3" | sed 's/ -> .*//')" = "$(links "$T/trust3.rehash" | sed 's/ -> .*//')" ] &&
+    pass "the links openssl rehash makes" ||
+    { fail "the links openssl rehash makes"; diff "$T/ours" "$T/theirs" | sed 's/^/#   /'; }
+check "exported again" gca -E all --format trust -o "$T/trust3"
+links "$T/trust3" | cmp -s - "$T/links.ours" && pass "a second export keeps the links" ||
+    fail "a second export keeps the links"
+check "openssl verify -CApath: a twin's certificate" openssl verify -CApath "$T/trust3" "$C/twin-b.crt"
+
 refuse "-o onto an existing file" 1 "exists" gca -E host -o "$T/e.pem"
 refuse "bad format" 2 "--format is" gca -E host --format bogus
 refuse "unknown certificate" 1 "no certificate matches" gca -E nothing

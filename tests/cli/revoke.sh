@@ -105,4 +105,38 @@ refuse "a revoked CA signs nothing" 1 "revoked" \
     gca -p genfic-user -s "$T/late.req" --passin pass:user-secret --batch
 [ "$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT count(*) FROM audit WHERE operation = 'revoke'")" -ge 10 ] &&
     pass "revocations are audited" || fail "revocations are audited"
+# A revocation dated at the epoch is a revocation: revoked_at 0 is a date,
+# NULL is "not revoked".  Before, a final revocation on 1970-01-01 read as
+# none, so hold then removeFromCRL made the certificate valid again.
+issue epoch
+se=$(serial_of "$T/epoch.crt")
+check "revoke dated at the epoch" gca -p genfic-system -x "$se" \
+    --reason keyCompromise --revocation-date 1970-01-01T00:00:00Z
+[ "$(status_of "$se")" = "1|0|" ] && pass "epoch revocation stored as 0" ||
+    fail "epoch revocation stored as 0 ($(status_of "$se"))"
+refuse "an epoch revocation is final: no hold" 1 \
+    "already revoked since 1970-01-01T00:00:00Z (keyCompromise)" \
+    gca -p genfic-system -x "$se" --reason certificateHold
+refuse "an epoch revocation is final: no release" 1 "is not on hold" \
+    gca -p genfic-system -x "$se" --reason removeFromCRL
+[ "$(status_of "$se")" = "1|0|" ] && pass "epoch revocation unchanged" ||
+    fail "epoch revocation unchanged ($(status_of "$se"))"
+gca -p genfic-system -g --passin pass:system-secret --batch -o "$T/epoch.crl" >/dev/null
+openssl crl -in "$T/epoch.crl" -noout -text | grep -A1 "Serial Number: $se" |
+    grep -q "Revocation Date: Jan  1 00:00:00 1970 GMT" &&
+    pass "the CRL lists it, dated at the epoch" ||
+    fail "the CRL lists it, dated at the epoch"
+openssl verify -crl_check -CAfile "$T/root.pem" -untrusted \
+    "$GENFIC_CA_DIR/certs/genfic-system.crt" -CRLfile "$T/epoch.crl" \
+    "$T/epoch.crt" >"$T/out" 2>&1
+grep -q "certificate revoked" "$T/out" && pass "openssl verify: revoked" ||
+    fail "openssl verify: revoked"
+# Held at the epoch: on hold, and released.
+issue epochhold
+sh_=$(serial_of "$T/epochhold.crt")
+check "hold dated at the epoch" gca -p genfic-system -x "$sh_" \
+    --reason certificateHold --revocation-date 1970-01-01
+check "an epoch hold is released" gca -p genfic-system -x "$sh_" --reason removeFromCRL
+[ "$(status_of "$sh_")" = "none||" ] && pass "released from an epoch hold" ||
+    fail "released from an epoch hold"
 finish

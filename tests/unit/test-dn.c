@@ -232,6 +232,59 @@ test_dn_get_text_bmp(void)
 	X509_NAME_free(name);
 }
 
+static const struct dn_value_case {
+	const char	*what;
+	const char	*value;
+	size_t		 len;
+	const char	*msg;		/* NULL: accepted */
+} dn_value_cases[] = {
+	{ "ASCII", "host.example", 12, NULL },
+	{ "letters", "J\xc3\xbcrgen \xc5\x81ukasz \xe6\x97\xa5", 16, NULL },
+	{ "no-break space", "a\xc2\xa0" "b", 4, NULL },
+	{ "ESC", "\033[2Jx", 5, "a control character or NUL byte: \\x1b" },
+	{ "NUL", "a\0b", 3, "control character or NUL byte: \\x00" },
+	{ "C1 CSI", "a\xc2\x9b" "2J", 5, "a C1 control character" },
+	{ "C1 CSI shown", "a\xc2\x9b" "2J", 5, ": \\u009b" },
+	{ "RLO", "evil\xe2\x80\xaegpj.exe", 14, "a bidirectional control" },
+	{ "RLO shown", "evil\xe2\x80\xaegpj.exe", 14, ": \\u202e" },
+	{ "LRE", "\xe2\x80\xaa" "a", 4, "bidirectional control" },
+	{ "PDF", "a\xe2\x80\xac", 4, "bidirectional control" },
+	{ "LRI", "a\xe2\x81\xa6", 4, "bidirectional control" },
+	{ "PDI", "a\xe2\x81\xa9", 4, "bidirectional control" },
+	{ "ZWSP", "pay\xe2\x80\x8bpal", 9, "an invisible (zero-width) character" },
+	{ "ZWNJ", "a\xe2\x80\x8c" "b", 5, "invisible" },
+	{ "ZWJ", "a\xe2\x80\x8d" "b", 5, "invisible" },
+	{ "LRM", "a\xe2\x80\x8e" "b", 5, "bidirectional control" },
+	{ "RLM", "a\xe2\x80\x8f" "b", 5, "bidirectional control" },
+	{ "BOM", "\xef\xbb\xbf" "a", 4, "invisible" },
+	{ "line separator", "a\xe2\x80\xa8" "b", 5, "line or paragraph separator" },
+	{ "not UTF-8", "a\x9b" "b", 3, "bytes that are not UTF-8: \\x9b" },
+};
+
+/* The subject check: refused what would not print as itself, saying why. */
+static void
+test_dn_check_value(void)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(dn_value_cases) / sizeof(dn_value_cases[0]);
+	    i++) {
+		const struct dn_value_case *t = &dn_value_cases[i];
+
+		gf_errclear();
+		r = dn_check_value("CN", t->value, t->len);
+		if (t->msg == NULL) {
+			CHECK_ROW(r == 0, t->what);
+			continue;
+		}
+		CHECK_ROW(r == GF_ERR_POLICY, t->what);
+		CHECK_ERRMSG(r, "subject CN contains ", t->what);
+		CHECK_ERRMSG(r, t->msg, t->what);
+	}
+	gf_errclear();
+}
+
 int
 test_dn_register(void)
 {
@@ -244,7 +297,8 @@ test_dn_register(void)
 	    CU_add_test(s, "8192-byte cap", test_dn_length_cap) == NULL ||
 	    CU_add_test(s, "dn_get_text", test_dn_get_text) == NULL ||
 	    CU_add_test(s, "dn_get_text of a BMPString",
-	    test_dn_get_text_bmp) == NULL)
+	    test_dn_get_text_bmp) == NULL ||
+	    CU_add_test(s, "dn_check_value rows", test_dn_check_value) == NULL)
 		return -1;
 	return 0;
 }

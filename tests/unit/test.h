@@ -11,6 +11,7 @@ int	test_audit_register(void);
 int	test_certdb_register(void);
 int	test_csr_register(void);
 int	test_dn_register(void);
+int	test_err_register(void);
 int	test_file_register(void);
 int	test_keys_register(void);
 int	test_pass_register(void);

@@ -10,6 +10,7 @@
 
 static int (*const registrations[])(void) = {
 	test_dn_register,
+	test_err_register,
 	test_pass_register,
 	test_pool_register,
 	test_serial_register,

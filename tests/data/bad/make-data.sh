@@ -175,6 +175,11 @@ crafted "$OUT/cn-escape.der" \
     "$(cn_subject IMPLICIT:12U,FORMAT:HEX,OCTETSTRING:1b5b324a686f7374)" ""
 crafted "$OUT/cn-bad-utf8.der" "$(cn_subject IMPLICIT:12U,FORMAT:HEX,OCTETSTRING:68c3ff6f)" ""
 crafted "$OUT/cn-empty.der" "$(cn_subject UTF8:)" ""
+# What would reach a terminal other than as itself: a C1 CSI (U+009B), a
+# right-to-left override (U+202E), a zero-width space (U+200B).
+req "$OUT/cn-c1.req" p256 "/CN=$(printf 'host\302\2332Jx.example')" -utf8
+req "$OUT/cn-bidi.req" p256 "/CN=$(printf 'evil\342\200\256gpj.example')" -utf8
+req "$OUT/cn-zwsp.req" p256 "/CN=$(printf 'pay\342\200\213pal.example')" -utf8
 req "$OUT/no-cn.req" p256 "/O=Gentoo Fictional/OU=No CN"
 
 # --- subjectAltName ------------------------------------------------------
