@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/x509v3.h>
 
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
@@ -17,6 +19,7 @@
 #include "genfic/policy.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
+#include "genfic/x509util.h"
 #include "cli.h"
 
 int
@@ -178,4 +181,42 @@ cli_output(const char *path, const void *data, size_t len, int replace)
 	if (r != 0)
 		return gf_fail(r, "%s: %s", path, gf_errmsg(r));
 	return 0;
+}
+
+int
+cli_find_cert(struct store *st, const struct ca *ca, const char *value,
+    struct cert_ref *refs, size_t *count)
+{
+	int r;
+
+	if ((r = certdb_lookup(st, ca, value, refs, CLI_MAX_MATCHES,
+	    count)) != 0)
+		return r;
+	if (*count > 1)
+		return gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
+		    "name one by serial or SHA-256 fingerprint:", value, *count);
+	return 0;
+}
+
+void
+cli_list_matches(const struct cert_ref *refs, size_t count)
+{
+	char hex[2 * GF_SERIAL_MAX + 1], line[1024], safe[1024];
+	const char *status;
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < count && i < CLI_MAX_MATCHES; i++) {
+		serial_to_hex(&refs[i].serial, hex);
+		if (refs[i].revoked_at != 0)
+			status = refs[i].reason == 6 ? "hold" : "revoked";
+		else
+			status = refs[i].not_after <= now ? "expired" : "valid";
+		snprintf(line, sizeof(line), "  %s  %s  %s  %s", hex,
+		    refs[i].ca_name, status, refs[i].subject);
+		gf_escape(safe, sizeof(safe), line, strlen(line));
+		fprintf(stderr, "%s\n", safe);
+	}
+	if (count > CLI_MAX_MATCHES)
+		fprintf(stderr, "  ... and %zu more\n", count - CLI_MAX_MATCHES);
 }

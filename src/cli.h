@@ -114,4 +114,20 @@ int	cli_output_check(const char *path, int replace);
  */
 int	cli_output(const char *path, const void *data, size_t len, int replace);
 
+/* How many candidates an ambiguous -x, -S or -E lists. */
+#define CLI_MAX_MATCHES	20
+
+struct cert_ref;
+
+/*
+ * The one certificate value names, under ca (every CA when NULL), by
+ * certdb_lookup()'s rule; refs holds CLI_MAX_MATCHES.  A value that names
+ * several is refused: then *count > 1 and cli_list_matches() shows them.
+ */
+int	cli_find_cert(struct store *st, const struct ca *ca, const char *value,
+	    struct cert_ref *refs, size_t *count);
+
+/* Lists the candidates of an ambiguous value on stderr, one a line. */
+void	cli_list_matches(const struct cert_ref *refs, size_t count);
+
 #endif

@@ -33,6 +33,8 @@ struct export {
 	int64_t			 ca_id;		/* its issuer */
 	STACK_OF(X509)		*chain;		/* issuers, nearest first */
 	BIO			*out;		/* what -o or stdout gets */
+	struct cert_ref		 refs[CLI_MAX_MATCHES];	/* what -E VALUE named */
+	size_t			 nrefs;
 };
 
 /* The issuers of CA ca_id up to the root (included only with --with-root). */
@@ -130,21 +132,23 @@ export_flush(struct export *e)
 	return cli_output(e->cli->output, data, (size_t)len, e->cli->force);
 }
 
+/* The certificate -E names (under -p CA when given) and its issuers. */
 static int
 export_load(struct export *e)
 {
-	int64_t ids[2];
-	size_t n;
+	struct ca *ca = NULL;
 	int r;
 
-	if ((r = certdb_find(e->st, e->cli->parent, e->cli->arg, ids, 2, &n)) != 0)
-		return r;
-	if (n > 1)
-		return gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
-		    "name one by serial or SHA-256", e->cli->arg, n);
-	if ((r = certdb_load(e->st, ids[0], &e->cert, &e->ca_id)) != 0)
-		return r;
-	return export_chain(e, e->ca_id);
+	if ((e->cli->parent != NULL && (r = ca_load(e->st, e->cli->parent,
+	    &ca)) != 0) ||
+	    (r = cli_find_cert(e->st, ca, e->cli->arg, e->refs,
+	    &e->nrefs)) != 0 ||
+	    (r = certdb_load(e->st, e->refs[0].id, &e->cert, &e->ca_id)) != 0)
+		goto out;
+	r = export_chain(e, e->ca_id);
+ out:
+	ca_free(ca);
+	return r;
 }
 
 /* -E all|CA --format trust -o DIR: NAME.crt per CA and HASH.N links. */
@@ -247,8 +251,11 @@ cmd_export(struct cli *cli)
 	    export_certs(&e, format)) == 0)
 		r = export_flush(&e);
  out:
-	if (r != 0)
+	if (r != 0) {
 		gf_report(cli->arg, r);
+		if (e.nrefs > 1)
+			cli_list_matches(e.refs, e.nrefs);
+	}
 	BIO_free(e.out);
 	X509_free(e.cert);
 	sk_X509_pop_free(e.chain, X509_free);

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "genfic/serial.h"
+#include "genfic/certdb.h"
 
 struct store;
 struct ca;
@@ -21,25 +21,6 @@ struct ca;
 
 int		 reason_from_name(const char *name, int *code);
 const char	*reason_name(int code);
-
-/* A certificate row, as far as revocation needs it. */
-struct cert_ref {
-	int64_t		 id;
-	struct serial	 serial;
-	char		 subject[512];	/* RFC 4514, shortened if longer */
-	time_t		 not_after;
-	time_t		 revoked_at;	/* 0 while not revoked */
-	int		 reason;	/* when revoked */
-};
-
-/*
- * Finds the certificates of ca that value names: a hex serial, a
- * certificate file issued by ca, or the label or exact CN of a certificate
- * that is valid or on hold.  Fills up to max refs; *count is the number
- * found (may exceed max).
- */
-int	revoke_find(struct store *st, const struct ca *ca, const char *value,
-	    struct cert_ref *refs, size_t max, size_t *count);
 
 /*
  * Revokes ref with reason at time when (invalidity 0 when unknown), or with
