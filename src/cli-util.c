@@ -37,14 +37,49 @@ cli_exit_status(int code)
 	return code == GF_ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
+/*
+ * One --san entry, TYPE:VALUE, appended to all.  Checked here, so that a
+ * missing or unknown type and a value OpenSSL cannot parse are named in
+ * words, not in OpenSSL's error queue.
+ */
+static int
+cli_san_entry(X509V3_CTX *ctx, CONF_VALUE *v, GENERAL_NAMES *all)
+{
+	static const char *const types[] = { "DNS", "IP", "email", "URI" };
+	GENERAL_NAME *gn;
+	size_t i;
+
+	if (v->value == NULL)
+		return gf_fail(GF_ERR_FORMAT, "--san '%s': TYPE:VALUE expected, "
+		    "the type one of DNS, IP, email, URI (as in "
+		    "DNS:%s)", v->name, v->name);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(v->name, types[i]) == 0)
+			break;
+	if (i == sizeof(types) / sizeof(types[0]))
+		return gf_fail(GF_ERR_FORMAT, "--san '%s:%s': '%s' is not a "
+		    "type genfic-ca issues (DNS, IP, email, URI)", v->name,
+		    v->value, v->name);
+	if ((gn = v2i_GENERAL_NAME(NULL, ctx, v)) == NULL) {
+		gf_errclear();
+		return gf_fail(GF_ERR_FORMAT, "--san '%s:%s': not a valid %s "
+		    "value", v->name, v->value, v->name);
+	}
+	if (!sk_GENERAL_NAME_push(all, gn)) {
+		GENERAL_NAME_free(gn);
+		return gf_fail_crypto("--san");
+	}
+	return 0;
+}
+
 int
 cli_san(const struct cli *cli, GENERAL_NAMES **out)
 {
 	STACK_OF(CONF_VALUE) *values;
-	GENERAL_NAMES *all = NULL, *one;
+	GENERAL_NAMES *all = NULL;
 	X509V3_CTX ctx;
 	size_t i;
-	int r = 0;
+	int j, r = 0;
 
 	*out = NULL;
 	if (cli->san == NULL)
@@ -56,13 +91,14 @@ cli_san(const struct cli *cli, GENERAL_NAMES **out)
 	for (i = 0; cli->san[i] != NULL && r == 0; i++) {
 		/* OpenSSL's own syntax: "DNS:a,IP:10.0.0.1,email:x,URI:y". */
 		if ((values = X509V3_parse_list(cli->san[i])) == NULL ||
-		    (one = v2i_GENERAL_NAMES(NULL, &ctx, values)) == NULL) {
-			r = gf_fail_crypto("--san '%s'", cli->san[i]);
-		} else {
-			while (sk_GENERAL_NAME_num(one) > 0)
-				sk_GENERAL_NAME_push(all, sk_GENERAL_NAME_shift(one));
-			GENERAL_NAMES_free(one);
+		    sk_CONF_VALUE_num(values) == 0) {
+			gf_errclear();
+			r = gf_fail(GF_ERR_FORMAT, "--san '%s': TYPE:VALUE,... "
+			    "expected", cli->san[i]);
 		}
+		for (j = 0; r == 0 && j < sk_CONF_VALUE_num(values); j++)
+			r = cli_san_entry(&ctx, sk_CONF_VALUE_value(values, j),
+			    all);
 		sk_CONF_VALUE_pop_free(values, X509V3_conf_free);
 	}
 	if (r == 0 && (r = policy_check_san(all)) != 0)
