@@ -198,6 +198,13 @@ cli_write_special(const char *path, const void *data, size_t len)
 int
 cli_output(const char *path, const void *data, size_t len, int replace)
 {
+	return cli_output_mode(path, data, len, replace, 0644);
+}
+
+int
+cli_output_mode(const char *path, const void *data, size_t len, int replace,
+    mode_t mode)
+{
 	struct stat sb;
 	int r;
 
@@ -211,7 +218,7 @@ cli_output(const char *path, const void *data, size_t len, int replace)
 		return cli_write_special(path, data, len);
 	if ((r = cli_output_check(path, replace)) != 0)
 		return r;
-	r = file_write_atomic(path, data, len, 0644, replace);
+	r = file_write_atomic(path, data, len, mode, replace);
 	if (r == GF_ERR_EXISTS)
 		return gf_fail(r, "%s exists (--force replaces it)", path);
 	if (r != 0)

@@ -2,6 +2,7 @@
 #ifndef GENFIC_CLI_H
 #define GENFIC_CLI_H
 
+#include <sys/types.h>
 #include <stdio.h>
 
 #include <openssl/x509v3.h>
@@ -113,6 +114,13 @@ int	cli_output_check(const char *path, int replace);
  * stdout when path is NULL or "-".  A device or FIFO is written in place.
  */
 int	cli_output(const char *path, const void *data, size_t len, int replace);
+
+/*
+ * cli_output() with the mode of a new file (0600 for a private key): the
+ * file has that mode before the first byte is written.
+ */
+int	cli_output_mode(const char *path, const void *data, size_t len,
+	    int replace, mode_t mode);
 
 /* How many candidates an ambiguous -x, -S or -E lists. */
 #define CLI_MAX_MATCHES	20

@@ -122,14 +122,18 @@ export_certs(struct export *e, const char *format)
 	return ok ? 0 : gf_fail_crypto("encode certificate");
 }
 
-/* Writes what was collected in e->out to -o or stdout. */
+/*
+ * Writes what was collected in e->out to -o or stdout; a PKCS#12 file
+ * holds a private key, so it is created 0600.
+ */
 static int
-export_flush(struct export *e)
+export_flush(struct export *e, int secret)
 {
 	char *data;
 	long len = BIO_get_mem_data(e->out, &data);
 
-	return cli_output(e->cli->output, data, (size_t)len, e->cli->force);
+	return cli_output_mode(e->cli->output, data, (size_t)len,
+	    e->cli->force, secret ? 0600 : 0644);
 }
 
 /* The certificate -E names (under -p CA when given) and its issuers. */
@@ -249,7 +253,7 @@ cmd_export(struct cli *cli)
 	}
 	if ((r = strcmp(format, "p12") == 0 ? export_p12(&e) :
 	    export_certs(&e, format)) == 0)
-		r = export_flush(&e);
+		r = export_flush(&e, strcmp(format, "p12") == 0);
  out:
 	if (r != 0) {
 		gf_report(cli->arg, r);
