@@ -145,7 +145,7 @@ pass_get(const char *src, const char *prompt, int confirm, int batch,
 	/* A new passphrase (confirm) comes from --passout, any other from --passin. */
 	if (src == NULL && batch)
 		return gf_fail(GF_ERR_PASSPHRASE, "%s not given, and --batch "
-		    "forbids asking for it (%.*s)", confirm ? "--passout" :
+		    "forbids prompting for it (%.*s)", confirm ? "--passout" :
 		    "--passin", prompt != NULL ? (int)strcspn(prompt, ":") : 10,
 		    prompt != NULL ? prompt : "passphrase");
 	if (src != NULL && strncmp(src, "pass:", 5) == 0 && !batch)
