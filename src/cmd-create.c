@@ -125,7 +125,7 @@ create_template_from_name(struct create *c)
 }
 
 /*
- * The template of a new CA, and why (genfic-ca(1), TEMPLATES): -t; for a
+ * The template of a new CA, and why (genfic-ca(1), -c): -t; for a
  * root, "root"; for a child, only when its parent's child template is a
  * CA template (the parent signs CAs): its predecessor's template (the
  * same name but for a trailing generation), else a word of its name that
