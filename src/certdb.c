@@ -377,7 +377,6 @@ lookup_file(struct store *st, const struct ca *ca, const char *path,
 	if ((r = x509_load(path, &cert)) != 0)
 		return gf_fail(r, "%s: %s", path, gf_errmsg(r));
 	lookup_key_init(&k, ca, "");
-	k.is_serial = 0;
 	if ((r = x509_fingerprint(cert, k.md)) != 0)
 		goto out;
 	k.is_md = 1;
