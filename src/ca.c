@@ -42,12 +42,17 @@ ca_free(struct ca *ca)
 	free(ca);
 }
 
-static char *
-column_strdup(sqlite3_stmt *stmt, int col)
+/* A copy of a text column into *out (NULL for NULL); 0, or -1 out of memory. */
+static int
+column_strdup(sqlite3_stmt *stmt, int col, char **out)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, col);
 
-	return s != NULL ? strdup((const char *)s) : NULL;
+	*out = NULL;
+	if (s == NULL)
+		return sqlite3_errcode(sqlite3_db_handle(stmt)) == SQLITE_NOMEM ?
+		    -1 : 0;
+	return (*out = strdup((const char *)s)) != NULL ? 0 : -1;
 }
 
 /*
@@ -80,26 +85,30 @@ static int
 ca_from_row(sqlite3_stmt *stmt, struct ca **out)
 {
 	struct ca *ca;
-	int r = 0;
+	int r = 0, oom;
 
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	ca->id = sqlite3_column_int64(stmt, 0);
-	ca->name = column_strdup(stmt, 1);
 	ca->parent_id = sqlite3_column_int64(stmt, 2);
 	ca->cert_id = sqlite3_column_int64(stmt, 3);
-	ca->key_ref = column_strdup(stmt, 4);
-	ca->template = column_strdup(stmt, 5);
-	ca->leaf_template = column_strdup(stmt, 6);
 	ca->crl_days = sqlite3_column_int(stmt, 7);
-	ca->crl_url = column_strdup(stmt, 8);
-	ca->ocsp_url = column_strdup(stmt, 9);
 	ca->next_crl_number = sqlite3_column_int64(stmt, 10);
 	ca->revoked = sqlite3_column_int(stmt, 12);
-	ca->issuer_url = column_strdup(stmt, 13);
-	if (ca->name == NULL || ca->key_ref == NULL || ca->template == NULL ||
-	    ca->leaf_template == NULL)
+	/* A URL lost to a failed copy would drop from what the CA issues. */
+	oom = column_strdup(stmt, 1, &ca->name) != 0 ||
+	    column_strdup(stmt, 4, &ca->key_ref) != 0 ||
+	    column_strdup(stmt, 5, &ca->template) != 0 ||
+	    column_strdup(stmt, 6, &ca->leaf_template) != 0 ||
+	    column_strdup(stmt, 8, &ca->crl_url) != 0 ||
+	    column_strdup(stmt, 9, &ca->ocsp_url) != 0 ||
+	    column_strdup(stmt, 13, &ca->issuer_url) != 0;
+	if (oom)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	else if (ca->name == NULL || ca->key_ref == NULL ||
+	    ca->template == NULL || ca->leaf_template == NULL)
+		r = gf_fail(GF_ERR_DB, "CA row %lld lacks its name, key or "
+		    "templates", (long long)ca->id);
 	else if ((r = ca_row_check(ca)) != 0)
 		;
 	else if (sqlite3_column_type(stmt, 11) != SQLITE_BLOB)
@@ -382,4 +391,52 @@ ca_settings(struct store *st, const struct ca *ca, char **json)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 	sqlite3_finalize(stmt);
 	return r;
+}
+
+/* NAME without a trailing generation: "genfic-system-2027" -> "genfic-system". */
+static size_t
+ca_stem_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
+		n--;
+	while (n > 0 && strchr("-_.", name[n - 1]) != NULL)
+		n--;
+	return n;
+}
+
+int
+ca_predecessor(struct store *st, int64_t parent_id, const char *name,
+    struct ca **pred)
+{
+	sqlite3_stmt *stmt;
+	const char *other;
+	size_t stem = ca_stem_len(name);
+	int64_t id = 0;
+	int step, r;
+
+	if (stem == 0)
+		return gf_fail(GF_ERR_NOT_FOUND, "no predecessor");
+	if ((r = store_prepare(st, "SELECT id, name FROM ca WHERE parent_id = "
+	    "?1 AND name != ?2 ORDER BY id DESC", &stmt)) != 0)
+		return r;
+	if (sqlite3_bind_int64(stmt, 1, parent_id) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC) != SQLITE_OK) {
+		r = store_fail(st, "find the CA's predecessor");
+		goto out;
+	}
+	while (id == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		other = (const char *)sqlite3_column_text(stmt, 1);
+		if (other != NULL && ca_stem_len(other) == stem &&
+		    strncmp(other, name, stem) == 0)
+			id = sqlite3_column_int64(stmt, 0);
+	}
+	if (id == 0 && step != SQLITE_DONE)
+		r = store_fail(st, "find the CA's predecessor");
+	else if (id == 0)
+		r = gf_fail(GF_ERR_NOT_FOUND, "no predecessor");
+ out:
+	sqlite3_finalize(stmt);
+	return r == 0 ? ca_load_id(st, id, pred) : r;
 }

@@ -1,15 +1,19 @@
 /* Certificate rows. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/x509v3.h>
 
+#include "genfic/ca.h"
 #include "genfic/certdb.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
+#include "genfic/file.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
@@ -216,49 +220,241 @@ certdb_insert(struct store *st, int64_t ca_id, X509 *cert, const char *label,
 	return r;
 }
 
-int
-certdb_find(struct store *st, const char *ca, const char *value, int64_t *ids,
-    size_t max, size_t *count)
-{
-	struct serial serial;
-	unsigned char md[GF_SHA256_LEN];
-	sqlite3_stmt *stmt;
-	size_t i;
-	int step, r, is_serial, is_md;
+#define REF_COLUMNS	"cert.id, cert.ca_id, ca.name, cert.serial, " \
+			"cert.subject, cert.not_after, cert.revoked_at, cert.reason"
+#define REF_FROM	" FROM cert JOIN ca ON ca.id = cert.ca_id WHERE " \
+			"(?1 = 0 OR +cert.ca_id = ?1) AND "
+/* In use: not expired, and valid or on hold (certificateHold, 6). */
+#define REF_IN_USE	" AND +cert.not_after > ?5 AND (cert.revoked_at IS " \
+			"NULL OR cert.reason = 6)"
+#define REF_ORDER	" ORDER BY +cert.not_after, cert.id"
 
-	is_serial = serial_from_hex(value, &serial) == 0;
-	is_md = strlen(value) == 2 * GF_SHA256_LEN &&
-	    strspn(value, "0123456789abcdefABCDEF") == 2 * GF_SHA256_LEN;
-	for (i = 0; is_md && i < GF_SHA256_LEN; i++)
-		sscanf(value + 2 * i, "%2hhx", &md[i]);
-	gf_errclear();
-	/* Each alternative has its own index; "+" keeps the sort off them. */
-	if ((r = store_prepare(st, "SELECT cert.id FROM cert JOIN ca ON ca.id = "
-	    "cert.ca_id WHERE (?1 IS NULL OR ca.name = ?1) AND (cert.serial = ?2 "
-	    "OR cert.label = ?3 OR cert.subject_hash = lower(?3) OR "
-	    "cert.fingerprint = ?4) ORDER BY +cert.not_after", &stmt)) != 0)
+static void
+ref_copy_text(char *dst, size_t size, sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	snprintf(dst, size, "%s", s != NULL ? (const char *)s : "");
+}
+
+static void
+ref_from_row(sqlite3_stmt *stmt, struct cert_ref *ref)
+{
+	int n = sqlite3_column_bytes(stmt, 3);
+
+	memset(ref, 0, sizeof(*ref));
+	ref->id = sqlite3_column_int64(stmt, 0);
+	ref->ca_id = sqlite3_column_int64(stmt, 1);
+	ref_copy_text(ref->ca_name, sizeof(ref->ca_name), stmt, 2);
+	ref->serial.len = n > GF_SERIAL_MAX ? GF_SERIAL_MAX : (size_t)n;
+	if (ref->serial.len > 0)
+		memcpy(ref->serial.bytes, sqlite3_column_blob(stmt, 3),
+		    ref->serial.len);
+	ref_copy_text(ref->subject, sizeof(ref->subject), stmt, 4);
+	ref->not_after = (time_t)sqlite3_column_int64(stmt, 5);
+	/* NULL is "not revoked": 0 is a date, the epoch. */
+	ref->revoked = sqlite3_column_type(stmt, 6) != SQLITE_NULL;
+	ref->revoked_at = (time_t)sqlite3_column_int64(stmt, 6);
+	ref->reason = sqlite3_column_int(stmt, 7);
+}
+
+/* One index lookup per CA: cert_spki leads with ca_id. */
+static const char compromised_sql[] = "SELECT " REF_COLUMNS " FROM ca "
+    "JOIN cert ON cert.ca_id = ca.id AND cert.spki_hash = ?1 WHERE "
+    "cert.revoked_at IS NOT NULL AND (cert.reason = 1 OR (cert.reason = 2 "
+    "AND cert.is_ca)) LIMIT 1";
+
+int
+certdb_key_compromised(struct store *st,
+    const unsigned char spki_hash[GF_SHA256_LEN], struct cert_ref *ref)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, compromised_sql, &stmt)) != 0)
 		return r;
-	if (ca != NULL)
-		sqlite3_bind_text(stmt, 1, ca, -1, SQLITE_STATIC);
-	if (is_serial)
-		sqlite3_bind_blob(stmt, 2, serial.bytes, (int)serial.len,
-		    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, value, -1, SQLITE_STATIC);
-	if (is_md)
-		sqlite3_bind_blob(stmt, 4, md, sizeof(md), SQLITE_STATIC);
-	*count = 0;
+	if (sqlite3_bind_blob(stmt, 1, spki_hash, GF_SHA256_LEN,
+	    SQLITE_STATIC) != SQLITE_OK)
+		r = store_fail(st, "look up key");
+	else if ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ref_from_row(stmt, ref);
+		r = 1;
+	} else
+		r = r == SQLITE_DONE ? 0 : store_fail(st, "look up key");
+	store_done(stmt);
+	return r;
+}
+
+/* What value may be besides a name, parsed once. */
+struct lookup_key {
+	int64_t		 ca_id;		/* 0: every CA */
+	const char	*value;
+	struct serial	 serial;
+	int		 is_serial;
+	unsigned char	 md[GF_SHA256_LEN];
+	int		 is_md;
+	char		 hash[9];	/* subject hash, lower case */
+	int		 is_hash;
+};
+
+/*
+ * A SHA-256 fingerprint: 64 hex digits, or 32 pairs joined by ':', after
+ * an optional "sha256 Fingerprint=" (openssl x509 -fingerprint -sha256).
+ */
+static int
+lookup_parse_md(const char *value, unsigned char *md)
+{
+	const char *p = value, *eq;
+	size_t i;
+	int colons;
+
+	if ((eq = strchr(p, '=')) != NULL) {
+		if (strncasecmp(p, "sha256 fingerprint=", (size_t)(eq - p) + 1) != 0)
+			return 0;
+		p = eq + 1;
+	}
+	colons = strlen(p) == 3 * GF_SHA256_LEN - 1;
+	if (!colons && strlen(p) != 2 * GF_SHA256_LEN)
+		return 0;
+	for (i = 0; i < GF_SHA256_LEN; i++, p += colons ? 3 : 2) {
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]) ||
+		    (colons && i + 1 < GF_SHA256_LEN && p[2] != ':'))
+			return 0;
+		if (sscanf(p, "%2hhx", &md[i]) != 1)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+lookup_key_init(struct lookup_key *k, const struct ca *ca, const char *value)
+{
+	size_t i;
+
+	memset(k, 0, sizeof(*k));
+	k->ca_id = ca != NULL ? ca->id : 0;
+	k->value = value;
+	k->is_serial = serial_from_hex(value, &k->serial) == 0;
+	k->is_md = lookup_parse_md(value, k->md);
+	k->is_hash = strlen(value) == 8 && strspn(value,
+	    "0123456789abcdefABCDEF") == 8;
+	for (i = 0; k->is_hash && i < 8; i++)
+		k->hash[i] = (char)tolower((unsigned char)value[i]);
+	gf_errclear();
+}
+
+/*
+ * Runs one lookup query (?1 the CA id or 0, ?2 the serial, ?3 the
+ * fingerprint, ?4 the value as a name, ?5 now, ?6 the subject hash) and
+ * adds the rows not seen yet to refs.
+ */
+static int
+lookup_rows(struct store *st, const char *sql, const struct lookup_key *k,
+    struct cert_ref *refs, size_t max, size_t *count)
+{
+	sqlite3_stmt *stmt;
+	struct cert_ref ref;
+	size_t i;
+	int step, r, seen, ok, np;
+
+	if ((r = store_prepare(st, sql, &stmt)) != 0)
+		return r;
+	/* Each query uses some of the parameters; a NULL matches nothing. */
+	np = sqlite3_bind_parameter_count(stmt);
+	ok = sqlite3_bind_int64(stmt, 1, k->ca_id) == SQLITE_OK &&
+	    (np < 2 || !k->is_serial || sqlite3_bind_blob(stmt, 2,
+	    k->serial.bytes, (int)k->serial.len, SQLITE_STATIC) == SQLITE_OK) &&
+	    (np < 3 || !k->is_md || sqlite3_bind_blob(stmt, 3, k->md,
+	    GF_SHA256_LEN, SQLITE_STATIC) == SQLITE_OK) &&
+	    (np < 4 || sqlite3_bind_text(stmt, 4, k->value, -1,
+	    SQLITE_STATIC) == SQLITE_OK) &&
+	    (np < 5 || sqlite3_bind_int64(stmt, 5,
+	    (sqlite3_int64)time(NULL)) == SQLITE_OK) &&
+	    (np < 6 || !k->is_hash || sqlite3_bind_text(stmt, 6, k->hash, -1,
+	    SQLITE_STATIC) == SQLITE_OK);
+	if (!ok) {
+		r = store_fail(st, "look up certificate");
+		goto out;
+	}
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ref_from_row(stmt, &ref);
+		for (i = 0, seen = 0; i < *count && i < max; i++)
+			seen |= refs[i].id == ref.id;
+		if (seen)
+			continue;
 		if (*count < max)
-			ids[*count] = sqlite3_column_int64(stmt, 0);
+			refs[*count] = ref;
 		(*count)++;
 	}
 	if (step != SQLITE_DONE)
 		r = store_fail(st, "look up certificate");
-	else if (*count == 0)
-		r = gf_fail(GF_ERR_NOT_FOUND, "no certificate matches '%s'",
-		    value);
+ out:
 	sqlite3_finalize(stmt);
 	return r;
+}
+
+/* A certificate file: the row with its fingerprint, under ca if given. */
+static int
+lookup_file(struct store *st, const struct ca *ca, const char *path,
+    struct cert_ref *refs, size_t max, size_t *count)
+{
+	struct lookup_key k;
+	X509 *cert = NULL;
+	int r;
+
+	if ((r = x509_load(path, &cert)) != 0)
+		return gf_fail(r, "%s: %s", path, gf_errmsg(r));
+	lookup_key_init(&k, ca, "");
+	if ((r = x509_fingerprint(cert, k.md)) != 0)
+		goto out;
+	k.is_md = 1;
+	if ((r = lookup_rows(st, "SELECT " REF_COLUMNS REF_FROM
+	    "cert.fingerprint = ?3", &k, refs, max, count)) != 0)
+		goto out;
+	if (*count > 0)
+		goto out;
+	if (ca != NULL && X509_check_issued(ca->cert, cert) != X509_V_OK)
+		r = gf_fail(GF_ERR_NOT_FOUND, "%s was not issued by %s", path,
+		    ca->name);
+	else
+		r = gf_fail(GF_ERR_NOT_FOUND, "%s is not in the store", path);
+ out:
+	X509_free(cert);
+	return r;
+}
+
+int
+certdb_lookup(struct store *st, const struct ca *ca, const char *value,
+    struct cert_ref *refs, size_t max, size_t *count)
+{
+	struct lookup_key k;
+	size_t exact;
+	int r;
+
+	*count = 0;
+	if (file_exists(value) && !file_is_dir(value))
+		return lookup_file(st, ca, value, refs, max, count);
+	lookup_key_init(&k, ca, value);
+	/* What names one certificate; "+" keeps SQLite on their indexes. */
+	if ((k.is_serial || k.is_md) && (r = lookup_rows(st, "SELECT "
+	    REF_COLUMNS REF_FROM "(cert.serial = ?2 OR cert.fingerprint = ?3)"
+	    REF_ORDER, &k, refs, max, count)) != 0)
+		return r;
+	/* Names: those in use, else (to show why) the others. */
+	exact = *count;
+	if ((r = lookup_rows(st, "SELECT " REF_COLUMNS REF_FROM "(cert.label "
+	    "= ?4 OR cert.cn = ?4 OR cert.subject_hash = ?6)" REF_IN_USE
+	    REF_ORDER, &k, refs, max, count)) != 0)
+		return r;
+	if (*count == exact && (r = lookup_rows(st, "SELECT " REF_COLUMNS
+	    REF_FROM "(cert.label = ?4 OR cert.cn = ?4 OR cert.subject_hash = "
+	    "?6)" REF_ORDER, &k, refs, max, count)) != 0)
+		return r;
+	if (*count == 0)
+		return gf_fail(GF_ERR_NOT_FOUND, "no certificate matches '%s'",
+		    value);
+	return 0;
 }
 
 int

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/x509v3.h>
 
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
@@ -18,6 +20,7 @@
 #include "genfic/policy.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
+#include "genfic/x509util.h"
 #include "cli.h"
 
 int
@@ -35,14 +38,49 @@ cli_exit_status(int code)
 	return code == GF_ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
+/*
+ * One --san entry, TYPE:VALUE, appended to all.  Checked here, so that a
+ * missing or unknown type and a value OpenSSL cannot parse are named in
+ * words, not in OpenSSL's error queue.
+ */
+static int
+cli_san_entry(X509V3_CTX *ctx, CONF_VALUE *v, GENERAL_NAMES *all)
+{
+	static const char *const types[] = { "DNS", "IP", "email", "URI" };
+	GENERAL_NAME *gn;
+	size_t i;
+
+	if (v->value == NULL)
+		return gf_fail(GF_ERR_FORMAT, "--san '%s': TYPE:VALUE expected, "
+		    "the type one of DNS, IP, email, URI (as in "
+		    "DNS:%s)", v->name, v->name);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(v->name, types[i]) == 0)
+			break;
+	if (i == sizeof(types) / sizeof(types[0]))
+		return gf_fail(GF_ERR_FORMAT, "--san '%s:%s': '%s' is not a "
+		    "type genfic-ca issues (DNS, IP, email, URI)", v->name,
+		    v->value, v->name);
+	if ((gn = v2i_GENERAL_NAME(NULL, ctx, v)) == NULL) {
+		gf_errclear();
+		return gf_fail(GF_ERR_FORMAT, "--san '%s:%s': not a valid %s "
+		    "value", v->name, v->value, v->name);
+	}
+	if (!sk_GENERAL_NAME_push(all, gn)) {
+		GENERAL_NAME_free(gn);
+		return gf_fail_crypto("--san");
+	}
+	return 0;
+}
+
 int
 cli_san(const struct cli *cli, GENERAL_NAMES **out)
 {
 	STACK_OF(CONF_VALUE) *values;
-	GENERAL_NAMES *all = NULL, *one;
+	GENERAL_NAMES *all = NULL;
 	X509V3_CTX ctx;
 	size_t i;
-	int r = 0;
+	int j, r = 0;
 
 	*out = NULL;
 	if (cli->san == NULL)
@@ -54,13 +92,14 @@ cli_san(const struct cli *cli, GENERAL_NAMES **out)
 	for (i = 0; cli->san[i] != NULL && r == 0; i++) {
 		/* OpenSSL's own syntax: "DNS:a,IP:10.0.0.1,email:x,URI:y". */
 		if ((values = X509V3_parse_list(cli->san[i])) == NULL ||
-		    (one = v2i_GENERAL_NAMES(NULL, &ctx, values)) == NULL) {
-			r = gf_fail_crypto("--san '%s'", cli->san[i]);
-		} else {
-			while (sk_GENERAL_NAME_num(one) > 0)
-				sk_GENERAL_NAME_push(all, sk_GENERAL_NAME_shift(one));
-			GENERAL_NAMES_free(one);
+		    sk_CONF_VALUE_num(values) == 0) {
+			gf_errclear();
+			r = gf_fail(GF_ERR_FORMAT, "--san '%s': TYPE:VALUE,... "
+			    "expected", cli->san[i]);
 		}
+		for (j = 0; r == 0 && j < sk_CONF_VALUE_num(values); j++)
+			r = cli_san_entry(&ctx, sk_CONF_VALUE_value(values, j),
+			    all);
 		sk_CONF_VALUE_pop_free(values, X509V3_conf_free);
 	}
 	if (r == 0 && (r = policy_check_san(all)) != 0)
@@ -269,6 +308,7 @@ cli_output_open(struct cli_out *out, const char *path, int replace)
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
 	out->replace = replace;
+	out->mode = 0644;
 	if (path == NULL || strcmp(path, "-") == 0)
 		return 0;
 	if ((fd = cli_output_fd_name(path)) >= 0) {
@@ -319,7 +359,7 @@ cli_output_write(struct cli_out *out, const void *data, size_t len)
 			return gf_fail(GF_ERR_IO, "standard output: write failed");
 		return 0;
 	}
-	r = file_write_atomic(out->path, data, len, 0644, out->replace);
+	r = file_write_atomic(out->path, data, len, out->mode, out->replace);
 	if (r == GF_ERR_EXISTS)
 		return gf_fail(r, "%s exists (--force replaces it)", out->path);
 	if (r != 0)
@@ -336,4 +376,42 @@ cli_output_close(struct cli_out *out)
 	free(out->path);
 	out->fd = -1;
 	out->path = NULL;
+}
+
+int
+cli_find_cert(struct store *st, const struct ca *ca, const char *value,
+    struct cert_ref *refs, size_t *count)
+{
+	int r;
+
+	if ((r = certdb_lookup(st, ca, value, refs, CLI_MAX_MATCHES,
+	    count)) != 0)
+		return r;
+	if (*count > 1)
+		return gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
+		    "name one by serial or SHA-256 fingerprint:", value, *count);
+	return 0;
+}
+
+void
+cli_list_matches(const struct cert_ref *refs, size_t count)
+{
+	char hex[2 * GF_SERIAL_MAX + 1], line[1024], safe[1024];
+	const char *status;
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < count && i < CLI_MAX_MATCHES; i++) {
+		serial_to_hex(&refs[i].serial, hex);
+		if (refs[i].revoked)
+			status = refs[i].reason == 6 ? "hold" : "revoked";
+		else
+			status = refs[i].not_after <= now ? "expired" : "valid";
+		snprintf(line, sizeof(line), "  %s  %s  %s  %s", hex,
+		    refs[i].ca_name, status, refs[i].subject);
+		gf_escape(safe, sizeof(safe), line, strlen(line));
+		fprintf(stderr, "%s\n", safe);
+	}
+	if (count > CLI_MAX_MATCHES)
+		fprintf(stderr, "  ... and %zu more\n", count - CLI_MAX_MATCHES);
 }

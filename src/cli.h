@@ -2,6 +2,7 @@
 #ifndef GENFIC_CLI_H
 #define GENFIC_CLI_H
 
+#include <sys/types.h>
 #include <stdio.h>
 
 #include <openssl/x509v3.h>
@@ -128,6 +129,8 @@ struct cli_out {
 	char	*path;		/* a file written atomically, or NULL */
 	int	 fd;		/* a device or FIFO opened already, or -1 */
 	int	 replace;	/* an existing file may be replaced */
+	mode_t	 mode;		/* of a new file, from its creation: 0644, or
+				   0600 for a private key */
 };
 
 /*
@@ -158,5 +161,21 @@ void	cli_put_text(FILE *f, const char *s, int max, int pad);
 
 /* Writes s to f as gf_escape() shows it, but its newlines kept. */
 void	cli_put_lines(FILE *f, const char *s);
+
+/* How many candidates an ambiguous -x, -S or -E lists. */
+#define CLI_MAX_MATCHES	20
+
+struct cert_ref;
+
+/*
+ * The one certificate value names, under ca (every CA when NULL), by
+ * certdb_lookup()'s rule; refs holds CLI_MAX_MATCHES.  A value that names
+ * several is refused: then *count > 1 and cli_list_matches() shows them.
+ */
+int	cli_find_cert(struct store *st, const struct ca *ca, const char *value,
+	    struct cert_ref *refs, size_t *count);
+
+/* Lists the candidates of an ambiguous value on stderr, one a line. */
+void	cli_list_matches(const struct cert_ref *refs, size_t count);
 
 #endif

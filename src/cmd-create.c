@@ -23,6 +23,11 @@ struct create {
 	const char	*name;
 	struct store	*st;
 	struct ca	*parent;	/* NULL for a root */
+	struct ca	*pred;		/* the CA it succeeds, or NULL */
+	const char	*template_why;	/* how tmpl was chosen */
+	char		*crl_url;	/* given, or carried over from pred */
+	char		*ocsp_url;
+	char		*issuer_url;
 	EVP_PKEY	*parent_key;
 	struct constraints *constraints;	/* the parent's and above */
 	struct ca_limits limits;	/* --name-constraints, --pathlen */
@@ -40,6 +45,10 @@ create_free(struct create *c)
 {
 	store_free(c->st);
 	ca_free(c->parent);
+	ca_free(c->pred);
+	free(c->crl_url);
+	free(c->ocsp_url);
+	free(c->issuer_url);
 	EVP_PKEY_free(c->parent_key);
 	constraints_free(c->constraints);
 	NAME_CONSTRAINTS_free(c->limits.nc);
@@ -52,30 +61,119 @@ create_free(struct create *c)
 	cli_output_close(&c->out);
 }
 
+/* The CA the new one succeeds under the same parent, if any. */
+static int
+create_find_predecessor(struct create *c)
+{
+	int r;
+
+	if ((r = ca_predecessor(c->st, c->parent->id, c->name,
+	    &c->pred)) == GF_ERR_NOT_FOUND) {
+		gf_errclear();
+		return 0;
+	}
+	return r;
+}
+
 /*
- * Without -t a child CA named like "genfic-system" uses the template
- * "system-ca" when there is one; otherwise the parent's default.
+ * Loads template name if it is a CA template: 0, GF_ERR_NOT_FOUND (with
+ * the error cleared) when there is no such template or it is not a CA
+ * one, another error if it cannot be read.
+ */
+static int
+create_try_template(struct create *c, const char *name)
+{
+	int r;
+
+	if ((r = cli_template(c->cli, name, &c->tmpl)) == GF_ERR_NOT_FOUND ||
+	    r == GF_ERR_USAGE) {
+		gf_errclear();
+		return GF_ERR_NOT_FOUND;
+	}
+	if (r == 0 && !c->tmpl->is_ca) {
+		template_free(c->tmpl);
+		c->tmpl = NULL;
+		return GF_ERR_NOT_FOUND;
+	}
+	return r;
+}
+
+/*
+ * A word of the name that names a CA template WORD-ca, the last word
+ * first, without a trailing generation ("genfic-system-2027" and
+ * "genfic-system2" give system-ca).
+ */
+static int
+create_template_from_name(struct create *c)
+{
+	char *copy, *word, *dash, *guess;
+	size_t n;
+	int r = GF_ERR_NOT_FOUND;
+
+	if ((copy = strdup(c->name)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	for (;;) {
+		word = (dash = strrchr(copy, '-')) != NULL ? dash + 1 : copy;
+		for (n = strlen(word); n > 0 && word[n - 1] >= '0' &&
+		    word[n - 1] <= '9'; n--)
+			word[n - 1] = '\0';
+		if (n > 0) {
+			if (asprintf(&guess, "%s-ca", word) == -1) {
+				r = gf_fail(GF_ERR_ALLOC, "out of memory");
+				break;
+			}
+			r = create_try_template(c, guess);
+			free(guess);
+		}
+		if (r != GF_ERR_NOT_FOUND || dash == NULL)
+			break;
+		*dash = '\0';
+	}
+	free(copy);
+	return r;
+}
+
+/*
+ * The template of a new CA, and why (genfic-ca(1), -c): -t; for a
+ * root, "root"; for a child, only when its parent's child template is a
+ * CA template (the parent signs CAs): its predecessor's template (the
+ * same name but for a trailing generation), else a word of its name that
+ * names WORD-ca, else the parent's child template.
  */
 static int
 create_load_template(struct create *c)
 {
-	const char *dash;
-	char *guess = NULL;
+	const char *child;
 	int r;
 
-	if (c->cli->template != NULL)
+	if (c->cli->template != NULL) {
+		c->template_why = "-t";
 		return cli_template(c->cli, c->cli->template, &c->tmpl);
-	if (c->parent == NULL)
-		return cli_template(c->cli, "root", &c->tmpl);
-	if ((dash = strrchr(c->name, '-')) != NULL && dash[1] != '\0' &&
-	    asprintf(&guess, "%s-ca", dash + 1) != -1) {
-		r = cli_template(c->cli, guess, &c->tmpl);
-		free(guess);
-		if (r != GF_ERR_NOT_FOUND && r != GF_ERR_USAGE)
-			return r;
-		gf_errclear();
 	}
-	return cli_template(c->cli, c->parent->leaf_template, &c->tmpl);
+	if (c->parent == NULL) {
+		c->template_why = "the default of -r";
+		return cli_template(c->cli, "root", &c->tmpl);
+	}
+	child = c->parent->leaf_template;
+	if ((r = create_try_template(c, child)) == GF_ERR_NOT_FOUND)
+		return gf_fail(GF_ERR_USAGE, "%s signs end-entity certificates "
+		    "(its child template '%s' is not a CA template); name a CA "
+		    "template with -t", c->parent->name, child);
+	if (r != 0)
+		return r;
+	template_free(c->tmpl);
+	c->tmpl = NULL;
+	if (c->pred != NULL &&
+	    (r = create_try_template(c, c->pred->template)) != GF_ERR_NOT_FOUND) {
+		c->template_why = "the template of its predecessor";
+		return r;
+	}
+	if ((r = create_template_from_name(c)) != GF_ERR_NOT_FOUND) {
+		c->template_why = "from its name";
+		return r;
+	}
+	c->template_why = "the parent's child template";
+	return create_try_template(c, child);
 }
 
 /*
@@ -161,6 +259,11 @@ create_check(struct create *c)
 	if (!c->tmpl->is_ca)
 		return gf_fail(GF_ERR_POLICY, "template '%s' is not a CA "
 		    "template", c->tmpl->name);
+	/* X509_get_pathlen(): -1 when unlimited. */
+	if (c->parent != NULL && X509_get_pathlen(c->parent->cert) == 0)
+		return gf_fail(GF_ERR_POLICY, "%s may sign no CA: its "
+		    "certificate has pathLenConstraint 0 (RFC 5280 4.2.1.9)",
+		    c->parent->name);
 	return 0;
 }
 
@@ -176,6 +279,84 @@ create_key(struct create *c)
 		return r;
 	snprintf(prompt, sizeof(prompt), "New passphrase for CA %s: ", c->name);
 	return pass_get(c->cli->passout, prompt, 1, c->cli->batch, &c->pass);
+}
+
+/*
+ * url with its last path segment's "OLD" or "OLD.ext" made "NEW[.ext]",
+ * or NULL if that segment is not named after old (or out of memory).
+ */
+static char *
+create_url_rename(const char *url, const char *old, const char *new)
+{
+	const char *seg = strrchr(url, '/');
+	size_t n = strlen(old);
+	char *out;
+
+	seg = seg != NULL ? seg + 1 : url;
+	if (strncmp(seg, old, n) != 0 || (seg[n] != '\0' && seg[n] != '.'))
+		return NULL;
+	if (asprintf(&out, "%.*s%s%s", (int)(seg - url), url, new,
+	    seg + n) == -1)
+		return NULL;
+	return out;
+}
+
+/*
+ * One URL of the new CA: the option's, else its predecessor's: the OCSP
+ * responder as it is (one responder answers for several CAs), a CRL or
+ * certificate URL only if it is named after the predecessor, renamed.
+ */
+static int
+create_url(struct create *c, const char *option, const char *given,
+    const char *pred_url, int as_is, char **out)
+{
+	if (given != NULL || pred_url == NULL)
+		*out = given != NULL ? strdup(given) : NULL;
+	else if ((*out = create_url_rename(pred_url, c->pred->name,
+	    c->name)) == NULL && as_is)
+		*out = strdup(pred_url);
+	if ((given != NULL || (pred_url != NULL && as_is)) && *out == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (given == NULL && *out != NULL)
+		gf_warnx("%s: %s %s (carried over from %s)", c->name, option,
+		    *out, c->pred->name);
+	else if (given == NULL && pred_url != NULL)
+		gf_warnx("%s: %s %s of %s is not named after it, so not "
+		    "carried over (give %s)", c->name, option, pred_url,
+		    c->pred->name, option);
+	return 0;
+}
+
+static int
+create_urls(struct create *c)
+{
+	const struct ca *p = c->pred;
+	int r;
+
+	if ((r = create_url(c, "--crl-url", c->cli->crl_url,
+	    p != NULL ? p->crl_url : NULL, 0, &c->crl_url)) != 0 ||
+	    (r = create_url(c, "--ocsp-url", c->cli->ocsp_url,
+	    p != NULL ? p->ocsp_url : NULL, 1, &c->ocsp_url)) != 0)
+		return r;
+	return create_url(c, "--issuer-url", c->cli->issuer_url,
+	    p != NULL ? p->issuer_url : NULL, 0, &c->issuer_url);
+}
+
+/* Says which template a CA gets when -t did not name it. */
+static void
+create_say_template(const struct create *c)
+{
+	const char *child = c->parent != NULL ? c->parent->leaf_template : NULL;
+
+	if (c->cli->template != NULL)
+		return;
+	if (child != NULL && strcmp(child, c->tmpl->name) != 0)
+		gf_warnx("%s: using template %s (%s; %s's child template is "
+		    "%s; -t names another)", c->name, c->tmpl->name,
+		    c->template_why, c->parent->name, child);
+	else
+		gf_warnx("%s: using template %s (%s; -t names another)",
+		    c->name, c->tmpl->name, c->template_why);
 }
 
 /* The CA row and its certificate, in one transaction. */
@@ -196,9 +377,9 @@ create_record(struct create *c)
 	ca.leaf_template = c->tmpl->child_template != NULL ?
 	    c->tmpl->child_template : "server";
 	ca.crl_days = c->cli->crl_days != 0 ? c->cli->crl_days : c->tmpl->crl_days;
-	ca.crl_url = (char *)c->cli->crl_url;
-	ca.ocsp_url = (char *)c->cli->ocsp_url;
-	ca.issuer_url = (char *)c->cli->issuer_url;
+	ca.crl_url = c->crl_url;
+	ca.ocsp_url = c->ocsp_url;
+	ca.issuer_url = c->issuer_url;
 
 	memset(&req, 0, sizeof(req));
 	req.tmpl = c->tmpl;
@@ -278,9 +459,13 @@ create_ca(struct cli *cli, int root)
 	    (!root && (r = ca_load(c.st, cli->parent, &c.parent)) != 0) ||
 	    (!root && (r = constraints_load(c.st, c.parent,
 	    &c.constraints)) != 0) ||
+	    (!root && (r = create_find_predecessor(&c)) != 0) ||
 	    (!root && (r = create_load_template(&c)) != 0) ||
 	    (r = create_check(&c)) != 0 ||
 	    (r = create_subject(&c)) != 0)
+		goto out;
+	create_say_template(&c);
+	if ((r = create_urls(&c)) != 0)
 		goto out;
 	if (c.parent != NULL && c.parent->revoked) {
 		r = gf_fail(GF_ERR_POLICY, "CA %s is revoked", c.parent->name);

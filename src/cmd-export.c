@@ -34,6 +34,8 @@ struct export {
 	STACK_OF(X509)		*chain;		/* issuers, nearest first */
 	BIO			*out;		/* what -o or stdout gets */
 	struct cli_out		 dest;		/* -o */
+	struct cert_ref		 refs[CLI_MAX_MATCHES];	/* what -E VALUE named */
+	size_t			 nrefs;
 };
 
 /* The issuers of CA ca_id up to the root (included only with --with-root). */
@@ -121,31 +123,38 @@ export_certs(struct export *e, const char *format)
 	return ok ? 0 : gf_fail_crypto("encode certificate");
 }
 
-/* Writes what was collected in e->out to -o or stdout. */
+/*
+ * Writes what was collected in e->out to -o or stdout; a PKCS#12 file
+ * holds a private key, so it is created 0600.
+ */
 static int
-export_flush(struct export *e)
+export_flush(struct export *e, int secret)
 {
 	char *data;
 	long len = BIO_get_mem_data(e->out, &data);
 
+	/* A private key's file is 0600 from its creation. */
+	e->dest.mode = secret ? 0600 : 0644;
 	return cli_output_write(&e->dest, data, (size_t)len);
 }
 
+/* The certificate -E names (under -p CA when given) and its issuers. */
 static int
 export_load(struct export *e)
 {
-	int64_t ids[2];
-	size_t n;
+	struct ca *ca = NULL;
 	int r;
 
-	if ((r = certdb_find(e->st, e->cli->parent, e->cli->arg, ids, 2, &n)) != 0)
-		return r;
-	if (n > 1)
-		return gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
-		    "name one by serial or SHA-256", e->cli->arg, n);
-	if ((r = certdb_load(e->st, ids[0], &e->cert, &e->ca_id)) != 0)
-		return r;
-	return export_chain(e, e->ca_id);
+	if ((e->cli->parent != NULL && (r = ca_load(e->st, e->cli->parent,
+	    &ca)) != 0) ||
+	    (r = cli_find_cert(e->st, ca, e->cli->arg, e->refs,
+	    &e->nrefs)) != 0 ||
+	    (r = certdb_load(e->st, e->refs[0].id, &e->cert, &e->ca_id)) != 0)
+		goto out;
+	r = export_chain(e, e->ca_id);
+ out:
+	ca_free(ca);
+	return r;
 }
 
 /*
@@ -279,10 +288,13 @@ cmd_export(struct cli *cli)
 	}
 	if ((r = strcmp(format, "p12") == 0 ? export_p12(&e) :
 	    export_certs(&e, format)) == 0)
-		r = export_flush(&e);
+		r = export_flush(&e, strcmp(format, "p12") == 0);
  out:
-	if (r != 0)
+	if (r != 0) {
 		gf_report(cli->arg, r);
+		if (e.nrefs > 1)
+			cli_list_matches(e.refs, e.nrefs);
+	}
 	BIO_free(e.out);
 	cli_output_close(&e.dest);
 	X509_free(e.cert);

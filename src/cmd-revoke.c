@@ -10,8 +10,6 @@
 #include "genfic/x509util.h"
 #include "cli.h"
 
-#define REVOKE_MAX_LISTED	20
-
 /* Reason and dates from the options; refuses what RFC 5280 does not mean. */
 static int
 revoke_options(const struct cli *cli, int *reason, time_t *when,
@@ -45,26 +43,10 @@ revoke_options(const struct cli *cli, int *reason, time_t *when,
 	return 0;
 }
 
-static void
-list_matches(const struct cert_ref *refs, size_t n, size_t total)
-{
-	char hex[2 * GF_SERIAL_MAX + 1];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		serial_to_hex(&refs[i].serial, hex);
-		fprintf(stderr, "  %s  ", hex);
-		cli_put_text(stderr, refs[i].subject, 0, 0);
-		putc('\n', stderr);
-	}
-	if (total > n)
-		fprintf(stderr, "  ... and %zu more\n", total - n);
-}
-
 int
 cmd_revoke(struct cli *cli)
 {
-	struct cert_ref refs[REVOKE_MAX_LISTED];
+	struct cert_ref refs[CLI_MAX_MATCHES];
 	struct store *st = NULL;
 	struct ca *ca = NULL;
 	char hex[2 * GF_SERIAL_MAX + 1];
@@ -84,13 +66,8 @@ cmd_revoke(struct cli *cli)
 	    (r = ca_load(st, cli->parent, &ca)) != 0 ||
 	    (r = store_begin(st)) != 0)
 		goto out;
-	if ((r = revoke_find(st, ca, cli->arg, refs, REVOKE_MAX_LISTED, &n)) != 0)
+	if ((r = cli_find_cert(st, ca, cli->arg, refs, &n)) != 0)
 		goto out;
-	if (n > 1) {
-		r = gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
-		    "name one by serial:", cli->arg, n);
-		goto out;
-	}
 	if ((r = revoke_apply(st, ca, &refs[0], reason, when, invalidity)) != 0 ||
 	    (r = store_commit(st)) != 0)
 		goto out;
@@ -105,8 +82,7 @@ cmd_revoke(struct cli *cli)
 			store_rollback(st);
 		gf_report(cli->parent, r);
 		if (n > 1)
-			list_matches(refs, n < REVOKE_MAX_LISTED ? n :
-			    REVOKE_MAX_LISTED, n);
+			cli_list_matches(refs, n);
 	}
 	ca_free(ca);
 	store_free(st);

@@ -1,4 +1,4 @@
-/* -S VALUE: one certificate, by serial, label, subject hash or SHA-256. */
+/* -S VALUE: one certificate, found as certdb_lookup() says. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,6 @@
 #include "genfic/x509util.h"
 #include "cli.h"
 #include "listing.h"
-
-#define SHOW_MAX_MATCHES	20
 
 /* The CA names from the issuer up to the root, aggregated by agg. */
 #define SHOW_CHAIN(agg) \
@@ -107,24 +105,24 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 int
 cmd_show(struct cli *cli)
 {
+	struct cert_ref refs[CLI_MAX_MATCHES];
 	struct store *st = NULL;
-	int64_t ids[SHOW_MAX_MATCHES];
+	struct ca *ca = NULL;
 	size_t n = 0;
 	int r;
 
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
-	    (r = certdb_find(st, cli->parent, cli->arg, ids, SHOW_MAX_MATCHES,
-	    &n)) != 0)
+	    (cli->parent != NULL && (r = ca_load(st, cli->parent, &ca)) != 0) ||
+	    (r = cli_find_cert(st, ca, cli->arg, refs, &n)) != 0)
 		goto out;
-	if (n > 1) {
-		r = gf_fail(GF_ERR_CONFLICT, "'%s' matches %zu certificates; "
-		    "name one by serial or SHA-256 (-l lists them)", cli->arg, n);
-		goto out;
-	}
-	r = show_one(st, cli, ids[0]);
+	r = show_one(st, cli, refs[0].id);
  out:
-	if (r != 0)
+	if (r != 0) {
 		gf_report(cli->arg, r);
+		if (n > 1)
+			cli_list_matches(refs, n);
+	}
+	ca_free(ca);
 	store_free(st);
 	return cli_exit_status(r);
 }

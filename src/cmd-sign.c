@@ -727,8 +727,9 @@ sign_warn_clamped(const struct sign *s)
 	if (asn1_time_to_unix(X509_get0_notAfter(s->ca->cert), &end) != 0)
 		return;
 	time_to_iso(end, date);
-	gf_warnx("warning: %zu certificates had their notAfter clamped to the "
-	    "issuer's notAfter %s", s->clamped, date);
+	gf_warnx("warning: %zu certificate%s had %s notAfter clamped to the "
+	    "issuer's notAfter %s", s->clamped, s->clamped == 1 ? "" : "s",
+	    s->clamped == 1 ? "its" : "their", date);
 }
 
 /* What was committed, what was not, and what was not written. */

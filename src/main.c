@@ -169,6 +169,9 @@ static struct poptOption table[] = {
 	  "Options:", NULL },
 	{ "help", '?', POPT_ARG_NONE, NULL, OPT_HELP,
 	  "show this help, with an example of each mode", NULL },
+	/* -h as most programs have it; --help lists it once. */
+	{ NULL, 'h', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, OPT_HELP,
+	  NULL, NULL },
 	{ "usage", '\0', POPT_ARG_NONE, NULL, OPT_USAGE,
 	  "show a short usage message", NULL },
 	POPT_TABLEEND
@@ -382,8 +385,8 @@ main(int argc, const char **argv)
 	if (c < -1) {
 		bad = poptBadOption(pc, POPT_BADOPTION_NOALIAS);
 		gf_escape(safe, sizeof(safe), bad, strlen(bad));
-		fprintf(stderr, "%s: %s: %s\n", gf_progname, safe,
-		    poptStrerror(c));
+		fprintf(stderr, "%s: %s: %s (--help lists the options)\n",
+		    gf_progname, safe, poptStrerror(c));
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -414,7 +417,7 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (cli.label != NULL && !label_ok(cli.label)) {
-		status = opt_usage(pc, "--label '%s': 1 to %d bytes, no control, "
+		status = opt_bad_value("--label '%s': 1 to %d bytes, no control, "
 		    "bidirectional or invisible characters", cli.label, CLI_MAX_LABEL);
 		goto out;
 	}

@@ -11,19 +11,37 @@
 #include "genfic/err.h"
 #include "genfic/opt.h"
 
-int
-opt_usage(poptContext pc, const char *fmt, ...)
+static void
+opt_say(const char *fmt, va_list ap)
 {
 	char msg[1024], safe[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* The message echoes option values: one line, whatever they hold. */
 	gf_escape(safe, sizeof(safe), msg, strlen(msg));
 	fprintf(stderr, "%s: %s\n", gf_progname, safe);
+}
+
+int
+opt_usage(poptContext pc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	opt_say(fmt, ap);
+	va_end(ap);
 	poptPrintUsage(pc, stderr, 0);
+	return GF_EXIT_USAGE;
+}
+
+int
+opt_bad_value(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	opt_say(fmt, ap);
+	va_end(ap);
 	return GF_EXIT_USAGE;
 }
 
@@ -34,13 +52,14 @@ opt_number(poptContext pc, const char *option, const char *text,
 	char *end;
 	long long n;
 
+	(void)pc;	/* kept for the callers: a bad value prints no usage */
 	if (text == NULL)
 		return 0;
 	errno = 0;
 	n = strtoll(text, &end, 10);
 	if (errno != 0 || end == text || *end != '\0' || n < min || n > max)
-		return opt_usage(pc, "%s '%s': a number from %lld to %lld", option,
-		    text, min, max);
+		return opt_bad_value("%s '%s': a number from %lld to %lld",
+		    option, text, min, max);
 	*out = n;
 	return 0;
 }

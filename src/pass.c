@@ -78,17 +78,40 @@ pass_from_fd(const char *num, struct passphrase *pass)
 	return 0;
 }
 
+/*
+ * Reads one passphrase on the terminal; with confirm, checks its length
+ * before asking for it again and compares the two here, so that each
+ * failure says what it was.
+ */
 static int
 pass_from_terminal(const char *prompt, int confirm, struct passphrase *pass)
 {
-	if (EVP_read_pw_string_min(pass->text, confirm ? GF_PASS_MIN : 0,
-	    (int)sizeof(pass->text), prompt, confirm) != 0) {
+	struct passphrase again;
+	char verify[256];
+	int r = 0;
+
+	pass_clear(&again);
+	if (EVP_read_pw_string_min(pass->text, 0, (int)sizeof(pass->text),
+	    prompt, 0) != 0) {
 		gf_errclear();
 		return gf_fail(GF_ERR_PASSPHRASE, "no passphrase read from the "
-		    "terminal%s", confirm ? " (or the two did not match)" : "");
+		    "terminal");
 	}
 	pass->len = strlen(pass->text);
-	return 0;
+	if (!confirm || pass->len < GF_PASS_MIN)
+		return 0;	/* pass_get() says what is wrong with it */
+	snprintf(verify, sizeof(verify), "Verifying - %s", prompt);
+	if (EVP_read_pw_string_min(again.text, 0, (int)sizeof(again.text),
+	    verify, 0) != 0) {
+		gf_errclear();
+		r = gf_fail(GF_ERR_PASSPHRASE, "no passphrase read from the "
+		    "terminal the second time");
+	} else if (strlen(again.text) != pass->len ||
+	    CRYPTO_memcmp(again.text, pass->text, pass->len) != 0)
+		r = gf_fail(GF_ERR_PASSPHRASE, "the two passphrases typed did "
+		    "not match");
+	pass_clear(&again);
+	return r;
 }
 
 static int
@@ -119,9 +142,12 @@ pass_get(const char *src, const char *prompt, int confirm, int batch,
 	int r;
 
 	pass_clear(pass);
+	/* A new passphrase (confirm) comes from --passout, any other from --passin. */
 	if (src == NULL && batch)
-		return gf_fail(GF_ERR_PASSPHRASE, "no passphrase source given "
-		    "and --batch forbids prompting");
+		return gf_fail(GF_ERR_PASSPHRASE, "%s not given, and --batch "
+		    "forbids prompting for it (%.*s)", confirm ? "--passout" :
+		    "--passin", prompt != NULL ? (int)strcspn(prompt, ":") : 10,
+		    prompt != NULL ? prompt : "passphrase");
 	if (src != NULL && strncmp(src, "pass:", 5) == 0 && !batch)
 		gf_warnx("warning: a pass: passphrase is visible to other "
 		    "users of this machine; prefer env:, file: or fd:");

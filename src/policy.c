@@ -248,6 +248,21 @@ printable_ascii(const unsigned char *s, int len, int max)
 	return 1;
 }
 
+/* RFC 5280 4.2.1.6's name of a GeneralName type. */
+static const char *
+policy_gn_type(int type)
+{
+	static const char *const names[] = {
+		"otherName", "rfc822Name", "dNSName", "x400Address",
+		"directoryName", "ediPartyName", "uniformResourceIdentifier",
+		"iPAddress", "registeredID",
+	};
+
+	if (type < 0 || (size_t)type >= sizeof(names) / sizeof(names[0]))
+		return "of an unknown type";
+	return names[type];
+}
+
 static int
 policy_general_name(const GENERAL_NAME *gn)
 {
@@ -291,8 +306,8 @@ policy_general_name(const GENERAL_NAME *gn)
 			    "not a URI");
 		return 0;
 	}
-	return gf_fail(GF_ERR_POLICY, "subjectAltName of type %d is not "
-	    "supported (DNS, IP, email and URI are)", type);
+	return gf_fail(GF_ERR_POLICY, "subjectAltName %s is not supported "
+	    "(DNS, IP, email and URI are)", policy_gn_type(type));
 }
 
 int

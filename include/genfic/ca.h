@@ -61,6 +61,14 @@ int	ca_update(struct store *st, const struct ca *ca);
  */
 int	ca_settings(struct store *st, const struct ca *ca, char **json);
 
+/*
+ * The newest other CA under parent_id whose name is NAME's but for a
+ * trailing generation ("genfic-system" for "genfic-system2" or
+ * "genfic-system-2027", and the reverse).  GF_ERR_NOT_FOUND if none.
+ */
+int	ca_predecessor(struct store *st, int64_t parent_id, const char *name,
+	    struct ca **pred);
+
 /* The absolute path of the CA's key file. */
 char	*ca_key_path(const struct store *st, const struct ca *ca);
 

@@ -10,6 +10,7 @@
 #include "genfic/x509util.h"
 
 struct store;
+struct ca;
 
 /* Every column of a certificate's row, derived from the certificate. */
 struct cert_row {
@@ -43,13 +44,42 @@ int	certdb_insert_row(struct store *st, int64_t ca_id,
 int	certdb_insert(struct store *st, int64_t ca_id, X509 *cert,
 	    const char *label, const char *template, int64_t *cert_id);
 
+/* A certificate row, as far as finding and revoking it needs. */
+struct cert_ref {
+	int64_t		 id;
+	int64_t		 ca_id;		/* its issuer */
+	char		 ca_name[65];
+	struct serial	 serial;
+	char		 subject[512];	/* RFC 4514, shortened if longer */
+	time_t		 not_after;
+	int		 revoked;	/* revoked or on hold */
+	time_t		 revoked_at;	/* when revoked (may be 0, the epoch) */
+	int		 reason;	/* when revoked */
+};
+
 /*
- * Finds the certificates (of CA ca, or of any CA when NULL) that value
- * names: a hex serial, a label, a subject hash or a SHA-256 fingerprint.
- * Fills up to max ids, oldest first; *count may exceed max.
+ * The one lookup of -x, -S and -E: the certificates of ca (any CA when
+ * NULL) that value names.  A path to a certificate file names that
+ * certificate and nothing else; otherwise value is matched as a hex
+ * serial, a SHA-256 fingerprint (64 hex digits, or 32 pairs joined by
+ * ':' as openssl x509 -fingerprint prints it), a label, a CN or a subject
+ * hash, and every certificate any of these names is a match.  Of those a
+ * label, CN or subject hash names, the ones in use (not expired, valid
+ * or on hold) are taken if there are any.  Fills up to max refs, the
+ * soonest to expire first; *count (which may exceed max) is the number
+ * of matches.  GF_ERR_NOT_FOUND when there is none.
  */
-int	certdb_find(struct store *st, const char *ca, const char *value,
-	    int64_t *ids, size_t max, size_t *count);
+int	certdb_lookup(struct store *st, const struct ca *ca, const char *value,
+	    struct cert_ref *refs, size_t max, size_t *count);
+
+/*
+ * Was the public key whose certdb_row() spki_hash is given ever revoked,
+ * by any CA of the store, for keyCompromise (or, on a CA certificate, for
+ * cACompromise)?  1 and that certificate in *ref (id, serial, reason), 0
+ * if not, < 0 on error.  Every path that certifies a key asks it first.
+ */
+int	certdb_key_compromised(struct store *st,
+	    const unsigned char spki_hash[GF_SHA256_LEN], struct cert_ref *ref);
 
 /* Loads certificate row id and the id of its issuing CA. */
 int	certdb_load(struct store *st, int64_t id, X509 **cert, int64_t *ca_id);

@@ -11,8 +11,15 @@ int	opt_usage(poptContext pc, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
+ * "PROG: message" alone, for an option whose value is wrong (the usage
+ * summary would bury it); returns GF_EXIT_USAGE.
+ */
+int	opt_bad_value(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/*
  * Parses a decimal option value in [min, max] into *out; NULL text keeps
- * *out.  Returns 0, or opt_usage()'s status.
+ * *out.  Returns 0, or opt_bad_value()'s status.
  */
 int	opt_number(poptContext pc, const char *option, const char *text,
 	    long long min, long long max, long long *out);

@@ -6,8 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "genfic/serial.h"
-#include "genfic/x509util.h"
+#include "genfic/certdb.h"
 
 struct store;
 struct ca;
@@ -23,26 +22,6 @@ struct ca;
 int		 reason_from_name(const char *name, int *code);
 const char	*reason_name(int code);
 
-/* A certificate row, as far as revocation needs it. */
-struct cert_ref {
-	int64_t		 id;
-	struct serial	 serial;
-	char		 subject[512];	/* RFC 4514, shortened if longer */
-	time_t		 not_after;
-	int		 revoked;	/* revoked or on hold */
-	time_t		 revoked_at;	/* when revoked (may be 0, the epoch) */
-	int		 reason;	/* when revoked */
-};
-
-/*
- * Finds the certificates of ca that value names: a hex serial, a
- * certificate file issued by ca, or the label or exact CN of a certificate
- * that is valid or on hold.  Fills up to max refs; *count is the number
- * found (may exceed max).
- */
-int	revoke_find(struct store *st, const struct ca *ca, const char *value,
-	    struct cert_ref *refs, size_t max, size_t *count);
-
 /*
  * Revokes ref with reason at time when (invalidity 0 when unknown), or with
  * GF_REASON_REMOVE_FROM_CRL releases a certificate on hold.  Refuses to
@@ -54,17 +33,8 @@ int	revoke_apply(struct store *st, const struct ca *ca,
 	    time_t invalidity);
 
 /*
- * Was the public key whose certdb_row() spki_hash is given ever revoked,
- * by any CA of the store, for keyCompromise (or, on a CA certificate, for
- * cACompromise)?  1 and that certificate in *ref (id, serial, reason), 0
- * if not, < 0 on error.  Every path that certifies a key asks it first.
- */
-int	revoke_key_compromised(struct store *st,
-	    const unsigned char spki_hash[GF_SHA256_LEN], struct cert_ref *ref);
-
-/*
  * 0 if the key may be certified; GF_ERR_POLICY, naming the revoked
- * certificate's serial, if revoke_key_compromised() finds it.
+ * certificate's serial, if certdb_key_compromised() finds it.
  */
 int	revoke_check_key(struct store *st,
 	    const unsigned char spki_hash[GF_SHA256_LEN]);

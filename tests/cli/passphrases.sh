@@ -133,7 +133,7 @@ refuse_clean "--passout shorter than 4 characters" 1 "at least 4 characters" \
 check "... leaves no key" test ! -e "$P/shortca.key"
 refuse_clean "an empty --passout" 1 "empty passphrase" \
     gca -r emptyroot --passout pass: --batch
-refuse_clean "-c with --batch and no --passout" 1 "--batch forbids prompting" \
+refuse_clean "-c with --batch and no --passout" 1 "--passout not given, and --batch forbids prompting" \
     gca -p genfic -c nopassca --passin pass:root-secret --batch
 
 # --- -R: the requester's key --------------------------------------------
@@ -168,7 +168,7 @@ check "the --nopass key matches its certificate" test \
     "$(openssl x509 -in "$T/clear.crt" -noout -pubkey)"
 
 refuse "-R with --batch and neither --passout nor --nopass" 1 \
-    "--batch forbids prompting" gca -R "$T/nokey" --batch
+    "--passout not given, and --batch forbids prompting" gca -R "$T/nokey" --batch
 check "... writes neither key nor request" \
     test ! -e "$T/nokey.key" -a ! -e "$T/nokey.req"
 finish

@@ -190,7 +190,7 @@ refuse_clean "--passin env: of an unset variable" 1 "NOPE_UNSET is not set" \
     gca -p genfic-system --passin env:NOPE_UNSET --batch -s "$R/good.req"
 refuse_clean "--passin file: that does not exist" 1 "/nonexistent: No such file" \
     gca -p genfic-system --passin file:/nonexistent --batch -s "$R/good.req"
-refuse_clean "--batch without --passin" 1 "--batch forbids prompting" \
+refuse_clean "--batch without --passin" 1 "--passin not given, and --batch forbids prompting" \
     gca -p genfic-system --batch -s "$R/good.req"
 refuse_clean "unknown parent" 1 "no CA named 'nope'" \
     gca -p nope --passin pass:x --batch -s "$R/good.req"

@@ -511,7 +511,8 @@ test_policy_san_types(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(names);
 	gf_errclear();
 	CU_ASSERT_EQUAL(policy_check_san(names), GF_ERR_POLICY);
-	CHECK_ERRMSG(GF_ERR_POLICY, "type 4 is not supported", "dirName");
+	CHECK_ERRMSG(GF_ERR_POLICY, "subjectAltName directoryName is not "
+	    "supported", "dirName");
 	GENERAL_NAMES_free(names);
 
 	names = make_names(1, GEN_DNS, "ok.example", 10);
