@@ -150,7 +150,7 @@ create_check(struct create *c)
 static int
 create_key(struct create *c)
 {
-	struct passphrase pass;
+	struct passphrase pass = { 0 };
 	char prompt[128];
 	int r;
 

@@ -127,7 +127,7 @@ import_find_parent(struct import *im)
 static int
 import_key(struct import *im)
 {
-	struct passphrase in, out;
+	struct passphrase in = { 0 }, out = { 0 };
 	EVP_PKEY *key = NULL;
 	char *path;
 	int r;
@@ -160,8 +160,10 @@ import_key(struct import *im)
 	if (im->cli->passout != NULL || in.len == 0)
 		r = pass_get(im->cli->passout, "New passphrase for the CA key: ",
 		    1, im->cli->batch, &out);
-	else
-		out = in;
+	else {
+		out = in;	/* the buffer changes hands */
+		in.text = NULL;
+	}
 	if (r == 0 && (r = key_save(path, key, &out)) == 0) {
 		im->key_saved = path;	/* removed if the import fails */
 		path = NULL;

@@ -163,6 +163,7 @@ ocspd --foreground -l 127.0.0.1:0 -d "$GENFIC_CA_DIR" --ca genfic-system \
     $SIGNER -u nobody >"$T/ans" 2>&1 </dev/null
 check "a store nobody cannot read: exit 1" test $? -eq 1
 check "... and says so" grep -q 'not readable as user nobody' "$T/ans"
+check "... and how to publish a copy" grep -q 'genfic-ca --publish' "$T/ans"
 chmod 755 "$GENFIC_CA_DIR"
 ocspd --foreground -l 127.0.0.1:0 -d "$GENFIC_CA_DIR" --ca genfic-system \
     $SIGNER -u root >"$T/ans" 2>&1 </dev/null
