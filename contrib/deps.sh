@@ -2,7 +2,7 @@
 # and the tests need, when they are missing.
 GENFIC_PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsqlite3-dev sqlite3 libpopt-dev libmicrohttpd-dev
-libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev"
+libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev gdb"
 
 install_deps() {
 	missing=""

@@ -52,7 +52,10 @@ struct statusdb {
 	sqlite3		*watch;		/* the watcher's connection */
 	sqlite3_stmt	*version;	/* PRAGMA data_version on it */
 	int64_t		 data_version;
+	int		 moved;		/* data_version did, since the last bump */
 	struct stat	 sb;		/* of path when watch was opened */
+	struct stat	 wal_sb;	/* of path-wal at the last look */
+	time_t		 wal_looked;	/* when */
 	_Atomic uint64_t gen;		/* bumped on any change */
 	_Atomic uint64_t epoch;		/* bumped: connections must reopen */
 	atomic_int	 reopen;	/* SIGHUP asked for it */
@@ -566,13 +569,41 @@ file_changed(const struct stat *a, const struct stat *b)
 	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
 }
 
+/*
+ * Whether a change may have reached the database through its -wal (1
+ * when there is none).  A reader that may not write the -shm (see the
+ * top) sees data_version move on every read while the WAL is empty, so in
+ * WAL mode a change must show in the file too.  A write within the clock
+ * tick of our last look would not show in its mtime: a file modified less
+ * than 2 s before that look counts as changed.
+ */
+static int
+wal_changed(struct statusdb *sdb)
+{
+	struct stat sb;
+	char *wal;
+	int gone, changed;
+
+	if (asprintf(&wal, "%s-wal", sdb->path) == -1)
+		return 1;
+	gone = stat(wal, &sb) == -1;
+	free(wal);
+	if (gone)
+		return 1;
+	changed = file_changed(&sb, &sdb->wal_sb) ||
+	    sdb->wal_sb.st_mtim.tv_sec >= sdb->wal_looked - 2;
+	sdb->wal_sb = sb;
+	sdb->wal_looked = time(NULL);
+	return changed;
+}
+
 /* One look at the database; bumps gen (and epoch) on a change. */
 static void
 poll_once(struct statusdb *sdb)
 {
 	struct stat sb;
 	int64_t v;
-	int reopen, r;
+	int reopen, wal, r;
 
 	reopen = atomic_exchange(&sdb->reopen, 0);
 	if (!reopen && stat(sdb->path, &sb) == 0 && file_changed(&sb, &sdb->sb))
@@ -594,6 +625,8 @@ poll_once(struct statusdb *sdb)
 		atomic_fetch_add(&sdb->gen, 1);
 		return;
 	}
+	/* The file before data_version: a write between is seen next time. */
+	wal = wal_changed(sdb);
 	if ((r = data_version(sdb, &v)) != 0) {
 		logger_warnx("%s", gf_errmsg(r));
 		gf_errclear();
@@ -602,6 +635,10 @@ poll_once(struct statusdb *sdb)
 	}
 	if (v != sdb->data_version) {
 		sdb->data_version = v;
+		sdb->moved = 1;
+	}
+	if (sdb->moved && wal) {
+		sdb->moved = 0;
 		atomic_fetch_add(&sdb->gen, 1);
 	}
 }

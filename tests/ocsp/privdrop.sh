@@ -62,6 +62,12 @@ no_store_writers() {
 	    grep -q '$(realpath "$2")/ca.db\$'"
 }
 
+# generation: the daemon's count of database changes (gdb, as root).
+generation() {
+	gdb -batch -p "$PID" -ex "print (unsigned long)'ocspd.c'::ds.od.sdb->gen" \
+	    2>/dev/null | sed -n 's/^\$1 = //p'
+}
+
 # wait_for DESC WANT ARGS...: asks every 0.2 s for up to 5 s.
 wait_for() {
 	wf_desc=$1 wf_want=$2; shift 2
@@ -87,12 +93,25 @@ check "WAL files beside the database" test -e "$GENFIC_CA_DIR/ca.db-shm"
 no_store_writers "live WAL store: no writable descriptor or mapping of it" \
     "$GENFIC_CA_DIR"
 
+# Reading without writing the -shm, SQLite sees the database as changed
+# at every read while the WAL is empty: that must not count as a change
+# (it would send every cached answer back to the database each second).
+command -v gdb >/dev/null 2>&1 || fail "needs gdb"
+G1=$(generation)
+sleep 3
+G2=$(generation)
+check "an idle store counts no change ($G1, then $G2)" test -n "$G1" -a \
+    "$G1" = "$G2"
+
 # An in-place change by genfic-ca (root) reaches the nobody daemon.
 ask "good before revocation" 'later.crt: good' $SYSASK -cert "$T/later.crt"
 check "revoke" gca -p genfic-system -x "$T/later.crt" --reason keyCompromise \
     --passin pass:system-secret --batch
 wait_for "revocation seen by the unprivileged daemon within 5 s" \
     'later.crt: revoked' $SYSASK -cert "$T/later.crt"
+G3=$(generation)
+check "... and counted as a change ($G2, then $G3)" test -n "$G3" -a \
+    "$G3" -gt "${G2:-0}"
 no_store_writers "... nor after genfic-ca wrote it" "$GENFIC_CA_DIR"
 # Its reading keeps genfic-ca's last close from removing them (our locks
 # held: a stray descriptor of ca.db closed would have dropped them).
