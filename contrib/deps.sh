@@ -3,7 +3,7 @@
 GENFIC_PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsqlite3-dev sqlite3 libpopt-dev libmicrohttpd-dev
 libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev
-iproute2 procps"
+iproute2 procps gdb"
 
 install_deps() {
 	missing=""

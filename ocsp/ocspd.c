@@ -575,6 +575,21 @@ announce(void)
 	    (unsigned)geteuid(), ds.threads);
 }
 
+/*
+ * env:VAR is read once (the passphrase is kept for SIGHUP): wiped where it
+ * lies, so that it leaves /proc/PID/environ and our memory too.
+ */
+static void
+clear_env_source(const char *src)
+{
+	char *value;
+
+	if (strncmp(src, "env:", 4) != 0 || (value = getenv(src + 4)) == NULL)
+		return;
+	OPENSSL_cleanse(value, strlen(value));
+	unsetenv(src + 4);
+}
+
 /* Everything from reading the keys to serving; 0 or a GF_ERR_* code. */
 static int
 start(const char **what)
@@ -586,9 +601,14 @@ start(const char **what)
 		return r;
 	if (opt.passin != NULL) {
 		*what = "--passin";
+		if (strncmp(opt.passin, "pass:", 5) == 0)
+			gf_warnx("warning: a pass: passphrase is visible to "
+			    "other users of this machine; prefer env:, file: "
+			    "or fd:");
 		if ((r = pass_get(opt.passin, NULL, 0, 1, &ds.pass)) != 0)
 			return r;
 		ds.have_pass = 1;
+		clear_env_source(opt.passin);
 	}
 	ds.cfg.dir = opt.dir;
 	ds.cfg.names = opt.cas;
@@ -614,7 +634,8 @@ start(const char **what)
 		*what = statusdb_path(ds.od.sdb);
 		if ((r = statusdb_check(ds.od.sdb)) != 0)
 			return gf_fail(r, "not readable as user %s: %s (the "
-			    "store must be readable by the -u user)",
+			    "store must be readable by the -u user, or serve "
+			    "a copy made by genfic-ca --publish)",
 			    ds.pd.user, gf_errmsg(r));
 	}
 	*what = "starting";
@@ -695,6 +716,10 @@ main(int argc, const char **argv)
 	int c, status, r;
 
 	gf_progname = "genfic-ocspd";
+	/* Before any key or passphrase is read: see pass.h. */
+	if (pass_protect() != 0)
+		gf_warnx("warning: no secure heap; keys and passphrases are "
+		    "kept in ordinary memory");
 	ds.fd = -1;
 	ds.notify = -1;
 	pthread_mutex_init(&ds.od.conf_lock, NULL);

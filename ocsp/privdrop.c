@@ -2,7 +2,7 @@
  * Giving up root once the port is bound, in the order sshd uses for its
  * privsep child (STYLE 6): supplementary groups, the group, the user;
  * then checking that root cannot be had back (OpenSSH uidswap.c,
- * permanently_set_uid).
+ * permanently_set_uid), and staying undumpable.
  */
 #include <errno.h>
 #include <grp.h>
@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "genfic/err.h"
@@ -96,5 +97,9 @@ privdrop_apply(const struct privdrop *pd)
 	    setegid(0) != -1))
 		return gf_fail(GF_ERR_INTERNAL, "group 0 could be regained "
 		    "after becoming %s", pd->user);
+	/* The new ids made us as dumpable as fs.suid_dumpable says. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return gf_fail(GF_ERR_INTERNAL, "PR_SET_DUMPABLE: %s",
+		    strerror(errno));
 	return 0;
 }

@@ -4,23 +4,33 @@
  * changes (PRAGMA data_version; the file replaced or rewritten) once a
  * second.
  *
- * SQLite and the privilege drop: a read-only connection to a WAL
- * database needs the -wal and -shm files.  The watcher connection is
- * opened as root before the drop, which creates them if needed, and it
- * stays open: SQLite shares one -shm mapping per file in a process, so
- * the workers' later connections use it too.  A file that replaces the
- * database later is opened as the unprivileged user; if it is in WAL
- * mode without -wal/-shm and the directory is not writable, it is opened
- * immutable, and changes are seen through its mtime (a writer's final
- * checkpoint rewrites the file).
+ * Nothing here can write a file of the store, whoever we run as (issue
+ * 14).  Every connection goes through the "genfic-ro" VFS, which opens
+ * each file read-only and creates or deletes none: SQLite itself opens a
+ * WAL file read-write whenever the permissions allow, even for a
+ * read-only connection, and a descriptor opened so by root outlives the
+ * privilege drop.  readonly_shm=1 does the same for the -shm, which SQLite
+ * then maps read-only and, while no writer is attached, replaces with an
+ * index it builds in our own memory (SQLite's read-only WAL support).
+ *
+ * A WAL database needs its -wal and -shm to be read that way.  Before the
+ * drop, missing ones are made empty, as any SQLite reader would make
+ * them; the watcher's connection stays open, so that a writer's last close
+ * leaves them in place.  A file that replaces the database later is opened
+ * as the unprivileged user; if it is in WAL mode without -wal/-shm and
+ * they cannot be made, it is opened immutable, and changes are seen
+ * through its mtime (a writer's final checkpoint rewrites the file).  A
+ * rollback-journal database (genfic-ca --publish) needs neither file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "genfic/err.h"
 #include "genfic/store.h"
@@ -28,6 +38,7 @@
 
 #define SDB_BUSY_MS	2000	/* a worker waits no longer, then tryLater */
 #define SDB_POLL_SEC	1
+#define SDB_VFS		"genfic-ro"
 
 struct conn {
 	sqlite3		*db;
@@ -41,7 +52,10 @@ struct statusdb {
 	sqlite3		*watch;		/* the watcher's connection */
 	sqlite3_stmt	*version;	/* PRAGMA data_version on it */
 	int64_t		 data_version;
+	int		 moved;		/* data_version did, since the last bump */
 	struct stat	 sb;		/* of path when watch was opened */
+	struct stat	 wal_sb;	/* of path-wal at the last look */
+	time_t		 wal_looked;	/* when */
 	_Atomic uint64_t gen;		/* bumped on any change */
 	_Atomic uint64_t epoch;		/* bumped: connections must reopen */
 	atomic_int	 reopen;	/* SIGHUP asked for it */
@@ -55,6 +69,49 @@ struct statusdb {
 	int		 stop;
 	int		 running;
 };
+
+static sqlite3_vfs	 ro_vfs;	/* the default one, read-only */
+static sqlite3_vfs	*ro_base;
+static pthread_once_t	 ro_once = PTHREAD_ONCE_INIT;
+static int		 ro_registered;
+
+/* Files of the database read-only and never created; temporary ones as is. */
+static int
+ro_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file,
+    int flags, int *out)
+{
+	(void)vfs;
+	if (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_MAIN_JOURNAL |
+	    SQLITE_OPEN_WAL | SQLITE_OPEN_SUPER_JOURNAL)) {
+		flags &= ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_DELETEONCLOSE);
+		flags |= SQLITE_OPEN_READONLY;
+	}
+	return ro_base->xOpen(ro_base, name, file, flags, out);
+}
+
+static int
+ro_delete(sqlite3_vfs *vfs, const char *name, int sync)
+{
+	(void)vfs;
+	(void)name;
+	(void)sync;
+	return SQLITE_IOERR_DELETE;
+}
+
+static void
+ro_register(void)
+{
+	if ((ro_base = sqlite3_vfs_find(NULL)) == NULL)
+		return;
+	/* The base's methods and pAppData: its files are its own. */
+	ro_vfs = *ro_base;
+	ro_vfs.zName = SDB_VFS;
+	ro_vfs.pNext = NULL;
+	ro_vfs.xOpen = ro_open;
+	ro_vfs.xDelete = ro_delete;
+	ro_registered = sqlite3_vfs_register(&ro_vfs, 0) == SQLITE_OK;
+}
 
 static const char lookup_sql[] = "SELECT revoked_at, reason, invalidity "
     "FROM cert WHERE ca_id = ?1 AND serial = ?2";
@@ -122,18 +179,20 @@ sdb_probe(struct statusdb *sdb, sqlite3 *db)
 	return r;
 }
 
+/* Sets *code to SQLite's primary result code of a failure. */
 static int
-sdb_open_mode(struct statusdb *sdb, int immutable, sqlite3 **out)
+sdb_open_mode(struct statusdb *sdb, int immutable, sqlite3 **out, int *code)
 {
 	sqlite3 *db = NULL;
 	char *uri;
 	int r;
 
-	if (asprintf(&uri, "%s?mode=ro%s", sdb->uri,
-	    immutable ? "&immutable=1" : "") == -1)
+	*code = SQLITE_OK;
+	if (asprintf(&uri, "%s?mode=ro&%s", sdb->uri,
+	    immutable ? "immutable=1" : "readonly_shm=1") == -1)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, SDB_VFS) != SQLITE_OK)
 		r = sdb_fail(sdb, db, "open");
 	else {
 		sqlite3_busy_timeout(db, SDB_BUSY_MS);
@@ -141,6 +200,7 @@ sdb_open_mode(struct statusdb *sdb, int immutable, sqlite3 **out)
 	}
 	free(uri);
 	if (r != 0) {
+		*code = db != NULL ? sqlite3_errcode(db) : SQLITE_NOMEM;
 		sqlite3_close_v2(db);
 		return r;
 	}
@@ -163,21 +223,68 @@ wal_in_use(const struct statusdb *sdb)
 	return used;
 }
 
+/*
+ * Makes the missing -wal and -shm of a database SQLite could not open
+ * without them, empty, with its owner and mode, as SQLite would for a
+ * reader that may write the directory (see the top).  Never by opening
+ * the database itself: closing any descriptor of it would drop the
+ * POSIX locks our connections hold.  Returns whether it made one.
+ */
+static int
+wal_files_make(const struct statusdb *sdb)
+{
+	static const char *const ext[] = { "-wal", "-shm" };
+	struct stat sb;
+	char *path;
+	size_t i;
+	int fd, made = 0;
+
+	if (stat(sdb->path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    access(sdb->path, R_OK) == -1)
+		return 0;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		if (asprintf(&path, "%s%s", sdb->path, ext[i]) == -1)
+			return made;
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, sb.st_mode & 0666);
+		/* The umask aside; root's are the owner's, as SQLite's. */
+		if (fd != -1 && (fchmod(fd, sb.st_mode & 0666) == -1 ||
+		    (geteuid() == 0 && fchown(fd, sb.st_uid, sb.st_gid) == -1)))
+			logger_warnx("%s: %s", path, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			made = 1;
+		}
+		free(path);
+	}
+	return made;
+}
+
 static int
 sdb_open(struct statusdb *sdb, sqlite3 **out)
 {
-	int r;
+	int r, code;
 
-	if ((r = sdb_open_mode(sdb, 0, out)) != GF_ERR_IO || wal_in_use(sdb))
+	pthread_once(&ro_once, ro_register);
+	if (!ro_registered)
+		return gf_fail(GF_ERR_INTERNAL, "%s: cannot register SQLite's "
+		    "read-only VFS", sdb->path);
+	if ((r = sdb_open_mode(sdb, 0, out, &code)) == 0 ||
+	    code != SQLITE_CANTOPEN)
 		return r;
-	/* A WAL database whose -wal/-shm we may not create: see the top. */
-	if (sdb_open_mode(sdb, 1, out) != 0)
+	/* A WAL database without its -wal or -shm: see the top. */
+	if (wal_files_make(sdb) && (r = sdb_open_mode(sdb, 0, out, &code)) == 0)
+		return 0;
+	if (r != GF_ERR_IO || wal_in_use(sdb))
+		return r;
+	if (sdb_open_mode(sdb, 1, out, &code) != 0)
 		return r;
 	gf_errclear();
 	if (atomic_exchange(&sdb->immutable, 1) == 0)
 		logger_warnx("%s: no -wal/-shm files, and they cannot be "
 		    "created here: reading it as immutable; changes are seen "
-		    "when the file itself changes", sdb->path);
+		    "when the file itself changes (genfic-ca --publish makes "
+		    "a copy that needs neither)", sdb->path);
 	return 0;
 }
 
@@ -462,13 +569,41 @@ file_changed(const struct stat *a, const struct stat *b)
 	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
 }
 
+/*
+ * Whether a change may have reached the database through its -wal (1
+ * when there is none).  A reader that may not write the -shm (see the
+ * top) sees data_version move on every read while the WAL is empty, so in
+ * WAL mode a change must show in the file too.  A write within the clock
+ * tick of our last look would not show in its mtime: a file modified less
+ * than 2 s before that look counts as changed.
+ */
+static int
+wal_changed(struct statusdb *sdb)
+{
+	struct stat sb;
+	char *wal;
+	int gone, changed;
+
+	if (asprintf(&wal, "%s-wal", sdb->path) == -1)
+		return 1;
+	gone = stat(wal, &sb) == -1;
+	free(wal);
+	if (gone)
+		return 1;
+	changed = file_changed(&sb, &sdb->wal_sb) ||
+	    sdb->wal_sb.st_mtim.tv_sec >= sdb->wal_looked - 2;
+	sdb->wal_sb = sb;
+	sdb->wal_looked = time(NULL);
+	return changed;
+}
+
 /* One look at the database; bumps gen (and epoch) on a change. */
 static void
 poll_once(struct statusdb *sdb)
 {
 	struct stat sb;
 	int64_t v;
-	int reopen, r;
+	int reopen, wal, r;
 
 	reopen = atomic_exchange(&sdb->reopen, 0);
 	if (!reopen && stat(sdb->path, &sb) == 0 && file_changed(&sb, &sdb->sb))
@@ -490,6 +625,8 @@ poll_once(struct statusdb *sdb)
 		atomic_fetch_add(&sdb->gen, 1);
 		return;
 	}
+	/* The file before data_version: a write between is seen next time. */
+	wal = wal_changed(sdb);
 	if ((r = data_version(sdb, &v)) != 0) {
 		logger_warnx("%s", gf_errmsg(r));
 		gf_errclear();
@@ -498,6 +635,10 @@ poll_once(struct statusdb *sdb)
 	}
 	if (v != sdb->data_version) {
 		sdb->data_version = v;
+		sdb->moved = 1;
+	}
+	if (sdb->moved && wal) {
+		sdb->moved = 0;
 		atomic_fetch_add(&sdb->gen, 1);
 	}
 }

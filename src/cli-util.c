@@ -141,7 +141,7 @@ int
 cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
     EVP_PKEY **key)
 {
-	struct passphrase pass;
+	struct passphrase pass = { 0 };
 	char *path, prompt[128];
 	int r;
 

@@ -66,7 +66,7 @@ export_chain(struct export *e, int64_t ca_id)
 static int
 export_p12(struct export *e)
 {
-	struct passphrase in, out;
+	struct passphrase in = { 0 }, out = { 0 };
 	EVP_PKEY *key = NULL;
 	PKCS12 *p12 = NULL;
 	char *name = NULL;

@@ -216,11 +216,10 @@ import_check_store(struct import *im)
 static int
 import_key_read(struct import *im)
 {
-	struct passphrase in;
+	struct passphrase in = { 0 };
 	EVP_PKEY *key = NULL;
 	int enc, r = 0;
 
-	pass_clear(&in);
 	if ((enc = key_is_encrypted(im->key_file)) && im->cli->passin == NULL &&
 	    im->cli->batch)
 		return gf_fail(GF_ERR_PASSPHRASE, "%s is encrypted: give --passin",
@@ -243,8 +242,10 @@ import_key_read(struct import *im)
 	else if (im->cli->passout != NULL || !enc)
 		r = pass_get(im->cli->passout, "New passphrase for the CA key: ",
 		    1, im->cli->batch, &im->pass);
-	else
-		im->pass = in;
+	else {
+		im->pass = in;	/* the buffer changes hands */
+		in.text = NULL;
+	}
 	if (r == 0) {
 		im->key = key;
 		key = NULL;

@@ -129,7 +129,7 @@ request_write(const char *path, X509_REQ *req)
 static int
 request_key(const struct cli *cli, const char *path, EVP_PKEY *key)
 {
-	struct passphrase pass;
+	struct passphrase pass = { 0 };
 	char prompt[64];
 	int r;
 

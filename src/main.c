@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <popt.h>
 #include <openssl/crypto.h>
@@ -14,6 +12,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/opt.h"
+#include "genfic/pass.h"
 #include "genfic/store.h"
 #include "cli.h"
 
@@ -333,19 +332,6 @@ collect_files(poptContext pc)
 	return 0;
 }
 
-/*
- * No core dump and no ptrace by the same user while CA keys and
- * passphrases may be in memory: this process never needs either.
- */
-static void
-protect_secrets(void)
-{
-	struct rlimit none = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
-
 int
 main(int argc, const char **argv)
 {
@@ -355,7 +341,8 @@ main(int argc, const char **argv)
 	char safe[256];
 	int c, status;
 
-	protect_secrets();
+	/* CA keys and passphrases may be in memory: see pass.h. */
+	pass_protect();
 	pc = poptGetContext("genfic-ca", argc, argv, table, 0);
 	opt_strings_init(&strings, table);
 	while ((c = opt_next(pc, &strings)) > 0) {

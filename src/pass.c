@@ -2,14 +2,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/pass.h"
+
+/* Private keys (OpenSSL's BIGNUMs) and passphrases; a power of 2. */
+#define PASS_SECURE_HEAP	(1024 * 1024)
+#define PASS_SECURE_MIN		32
 
 /* Takes the first line of data (without its newline) as the passphrase. */
 static int
@@ -86,13 +93,12 @@ pass_from_fd(const char *num, struct passphrase *pass)
 static int
 pass_from_terminal(const char *prompt, int confirm, struct passphrase *pass)
 {
-	struct passphrase again;
+	struct passphrase again = { 0 };
 	char verify[256];
 	int r = 0;
 
-	pass_clear(&again);
-	if (EVP_read_pw_string_min(pass->text, 0, (int)sizeof(pass->text),
-	    prompt, 0) != 0) {
+	if (EVP_read_pw_string_min(pass->text, 0, GF_PASS_SIZE, prompt, 0) !=
+	    0) {
 		gf_errclear();
 		return gf_fail(GF_ERR_PASSPHRASE, "no passphrase read from the "
 		    "terminal");
@@ -100,9 +106,11 @@ pass_from_terminal(const char *prompt, int confirm, struct passphrase *pass)
 	pass->len = strlen(pass->text);
 	if (!confirm || pass->len < GF_PASS_MIN)
 		return 0;	/* pass_get() says what is wrong with it */
+	if ((again.text = OPENSSL_secure_zalloc(GF_PASS_SIZE)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory for a passphrase");
 	snprintf(verify, sizeof(verify), "Verifying - %s", prompt);
-	if (EVP_read_pw_string_min(again.text, 0, (int)sizeof(again.text),
-	    verify, 0) != 0) {
+	if (EVP_read_pw_string_min(again.text, 0, GF_PASS_SIZE, verify, 0) !=
+	    0) {
 		gf_errclear();
 		r = gf_fail(GF_ERR_PASSPHRASE, "no passphrase read from the "
 		    "terminal the second time");
@@ -141,7 +149,8 @@ pass_get(const char *src, const char *prompt, int confirm, int batch,
 {
 	int r;
 
-	pass_clear(pass);
+	pass->text = NULL;
+	pass->len = 0;
 	/* A new passphrase (confirm) comes from --passout, any other from --passin. */
 	if (src == NULL && batch)
 		return gf_fail(GF_ERR_PASSPHRASE, "%s not given, and --batch "
@@ -151,6 +160,8 @@ pass_get(const char *src, const char *prompt, int confirm, int batch,
 	if (src != NULL && strncmp(src, "pass:", 5) == 0 && !batch)
 		gf_warnx("warning: a pass: passphrase is visible to other "
 		    "users of this machine; prefer env:, file: or fd:");
+	if ((pass->text = OPENSSL_secure_zalloc(GF_PASS_SIZE)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory for a passphrase");
 	r = src == NULL ? pass_from_terminal(prompt, confirm, pass) :
 	    pass_from_source(src, pass);
 	if (r == 0 && pass->len == 0)
@@ -166,6 +177,22 @@ pass_get(const char *src, const char *prompt, int confirm, int batch,
 void
 pass_clear(struct passphrase *pass)
 {
-	OPENSSL_cleanse(pass->text, sizeof(pass->text));
+	OPENSSL_secure_clear_free(pass->text, GF_PASS_SIZE);
+	pass->text = NULL;
 	pass->len = 0;
+}
+
+int
+pass_protect(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* 2: not locked (RLIMIT_MEMLOCK), still guarded and not dumped. */
+	if (CRYPTO_secure_malloc_initialized() ||
+	    CRYPTO_secure_malloc_init(PASS_SECURE_HEAP, PASS_SECURE_MIN) != 0)
+		return 0;
+	ERR_clear_error();
+	return -1;
 }

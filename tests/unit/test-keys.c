@@ -67,6 +67,8 @@ set_pass(struct passphrase *pass, const char *text)
 {
 	memset(pass, 0, sizeof(*pass));
 	pass->len = strlen(text);
+	if ((pass->text = OPENSSL_secure_zalloc(GF_PASS_SIZE)) == NULL)
+		abort();
 	memcpy(pass->text, text, pass->len);
 }
 
