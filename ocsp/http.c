@@ -445,9 +445,10 @@ answer_request(struct ocspd *od, const unsigned char *der, size_t len,
 			    gen, res);
 		query_clear(&q);
 	}
- done:
 	OPENSSL_free(canon);
+	/* Not on the cache's fast path: it costs more than the lookup. */
 	ERR_clear_error();
+ done:
 	if (s != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		answer_clear(&res->a);
 		res->status = responder_status_name(s);
