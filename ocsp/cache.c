@@ -5,10 +5,17 @@
  * An entry remembers the database generation at which its status was
  * last checked: after a change it is STALE, and the caller rechecks the
  * status instead of signing again when nothing changed for it.
+ *
+ * The budget is in bytes: each entry counts as cache_entry_cost() (the
+ * struct, the response, the key, malloc's overhead), the bucket arrays
+ * are taken off first, and a shard evicts its oldest entries until the
+ * new one fits its share.  The key is a canonical request (see
+ * cache_key), so padding a request does not make its entry bigger.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -18,6 +25,8 @@
 
 #define CACHE_SHARD_BITS	6
 #define CACHE_SHARDS		(1 << CACHE_SHARD_BITS)
+#define CACHE_MALLOC_OVERHEAD	16	/* glibc: header, 16-octet rounding */
+#define CACHE_TYPICAL_ENTRY	1024	/* to size the hash table */
 
 struct entry {
 	struct entry		*next;		/* hash chain */
@@ -43,7 +52,9 @@ struct shard {
 	struct entry	**buckets;
 	size_t		  mask;		/* buckets - 1 */
 	size_t		  count;
-	size_t		  max;
+	size_t		  max;		/* entries; 0: no limit */
+	size_t		  bytes;	/* cache_entry_cost() of each */
+	size_t		  max_bytes;
 	struct entry	 *oldest;
 	struct entry	 *newest;
 };
@@ -126,11 +137,19 @@ etag_of(const unsigned char *data, size_t len, char etag[OCSPD_ETAG_LEN])
 	etag[2 + 2 * n] = '\0';
 }
 
+size_t
+cache_entry_cost(size_t der_len, size_t key_len)
+{
+	size_t n = sizeof(struct entry) + der_len + key_len;
+
+	return ((n + 15) & ~(size_t)15) + CACHE_MALLOC_OVERHEAD;
+}
+
 struct cache *
-cache_new(size_t max_entries)
+cache_new(size_t max_entries, size_t max_bytes)
 {
 	struct cache *c;
-	size_t i, per, nb;
+	size_t i, per, per_bytes, nb, expect;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -138,12 +157,20 @@ cache_new(size_t max_entries)
 		free(c);
 		return NULL;
 	}
-	per = max_entries / CACHE_SHARDS + 1;
-	for (nb = 16; nb < per; nb <<= 1)
+	per = max_entries > 0 ? max_entries / CACHE_SHARDS + 1 : 0;
+	expect = max_bytes / CACHE_SHARDS / CACHE_TYPICAL_ENTRY + 1;
+	if (per > 0 && per < expect)
+		expect = per;
+	for (nb = 16; nb < expect; nb <<= 1)
 		;
+	/* The table is part of the budget. */
+	per_bytes = max_bytes / CACHE_SHARDS;
+	per_bytes = per_bytes > nb * sizeof(struct entry *) ?
+	    per_bytes - nb * sizeof(struct entry *) : 0;
 	for (i = 0; i < CACHE_SHARDS; i++) {
 		pthread_mutex_init(&c->shards[i].lock, NULL);
 		c->shards[i].max = per;
+		c->shards[i].max_bytes = per_bytes;
 		c->shards[i].mask = nb - 1;
 		if ((c->shards[i].buckets = calloc(nb,
 		    sizeof(*c->shards[i].buckets))) == NULL) {
@@ -152,6 +179,53 @@ cache_new(size_t max_entries)
 		}
 	}
 	return c;
+}
+
+void
+cache_usage(struct cache *c, size_t *entries, size_t *bytes)
+{
+	size_t i;
+
+	*entries = 0;
+	*bytes = 0;
+	for (i = 0; i < CACHE_SHARDS; i++) {
+		pthread_mutex_lock(&c->shards[i].lock);
+		*entries += c->shards[i].count;
+		*bytes += c->shards[i].bytes + (c->shards[i].mask + 1) *
+		    sizeof(struct entry *);
+		pthread_mutex_unlock(&c->shards[i].lock);
+	}
+}
+
+int
+cache_canonical(const OCSP_CERTID *id, unsigned char **der, size_t *len)
+{
+	OCSP_REQUEST *req;
+	OCSP_CERTID *dup;
+	unsigned char *out = NULL;
+	int n, r = GF_ERR_ALLOC;
+
+	if ((req = OCSP_REQUEST_new()) == NULL ||
+	    (dup = OCSP_CERTID_dup((OCSP_CERTID *)id)) == NULL)
+		goto out;
+	if (OCSP_request_add0_id(req, dup) == NULL) {
+		OCSP_CERTID_free(dup);
+		goto out;
+	}
+	if ((n = i2d_OCSP_REQUEST(req, &out)) <= 0)
+		goto out;
+	if ((size_t)n > OCSPD_CACHE_KEY_MAX) {
+		OPENSSL_free(out);
+		r = GF_ERR_TOO_LARGE;
+		goto out;
+	}
+	*der = out;
+	*len = (size_t)n;
+	r = 0;
+ out:
+	OCSP_REQUEST_free(req);
+	ERR_clear_error();
+	return r;
 }
 
 void
@@ -207,6 +281,7 @@ drop(struct shard *sh, struct entry **ep)
 	else
 		sh->newest = e->older;
 	sh->count--;
+	sh->bytes -= cache_entry_cost(e->len, e->key_len);
 	free(e);
 }
 
@@ -281,7 +356,10 @@ cache_put(struct cache *c, const struct cache_key *k, size_t ca,
 	uint64_t hash = key_hash(c, k);
 	struct shard *sh = shard_of(c, hash);
 	struct entry **ep, *e;
+	size_t cost = cache_entry_cost(a->len, k->len);
 
+	if (cost > sh->max_bytes)
+		return 0;	/* would not fit even alone */
 	if ((e = malloc(sizeof(*e) + a->len + k->len)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	memset(e, 0, sizeof(*e));
@@ -303,7 +381,8 @@ cache_put(struct cache *c, const struct cache_key *k, size_t ca,
 	pthread_mutex_lock(&sh->lock);
 	if ((ep = find(sh, hash, k)) != NULL)
 		drop(sh, ep);
-	while (sh->count >= sh->max && sh->oldest != NULL)
+	while (sh->oldest != NULL && ((sh->max > 0 && sh->count >= sh->max) ||
+	    sh->bytes + cost > sh->max_bytes))
 		drop_oldest(sh);
 	e->next = sh->buckets[hash & sh->mask];
 	sh->buckets[hash & sh->mask] = e;
@@ -314,6 +393,7 @@ cache_put(struct cache *c, const struct cache_key *k, size_t ca,
 		sh->oldest = e;
 	sh->newest = e;
 	sh->count++;
+	sh->bytes += cost;
 	pthread_mutex_unlock(&sh->lock);
 	return 0;
 }

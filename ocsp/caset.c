@@ -85,6 +85,7 @@ caset_free(struct caset *cs)
 		signer_clear(&cs->cas[i].signer);
 	}
 	free(cs->cas);
+	health_free(cs->health);
 	free(cs);
 }
 
@@ -181,6 +182,23 @@ cert_not_after(X509 *cert, time_t *out)
 	return asn1_time_to_unix(X509_get0_notAfter(cert), out);
 }
 
+/* What the health checks need: validity and serial of the signer's cert. */
+static int
+signer_identity(struct signer *sg, const char *what)
+{
+	int r;
+
+	if ((r = asn1_time_to_unix(X509_get0_notBefore(sg->cert),
+	    &sg->not_before)) != 0 ||
+	    (r = cert_not_after(sg->cert, &sg->not_after)) != 0)
+		return r;
+	if (serial_from_asn1(X509_get0_serialNumber(sg->cert),
+	    &sg->serial) != 0)
+		return gf_fail(GF_ERR_POLICY, "%s: RFC 5280 4.1.2.2: serial "
+		    "not positive or longer than 20 octets", what);
+	return 0;
+}
+
 /* RFC 6960 4.2.2.2: issued by the CA itself, with id-kp-OCSPSigning. */
 static int
 delegated_check(const struct served_ca *ca, X509 *cert, EVP_PKEY *key,
@@ -227,7 +245,7 @@ signer_delegated(const struct served_ca *ca, const char *cert_path,
 	}
 	if ((r = key_load(key_path, pass, &sg.key)) != 0 ||
 	    (r = delegated_check(ca, sg.cert, sg.key, cert_path, now)) != 0 ||
-	    (r = cert_not_after(sg.cert, &sg.not_after)) != 0)
+	    (r = signer_identity(&sg, cert_path)) != 0)
 		goto out;
 	sg.md = key_digest(sg.key);
 	sg.delegated = 1;
@@ -271,10 +289,10 @@ signer_own(struct store *st, const struct ca *ca, const struct passphrase *pass,
 		    "of CA %s", path, ca->name);
 		goto out;
 	}
-	if ((r = cert_not_after(ca->cert, &sg.not_after)) != 0)
-		goto out;
 	sg.cert = ca->cert;
 	X509_up_ref(sg.cert);
+	if ((r = signer_identity(&sg, ca->name)) != 0)
+		goto out;
 	sg.md = key_digest(sg.key);
 	signer_prepare(&sg);
 	*out = sg;
@@ -369,8 +387,7 @@ served_load(struct store *st, const struct caset_config *cfg,
 	X509_up_ref(sc->cert);
 	if ((r = ca_hashes(sc)) != 0)
 		goto out;
-	if (ca->revoked)
-		logger_warnx("CA %s: its own certificate is revoked", name);
+	/* Whether ca->revoked matters is health.c's to say and log. */
 	r = signer_load(st, cfg, ca, sc, used_cert, now);
 	/* After the privilege drop a key may be out of reach: keep ours. */
 	if (r == GF_ERR_IO && (old = prev_ca(prev, sc)) != NULL) {
@@ -410,7 +427,8 @@ caset_load(sqlite3 *db, const struct caset_config *cfg,
 		while (names[n] != NULL)
 			n++;
 	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
-	    (cs->cas = calloc(n, sizeof(*cs->cas))) == NULL) {
+	    (cs->cas = calloc(n, sizeof(*cs->cas))) == NULL ||
+	    (cs->health = health_new(n)) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}

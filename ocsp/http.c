@@ -178,18 +178,76 @@ reply_plain(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	return ret;
 }
 
+/* What lookup_status() needs: the database, and the CAs' own status. */
+struct lookup_arg {
+	struct ocspd		*od;
+	const struct caset	*cs;
+};
+
+/*
+ * The status of one certificate: the database's, or the CA's when the CA
+ * itself was revoked for a compromise (RFC 6960 2.7).
+ */
 static int
 lookup_status(void *arg, const struct served_ca *ca,
     const struct serial *serial, struct cert_status *st)
 {
+	struct lookup_arg *la = arg;
+	struct cert_status ca_st;
+	int r;
+
+	if ((r = statusdb_lookup(la->od->sdb, ca->id, serial, st)) != 0) {
+		logger_warnx("%s", gf_errmsg(r));
+		gf_errclear();
+		return r;
+	}
+	health_ca_status(la->cs, (size_t)(ca - la->cs->cas), &ca_st);
+	responder_ca_revoked(&ca_st, st);
+	return 0;
+}
+
+/* For health_check(): the CA's certificate, and its signer's. */
+static int
+health_lookup(void *arg, const struct served_ca *ca, struct cert_status *ca_st,
+    struct cert_status *signer_st)
+{
 	struct ocspd *od = arg;
 	int r;
 
-	if ((r = statusdb_lookup(od->sdb, ca->id, serial, st)) != 0) {
-		logger_warnx("%s", gf_errmsg(r));
+	if ((r = statusdb_ca_status(od->sdb, ca->id, ca_st)) == 0) {
+		if (!ca->signer.delegated)
+			*signer_st = *ca_st;
+		else if ((r = statusdb_lookup(od->sdb, ca->id,
+		    &ca->signer.serial, signer_st)) == 0 &&
+		    signer_st->status == V_OCSP_CERTSTATUS_UNKNOWN)
+			/* Issued outside this store: nothing says revoked. */
+			signer_st->status = V_OCSP_CERTSTATUS_GOOD;
+	}
+	if (r != 0) {
+		logger_warnx("signer status: %s", gf_errmsg(r));
 		gf_errclear();
 	}
 	return r;
+}
+
+/* Brings the signers' state up to gen and now; 0, or tryLater. */
+static int
+signer_usable(struct ocspd *od, struct caset *cs, size_t ca, uint64_t gen,
+    time_t now)
+{
+	health_check(cs, gen, now, health_lookup, od);
+	return health_signer_ok(cs, ca);
+}
+
+void
+http_tick(void *arg)
+{
+	struct ocspd *od = arg;
+	struct caset *cs = ocspd_conf_get(od);
+
+	health_check(cs, statusdb_generation(od->sdb), time(NULL),
+	    health_lookup, od);
+	ocspd_conf_put(od, cs);
 }
 
 static int
@@ -243,25 +301,38 @@ take_hit(struct result *res, const struct caset *cs, struct cache_hit *hit)
 }
 
 /*
- * The cache, before any parsing: 1 when it answered, 0 to go on (the
- * request was not seen, or its status changed since it was signed).
+ * The cache: 1 when it answered (or the signer may not sign: tryLater),
+ * 0 to go on (the request was not seen, or its status changed since it
+ * was signed).
  */
 static int
-from_cache(struct ocspd *od, const struct caset *cs,
-    const struct cache_key *key, time_t now, uint64_t gen, struct result *res)
+from_cache(struct ocspd *od, struct caset *cs, const struct cache_key *key,
+    time_t now, uint64_t gen, struct result *res)
 {
+	struct lookup_arg la = { od, cs };
 	struct cache_hit hit;
 	struct cert_status st;
 	int r;
 
 	memset(&hit, 0, sizeof(hit));
-	if ((r = cache_get(od->cache, key, now, gen, &hit)) == CACHE_HIT) {
+	if ((r = cache_get(od->cache, key, now, gen, &hit)) == CACHE_MISS ||
+	    r < 0)
+		return 0;
+	if (!signer_usable(od, cs, hit.ca, gen, now)) {
+		free(hit.der);
+		snprintf(res->ca, sizeof(res->ca), "%s", cs->cas[hit.ca].name);
+		serial_to_hex(&hit.serial, res->serial);
+		res->cache = "-";
+		res->a.ocsp_status = OCSP_RESPONSE_STATUS_TRYLATER;
+		return 1;
+	}
+	if (r == CACHE_HIT) {
 		take_hit(res, cs, &hit);
 		return 1;
 	}
 	/* The database changed: has it for this certificate? */
-	if (r == CACHE_STALE && lookup_status(od, &cs->cas[hit.ca],
-	    &hit.serial, &st) == 0 && same_status(&st, &hit.status)) {
+	if (lookup_status(&la, &cs->cas[hit.ca], &hit.serial, &st) == 0 &&
+	    same_status(&st, &hit.status)) {
 		cache_confirm(od->cache, key, gen);
 		take_hit(res, cs, &hit);
 		return 1;
@@ -272,19 +343,25 @@ from_cache(struct ocspd *od, const struct caset *cs,
 
 /* Statuses, signature, and into the cache when key is not NULL. */
 static int
-answer_query(struct ocspd *od, const struct caset *cs, const struct query *q,
+answer_query(struct ocspd *od, struct caset *cs, const struct query *q,
     const struct cache_key *key, time_t now, uint64_t gen, struct result *res)
 {
+	struct lookup_arg la = { od, cs };
 	struct cert_status *st;
 	time_t refresh_at;
 	int s;
 
+	res->cache = key != NULL ? "miss" : "live";
+	/* RFC 6960 2.3: no answer signed by a revoked or expired signer. */
+	if (!signer_usable(od, cs, q->items[0].ca, gen, now)) {
+		res->cache = "-";
+		return OCSP_RESPONSE_STATUS_TRYLATER;
+	}
 	if ((st = calloc(q->n, sizeof(*st))) == NULL)
 		return OCSP_RESPONSE_STATUS_INTERNALERROR;
-	if ((s = responder_lookup(q, cs, lookup_status, od, st)) ==
+	if ((s = responder_lookup(q, cs, lookup_status, &la, st)) ==
 	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
 		s = sign(od, cs, q, st, now, res);
-	res->cache = key != NULL ? "miss" : "live";
 	if (s == OCSP_RESPONSE_STATUS_SUCCESSFUL && key != NULL) {
 		refresh_at = res->a.this_update + od->refresh;
 		if (refresh_at > res->a.next_update)
@@ -302,10 +379,34 @@ answer_query(struct ocspd *od, const struct caset *cs, const struct query *q,
  * nonce makes the answer unique, and several CertIDs are rare.
  */
 static int
-cacheable(const struct ocspd *od, const struct query *q, size_t len)
+cacheable(const struct ocspd *od, const struct query *q)
 {
-	return od->cache != NULL && len <= OCSPD_CACHE_KEY_MAX && q->n == 1 &&
-	    !q->nonce && q->items[0].issuable;
+	return od->cache != NULL && q->n == 1 && !q->nonce &&
+	    q->items[0].issuable;
+}
+
+/*
+ * A parsed request that was not in its canonical form: looked up again
+ * under that form.  1 when the cache answered; 0 with key set to the
+ * canonical form (*der to free), or key NULL when it cannot be cached.
+ */
+static int
+from_cache_canonical(struct ocspd *od, struct caset *cs,
+    const struct query *q, struct cache_key *key, unsigned char **der,
+    time_t now, uint64_t gen, struct result *res)
+{
+	size_t len;
+
+	*der = NULL;
+	if (cache_canonical(q->items[0].id, der, &len) != 0) {
+		gf_errclear();
+		return -1;
+	}
+	if (len == key->len && memcmp(*der, key->req, len) == 0)
+		return 0;	/* looked up already, as it came */
+	key->req = *der;
+	key->len = len;
+	return from_cache(od, cs, key, now, gen, res);
 }
 
 /* Fills res; res->a.der is NULL only when memory ran out. */
@@ -316,33 +417,44 @@ answer_request(struct ocspd *od, const unsigned char *der, size_t len,
 	struct caset *cs = ocspd_conf_get(od);
 	struct cache_key key;
 	struct query q;
+	unsigned char *canon = NULL;
 	time_t now = time(NULL);
 	uint64_t gen;
-	int s;
+	int s, c;
 
 	/* Before the lookup, so that a change meanwhile makes it STALE. */
 	gen = statusdb_generation(od->sdb);
 	key.conf_gen = cs->gen;
 	key.req = der;
 	key.len = len;
+	/* Only canonical requests are keys: one of them is served unparsed. */
 	if (od->cache != NULL && len > 0 && len <= OCSPD_CACHE_KEY_MAX &&
-	    from_cache(od, cs, &key, now, gen, res))
-		goto out;
+	    from_cache(od, cs, &key, now, gen, res)) {
+		s = res->a.ocsp_status;
+		goto done;
+	}
 	if ((s = responder_parse(der, len, cs, &q)) ==
 	    OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		describe(res, cs, &q);
-		s = answer_query(od, cs, &q, cacheable(od, &q, len) ? &key :
-		    NULL, now, gen, res);
+		c = cacheable(od, &q) ? from_cache_canonical(od, cs, &q, &key,
+		    &canon, now, gen, res) : -1;
+		if (c == 1)
+			s = res->a.ocsp_status;
+		else
+			s = answer_query(od, cs, &q, c == 0 ? &key : NULL, now,
+			    gen, res);
 		query_clear(&q);
 	}
+	OPENSSL_free(canon);
+	/* Not on the cache's fast path: it costs more than the lookup. */
 	ERR_clear_error();
+ done:
 	if (s != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		answer_clear(&res->a);
 		res->status = responder_status_name(s);
 		if (responder_error(s, &res->a) != 0)
 			gf_errclear();
 	}
- out:
 	ocspd_conf_put(od, cs);
 }
 
@@ -407,6 +519,46 @@ reply_ocsp(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	return ret;
 }
 
+/*
+ * GET /health: 200 "ok" while every signer may sign and the database is
+ * read, else 503 with the reasons, for a load balancer.
+ */
+static enum MHD_Result
+serve_health(struct ocspd *od, struct MHD_Connection *c, const char *method,
+    const struct timespec *start)
+{
+	struct caset *cs = ocspd_conf_get(od);
+	struct MHD_Response *resp;
+	struct result res;
+	char text[2048];
+	unsigned int code = MHD_HTTP_OK;
+	enum MHD_Result ret;
+
+	health_check(cs, statusdb_generation(od->sdb), time(NULL),
+	    health_lookup, od);
+	if (health_report(cs, text, sizeof(text)) != 0)
+		code = MHD_HTTP_SERVICE_UNAVAILABLE;
+	if (statusdb_failing(od->sdb)) {
+		code = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(text, sizeof(text), "database: %s cannot be read\n",
+		    statusdb_path(od->sdb));
+	}
+	ocspd_conf_put(od, cs);
+	memset(&res, 0, sizeof(res));
+	res.status = code == MHD_HTTP_OK ? "healthy" : "unhealthy";
+	log_result(od, c, method, &res, (int)code, start);
+	if ((resp = MHD_create_response_from_buffer(strlen(text), text,
+	    MHD_RESPMEM_MUST_COPY)) == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store");
+	ret = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result
 serve_get(struct ocspd *od, struct MHD_Connection *c, const char *url,
     const char *method, const struct timespec *start)
@@ -417,6 +569,8 @@ serve_get(struct ocspd *od, struct MHD_Connection *c, const char *url,
 	enum MHD_Result ret;
 	int r;
 
+	if (strcmp(url, "/health") == 0)
+		return serve_health(od, c, method, start);
 	if (strncmp(url, od->prefix, plen) != 0 ||
 	    (url[plen] != '/' && url[plen] != '\0'))
 		return reply_plain(od, c, method, MHD_HTTP_NOT_FOUND,

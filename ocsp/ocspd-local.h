@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -35,7 +36,9 @@ struct signer {
 	EVP_PKEY	*key;
 	const EVP_MD	*md;		/* NULL for EdDSA */
 	int		 delegated;	/* a responder cert: include it */
+	time_t		 not_before;	/* of cert */
 	time_t		 not_after;	/* of cert: no nextUpdate beyond it */
+	struct serial	 serial;	/* of cert, to look its status up */
 	EVP_MD_CTX	*tmpl;		/* initialised for signing; copied */
 };
 
@@ -48,11 +51,14 @@ struct served_ca {
 	struct signer	 signer;
 };
 
+struct health;
+
 struct caset {
 	struct served_ca	*cas;
 	size_t			 n;
 	uint64_t		 gen;	/* new for every load; keys the cache */
 	int			 refs;	/* guarded by the daemon's conf lock */
+	struct health		*health;	/* the signers' status now */
 };
 
 struct signer_spec {			/* --signer CA=CERT,KEY */
@@ -87,6 +93,55 @@ int	caset_find(const struct caset *cs, enum certid_md md,
 
 /* Whether one signature can vouch for certificates of both CAs. */
 int	signer_same(const struct signer *a, const struct signer *b);
+
+/* health.c: whether each CA's signer may sign now. */
+
+struct cert_status;
+
+enum signer_state {
+	SIGNER_UNCHECKED,	/* its status was not read yet */
+	SIGNER_OK,
+	SIGNER_NOT_YET_VALID,
+	SIGNER_EXPIRED,
+	SIGNER_REVOKED
+};
+
+/*
+ * The status of ca's own certificate and of its signer's certificate
+ * (the same, for a CA that signs with its own key).  0 or a negative
+ * GF_ERR_* code.
+ */
+typedef int	(*health_fn)(void *arg, const struct served_ca *ca,
+		    struct cert_status *ca_st, struct cert_status *signer_st);
+
+/* Whether sg may sign at now, st being the status of its certificate. */
+enum signer_state signer_state(const struct signer *sg,
+	    const struct cert_status *st, time_t now);
+
+struct health	*health_new(size_t n);
+void		 health_free(struct health *h);
+
+/*
+ * Reads the status of every CA and signer of cs again through fn when
+ * the database changed (gen is newer than the last check) or a signer's
+ * validity began or ended since, and logs each change of state once.
+ * 0, or the lookup's error (the states read before are kept).
+ */
+int	health_check(struct caset *cs, uint64_t gen, time_t now, health_fn fn,
+	    void *arg);
+
+/* Whether the signer of CA ca may sign, as of the last check. */
+int	health_signer_ok(const struct caset *cs, size_t ca);
+
+/* The status of CA ca's own certificate, as of the last check. */
+void	health_ca_status(const struct caset *cs, size_t ca,
+	    struct cert_status *st);
+
+/*
+ * 0 with "ok" in buf when every signer may sign; -1 with the reasons
+ * (one line each) when one may not or was never checked.
+ */
+int	health_report(const struct caset *cs, char *buf, size_t size);
 
 /* responder.c: OCSPRequest DER in, OCSPResponse DER out; no I/O. */
 
@@ -153,6 +208,15 @@ int	responder_sign(const struct query *q, const struct caset *cs,
 int	responder_lookup(const struct query *q, const struct caset *cs,
 	    status_fn lookup, void *arg, struct cert_status *st);
 
+/*
+ * RFC 6960 2.7: a certificate of a CA whose own certificate is revoked
+ * for a compromise (keyCompromise, cACompromise) is answered revoked, at
+ * the CA's revocation time with reason cACompromise, unless it was
+ * revoked earlier on its own.  Changes st only then.
+ */
+void	responder_ca_revoked(const struct cert_status *ca,
+	    struct cert_status *st);
+
 /* An unsigned answer with an error status.  0 or GF_ERR_ALLOC. */
 int	responder_error(int ocsp_status, struct answer *a);
 
@@ -192,6 +256,16 @@ int	statusdb_check(struct statusdb *sdb);
 int	statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
 	    const struct serial *serial, struct cert_status *st);
 
+/* The status of CA ca_id's own certificate, on this thread's connection. */
+int	statusdb_ca_status(struct statusdb *sdb, int64_t ca_id,
+	    struct cert_status *st);
+
+/* Whether the watcher cannot read the database at the moment. */
+int	statusdb_failing(struct statusdb *sdb);
+
+/* Called by the watcher thread after each look (once a second). */
+void	statusdb_on_poll(struct statusdb *sdb, void (*fn)(void *), void *arg);
+
 /* Changes whenever the database may have changed. */
 uint64_t statusdb_generation(struct statusdb *sdb);
 
@@ -202,16 +276,20 @@ void	statusdb_stop(struct statusdb *sdb);
 /* Makes every thread reopen the database (SIGHUP). */
 void	statusdb_reopen(struct statusdb *sdb);
 
-/* cache.c: signed responses per (CA set, CA, hash, serial). */
+/* cache.c: signed responses per (CA set, CertID). */
 
 struct cache;
 
-#define OCSPD_CACHE_KEY_MAX	1024	/* a longer request is answered live */
+#define OCSPD_CACHE_KEY_MAX	256	/* a longer CertID is answered live */
 
 /*
- * The request's own bytes: a request we cached is answered again without
- * being parsed.  The answer echoes its CertID exactly, hash parameters
- * and all, so two encodings of one CertID are two entries.
+ * The canonical request for one CertID: an OCSPRequest with that CertID
+ * alone, DER (what openssl ocsp -no_nonce sends).  A request in that
+ * form is looked up as it came, without being parsed; any other (padded,
+ * BER, extensions) is parsed and looked up by its canonical form, so it
+ * shares the entry and costs no more.  The answer echoes the CertID
+ * exactly, hash algorithm and parameters, so a SHA-1 and a SHA-256
+ * CertID of one certificate are two entries.
  */
 struct cache_key {
 	uint64_t		 conf_gen;	/* the CA set that signed */
@@ -236,8 +314,26 @@ enum cache_result {
 	CACHE_STALE	/* fresh, but the database changed since: recheck */
 };
 
-struct cache	*cache_new(size_t max_entries);
+/*
+ * A cache of at most max_bytes (entries and their keys, as counted by
+ * cache_entry_cost(), and the hash table) and, unless 0, max_entries.
+ */
+struct cache	*cache_new(size_t max_entries, size_t max_bytes);
 void		 cache_free(struct cache *c);
+
+/* What an entry holding der_len octets of response costs, key included. */
+size_t	cache_entry_cost(size_t der_len, size_t key_len);
+
+/* The entries and the bytes in use. */
+void	cache_usage(struct cache *c, size_t *entries, size_t *bytes);
+
+/*
+ * The canonical key of a request naming one CertID (see cache_key): 0,
+ * GF_ERR_TOO_LARGE (above OCSPD_CACHE_KEY_MAX) or GF_ERR_ALLOC; *der is
+ * OPENSSL_free()d.
+ */
+int	cache_canonical(const OCSP_CERTID *id, unsigned char **der,
+	    size_t *len);
 
 /* Returns a cache_result, or GF_ERR_ALLOC; hit is filled but on MISS. */
 int	cache_get(struct cache *c, const struct cache_key *k, time_t now,
@@ -272,6 +368,9 @@ struct ocspd {
 /* The current CA set, referenced; give it back with ocspd_conf_put(). */
 struct caset	*ocspd_conf_get(struct ocspd *od);
 void		 ocspd_conf_put(struct ocspd *od, struct caset *cs);
+
+/* The watcher's tick: checks the signers (statusdb_on_poll). */
+void	http_tick(void *arg);
 
 /* libmicrohttpd callbacks; cls is the struct ocspd. */
 enum MHD_Result http_handler(void *cls, struct MHD_Connection *c,

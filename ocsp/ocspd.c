@@ -32,7 +32,9 @@
 #define DEFAULT_LISTEN		"0.0.0.0:80"
 #define DEFAULT_USER		"nobody"
 #define DEFAULT_VALIDITY	86400
-#define DEFAULT_CACHE		100000
+#define DEFAULT_CACHE		(-1)	/* entries: no limit but the bytes */
+#define DEFAULT_CACHE_MEMORY	(128LL << 20)
+#define MIN_CACHE_MEMORY	(1LL << 20)
 #define DEFAULT_CONNECTIONS	1024
 #define DEFAULT_PER_IP		256
 #define CONNECTION_TIMEOUT	10	/* seconds of silence before closing */
@@ -58,6 +60,7 @@ struct options {
 	const char	 *refresh;
 	const char	 *prefix;
 	const char	 *cache_size;
+	const char	 *cache_memory;
 	const char	 *max_conn;
 	const char	 *max_per_ip;
 	int		  foreground;
@@ -81,7 +84,8 @@ struct daemon_state {
 	unsigned int		 threads;
 	unsigned int		 max_conn;
 	unsigned int		 max_per_ip;
-	size_t			 cache_size;
+	long long		 cache_size;	/* entries; -1: any */
+	size_t			 cache_memory;	/* bytes */
 	struct addrinfo		*addrs;		/* -l, resolved */
 	struct MHD_Daemon	*mhd;
 	int			 notify;	/* to the parent, or -1 */
@@ -124,7 +128,11 @@ static struct poptOption option_table[] = {
 	{ "prefix", '\0', POPT_ARG_STRING, &opt.prefix, GF_OPT_VALUE,
 	  "path under which GET requests are answered (default /)", "PATH" },
 	{ "cache-size", '\0', POPT_ARG_STRING, &opt.cache_size, GF_OPT_VALUE,
-	  "signed responses kept (default 100000)", "N" },
+	  "signed responses kept at most (default: as --cache-memory "
+	  "allows; 0: no cache)", "N" },
+	{ "cache-memory", '\0', POPT_ARG_STRING, &opt.cache_memory,
+	  GF_OPT_VALUE, "memory for cached responses, K/M/G suffix "
+	  "(default 128M; 0: no cache)", "BYTES" },
 	{ "max-connections", '\0', POPT_ARG_STRING, &opt.max_conn, GF_OPT_VALUE,
 	  "connections at once (default 1024)", "N" },
 	{ "max-per-ip", '\0', POPT_ARG_STRING, &opt.max_per_ip, GF_OPT_VALUE,
@@ -285,11 +293,42 @@ resolve(const char *text, struct addrinfo **res)
 	return 0;
 }
 
+/* BYTES with an optional K, M or G (powers of 1024) suffix. */
+static int
+parse_bytes(poptContext pc, const char *option, const char *text,
+    long long *out)
+{
+	char *end;
+	long long n;
+	int shift = 0;
+
+	if (text == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift != 0)
+		end++;
+	if (errno != 0 || end == text || *end != '\0' || n < 0 ||
+	    n > (1LL << 40) >> shift || (n != 0 && n << shift <
+	    MIN_CACHE_MEMORY))
+		return opt_usage(pc, "%s '%s': 0, or from 1M to 1024G "
+		    "(bytes, or with a K, M or G suffix)", option, text);
+	*out = n << shift;
+	return 0;
+}
+
 static int
 parse_options(poptContext pc)
 {
 	long long validity = DEFAULT_VALIDITY, refresh = -1, max_age = 0;
 	long long threads, cache = DEFAULT_CACHE;
+	long long cache_memory = DEFAULT_CACHE_MEMORY;
 	long long conn = DEFAULT_CONNECTIONS, per_ip = DEFAULT_PER_IP;
 	long cpus;
 	int r;
@@ -308,6 +347,8 @@ parse_options(poptContext pc)
 	    (r = opt_number(pc, "--threads", opt.threads, 1, 256, &threads)) != 0 ||
 	    (r = opt_number(pc, "--cache-size", opt.cache_size, 0, 100000000,
 	    &cache)) != 0 ||
+	    (r = parse_bytes(pc, "--cache-memory", opt.cache_memory,
+	    &cache_memory)) != 0 ||
 	    (r = opt_number(pc, "--max-connections", opt.max_conn, 1, 1000000,
 	    &conn)) != 0 ||
 	    (r = opt_number(pc, "--max-per-ip", opt.max_per_ip, 1, 1000000,
@@ -328,7 +369,8 @@ parse_options(poptContext pc)
 	ds.od.max_age = (time_t)max_age;
 	ds.od.quiet = opt.quiet;
 	ds.threads = (unsigned int)threads;
-	ds.cache_size = (size_t)cache;
+	ds.cache_size = cache;
+	ds.cache_memory = (size_t)cache_memory;
 	ds.max_conn = (unsigned int)conn;
 	ds.max_per_ip = (unsigned int)per_ip;
 	return 0;
@@ -639,9 +681,11 @@ start(const char **what)
 			    ds.pd.user, gf_errmsg(r));
 	}
 	*what = "starting";
-	if (ds.cache_size > 0 &&
-	    (ds.od.cache = cache_new(ds.cache_size)) == NULL)
+	if (ds.cache_size != 0 && ds.cache_memory > 0 &&
+	    (ds.od.cache = cache_new(ds.cache_size > 0 ?
+	    (size_t)ds.cache_size : 0, ds.cache_memory)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory for the cache");
+	statusdb_on_poll(ds.od.sdb, http_tick, &ds.od);
 	if ((r = statusdb_start(ds.od.sdb)) != 0 || (r = start_mhd()) != 0)
 		return r;
 	announce();

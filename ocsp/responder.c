@@ -195,6 +195,25 @@ responder_lookup(const struct query *q, const struct caset *cs,
 	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
 }
 
+void
+responder_ca_revoked(const struct cert_status *ca, struct cert_status *st)
+{
+	if (ca->status != V_OCSP_CERTSTATUS_REVOKED ||
+	    (ca->reason != GF_REASON_KEY_COMPROMISE &&
+	    ca->reason != GF_REASON_CA_COMPROMISE))
+		return;
+	/* Never issued stays unknown (RFC 6960 2.2); earlier stays its own. */
+	if (st->status == V_OCSP_CERTSTATUS_UNKNOWN ||
+	    (st->status == V_OCSP_CERTSTATUS_REVOKED &&
+	    st->revoked_at <= ca->revoked_at &&
+	    st->reason != GF_REASON_CERTIFICATE_HOLD))
+		return;
+	st->status = V_OCSP_CERTSTATUS_REVOKED;
+	st->revoked_at = ca->revoked_at;
+	st->reason = GF_REASON_CA_COMPROMISE;
+	st->invalidity = ca->invalidity;
+}
+
 static int
 response_to_der(OCSP_RESPONSE *resp, struct answer *a)
 {

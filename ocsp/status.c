@@ -43,6 +43,7 @@
 struct conn {
 	sqlite3		*db;
 	sqlite3_stmt	*lookup;
+	sqlite3_stmt	*ca_lookup;	/* a CA's own certificate */
 	uint64_t	 epoch;		/* of the file it was opened on */
 };
 
@@ -60,7 +61,9 @@ struct statusdb {
 	_Atomic uint64_t epoch;		/* bumped: connections must reopen */
 	atomic_int	 reopen;	/* SIGHUP asked for it */
 	atomic_int	 immutable;	/* opened so, for want of -wal/-shm */
-	int		 failing;	/* the watcher warned already */
+	atomic_int	 failing;	/* the watcher warned already */
+	void		(*on_poll)(void *);	/* after each look */
+	void		*on_poll_arg;
 	pthread_key_t	 key;		/* the thread's struct conn */
 	int		 have_key;
 	pthread_t	 thread;
@@ -115,6 +118,9 @@ ro_register(void)
 
 static const char lookup_sql[] = "SELECT revoked_at, reason, invalidity "
     "FROM cert WHERE ca_id = ?1 AND serial = ?2";
+static const char ca_lookup_sql[] = "SELECT c.revoked_at, c.reason, "
+    "c.invalidity FROM ca JOIN cert AS c ON c.id = ca.cert_id "
+    "WHERE ca.id = ?1";
 
 static int
 sdb_fail(struct statusdb *sdb, sqlite3 *db, const char *what)
@@ -344,6 +350,8 @@ watch_open(struct statusdb *sdb)
 static void
 conn_close(struct conn *c)
 {
+	sqlite3_finalize(c->ca_lookup);
+	c->ca_lookup = NULL;
 	sqlite3_finalize(c->lookup);
 	sqlite3_close_v2(c->db);
 	c->lookup = NULL;
@@ -439,7 +447,9 @@ conn_open(struct statusdb *sdb, struct conn *c)
 	if ((r = sdb_open(sdb, &c->db)) != 0)
 		return r;
 	if (sqlite3_prepare_v3(c->db, lookup_sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->lookup, NULL) != SQLITE_OK) {
+	    &c->lookup, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(c->db, ca_lookup_sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &c->ca_lookup, NULL) != SQLITE_OK) {
 		r = sdb_fail(sdb, c->db, "prepare");
 		conn_close(c);
 	}
@@ -523,6 +533,56 @@ statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
 	}
 	*st = out;
 	return 0;
+}
+
+int
+statusdb_ca_status(struct statusdb *sdb, int64_t ca_id, struct cert_status *st)
+{
+	struct cert_status out;
+	struct conn *c = NULL;
+	int r;
+
+	if ((r = conn_get(sdb, &c)) != 0)
+		return r;
+	memset(&out, 0, sizeof(out));
+	if (sqlite3_bind_int64(c->ca_lookup, 1, ca_id) != SQLITE_OK) {
+		r = sdb_fail(sdb, c->db, "bind");
+		goto out;
+	}
+	switch (sqlite3_step(c->ca_lookup)) {
+	case SQLITE_ROW:
+		row_status(c->ca_lookup, &out);
+		break;
+	case SQLITE_DONE:
+		r = gf_fail(GF_ERR_NOT_FOUND, "%s: CA %lld has no certificate",
+		    sdb->path, (long long)ca_id);
+		break;
+	default:
+		r = sdb_fail(sdb, c->db, "look up a CA's certificate");
+	}
+ out:
+	sqlite3_reset(c->ca_lookup);
+	sqlite3_clear_bindings(c->ca_lookup);
+	if (r != 0) {
+		if (r != GF_ERR_BUSY && r != GF_ERR_NOT_FOUND)
+			conn_close(c);
+		return r;
+	}
+	*st = out;
+	return 0;
+}
+
+int
+statusdb_failing(struct statusdb *sdb)
+{
+	return atomic_load(&sdb->failing);
+}
+
+void
+statusdb_on_poll(struct statusdb *sdb, void (*fn)(void *), void *arg)
+{
+	sdb->on_poll = fn;
+	sdb->on_poll_arg = arg;
 }
 
 int
@@ -658,6 +718,8 @@ watcher(void *arg)
 			break;
 		pthread_mutex_unlock(&sdb->lock);
 		poll_once(sdb);
+		if (sdb->on_poll != NULL)
+			sdb->on_poll(sdb->on_poll_arg);
 		pthread_mutex_lock(&sdb->lock);
 	}
 	pthread_mutex_unlock(&sdb->lock);

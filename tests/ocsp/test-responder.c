@@ -463,6 +463,204 @@ test_signer_expiry(void)
 	OCSP_REQUEST_free(req);
 }
 
+/* Whether a signer may sign, at given moments (no clock involved). */
+static void
+test_signer_state(void)
+{
+	struct signer sg;
+	struct cert_status good, revoked;
+
+	memset(&sg, 0, sizeof(sg));
+	memset(&good, 0, sizeof(good));
+	memset(&revoked, 0, sizeof(revoked));
+	good.status = V_OCSP_CERTSTATUS_GOOD;
+	revoked.status = V_OCSP_CERTSTATUS_REVOKED;
+	revoked.reason = GF_REASON_KEY_COMPROMISE;
+	revoked.revoked_at = NOW - 10;
+	sg.not_before = NOW - 86400;
+	sg.not_after = NOW + 600;
+	CHECK_ROW(signer_state(&sg, &good, NOW) == SIGNER_OK, "valid");
+	CHECK_ROW(signer_state(&sg, &good, NOW + 599) == SIGNER_OK,
+	    "last second");
+	CHECK_ROW(signer_state(&sg, &good, NOW + 600) == SIGNER_EXPIRED,
+	    "at notAfter");
+	CHECK_ROW(signer_state(&sg, &good, NOW + 86400) == SIGNER_EXPIRED,
+	    "a day later");
+	CHECK_ROW(signer_state(&sg, &good, NOW - 86401) ==
+	    SIGNER_NOT_YET_VALID, "before notBefore");
+	CHECK_ROW(signer_state(&sg, &revoked, NOW) == SIGNER_REVOKED,
+	    "revoked");
+	CHECK_ROW(signer_state(&sg, &revoked, NOW + 600) == SIGNER_REVOKED,
+	    "revoked and expired");
+}
+
+/* RFC 6960 2.7: the certificates of a CA revoked for a compromise. */
+static void
+test_ca_revoked(void)
+{
+	static const struct {
+		const char	*name;
+		int		 ca_reason;	/* -1: the CA is not revoked */
+		int		 status;	/* of the certificate */
+		int		 reason;
+		time_t		 at;
+		int		 want_status;
+		int		 want_reason;
+		time_t		 want_at;
+	} t[] = {
+		{ "CA not revoked", -1, V_OCSP_CERTSTATUS_GOOD, 0, 0,
+		  V_OCSP_CERTSTATUS_GOOD, 0, 0 },
+		{ "cACompromise: good", GF_REASON_CA_COMPROMISE,
+		  V_OCSP_CERTSTATUS_GOOD, 0, 0, V_OCSP_CERTSTATUS_REVOKED,
+		  GF_REASON_CA_COMPROMISE, NOW - 100 },
+		{ "keyCompromise: good", GF_REASON_KEY_COMPROMISE,
+		  V_OCSP_CERTSTATUS_GOOD, 0, 0, V_OCSP_CERTSTATUS_REVOKED,
+		  GF_REASON_CA_COMPROMISE, NOW - 100 },
+		{ "superseded: good stays", 4, V_OCSP_CERTSTATUS_GOOD, 0, 0,
+		  V_OCSP_CERTSTATUS_GOOD, 0, 0 },
+		{ "never issued stays unknown", GF_REASON_CA_COMPROMISE,
+		  V_OCSP_CERTSTATUS_UNKNOWN, 0, 0, V_OCSP_CERTSTATUS_UNKNOWN, 0,
+		  0 },
+		{ "revoked earlier keeps its own", GF_REASON_CA_COMPROMISE,
+		  V_OCSP_CERTSTATUS_REVOKED, GF_REASON_KEY_COMPROMISE,
+		  NOW - 500, V_OCSP_CERTSTATUS_REVOKED,
+		  GF_REASON_KEY_COMPROMISE, NOW - 500 },
+		{ "revoked later takes the CA's", GF_REASON_CA_COMPROMISE,
+		  V_OCSP_CERTSTATUS_REVOKED, 4, NOW - 10,
+		  V_OCSP_CERTSTATUS_REVOKED, GF_REASON_CA_COMPROMISE,
+		  NOW - 100 },
+		{ "on hold takes the CA's", GF_REASON_CA_COMPROMISE,
+		  V_OCSP_CERTSTATUS_REVOKED, GF_REASON_CERTIFICATE_HOLD,
+		  NOW - 500, V_OCSP_CERTSTATUS_REVOKED,
+		  GF_REASON_CA_COMPROMISE, NOW - 100 },
+	};
+	struct cert_status ca, st;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&ca, 0, sizeof(ca));
+		memset(&st, 0, sizeof(st));
+		ca.status = t[i].ca_reason < 0 ? V_OCSP_CERTSTATUS_GOOD :
+		    V_OCSP_CERTSTATUS_REVOKED;
+		ca.reason = t[i].ca_reason < 0 ? 0 : t[i].ca_reason;
+		ca.revoked_at = NOW - 100;
+		st.status = t[i].status;
+		st.reason = t[i].reason;
+		st.revoked_at = t[i].at;
+		responder_ca_revoked(&ca, &st);
+		CHECK_ROW(st.status == t[i].want_status, t[i].name);
+		if (t[i].want_status == V_OCSP_CERTSTATUS_REVOKED)
+			CHECK_ROW(st.reason == t[i].want_reason &&
+			    st.revoked_at == t[i].want_at, t[i].name);
+	}
+}
+
+/* An unknown non-critical extension of pad octets: request padding. */
+static void
+add_padding(OCSP_REQUEST *req, int pad)
+{
+	ASN1_OCTET_STRING *value = ASN1_OCTET_STRING_new();
+	ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.4.1.55555.1", 1);
+	unsigned char buf[1024];
+	X509_EXTENSION *ext;
+
+	memset(buf, 0x41, sizeof(buf));
+	ASN1_OCTET_STRING_set(value, buf, pad);
+	ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, value);
+	OCSP_REQUEST_add_ext(req, ext, -1);
+	X509_EXTENSION_free(ext);
+	ASN1_OBJECT_free(oid);
+	ASN1_OCTET_STRING_free(value);
+}
+
+/*
+ * The key of a request padded to about 1 KiB is its canonical form: as
+ * small as an unpadded one, the same for both, and the cache stays in its
+ * byte budget however it is filled.
+ */
+static void
+test_cache_bytes(void)
+{
+	const size_t budget = 1 << 20, resp_len = 600;
+	struct cache *c = cache_new(0, budget);
+	struct cache_key key;
+	struct cert_status st;
+	struct answer a;
+	struct serial sn;
+	OCSP_REQUEST *req;
+	OCSP_CERTID *id;
+	unsigned char *der, *canon, *plain_key = NULL;
+	const unsigned char *p;
+	size_t len, clen, plain_len = 0, entries, bytes, max_entries = 0;
+	char hex[16];
+	int i;
+
+	CU_ASSERT_FATAL(c != NULL);
+	memset(&st, 0, sizeof(st));
+	memset(&a, 0, sizeof(a));
+	a.der = calloc(1, resp_len);
+	a.len = resp_len;
+	a.this_update = NOW;
+	a.next_update = NOW + VALIDITY;
+	for (i = 1; i <= 4000; i++) {
+		snprintf(hex, sizeof(hex), "%04X", i);
+		req = OCSP_REQUEST_new();
+		OCSP_request_add0_id(req, certid(fx.ca, EVP_sha256(), hex));
+		if (i == 1) {
+			/* The unpadded request is its own canonical form. */
+			plain_key = encode(req, &plain_len);
+		}
+		add_padding(req, 900);
+		der = encode(req, &len);
+		CU_ASSERT(len > 1000);
+		OCSP_REQUEST_free(req);
+		p = der;
+		req = d2i_OCSP_REQUEST(NULL, &p, (long)len);
+		id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
+		CU_ASSERT_FATAL(cache_canonical(id, &canon, &clen) == 0);
+		if (i == 1)
+			CU_ASSERT(clen == plain_len &&
+			    memcmp(canon, plain_key, clen) == 0);
+		CU_ASSERT(clen < 128);
+		key.conf_gen = 1;
+		key.req = canon;
+		key.len = clen;
+		memset(&sn, 0, sizeof(sn));
+		sn.len = 2;
+		sn.bytes[0] = (unsigned char)(i >> 8);
+		sn.bytes[1] = (unsigned char)i;
+		CU_ASSERT(cache_put(c, &key, 0, &sn, &st, 1, &a, NOW + 60) == 0);
+		/* The same certificate asked again, padded: one entry. */
+		if (i == 1) {
+			CU_ASSERT(cache_put(c, &key, 0, &sn, &st, 1, &a,
+			    NOW + 60) == 0);
+			cache_usage(c, &entries, &bytes);
+			CU_ASSERT(entries == 1);
+		}
+		cache_usage(c, &entries, &bytes);
+		CU_ASSERT(bytes <= budget);
+		if (entries > max_entries)
+			max_entries = entries;
+		OPENSSL_free(canon);
+		OPENSSL_free(der);
+		OCSP_REQUEST_free(req);
+	}
+	cache_usage(c, &entries, &bytes);
+	/* Full: eviction kept it within the budget, and nearly full. */
+	CU_ASSERT(bytes <= budget);
+	CU_ASSERT(bytes > budget * 3 / 4);
+	/* Each entry costs its response, a small key and < 256 octets. */
+	CU_ASSERT(cache_entry_cost(resp_len, plain_len) <
+	    resp_len + plain_len + 256);
+	CU_ASSERT(entries >= (budget * 3 / 4) /
+	    cache_entry_cost(resp_len, plain_len));
+	printf("\n  %zu entries in %zu bytes, %zu each\n", entries, bytes,
+	    cache_entry_cost(resp_len, plain_len));
+	OPENSSL_free(plain_key);
+	free(a.der);
+	cache_free(c);
+}
+
 /* The answer to a mutated request is always a well-formed response. */
 static int
 mutant(const unsigned char *der, size_t len, const char *what)
@@ -603,6 +801,9 @@ main(void)
 	    CU_add_test(s, "table of requests", test_rows) == NULL ||
 	    CU_add_test(s, "garbage", test_garbage) == NULL ||
 	    CU_add_test(s, "signer expiry", test_signer_expiry) == NULL ||
+	    CU_add_test(s, "signer state", test_signer_state) == NULL ||
+	    CU_add_test(s, "revoked CA", test_ca_revoked) == NULL ||
+	    CU_add_test(s, "cache bytes", test_cache_bytes) == NULL ||
 	    CU_add_test(s, "unissuable serials", test_no_lookup) == NULL ||
 	    CU_add_test(s, "mutations", test_mutations) == NULL ||
 	    CU_add_test(s, "GET decoding", test_decode_get) == NULL) {
