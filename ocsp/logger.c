@@ -83,6 +83,9 @@ logger_mhd(void *cls, const char *fmt, va_list ap)
 
 	(void)cls;
 	vsnprintf(what, sizeof(what), fmt, ap);
+	/* Its words for http_guard_refuse()'s close, already logged. */
+	if (strncmp(what, OCSPD_MHD_APP_CLOSE, strlen(OCSPD_MHD_APP_CLOSE)) == 0)
+		return;
 	logger_warnx("libmicrohttpd: %s", what);
 }
 
