@@ -10,10 +10,18 @@
  *
  * libmicrohttpd 0.9.75 cannot close a connection from outside its own
  * callbacks: shutdown(2) on the socket makes its next poll see the end of
- * the stream and close it.  The socket stays valid while we hold the lock,
- * as the CLOSED notification takes the lock before libmicrohttpd closes it.
+ * the stream and close it.  The CLOSED notification comes before it closes
+ * the socket, so a socket is still ours to shut down while its entry is in
+ * the list (under the list lock) or not yet marked gone (under the entry's
+ * lock).  The watchdog makes no system call under the list lock: a worker
+ * thread waiting for it there would stall every connection it serves.
+ *
+ * A request changes the state of its connection twice without any lock
+ * (answered, then idle): the state word carries a generation, so that the
+ * watchdog's compare-and-swap fails on a state that changed and came back.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,32 +44,41 @@ enum ct_state {
 	CT_CLOSING		/* shut down by us, not yet closed */
 };
 
+#define ST(w)		((enum ct_state)((w) & 3))
+#define NEXT(w, st)	(((((w) >> 2) + 1) << 2) | (uint64_t)(st))
+
 struct ct_conn {
-	struct ct_conn		*prev;
+	struct ct_conn		*prev;	/* under the list lock */
 	struct ct_conn		*next;
 	struct conntrack	*ct;
 	int			 fd;
-	enum ct_state		 state;
-	int64_t			 since;	/* ms: of the request, or idle since */
-	uint64_t		 rx;	/* octets received when it went idle */
-	int			 rx_known;
+	pthread_mutex_t		 lock;	/* gone, and the socket's use */
+	int			 gone;	/* libmicrohttpd closes the socket */
+	_Atomic int		 refs;	/* the list's, the watchdog's */
+	_Atomic uint64_t	 word;	/* generation << 2 | enum ct_state */
+	_Atomic int64_t		 since;	/* ms: of the request, or idle since */
+	_Atomic uint64_t	 rx;	/* octets received when it went idle */
+	_Atomic int		 rx_known;
 };
 
 struct conntrack {
-	pthread_mutex_t	 lock;
+	pthread_mutex_t	 lock;		/* the list */
 	pthread_cond_t	 wake;
 	pthread_t	 thread;
 	int		 running;
 	int		 stop;
 	struct ct_conn	*head;		/* oldest accept first */
 	struct ct_conn	*tail;
-	unsigned int	 live;		/* connections not CT_CLOSING */
+	size_t		 n;		/* in the list */
+	_Atomic unsigned int live;	/* connections not CT_CLOSING */
 	unsigned int	 max;
 	int64_t		 timeout_ms;
-	unsigned long	 expired;	/* since the last report */
-	unsigned long	 evicted;
-	unsigned long	 refused;
+	_Atomic unsigned long expired;	/* since the last report */
+	_Atomic unsigned long evicted;
+	_Atomic unsigned long refused;
 	int64_t		 reported;
+	struct ct_conn	**batch;	/* the watchdog's, outside the lock */
+	size_t		 batch_cap;
 };
 
 static int64_t
@@ -87,6 +104,15 @@ received(int fd, uint64_t *n)
 		return 0;
 	*n = ti.tcpi_bytes_received;
 	return 1;
+}
+
+static void
+conn_unref(struct ct_conn *e)
+{
+	if (atomic_fetch_sub(&e->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&e->lock);
+	free(e);
 }
 
 struct conntrack *
@@ -115,50 +141,76 @@ conntrack_free(struct conntrack *ct)
 	conntrack_stop(ct);
 	for (e = ct->head; e != NULL; e = next) {
 		next = e->next;
-		free(e);
+		conn_unref(e);
 	}
+	free(ct->batch);
 	pthread_cond_destroy(&ct->wake);
 	pthread_mutex_destroy(&ct->lock);
 	free(ct);
 }
 
-/* Called with the lock held. */
-static void
-close_conn(struct conntrack *ct, struct ct_conn *e)
+/* From the state in w to st, unless it changed or is closing. */
+static int
+move(struct ct_conn *e, uint64_t w, enum ct_state st)
 {
+	if (ST(w) == CT_CLOSING)
+		return 0;
+	return atomic_compare_exchange_strong(&e->word, &w, NEXT(w, st));
+}
+
+/*
+ * 1 when e was in the state of w and is now shut down.  The caller holds
+ * the list lock with e in the list, or e's own lock with e not gone.
+ */
+static int
+close_conn(struct conntrack *ct, struct ct_conn *e, uint64_t w)
+{
+	if (!move(e, w, CT_CLOSING))
+		return 0;
 	shutdown(e->fd, SHUT_RDWR);
-	e->state = CT_CLOSING;
-	ct->live--;
+	atomic_fetch_sub(&ct->live, 1);
+	return 1;
 }
 
 /* The oldest connection in state st other than skip, or NULL. */
 static struct ct_conn *
-oldest(struct conntrack *ct, enum ct_state st, const struct ct_conn *skip)
+oldest(struct conntrack *ct, enum ct_state st, const struct ct_conn *skip,
+    uint64_t *word)
 {
 	struct ct_conn *e, *best = NULL;
+	uint64_t w;
 
-	for (e = ct->head; e != NULL; e = e->next)
-		if (e != skip && e->state == st &&
-		    (best == NULL || e->since < best->since))
+	for (e = ct->head; e != NULL; e = e->next) {
+		w = atomic_load(&e->word);
+		if (e != skip && ST(w) == st && (best == NULL ||
+		    atomic_load(&e->since) < atomic_load(&best->since))) {
 			best = e;
+			*word = w;
+		}
+	}
 	return best;
 }
 
-/* The table is over its limit with e: close someone. */
+/* With the list lock: the table is over its limit with e, close someone. */
 static void
 make_room(struct conntrack *ct, struct ct_conn *e)
 {
 	struct ct_conn *victim;
+	uint64_t w = 0;
+	int tries;
 
-	if ((victim = oldest(ct, CT_UNFINISHED, e)) == NULL)
-		victim = oldest(ct, CT_IDLE, e);
-	if (victim != NULL) {
-		close_conn(ct, victim);
-		ct->evicted++;
-	} else {
-		close_conn(ct, e);
-		ct->refused++;
+	/* A state may change under us: then look again, a few times. */
+	for (tries = 0; tries < 4; tries++) {
+		if ((victim = oldest(ct, CT_UNFINISHED, e, &w)) == NULL &&
+		    (victim = oldest(ct, CT_IDLE, e, &w)) == NULL)
+			break;
+		if (close_conn(ct, victim, w)) {
+			atomic_fetch_add(&ct->evicted, 1);
+			return;
+		}
 	}
+	if (close_conn(ct, e, atomic_load(&e->word)))
+		atomic_fetch_add(&ct->refused, 1);
 }
 
 static void
@@ -174,8 +226,10 @@ started(struct conntrack *ct, struct MHD_Connection *c, void **ctx)
 	}
 	e->ct = ct;
 	e->fd = ci->connect_fd;
-	e->state = CT_UNFINISHED;
-	e->since = now_ms();
+	pthread_mutex_init(&e->lock, NULL);
+	atomic_init(&e->refs, 1);
+	atomic_init(&e->word, CT_UNFINISHED);
+	atomic_init(&e->since, now_ms());
 	pthread_mutex_lock(&ct->lock);
 	e->prev = ct->tail;
 	if (ct->tail != NULL)
@@ -183,7 +237,8 @@ started(struct conntrack *ct, struct MHD_Connection *c, void **ctx)
 	else
 		ct->head = e;
 	ct->tail = e;
-	if (++ct->live > ct->max)
+	ct->n++;
+	if (atomic_fetch_add(&ct->live, 1) + 1 > ct->max)
 		make_room(ct, e);
 	pthread_mutex_unlock(&ct->lock);
 	*ctx = e;
@@ -205,10 +260,15 @@ closed(struct conntrack *ct, void **ctx)
 		e->next->prev = e->prev;
 	else
 		ct->tail = e->prev;
-	if (e->state != CT_CLOSING)
-		ct->live--;
+	ct->n--;
+	if (ST(atomic_load(&e->word)) != CT_CLOSING)
+		atomic_fetch_sub(&ct->live, 1);
 	pthread_mutex_unlock(&ct->lock);
-	free(e);
+	/* After this, libmicrohttpd closes the socket. */
+	pthread_mutex_lock(&e->lock);
+	e->gone = 1;
+	pthread_mutex_unlock(&e->lock);
+	conn_unref(e);
 	*ctx = NULL;
 }
 
@@ -233,17 +293,24 @@ conn_of(struct MHD_Connection *c)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
+/* Only the connection's own thread moves it to st; the watchdog may race. */
+static void
+set_state(struct ct_conn *e, enum ct_state st)
+{
+	uint64_t w = atomic_load(&e->word);
+
+	while (ST(w) != CT_CLOSING &&
+	    !atomic_compare_exchange_weak(&e->word, &w, NEXT(w, st)))
+		;
+}
+
 void
 conntrack_answered(struct MHD_Connection *c)
 {
 	struct ct_conn *e;
 
-	if ((e = conn_of(c)) == NULL)
-		return;
-	pthread_mutex_lock(&e->ct->lock);
-	if (e->state != CT_CLOSING)
-		e->state = CT_ANSWERING;
-	pthread_mutex_unlock(&e->ct->lock);
+	if ((e = conn_of(c)) != NULL)
+		set_state(e, CT_ANSWERING);
 }
 
 void
@@ -251,58 +318,101 @@ conntrack_idle(struct MHD_Connection *c)
 {
 	struct ct_conn *e;
 	uint64_t rx = 0;
-	int known;
 
 	if ((e = conn_of(c)) == NULL)
 		return;
-	known = received(e->fd, &rx);
-	pthread_mutex_lock(&e->ct->lock);
-	if (e->state != CT_CLOSING) {
-		e->state = CT_IDLE;
-		e->since = now_ms();
-		e->rx = rx;
-		e->rx_known = known;
-	}
-	pthread_mutex_unlock(&e->ct->lock);
+	atomic_store(&e->rx_known, received(e->fd, &rx));
+	atomic_store(&e->rx, rx);
+	atomic_store(&e->since, now_ms());
+	set_state(e, CT_IDLE);
 }
 
 /*
- * An idle connection that received something since its last answer has
- * begun a request: its deadline runs from now.
+ * With e's lock: an idle connection that received something since its
+ * last answer has begun a request, whose deadline runs from now; an
+ * unfinished request past its deadline is closed.
  */
 static void
-scan(struct conntrack *ct, int64_t now)
+check(struct conntrack *ct, struct ct_conn *e, int64_t now)
+{
+	uint64_t w, rx;
+
+	w = atomic_load(&e->word);
+	if (ST(w) == CT_IDLE && atomic_load(&e->rx_known) &&
+	    received(e->fd, &rx) && rx > atomic_load(&e->rx)) {
+		atomic_store(&e->since, now);
+		if (move(e, w, CT_UNFINISHED))
+			w = NEXT(w, CT_UNFINISHED);
+	}
+	if (ST(w) == CT_UNFINISHED && now - atomic_load(&e->since) >=
+	    ct->timeout_ms && close_conn(ct, e, w))
+		atomic_fetch_add(&ct->expired, 1);
+}
+
+/* Under the list lock, without system calls: what check() must see. */
+static size_t
+collect(struct conntrack *ct, int64_t now)
+{
+	struct ct_conn *e, **b;
+	size_t n = 0;
+	uint64_t w;
+
+	if (ct->batch_cap < ct->n) {
+		if ((b = reallocarray(ct->batch, ct->n, sizeof(*b))) == NULL)
+			return 0;
+		ct->batch = b;
+		ct->batch_cap = ct->n;
+	}
+	for (e = ct->head; e != NULL; e = e->next) {
+		w = atomic_load(&e->word);
+		if ((ST(w) == CT_IDLE && atomic_load(&e->rx_known)) ||
+		    (ST(w) == CT_UNFINISHED && now - atomic_load(&e->since) >=
+		    ct->timeout_ms)) {
+			atomic_fetch_add(&e->refs, 1);
+			ct->batch[n++] = e;
+		}
+	}
+	return n;
+}
+
+static void
+scan(struct conntrack *ct)
 {
 	struct ct_conn *e;
-	uint64_t rx;
+	int64_t now = now_ms();
+	size_t i, n;
 
-	for (e = ct->head; e != NULL; e = e->next) {
-		if (e->state == CT_IDLE && e->rx_known &&
-		    received(e->fd, &rx) && rx > e->rx) {
-			e->state = CT_UNFINISHED;
-			e->since = now;
-		}
-		if (e->state == CT_UNFINISHED && now - e->since >=
-		    ct->timeout_ms) {
-			close_conn(ct, e);
-			ct->expired++;
-		}
+	pthread_mutex_lock(&ct->lock);
+	n = collect(ct, now);
+	pthread_mutex_unlock(&ct->lock);
+	for (i = 0; i < n; i++) {
+		e = ct->batch[i];
+		pthread_mutex_lock(&e->lock);
+		if (!e->gone)
+			check(ct, e, now);
+		pthread_mutex_unlock(&e->lock);
+		conn_unref(e);
 	}
 }
 
 static void
-report(struct conntrack *ct, int64_t now)
+report(struct conntrack *ct)
 {
-	if (now - ct->reported < REPORT_MS ||
-	    ct->expired + ct->evicted + ct->refused == 0)
+	unsigned long expired, evicted, refused;
+	int64_t now = now_ms();
+
+	if (now - ct->reported < REPORT_MS)
+		return;
+	expired = atomic_exchange(&ct->expired, 0);
+	evicted = atomic_exchange(&ct->evicted, 0);
+	refused = atomic_exchange(&ct->refused, 0);
+	ct->reported = now;
+	if (expired + evicted + refused == 0)
 		return;
 	logger_warnx("closed %lu connection(s) past the %lld s request "
 	    "deadline, %lu unfinished or idle one(s) to make room for new "
-	    "ones, refused %lu: the table of %u was full", ct->expired,
-	    (long long)(ct->timeout_ms / 1000), ct->evicted, ct->refused,
-	    ct->max);
-	ct->expired = ct->evicted = ct->refused = 0;
-	ct->reported = now;
+	    "ones, refused %lu: the table of %u was full", expired,
+	    (long long)(ct->timeout_ms / 1000), evicted, refused, ct->max);
 }
 
 static void *
@@ -310,22 +420,23 @@ watchdog(void *arg)
 {
 	struct conntrack *ct = arg;
 	struct timespec until;
-	int64_t now;
+	int stop = 0;
 
-	pthread_mutex_lock(&ct->lock);
-	while (!ct->stop) {
-		now = now_ms();
-		scan(ct, now);
-		report(ct, now);
+	while (!stop) {
+		scan(ct);
+		report(ct);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += SCAN_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&ct->wake, &ct->lock, &until);
+		pthread_mutex_lock(&ct->lock);
+		if (!ct->stop)
+			pthread_cond_timedwait(&ct->wake, &ct->lock, &until);
+		stop = ct->stop;
+		pthread_mutex_unlock(&ct->lock);
 	}
-	pthread_mutex_unlock(&ct->lock);
 	return NULL;
 }
 
