@@ -180,13 +180,14 @@ p99_ms() {
 P99_BASE=$(p99_ms "$T/wrk0")
 LIMIT=50
 [ "${P99_BASE:-0}" -lt 25 ] || LIMIT=$((2 * P99_BASE))
-check "slowloris: wrk was answered" grep -q '^Requests/sec' "$T/wrk"
+check "slowloris: wrk was answered" awk '$2 == "requests" && $3 == "in" {
+    n = $1 } END { exit !(n > 0) }' "$T/wrk"
 check "slowloris: wrk saw no socket error" not grep -q 'Socket errors' "$T/wrk"
 check "slowloris: wrk saw no error status" not grep -q 'Non-2xx' "$T/wrk"
 check "slowloris: wrk p99 $(p99_ms "$T/wrk") ms < $LIMIT ms (alone: $P99_BASE)" \
     test "$(p99_ms "$T/wrk")" -lt "$LIMIT"
 check "slowloris: new-connection clients, none failed" \
-    grep -q 'failed 0 ' "$T/clients"
+    awk '{ exit !($2 > 0 && $4 == 0) }' "$T/clients"
 check "slowloris: new-connection clients, p99 < $LIMIT ms" awk -v l="$LIMIT" \
     '{ exit !($NF < l) }' "$T/clients"
 check "slowloris: the table was full" grep -Eq \
