@@ -288,9 +288,9 @@ void	http_date(time_t t, char buf[OCSPD_HTTP_DATE_LEN]);
 
 /* http-guard.c: requests refused before they are read further. */
 
-#define OCSPD_MAX_URL		4096	/* request path: else 414 */
-#define OCSPD_MAX_HEADER	6144	/* request line and fields: else 431 */
-#define OCSPD_MAX_FIELDS	64	/* header fields: else 431 */
+#define OCSPD_MAX_URL		2048	/* request path: else 414 */
+#define OCSPD_MAX_HEADER	4096	/* request line and fields: else 431 */
+#define OCSPD_MAX_FIELDS	32	/* header fields: else 431 */
 
 /*
  * Called with the headers complete: 0 when the request may be read on,

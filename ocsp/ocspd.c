@@ -37,8 +37,11 @@
 #define PER_IP_SHARE		8	/* default --max-per-ip: 1/8 of all */
 #define DEFAULT_REQUEST_TIMEOUT	10
 #define CONNECTION_TIMEOUT	10	/* seconds of silence before closing */
-/* Headers and URL (see OCSPD_MAX_HEADER), and the answer's headers. */
-#define CONNECTION_MEMORY	(16 * 1024)
+/*
+ * The request's headers (OCSPD_MAX_HEADER, OCSPD_MAX_FIELDS) and room left
+ * for the answer's; libmicrohttpd zeroes it for every request.
+ */
+#define CONNECTION_MEMORY	(8 * 1024)
 #define DRAIN_WAIT_MS		1000	/* for in-flight requests at exit */
 
 enum {
