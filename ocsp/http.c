@@ -21,7 +21,6 @@
 
 #define OCSP_REQUEST_TYPE	"application/ocsp-request"
 #define OCSP_RESPONSE_TYPE	"application/ocsp-response"
-#define HTTP_DATE_LEN		96
 #define CLIENT_LEN		INET6_ADDRSTRLEN
 #define CA_NAME_LEN		65
 #define DISCARD_MAX		(64 * OCSPD_MAX_REQUEST)	/* then hang up */
@@ -57,9 +56,9 @@ http_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-/* IMF-fixdate (RFC 9110 5.6.7), without the locale's help. */
-static void
-http_date(time_t t, char buf[HTTP_DATE_LEN])
+/* Without the locale's help. */
+void
+http_date(time_t t, char buf[OCSPD_HTTP_DATE_LEN])
 {
 	static const char days[7][4] = {
 		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
@@ -74,7 +73,7 @@ http_date(time_t t, char buf[HTTP_DATE_LEN])
 		tm.tm_year = 70;
 		tm.tm_wday = 4;
 	}
-	snprintf(buf, HTTP_DATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	snprintf(buf, OCSPD_HTTP_DATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d GMT",
 	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
@@ -175,7 +174,22 @@ reply_plain(struct ocspd *od, struct MHD_Connection *c, const char *method,
 		    "GET, HEAD, POST");
 	ret = MHD_queue_response(c, code, resp);
 	MHD_destroy_response(resp);
+	conntrack_answered(c);
 	return ret;
+}
+
+/* Refuses a request whose framing or size we will not read on, and closes. */
+static enum MHD_Result
+refuse(struct ocspd *od, struct MHD_Connection *c, const char *method,
+    unsigned int code, const char *why, const struct timespec *start)
+{
+	struct result res;
+
+	memset(&res, 0, sizeof(res));
+	log_result(od, c, method, &res, (int)code, start);
+	http_guard_refuse(c, method, code, why);
+	conntrack_answered(c);
+	return MHD_NO;
 }
 
 /* What lookup_status() needs: the database, and the CAs' own status. */
@@ -462,7 +476,7 @@ static void
 cache_headers(struct MHD_Response *resp, struct ocspd *od,
     const struct result *res, time_t now)
 {
-	char date[HTTP_DATE_LEN], control[96];
+	char date[OCSPD_HTTP_DATE_LEN], control[96];
 	time_t age = res->a.next_update - now;
 
 	if (age < 0)
@@ -516,6 +530,7 @@ reply_ocsp(struct ocspd *od, struct MHD_Connection *c, const char *method,
 		cache_headers(resp, od, res, time(NULL));
 	ret = MHD_queue_response(c, code, resp);
 	MHD_destroy_response(resp);
+	conntrack_answered(c);
 	return ret;
 }
 
@@ -708,11 +723,15 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	struct http_req *hr = *req_cls;
 	struct timespec start;
 	struct result res;
+	const char *why;
 	enum MHD_Result ret;
+	unsigned int code;
 
-	(void)version;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (hr == NULL) {
+		if ((code = http_guard_check(c, url, method, version,
+		    &why)) != 0)
+			return refuse(od, c, method, code, why, &start);
 		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) {
 			*req_cls = &get_pending;
@@ -729,11 +748,9 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		return post_begin(od, c, hr, method);
 	}
 	if (*req_cls == &get_pending) {
-		if (*upload_size != 0) {
-			/* A body on a GET means nothing. */
-			*upload_size = 0;
-			return MHD_YES;
-		}
+		/* http_guard_check() refused a GET with a body. */
+		if (*upload_size != 0)
+			return MHD_NO;
 		return serve_get(od, c, url, method, &start);
 	}
 	if (hr->replied) {
@@ -770,8 +787,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct http_req *hr = *req_cls;
 
 	(void)cls;
-	(void)c;
-	(void)toe;
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		conntrack_idle(c);
 	if (hr == NULL || *req_cls == &get_pending)
 		return;
 	free(hr->body);

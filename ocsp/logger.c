@@ -3,8 +3,10 @@
  * to syslog.  Each line is formatted first and written with one write(2),
  * so that lines from worker threads never interleave.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -12,6 +14,8 @@
 #include "ocspd-local.h"
 
 #define LOG_LINE_MAX	1024
+#define MHD_BURST	20	/* libmicrohttpd lines per window, */
+#define MHD_WINDOW	10	/* of this many seconds */
 
 static int use_syslog;
 
@@ -76,13 +80,51 @@ logger_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * libmicrohttpd logs a line per connection it refuses or loses: under a
+ * flood of connections, so many lines would be a flood of the log too.
+ */
+static int
+mhd_quota(unsigned long *dropped)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static time_t window;
+	static unsigned long n, held;
+	struct timespec now;
+	int ok;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&lock);
+	*dropped = 0;
+	if (now.tv_sec - window >= MHD_WINDOW) {
+		*dropped = held;
+		window = now.tv_sec;
+		n = held = 0;
+	}
+	if ((ok = n < MHD_BURST))
+		n++;
+	else
+		held++;
+	pthread_mutex_unlock(&lock);
+	return ok;
+}
+
 void
 logger_mhd(void *cls, const char *fmt, va_list ap)
 {
 	char what[LOG_LINE_MAX];
+	unsigned long dropped;
 
 	(void)cls;
 	vsnprintf(what, sizeof(what), fmt, ap);
+	/* Its words for http_guard_refuse()'s close, already logged. */
+	if (strncmp(what, OCSPD_MHD_APP_CLOSE, strlen(OCSPD_MHD_APP_CLOSE)) == 0)
+		return;
+	if (!mhd_quota(&dropped))
+		return;
+	if (dropped > 0)
+		logger_warnx("libmicrohttpd: %lu more messages in %d s not "
+		    "shown", dropped, MHD_WINDOW);
 	logger_warnx("libmicrohttpd: %s", what);
 }
 

@@ -380,6 +380,62 @@ void	http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	    enum MHD_RequestTerminationCode toe);
 size_t	http_unescape(void *cls, struct MHD_Connection *c, char *s);
 
+#define OCSPD_HTTP_DATE_LEN	96
+
+/* IMF-fixdate (RFC 9110 5.6.7). */
+void	http_date(time_t t, char buf[OCSPD_HTTP_DATE_LEN]);
+
+/* http-guard.c: requests refused before they are read further. */
+
+#define OCSPD_MAX_URL		2048	/* request path: else 414 */
+#define OCSPD_MAX_HEADER	4096	/* request line and fields: else 431 */
+#define OCSPD_MAX_FIELDS	32	/* header fields: else 431 */
+
+/*
+ * Called with the headers complete: 0 when the request may be read on,
+ * else the status to refuse it with (400, 414, 431) and why.
+ */
+unsigned int http_guard_check(struct MHD_Connection *c, const char *url,
+	    const char *method, const char *version, const char **why);
+
+/*
+ * Writes the refusal to the socket and ends our side of it; the handler
+ * then returns MHD_NO for libmicrohttpd to close the connection.
+ */
+void	http_guard_refuse(struct MHD_Connection *c, const char *method,
+	    unsigned int code, const char *why);
+
+/* How libmicrohttpd 0.9.75 logs that MHD_NO: not worth a warning. */
+#define OCSPD_MHD_APP_CLOSE	"Application reported internal error"
+
+/* conntrack.c: the connection table, request deadline, full-table policy. */
+
+struct conntrack;
+
+/*
+ * At most max_conn connections (a new one closes the oldest unfinished
+ * request, else the longest idle one); a request must be whole within
+ * request_timeout seconds.  NULL when out of memory.
+ */
+struct conntrack *conntrack_new(unsigned int max_conn,
+	    unsigned int request_timeout);
+void	conntrack_free(struct conntrack *ct);
+
+/* The thread that enforces the deadline.  0 or a GF_ERR_* code. */
+int	conntrack_start(struct conntrack *ct);
+void	conntrack_stop(struct conntrack *ct);
+
+/* MHD_OPTION_NOTIFY_CONNECTION; cls is the conntrack. */
+void	conntrack_notify(void *cls, struct MHD_Connection *c,
+	    void **socket_context, enum MHD_ConnectionNotificationCode code);
+
+/* The request on c is answered; c's request is done (keep-alive idle). */
+void	conntrack_answered(struct MHD_Connection *c);
+void	conntrack_idle(struct MHD_Connection *c);
+
+/* Raises the soft limit of open files to fit n connections. */
+void	conntrack_fd_limit(unsigned int n);
+
 /* http-decode.c */
 
 /*

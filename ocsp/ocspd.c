@@ -36,9 +36,14 @@
 #define DEFAULT_CACHE_MEMORY	(128LL << 20)
 #define MIN_CACHE_MEMORY	(1LL << 20)
 #define DEFAULT_CONNECTIONS	1024
-#define DEFAULT_PER_IP		256
+#define PER_IP_SHARE		8	/* default --max-per-ip: 1/8 of all */
+#define DEFAULT_REQUEST_TIMEOUT	10
 #define CONNECTION_TIMEOUT	10	/* seconds of silence before closing */
-#define CONNECTION_MEMORY	(8 * 1024)	/* headers and URL */
+/*
+ * The request's headers (OCSPD_MAX_HEADER, OCSPD_MAX_FIELDS) and room left
+ * for the answer's; libmicrohttpd zeroes it for every request.
+ */
+#define CONNECTION_MEMORY	(8 * 1024)
 #define DRAIN_WAIT_MS		1000	/* for in-flight requests at exit */
 
 enum {
@@ -63,6 +68,7 @@ struct options {
 	const char	 *cache_memory;
 	const char	 *max_conn;
 	const char	 *max_per_ip;
+	const char	 *request_timeout;
 	int		  foreground;
 	int		  allow_root;
 	int		  quiet;
@@ -86,6 +92,8 @@ struct daemon_state {
 	unsigned int		 max_per_ip;
 	long long		 cache_size;	/* entries; -1: any */
 	size_t			 cache_memory;	/* bytes */
+	unsigned int		 request_timeout;
+	struct conntrack	*ct;
 	struct addrinfo		*addrs;		/* -l, resolved */
 	struct MHD_Daemon	*mhd;
 	int			 notify;	/* to the parent, or -1 */
@@ -136,7 +144,11 @@ static struct poptOption option_table[] = {
 	{ "max-connections", '\0', POPT_ARG_STRING, &opt.max_conn, GF_OPT_VALUE,
 	  "connections at once (default 1024)", "N" },
 	{ "max-per-ip", '\0', POPT_ARG_STRING, &opt.max_per_ip, GF_OPT_VALUE,
-	  "connections at once from one address (default 256)", "N" },
+	  "connections at once from one address (default 1/8 of "
+	  "--max-connections)", "N" },
+	{ "request-timeout", '\0', POPT_ARG_STRING, &opt.request_timeout,
+	  GF_OPT_VALUE, "seconds for a request's headers and body, from "
+	  "accept or its first byte (default 10)", "S" },
 	{ "foreground", 'f', POPT_ARG_NONE, &opt.foreground, 0,
 	  "stay in the foreground and log to stderr (systemd)", NULL },
 	{ "allow-root", '\0', POPT_ARG_NONE, &opt.allow_root, 0,
@@ -329,7 +341,8 @@ parse_options(poptContext pc)
 	long long validity = DEFAULT_VALIDITY, refresh = -1, max_age = 0;
 	long long threads, cache = DEFAULT_CACHE;
 	long long cache_memory = DEFAULT_CACHE_MEMORY;
-	long long conn = DEFAULT_CONNECTIONS, per_ip = DEFAULT_PER_IP;
+	long long conn = DEFAULT_CONNECTIONS, per_ip = 0;
+	long long request_timeout = DEFAULT_REQUEST_TIMEOUT;
 	long cpus;
 	int r;
 
@@ -352,8 +365,12 @@ parse_options(poptContext pc)
 	    (r = opt_number(pc, "--max-connections", opt.max_conn, 1, 1000000,
 	    &conn)) != 0 ||
 	    (r = opt_number(pc, "--max-per-ip", opt.max_per_ip, 1, 1000000,
-	    &per_ip)) != 0)
+	    &per_ip)) != 0 ||
+	    (r = opt_number(pc, "--request-timeout", opt.request_timeout, 1,
+	    3600, &request_timeout)) != 0)
 		return r;
+	if (per_ip == 0 && (per_ip = conn / PER_IP_SHARE) == 0)
+		per_ip = 1;
 	if ((opt.signer_cert == NULL) != (opt.signer_key == NULL))
 		return opt_usage(pc, "--signer-cert and --signer-key go together");
 	if ((r = parse_signers(pc)) != 0 || (r = parse_prefix(pc)) != 0)
@@ -373,6 +390,7 @@ parse_options(poptContext pc)
 	ds.cache_memory = (size_t)cache_memory;
 	ds.max_conn = (unsigned int)conn;
 	ds.max_per_ip = (unsigned int)per_ip;
+	ds.request_timeout = (unsigned int)request_timeout;
 	return 0;
 }
 
@@ -533,12 +551,29 @@ detach(void)
 	ds.notify = -1;
 }
 
+/*
+ * libmicrohttpd may hold more connections than --max-connections: those
+ * the table shut down wait for its next poll, and each of its threads has
+ * its share of the limit.
+ */
+static unsigned int
+mhd_connection_limit(void)
+{
+	return ds.max_conn + ds.max_conn / 4 + 2 * ds.threads;
+}
+
 static int
 start_mhd(void)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	int r;
 
+	if ((ds.ct = conntrack_new(ds.max_conn, ds.request_timeout)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory for connections");
+	if ((r = conntrack_start(ds.ct)) != 0)
+		return r;
+	conntrack_fd_limit(mhd_connection_limit());
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 		flags |= MHD_USE_EPOLL | MHD_USE_TURBO;
 	else
@@ -548,11 +583,12 @@ start_mhd(void)
 	    MHD_OPTION_LISTEN_SOCKET, ds.fd,
 	    /* 0: the one internal thread, which a pool of 1 warns about. */
 	    MHD_OPTION_THREAD_POOL_SIZE, ds.threads > 1 ? ds.threads : 0,
-	    MHD_OPTION_CONNECTION_LIMIT, ds.max_conn,
+	    MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, ds.max_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, conntrack_notify, ds.ct,
 	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
 	    MHD_OPTION_END);
 	if (ds.mhd == NULL)
@@ -583,6 +619,14 @@ stop_mhd(void)
 	}
 	MHD_stop_daemon(ds.mhd);
 	ds.mhd = NULL;
+}
+
+/* After libmicrohttpd, which tells the table of every connection closed. */
+static void
+stop_conntrack(void)
+{
+	conntrack_free(ds.ct);
+	ds.ct = NULL;
 }
 
 static void
@@ -698,6 +742,7 @@ cleanup(void)
 	size_t i;
 
 	stop_mhd();
+	stop_conntrack();
 	if (ds.fd != -1)
 		close(ds.fd);
 	statusdb_free(ds.od.sdb);
