@@ -179,3 +179,19 @@ cli_output(const char *path, const void *data, size_t len, int replace)
 		return gf_fail(r, "%s: %s", path, gf_errmsg(r));
 	return 0;
 }
+
+void
+cli_audit_head(void)
+{
+	unsigned char hash[32];
+	int64_t id;
+	size_t i;
+
+	/* For the logbook, on the admin's terminal only: scripts parse stderr. */
+	if ((id = store_audit_head(hash)) == 0 || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "%s: audit head %lld ", gf_progname, (long long)id);
+	for (i = 0; i < sizeof(hash); i++)
+		fprintf(stderr, "%02x", hash[i]);
+	fputc('\n', stderr);
+}

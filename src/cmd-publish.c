@@ -12,6 +12,7 @@
 
 #include <openssl/pem.h>
 
+#include "genfic/audit.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/store.h"
@@ -122,7 +123,7 @@ int
 cmd_publish(struct cli *cli)
 {
 	struct store *st = NULL;
-	long certs = 0, crls = 0;
+	long certs = 0, crls = 0, checkpoints = 0;
 	int r;
 
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
@@ -135,10 +136,12 @@ cmd_publish(struct cli *cli)
 	    (r = publish_rows(st, cli->arg, "SELECT ca.name, crl.der FROM crl "
 	    "JOIN ca ON ca.id = crl.ca_id WHERE crl.number = (SELECT "
 	    "max(number) FROM crl AS c WHERE c.ca_id = crl.ca_id)", "crl",
-	    ".crl", PEM_STRING_X509_CRL, &crls)) != 0)
+	    ".crl", PEM_STRING_X509_CRL, &crls)) != 0 ||
+	    (r = audit_checkpoint_export(st, NULL, cli->arg,
+	    &checkpoints)) != 0)
 		goto out;
-	printf("%s: database, %ld CA certificates, %ld CRLs\n", cli->arg,
-	    certs, crls);
+	printf("%s: database, %ld CA certificates, %ld CRLs, %ld audit "
+	    "checkpoints\n", cli->arg, certs, crls, checkpoints);
  out:
 	if (r != 0)
 		gf_report(cli->arg, r);
