@@ -65,7 +65,9 @@ verify_print(const struct audit_report *rep)
 		    "%s)", (long long)rep->anchored, safe, when);
 	} else
 		printf("audit: no checkpoint anchors the log");
-	if (rep->head_id > rep->anchored)
+	if (rep->head_id == rep->anchored + 1)
+		printf("; entry %lld unanchored", (long long)rep->head_id);
+	else if (rep->head_id > rep->anchored)
 		printf("; entries %lld..%lld unanchored", (long long)
 		    rep->anchored + 1, (long long)rep->head_id);
 	putchar('\n');
