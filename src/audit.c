@@ -46,20 +46,42 @@ struct audit_entry {
 /*
  * The columns of each object's state, in the order they are hashed.
  * Every column of the schema-3 tables: what a reader of the store is told
- * (status, dates, reason, subject, DER, settings, CRL number).
+ * (status, dates, reason, subject, settings, CRL number).  A certificate's
+ * DER is held by its fingerprint, which verification checks against it:
+ * hashing it again at each issuance would cost a spool 2% of its time.
  */
 #define CERT_STATE	"cert.id, cert.ca_id, cert.serial, cert.subject, " \
 			"cert.cn, cert.san, cert.not_before, cert.not_after, " \
 			"cert.is_ca, cert.revoked_at, cert.reason, " \
 			"cert.invalidity, cert.label, cert.template, " \
 			"cert.fingerprint, cert.subject_hash, cert.spki_hash, " \
-			"cert.issued, cert.der"
+			"cert.issued"
 #define CA_STATE	"ca.id, ca.name, ca.parent_id, ca.cert_id, " \
 			"ca.key_ref, ca.template, ca.leaf_template, " \
 			"ca.crl_days, ca.crl_url, ca.ocsp_url, ca.issuer_url, " \
 			"ca.next_crl_number, ca.created"
 #define CRL_STATE	"crl.id, crl.ca_id, crl.number, crl.this_update, " \
 			"crl.next_update, crl.der"
+
+/*
+ * SHA-256, fetched once: OpenSSL 3 looks EVP_sha256() up in its provider
+ * on every use, which costs more than hashing an entry.
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256;
+
+static void
+audit_md_init(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+audit_md(void)
+{
+	pthread_once(&md_once, audit_md_init);
+	return md_sha256 != NULL ? md_sha256 : EVP_sha256();
+}
 
 static int
 digest_u64(EVP_MD_CTX *ctx, uint64_t v)
@@ -94,7 +116,7 @@ audit_hash(const unsigned char prev[GF_SHA256_LEN],
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return gf_fail_crypto("audit hash");
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, audit_md(), NULL) &&
 	    EVP_DigestUpdate(ctx, prev, GF_SHA256_LEN) &&
 	    digest_u64(ctx, (uint64_t)e->time) &&
 	    digest_u64(ctx, (uint64_t)e->uid) &&
@@ -127,7 +149,7 @@ audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return gf_fail_crypto("audit state");
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, audit_md(), NULL) &&
 	    digest_text(ctx, kind);
 	n = sqlite3_column_count(stmt);
 	for (i = first; ok && i < n; i++) {
@@ -892,6 +914,29 @@ cert_status(sqlite3_stmt *stmt, int revoked_col, int reason_col)
 	    "revoked";
 }
 
+/* The DER must be what the fingerprint, which the state holds, says. */
+static int
+verify_der(struct verify *v, sqlite3_stmt *stmt)
+{
+	unsigned char md[GF_SHA256_LEN];
+	const void *fp;
+	int fplen;
+
+	if (sqlite3_column_type(stmt, 5) == SQLITE_NULL &&
+	    sqlite3_column_type(stmt, 20) == SQLITE_NULL)
+		return 0;	/* imported from index.txt alone */
+	fp = sqlite3_column_blob(stmt, 20);
+	fplen = sqlite3_column_bytes(stmt, 20);
+	if (!EVP_Digest(sqlite3_column_blob(stmt, 5),
+	    (size_t)sqlite3_column_bytes(stmt, 5), md, NULL, audit_md(), NULL))
+		return gf_fail_crypto("audit state");
+	if (fplen != GF_SHA256_LEN || memcmp(fp, md, GF_SHA256_LEN) != 0)
+		finding(v->rep, "cert %s (%s, %s): its DER does not match its "
+		    "fingerprint (edited)", column_text(stmt, 1),
+		    column_text(stmt, 0), column_text(stmt, 2));
+	return 0;
+}
+
 static int
 verify_certs(struct verify *v)
 {
@@ -902,12 +947,13 @@ verify_certs(struct verify *v)
 	int step, verdict, r;
 
 	if ((r = store_prepare(v->st, "SELECT ca.name, hex(cert.serial), "
-	    "cert.subject, cert.revoked_at, cert.reason, " CERT_STATE " FROM "
-	    "cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY cert.id",
-	    &stmt)) != 0)
+	    "cert.subject, cert.revoked_at, cert.reason, cert.der, "
+	    CERT_STATE " FROM cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY "
+	    "cert.id", &stmt)) != 0)
 		return r;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((r = audit_row_state("cert", stmt, 5, state)) != 0 ||
+		if ((r = verify_der(v, stmt)) != 0 ||
+		    (r = audit_row_state("cert", stmt, 6, state)) != 0 ||
 		    (r = verify_row(v, "cert", column_text(stmt, 0),
 		    column_text(stmt, 1), state, &entry, op, sizeof(op),
 		    &verdict)) != 0)

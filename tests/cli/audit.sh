@@ -96,6 +96,8 @@ grep -q "CRL 2 of genfic-system: audit entry 12 (gencrl) records it, but the sto
 tamper "an edited next CRL number is named" \
     "UPDATE ca SET next_crl_number = 9 WHERE name = 'genfic-user'" \
     "CA genfic-user: state differs from audit entry 6 (create-ca)"
+tamper "an edited certificate (DER) is named" "UPDATE cert SET der = zeroblob(300) WHERE cn = 'a'" \
+    "cert $(serial_of "$T/a.crt") (genfic-system, CN=a): its DER does not match its fingerprint"
 tamper "a planted certificate is named" \
     "INSERT INTO cert (ca_id, serial, subject, not_after, subject_hash, issued)
      SELECT ca_id, x'0BAD', 'CN=planted', not_after, subject_hash, issued FROM cert WHERE cn = 'a'" \

@@ -29,7 +29,7 @@ CERT = ("SELECT cert.id, cert.ca_id, cert.serial, cert.subject, cert.cn, "
         "cert.san, cert.not_before, cert.not_after, cert.is_ca, "
         "cert.revoked_at, cert.reason, cert.invalidity, cert.label, "
         "cert.template, cert.fingerprint, cert.subject_hash, cert.spki_hash, "
-        "cert.issued, cert.der FROM cert JOIN ca ON ca.id = cert.ca_id "
+        "cert.issued FROM cert JOIN ca ON ca.id = cert.ca_id "
         "WHERE ca.name = ? AND hex(cert.serial) = ?")
 
 
