@@ -689,6 +689,10 @@ verify_checkpoint_files(struct verify *v)
 	    &stmt)) != 0)
 		return r;
 	while (r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (ca_name_check(column_text(stmt, 1)) != 0) {
+			gf_errclear();
+			continue;	/* named by the CA's own finding */
+		}
 		if ((path = store_path(v->st, "crl", column_text(stmt, 1),
 		    ".audit-checkpoint")) == NULL) {
 			r = gf_fail(GF_ERR_ALLOC, "out of memory");

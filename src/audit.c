@@ -534,11 +534,12 @@ audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
     long *count)
 {
 	sqlite3_stmt *stmt;
+	const char *name;
 	char *text, *path, *sub;
-	int step, r;
+	int has, step = SQLITE_DONE, r;
 
 	/* A read-only open may see a store of before schema 3. */
-	if ((r = audit_has_state(st, &step)) != 0 || !step)
+	if ((r = audit_has_state(st, &has)) != 0 || !has)
 		return r;
 	if ((sub = file_join(dir, "crl")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
@@ -552,15 +553,21 @@ audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
 	    SQLITE_OK))
 		r = store_fail(st, "audit checkpoint");
 	while (r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		text = audit_checkpoint_row_text(stmt,
-		    (const char *)sqlite3_column_text(stmt, 5));
-		path = NULL;
+		name = (const char *)sqlite3_column_text(stmt, 5);
+		/* The name becomes a file name: as strict as at -c. */
+		if (name == NULL || (r = ca_name_check(name)) != 0) {
+			r = gf_fail(GF_ERR_DB, "a CA name in the store is not "
+			    "a valid name");
+			break;
+		}
+		text = audit_checkpoint_row_text(stmt, name);
 		if (text == NULL || asprintf(&path, "%s/%s.audit-checkpoint",
-		    sub, sqlite3_column_text(stmt, 5)) == -1)
+		    sub, name) == -1)
 			r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		else
+		else {
 			r = file_write_atomic(path, text, strlen(text), 0644, 1);
-		free(path);
+			free(path);
+		}
 		free(text);
 		if (r == 0 && count != NULL)
 			(*count)++;
