@@ -415,3 +415,19 @@ cli_list_matches(const struct cert_ref *refs, size_t count)
 	if (count > CLI_MAX_MATCHES)
 		fprintf(stderr, "  ... and %zu more\n", count - CLI_MAX_MATCHES);
 }
+
+void
+cli_audit_head(void)
+{
+	unsigned char hash[32];
+	int64_t id;
+	size_t i;
+
+	/* For the logbook, on the admin's terminal only: scripts parse stderr. */
+	if ((id = store_audit_head(hash)) == 0 || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "%s: audit head %lld ", gf_progname, (long long)id);
+	for (i = 0; i < sizeof(hash); i++)
+		fprintf(stderr, "%02x", hash[i]);
+	fputc('\n', stderr);
+}

@@ -97,6 +97,9 @@ int	cli_fail(const char *what, int code);
  */
 int	cli_exit_status(int code);
 
+/* After a change: "genfic-ca: audit head N HEX" on a terminal's stderr. */
+void	cli_audit_head(void);
+
 /* Parses --san values into one list; *names is NULL when none were given. */
 int	cli_san(const struct cli *cli, GENERAL_NAMES **names);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "genfic/audit.h"
 #include "genfic/ca.h"
 #include "genfic/constraints.h"
 #include "genfic/dn.h"
@@ -404,6 +405,7 @@ create_record(struct create *c)
 	    c->parent != NULL ? c->parent->name : c->name, &req, c->name,
 	    &c->cert, &ca.cert_id)) != 0 ||
 	    (r = ca_set_cert(c->st, ca.id, ca.cert_id)) != 0 ||
+	    (r = audit_append(c->st, "create-ca", c->name, NULL, NULL)) != 0 ||
 	    (r = store_commit(c->st)) != 0)
 		store_rollback(c->st);
 	return r;

@@ -6,6 +6,7 @@
 
 #include <openssl/pem.h>
 
+#include "genfic/audit.h"
 #include "genfic/ca.h"
 #include "genfic/crl.h"
 #include "genfic/der.h"
@@ -27,7 +28,8 @@ crl_publish(const struct cli *cli, struct cli_out *out, struct store *st,
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if ((r = der_to_pem(PEM_STRING_X509_CRL, der->data, der->len, &pem,
 	    &pemlen)) != 0 ||
-	    (r = file_write_atomic(path, pem, pemlen, 0644, 1)) != 0)
+	    (r = file_write_atomic(path, pem, pemlen, 0644, 1)) != 0 ||
+	    (r = audit_checkpoint_export(st, ca->name, st->dir, NULL)) != 0)
 		goto out;
 	r = cli_output_write(out, want_der ? (void *)der->data : pem,
 	    want_der ? der->len : pemlen);

@@ -50,6 +50,7 @@ struct import {
 	size_t		 line_size;
 	int64_t		 next_crl;	/* from crlnumber, or 0 */
 	int64_t		 ca_id;
+	int		 ca_changed;	/* the CA row was written: audit it */
 	long		 imported, skipped, failed, total;
 };
 
@@ -313,6 +314,22 @@ import_check_key(struct import *im, X509 *cert)
 	return revoke_check_key(im->st, md);
 }
 
+/* The entry of a certificate the import adds outside index.txt. */
+static int
+import_audit_cert(struct import *im, const char *issuer, X509 *cert)
+{
+	struct cert_row row;
+	char hex[2 * GF_SERIAL_MAX + 1];
+	int r;
+
+	if ((r = certdb_row(cert, &row)) != 0)
+		return r;
+	serial_to_hex(&row.serial, hex);
+	r = audit_append(im->st, "import", issuer, hex, row.subject);
+	certdb_row_clear(&row);
+	return r;
+}
+
 /* The CA row (new, or the one a previous import made) and its certificate. */
 static int
 import_ca_row(struct import *im)
@@ -352,10 +369,24 @@ import_ca_row(struct import *im)
 		    "under another name (-l shows it)");
 	if (r != 0 || (r = import_check_key(im, im->ca_cert)) != 0 ||
 	    (r = ca_set_cert(im->st, ca.id, ca.cert_id)) != 0 ||
-	    (r = audit_append(im->st, "import-ca", im->name, NULL, NULL)) != 0)
+	    (r = import_audit_cert(im, root ? im->name : im->parent->name,
+	    im->ca_cert)) != 0)
 		return r;
 	im->ca_id = ca.id;
+	im->ca_changed = 1;
 	return 0;
+}
+
+/*
+ * The import-ca entry, once the CA row is as the import leaves it (its
+ * CRL number too): the entry commits to that state.
+ */
+static int
+import_audit_ca(struct import *im)
+{
+	if (!im->ca_changed)
+		return 0;
+	return audit_append(im->st, "import-ca", im->name, NULL, NULL);
 }
 
 /* The next CRL number continues from the directory's crlnumber file. */
@@ -394,13 +425,15 @@ import_crlnumber(struct import *im)
 	sqlite3_stmt *stmt;
 	int r;
 
-	if ((r = store_prepare(im->st, "UPDATE ca SET next_crl_number = "
-	    "max(next_crl_number, ?2) WHERE id = ?1", &stmt)) != 0)
+	if ((r = store_prepare(im->st, "UPDATE ca SET next_crl_number = ?2 "
+	    "WHERE id = ?1 AND next_crl_number < ?2", &stmt)) != 0)
 		return r;
 	if (sqlite3_bind_int64(stmt, 1, im->ca_id) != SQLITE_OK ||
 	    sqlite3_bind_int64(stmt, 2, im->next_crl) != SQLITE_OK ||
 	    sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(im->st, "crlnumber");
+	else if (sqlite3_changes(im->st->db) > 0)
+		im->ca_changed = 1;
 	sqlite3_finalize(stmt);
 	return r;
 }
@@ -768,7 +801,8 @@ cmd_import(struct cli *cli)
 	    (r = import_key_save(&im)) != 0 || (r = store_begin(im.st)) != 0)
 		goto out;
 	if ((r = import_ca_row(&im)) != 0 || (r = import_crlnumber(&im)) != 0 ||
-	    (r = import_lines(&im, 1)) != 0 || (r = store_commit(im.st)) != 0)
+	    (r = import_audit_ca(&im)) != 0 || (r = import_lines(&im, 1)) != 0 ||
+	    (r = store_commit(im.st)) != 0)
 		goto out;
 	free(im.key_saved);	/* the CA's key now */
 	im.key_saved = NULL;

@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 
 #include "genfic/ca.h"
+#include "genfic/audit.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/store.h"
@@ -162,7 +163,7 @@ cmd_publish(struct cli *cli)
 	struct store *st = NULL;
 	struct ca **cas = NULL;
 	size_t ncas = 0;
-	long certs = 0, crls = 0;
+	long certs = 0, crls = 0, checkpoints = 0;
 	int r;
 
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
@@ -176,10 +177,12 @@ cmd_publish(struct cli *cli)
 	    (r = publish_rows(st, cli->arg, "SELECT crl.ca_id, crl.der FROM crl "
 	    "WHERE crl.number = (SELECT max(number) FROM crl AS c WHERE "
 	    "c.ca_id = crl.ca_id)", "crl", ".crl", PEM_STRING_X509_CRL, cas,
-	    ncas, &crls)) != 0)
+	    ncas, &crls)) != 0 ||
+	    (r = audit_checkpoint_export(st, NULL, cli->arg,
+	    &checkpoints)) != 0)
 		goto out;
-	printf("%s: database, %ld CA certificates, %ld CRLs\n", cli->arg,
-	    certs, crls);
+	printf("%s: database, %ld CA certificates, %ld CRLs, %ld audit "
+	    "checkpoints\n", cli->arg, certs, crls, checkpoints);
  out:
 	if (r != 0)
 		gf_report(cli->arg, r);

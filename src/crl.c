@@ -325,17 +325,16 @@ int
 crl_issue(struct store *st, const struct ca *ca, EVP_PKEY *key,
     const struct crl_params *p, struct buf *der, int64_t *number, long *count)
 {
-	char num[32];
 	int r;
 
 	if ((r = store_begin(st)) != 0)
 		return r;
+	/* The checkpoint signs the head that the CRL's own entry makes. */
 	if ((r = crl_next_number(st, ca->id, number)) != 0 ||
 	    (r = crl_build(st, ca, key, p, *number, der, count)) != 0 ||
-	    (r = crl_store(st, ca, p, *number, der)) != 0)
-		goto out;
-	snprintf(num, sizeof(num), "%lld", (long long)*number);
-	if ((r = audit_append(st, "gencrl", ca->name, num, NULL)) != 0)
+	    (r = crl_store(st, ca, p, *number, der)) != 0 ||
+	    (r = audit_append_crl(st, ca->name, *number)) != 0 ||
+	    (r = audit_checkpoint(st, ca, key, *number)) != 0)
 		goto out;
 	r = store_commit(st);
  out:

@@ -415,6 +415,7 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	status = dispatch();
+	cli_audit_head();
  out:
 	free(cli.files);
 	free(cli.store_templates);

@@ -14,6 +14,7 @@
 
 extern const char gf_schema_sql[];
 extern const char gf_migrate_2_sql[];
+extern const char gf_migrate_3_sql[];
 
 /* Each entry brings the database from version - 1 to version. */
 static const struct {
@@ -22,6 +23,7 @@ static const struct {
 } migrations[] = {
 	{ 1, gf_schema_sql },
 	{ 2, gf_migrate_2_sql },
+	{ 3, gf_migrate_3_sql },
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     GF_SCHEMA_VERSION, "one migration per schema version");
@@ -94,17 +96,36 @@ store_begin(struct store *st)
 	return store_exec(st, "BEGIN IMMEDIATE", "begin transaction");
 }
 
+/* Written by the main thread only: every transaction runs there. */
+static int64_t committed_id;
+static unsigned char committed_hash[32];
+
 int
 store_commit(struct store *st)
 {
-	return store_exec(st, "COMMIT", "commit");
+	int r;
+
+	if ((r = store_exec(st, "COMMIT", "commit")) == 0 && st->audit_id != 0) {
+		committed_id = st->audit_id;
+		memcpy(committed_hash, st->audit_hash, sizeof(committed_hash));
+	}
+	st->audit_id = 0;
+	return r;
 }
 
 void
 store_rollback(struct store *st)
 {
+	st->audit_id = 0;
 	if (sqlite3_get_autocommit(st->db) == 0)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t
+store_audit_head(unsigned char hash[32])
+{
+	memcpy(hash, committed_hash, sizeof(committed_hash));
+	return committed_id;
 }
 
 static int
@@ -171,7 +192,10 @@ store_migrate(struct store *st, int writable)
 		    version, GF_SCHEMA_VERSION);
 	if (version == GF_SCHEMA_VERSION)
 		return 0;
-	/* Migrations so far add indexes: an older store reads the same. */
+	/*
+	 * Migrations so far add indexes, and audit columns that
+	 * --audit-verify does without: an older store reads the same.
+	 */
 	if (!writable && version >= GF_SCHEMA_READABLE)
 		return 0;
 	if (!writable)

@@ -5,10 +5,12 @@
 #ifndef GENFIC_STORE_H
 #define GENFIC_STORE_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #define GF_STORE_DEFAULT	"/var/lib/genfic-ca"
-#define GF_SCHEMA_VERSION	2
+#define GF_SCHEMA_VERSION	3
 /* The oldest schema a read-only open reads as it is. */
 #define GF_SCHEMA_READABLE	1
 
@@ -18,8 +20,10 @@
 #define GF_STORE_CACHED		8	/* statements kept prepared */
 
 struct store {
-	char	*dir;
-	sqlite3	*db;
+	char		*dir;
+	sqlite3		*db;
+	int64_t		 audit_id;	/* newest audit entry of the open transaction */
+	unsigned char	 audit_hash[32];	/* and its hash */
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*stmt;
@@ -48,6 +52,12 @@ char	*store_dir_path(const char *dir, const char *sub, const char *name,
 int	store_begin(struct store *st);
 int	store_commit(struct store *st);
 void	store_rollback(struct store *st);
+
+/*
+ * The newest audit entry a transaction of this process committed, and
+ * its hash (the head of the chain for the logbook).  Returns its id, or 0.
+ */
+int64_t	store_audit_head(unsigned char hash[32]);
 
 /* Prepares sql, recording SQLite's message on failure. */
 int	store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);

@@ -95,7 +95,7 @@ check "the root key matches the root certificate" test \
 # The database holds every certificate, byte for byte.
 check "the database holds every certificate" test "$(rows cert)" -eq 4
 check "the database holds the three CAs" test "$(rows ca)" -eq 3
-check "the audit log has one entry per certificate" test "$(rows audit)" -eq 4
+check "the audit log has one entry per certificate and per CA" test "$(rows audit)" -eq 7
 sn=$(serial_of "$H")
 db_der=$(sql "SELECT hex(der) FROM cert WHERE hex(serial) = '$sn'")
 file_der=$(openssl x509 -in "$H" -outform der | od -An -v -tx1 | tr -d ' \n' |
