@@ -83,7 +83,7 @@ refuse_clean "the root's constraint holds two levels down" 1 \
 
 # pathLenConstraint: the shipped issuing CAs have pathlen 0.
 refuse_clean "no CA under a CA with pathlen 0" 1 \
-    "RFC 5280 4.2.1.9: CA genfic-system has pathLenConstraint 0: no CA certificate may be issued 1 level below it" \
+    "genfic-system may sign no CA: its certificate has pathLenConstraint 0 (RFC 5280 4.2.1.9)" \
     gca -p genfic-system -c deeper -t system-ca --passin pass:system-secret \
     --passout pass:deeper-secret --batch
 check "and no key left behind" test ! -e "$GENFIC_CA_DIR/private/deeper.key"
@@ -93,6 +93,11 @@ check "its basicConstraints says pathlen:1" sh -c \
     "openssl x509 -in '$T/mid.crt' -noout -ext basicConstraints | grep -q 'CA:TRUE, pathlen:1'"
 check "one CA under it" gca -p mid -c mid2 -t system-ca --passin pass:mid-secret \
     --passout pass:mid2-secret --batch -o "$T/mid2.crt"
+check "a CA without a pathLenConstraint under it" gca -p mid -c mid2b -t root \
+    --passin pass:mid-secret --passout pass:mid2b-secret --batch
+refuse_clean "a pathLenConstraint two levels up holds" 1 \
+    "RFC 5280 4.2.1.9: CA mid has pathLenConstraint 1: no CA certificate may be issued 2 levels below it" \
+    gca -p mid2b -c mid3 -t root --passin pass:mid2b-secret --passout pass:mid3-secret --batch
 refuse_clean "a --pathlen above what the CA over it allows" 1 \
     "pathLenConstraint 1 is more than CA mid allows below it (0)" \
     gca -p mid -c mid3 -t root --pathlen 1 --passin pass:mid-secret \
