@@ -166,6 +166,9 @@ setup_import_leftover() {
 setup_swapped_key() {
 	cp "$S/private/genfic-user.key" "$S/private/genfic-system.key"
 }
+setup_swapped_root_key() {
+	cp "$S/private/genfic-user.key" "$S/private/genfic.key"
+}
 
 setup_tmpl_fifo() { mkdir -p "$I/tp"; mkfifo "$I/tp/fifo.cnf"; }
 setup_tmpl_device() { mkdir -p "$I/tp"; ln -s /dev/zero "$I/tp/zero.cnf"; }
