@@ -143,18 +143,23 @@ table_row(struct table *t, sqlite3_stmt *stmt)
 	fputs(sqlite3_column_int(stmt, COL_IS_CA) ? " (CA)\n" : "\n", stdout);
 }
 
+/* The rows of each statement in turn, as one table (or JSON array). */
 static int
-table_run(struct store *st, struct table *t, sqlite3_stmt *stmt)
+table_run(struct store *st, struct table *t, sqlite3_stmt *const *stmts,
+    size_t n)
 {
-	int step;
+	size_t i;
+	int step = SQLITE_DONE;
 
 	if (t->json)
 		table_header(t);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		table_row(t, stmt);
-		if (t->progress && t->rows % 50000 == 0)
-			fprintf(stderr, "\r%s: %ld rows", gf_progname, t->rows);
-	}
+	for (i = 0; i < n && step == SQLITE_DONE; i++)
+		while ((step = sqlite3_step(stmts[i])) == SQLITE_ROW) {
+			table_row(t, stmts[i]);
+			if (t->progress && t->rows % 50000 == 0)
+				fprintf(stderr, "\r%s: %ld rows", gf_progname,
+				    t->rows);
+		}
 	if (t->progress && t->rows >= 50000)
 		fprintf(stderr, "\r%s: %ld rows\n", gf_progname, t->rows);
 	if (t->json)
@@ -255,7 +260,7 @@ cmd_list(struct cli *cli)
 		sqlite3_bind_text(stmt, 3, cli->template, -1, SQLITE_STATIC);
 	if (cli->status != NULL)
 		sqlite3_bind_text(stmt, 4, cli->status, -1, SQLITE_STATIC);
-	r = table_run(st, &t, stmt);
+	r = table_run(st, &t, &stmt, 1);
  out:
 	if (r != 0)
 		gf_report("-l", r);
@@ -264,42 +269,88 @@ cmd_list(struct cli *cli)
 	return cli_exit_status(r);
 }
 
+/* CRL rows of -e: the state of a CA's latest CRL, in the table's columns. */
+#define CRL_STATE \
+	"CASE WHEN last.number IS NULL THEN 'none' WHEN last.next_update <= " \
+	"?1 THEN 'stale' ELSE 'due' END"
+#define CRL_DAYS \
+	"CAST((last.next_update - ?1) / 86400 AS INTEGER)"
+
 /*
- * -e DAYS: valid certificates whose notAfter falls within DAYS, soonest
- * first; --expired: those already past it.  A range on not_after, so the
- * cert_not_after (or cert_ca_not_after) index answers it.
+ * Each CA in service (its certificate valid) whose latest CRL's
+ * nextUpdate is past or within ?3 days of ?1, or that has issued none:
+ * the CRL that must be issued next.  The latest CRL of each CA is the row
+ * of its max(number) (SQLite takes the bare column from that row).
+ */
+static const char crl_due_sql[] =
+    "SELECT ca.name, 'CRL', " CRL_STATE ", coalesce(date(last.next_update, "
+    "'unixepoch'), '-'), '', CASE WHEN last.number IS NULL THEN 'no CRL "
+    "yet' ELSE 'latest CRL ' || last.number END, '', 0, coalesce("
+    CRL_DAYS ", 0), "
+    "json_object('kind', 'crl', 'ca', ca.name, 'status', " CRL_STATE ", "
+    "'crl_number', last.number, 'next_update', " ISO("last.next_update")
+    ", 'days_left', " CRL_DAYS ") "
+    "FROM ca JOIN cert ON cert.id = ca.cert_id LEFT JOIN (SELECT ca_id, "
+    "max(number) AS number, next_update FROM crl GROUP BY ca_id) AS last "
+    "ON last.ca_id = ca.id WHERE cert.not_after > ?1 AND cert.revoked_at "
+    "IS NULL AND (?2 IS NULL OR ca.name = ?2) AND (last.number IS NULL OR "
+    "last.next_update <= ?1 + ?3 * 86400) ORDER BY coalesce("
+    "last.next_update, 0), ca.name";
+
+static int
+expiring_bind(struct store *st, sqlite3_stmt *stmt, const struct cli *cli,
+    time_t now)
+{
+	if (sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now) != SQLITE_OK ||
+	    (cli->parent != NULL && sqlite3_bind_text(stmt, 2, cli->parent, -1,
+	    SQLITE_STATIC) != SQLITE_OK) ||
+	    sqlite3_bind_int(stmt, 3, cli->expiring_days) != SQLITE_OK)
+		return store_fail(st, "-e");
+	return 0;
+}
+
+/*
+ * -e DAYS: first the CAs whose next CRL is due within DAYS (or overdue,
+ * or never issued), then the valid certificates whose notAfter falls
+ * within DAYS, soonest first; --expired: the certificates already past
+ * it, and no CRL rows.  A range on not_after, so the cert_not_after (or
+ * cert_ca_not_after) index answers it.
  */
 int
 cmd_expiring(struct cli *cli)
 {
 	struct store *st = NULL;
 	struct table t;
-	sqlite3_stmt *stmt = NULL;
+	sqlite3_stmt *stmts[2] = { NULL, NULL };
 	time_t now = time(NULL);
+	size_t n = 0;
 	int r;
 
 	if ((r = list_open(cli, &st, &t)) != 0)
 		goto out;
 	t.days = 1;
+	if (!cli->expired && ((r = store_prepare(st, crl_due_sql,
+	    &stmts[n++])) != 0 || (r = expiring_bind(st, stmts[0], cli,
+	    now)) != 0))
+		goto out;
 	if (cli->expired)
 		r = list_prepare(st, &t, cli->parent != NULL, "cert.not_after "
 		    "<= ?1 AND cert.not_after > ?1 - ?3 * 86400 AND "
-		    "cert.revoked_at IS NULL ORDER BY cert.not_after DESC", &stmt);
+		    "cert.revoked_at IS NULL ORDER BY cert.not_after DESC",
+		    &stmts[n]);
 	else
 		r = list_prepare(st, &t, cli->parent != NULL, "cert.not_after "
 		    "> ?1 AND cert.not_after <= ?1 + ?3 * 86400 AND "
-		    "cert.revoked_at IS NULL ORDER BY cert.not_after", &stmt);
-	if (r != 0)
+		    "cert.revoked_at IS NULL ORDER BY cert.not_after",
+		    &stmts[n]);
+	if (r != 0 || (r = expiring_bind(st, stmts[n++], cli, now)) != 0)
 		goto out;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
-	if (cli->parent != NULL)
-		sqlite3_bind_text(stmt, 2, cli->parent, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 3, cli->expiring_days);
-	r = table_run(st, &t, stmt);
+	r = table_run(st, &t, stmts, n);
  out:
 	if (r != 0)
 		gf_report("-e", r);
-	sqlite3_finalize(stmt);
+	sqlite3_finalize(stmts[0]);
+	sqlite3_finalize(stmts[1]);
 	store_free(st);
 	if (r != 0)
 		return cli_exit_status(r);

@@ -15,7 +15,7 @@
 	"'privilegeWithdrawn' WHEN 10 THEN 'aACompromise' END"
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
 #define LIST_JSON \
-	"json_object('ca', ca.name, 'serial', hex(cert.serial), " \
+	"json_object('kind', 'cert', 'ca', ca.name, 'serial', hex(cert.serial), " \
 	"'status', " LIST_STATUS ", 'not_before', " ISO("cert.not_before") \
 	", 'not_after', " ISO("cert.not_after") ", 'days_left', " \
 	"CAST((cert.not_after - ?1) / 86400 AS INTEGER), 'subject', " \

@@ -59,8 +59,17 @@ printf '#!/bin/sh\ncat >>"%s/mailed"\n' "$T" >"$T/mailbin/mail"
 chmod +x "$T/mailbin/mail"
 export GENFIC_CA_DIR="$T/work/store"
 (cd "$T/work" && PATH="$T/mailbin:$T/bin:$PATH" sh -c "$cron")
-[ ! -e "$T/mailed" ] && pass "the cron line mails nothing when nothing expires (a fresh 90-day OCSP signer)" ||
-    fail "the cron line mails nothing when nothing expires (a fresh 90-day OCSP signer)"
+grep -q '^genfic-system  *CRL  *due ' "$T/mailed" 2>/dev/null &&
+    grep -q '^genfic-user  *CRL  *due ' "$T/mailed" &&
+    pass "the cron line mails the issuing CAs' 7-day CRLs as due" ||
+    fail "the cron line mails the issuing CAs' 7-day CRLs as due"
+grep -q '^genfic  *CRL' "$T/mailed" 2>/dev/null &&
+    fail "the root's 365-day CRL is not due within 30 days" ||
+    pass "the root's 365-day CRL is not due within 30 days"
+grep -q 'genfic-system OCSP' "$T/mailed" 2>/dev/null &&
+    fail "a fresh 90-day OCSP signer is not in the mail" ||
+    pass "a fresh 90-day OCSP signer is not in the mail"
+rm -f "$T/mailed"
 (cd "$T/work" && PATH="$T/mailbin:$T/bin:$PATH" sh -c "$(echo "$cron" | sed 's/-e 30/-e 100/')")
 grep -q "genfic-system OCSP" "$T/mailed" 2>/dev/null &&
     pass "the cron line mails what expires" || fail "the cron line mails what expires"

@@ -56,6 +56,40 @@ assert mail["revoked_at"].endswith("Z")
 assert len(rows) == 4
 PY
 
+# -e lists CRLs due too (below); CRLs of a year keep them out of these.
+for ca in genfic genfic-system genfic-user; do
+	gca -p $ca --set --crl-days 365 >/dev/null 2>&1
+done
+gca -p genfic-user -g --passin pass:user-secret --batch -o "$T/user.crl" >/dev/null 2>&1
+gca -p genfic-system -g --passin pass:system-secret --batch -o "$T/sys.crl" >/dev/null 2>&1
+
+# -e, CRL rows: a CA that has issued no CRL, then CRLs due within DAYS,
+# before the certificates; exit 3 for them alone.
+gca -e 10 -p genfic >"$T/o"; st=$?
+[ $st -eq 3 ] && grep -q '^genfic  *CRL  *none  *-  .* no CRL yet' "$T/o" &&
+    pass "-e: a CA without a CRL is listed, exit 3" || fail "-e: a CA without a CRL (exit $st)"
+gca -p genfic -g --passin pass:root-secret --batch -o "$T/root.crl" >/dev/null 2>&1
+gca -e 400 >"$T/o"; st=$?
+next=$(date -u -d "$(openssl crl -in "$T/sys.crl" -noout -nextupdate | cut -d= -f2)" +%Y-%m-%d)
+[ $st -eq 3 ] && [ "$(sed -n '2,4p' "$T/o" | grep -c '  CRL  *due  ')" -eq 3 ] &&
+    grep -q "^genfic-system  *CRL  *due  *$next  .*latest CRL 1" "$T/o" &&
+    pass "-e 400: the three CRLs first, due, with openssl's nextUpdate" ||
+    fail "-e 400: the three CRLs first (exit $st)"
+gca -e 400 --json >"$T/j"
+python3 - "$T/j" <<'PY' && pass "-e --json: kind crl and cert" || fail "-e --json: kind crl and cert"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+crls = [r for r in rows if r["kind"] == "crl"]
+assert [r["ca"] for r in crls[:1]] and len(crls) == 3, rows
+assert all(r["status"] == "due" and r["crl_number"] == 1 and 360 <= r["days_left"] <= 365 for r in crls), crls
+assert all(r["kind"] == "cert" for r in rows[3:]) and len(rows) > 3, rows
+PY
+gca -e 400 -p genfic-user --tsv >"$T/o"
+[ "$(grep -c '	CRL	' "$T/o")" -eq 1 ] && grep -q '^genfic-user	CRL	due	' "$T/o" &&
+    pass "-e -p: that CA's CRL only" || fail "-e -p: that CA's CRL only"
+gca -e 400 --expired >"$T/o"
+grep -q '  CRL  ' "$T/o" && fail "-e --expired: no CRL rows" || pass "-e --expired: no CRL rows"
+
 # -e: the window, its boundary, and the exit status for cron.
 gca -e 10 >"$T/o"; st=$?
 [ $st -eq 0 ] && [ ! -s "$T/o" ] && pass "-e 10: nothing, exit 0, no output" || fail "-e 10 (exit $st)"
