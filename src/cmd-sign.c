@@ -325,18 +325,32 @@ sign_identify(const struct sign *s, struct sign_job *j)
 static int
 sign_look(struct sign *s, struct sign_job *j)
 {
-	sqlite3_stmt *stmt;
-	int r;
+	static const char begin_sql[] = "BEGIN", end_sql[] = "COMMIT";
+	sqlite3_stmt *stmt, *begin, *end = NULL;
+	int r, txn = 0;
 
 	if (s->seen_st == NULL)
 		return 0;
 	pthread_mutex_lock(&s->seen_lock);
+	/*
+	 * One read transaction for both looks: each statement outside one
+	 * takes and drops its own read lock, which costs more than the look.
+	 */
+	if (store_cached(s->seen_st, begin_sql, &begin) == 0 &&
+	    store_cached(s->seen_st, end_sql, &end) == 0) {
+		txn = sqlite3_step(begin) == SQLITE_DONE;
+		sqlite3_reset(begin);
+	}
 	r = revoke_check_key(s->seen_st, j->row.spki_hash);
 	if (r == 0 && sign_may_skip(s, j) &&
 	    store_cached(s->seen_st, signed_sql, &stmt) == 0) {
 		sign_bind_signed(s, j, stmt);
 		j->seen = sqlite3_step(stmt) == SQLITE_ROW;
 		store_done(stmt);
+	}
+	if (txn) {
+		sqlite3_step(end);
+		sqlite3_reset(end);
 	}
 	pthread_mutex_unlock(&s->seen_lock);
 	if (r == GF_ERR_POLICY)
