@@ -500,6 +500,11 @@ sign_record(struct sign *s, struct sign_job *j)
 			sign_job_fail(j, r);
 			return sign_refused(s, j);
 		}
+	} else if (s->out_dir && (r = cli_output_check(j->out,
+	    s->cli->force)) != 0) {
+		/* Again: the worker may have looked a window of requests ago. */
+		sign_job_fail(j, r);
+		return sign_refused(s, j);
 	}
 	sign_request_of(s, j, &req);
 	r = issue_commit(s->st, s->ca->id, s->ca->name, &req, s->cli->label,
