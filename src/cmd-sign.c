@@ -302,50 +302,43 @@ sign_may_skip(const struct sign *s, const struct sign_job *j)
 }
 
 /*
- * What identifies request j's key, and in a re-run its certificate: its
- * key's hash and its subject, kept in its row until the row is replaced by
- * the signed one.
+ * What identifies request j's certificate in a re-run: its key's hash and
+ * its subject, kept in its row until the row is replaced by the signed one.
  */
 static int
-sign_identify(const struct sign *s, struct sign_job *j)
+sign_identify(struct sign_job *j)
 {
 	int r;
 
 	if ((r = spki_hash(j->csr->spki, j->row.spki_hash)) != 0)
 		return r;
-	if (sign_may_skip(s, j) && (j->row.subject = dn_format(j->subject)) ==
-	    NULL)
+	if ((j->row.subject = dn_format(j->subject)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	return 0;
 }
 
 /*
- * A worker's look, before any signature work: a key revoked for
- * keyCompromise is refused, and a certificate of the same key and subject
- * sets j->seen (a spool run again then costs a read and a lookup per
- * request).  The writer decides: issue_commit() and sign_already().
+ * A worker's look, before any signature work, for a certificate of the
+ * same key and subject: a spool run again then costs a read and a lookup
+ * per request.  sign_already() decides, in the writer.
  */
 static int
-sign_look(struct sign *s, struct sign_job *j)
+sign_seen(struct sign *s, const struct sign_job *j)
 {
 	sqlite3_stmt *stmt;
-	int r;
+	int found = 0;
 
-	if (s->seen_st == NULL)
+	if (s->seen_st == NULL || !sign_may_skip(s, j))
 		return 0;
 	pthread_mutex_lock(&s->seen_lock);
-	r = revoke_check_key(s->seen_st, j->row.spki_hash);
-	if (r == 0 && sign_may_skip(s, j) &&
-	    store_cached(s->seen_st, signed_sql, &stmt) == 0) {
+	if (store_cached(s->seen_st, signed_sql, &stmt) == 0) {
 		sign_bind_signed(s, j, stmt);
-		j->seen = sqlite3_step(stmt) == SQLITE_ROW;
+		found = sqlite3_step(stmt) == SQLITE_ROW;
 		store_done(stmt);
 	}
 	pthread_mutex_unlock(&s->seen_lock);
-	if (r == GF_ERR_POLICY)
-		return r;
 	gf_errclear();
-	return 0;
+	return found;
 }
 
 /* Checks request j's signature and extensions, and signs it: its row. */
@@ -402,8 +395,8 @@ sign_job_run(void *ctx, size_t i)
 	if ((r = csr_load(j->path, &j->csr)) == 0 &&
 	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
 	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
-	    (r = sign_identify(s, j)) == 0 && (r = sign_look(s, j)) == 0) {
-		if (j->seen)
+	    (!sign_may_skip(s, j) || (r = sign_identify(j)) == 0)) {
+		if ((j->seen = sign_seen(s, j)) != 0)
 			return;
 		r = sign_job_sign(s, j);
 	}
@@ -467,6 +460,26 @@ sign_refused(struct sign *s, const struct sign_job *j)
 	return 0;
 }
 
+/*
+ * A request refused (its file exists, say) whose key was revoked for
+ * keyCompromise says so instead: that is what must be done about it.  A
+ * request with no other fault is refused by issue_commit(); the workers
+ * do not look, so that their shared connection stays as busy as it was.
+ */
+static void
+sign_refused_key(struct sign *s, struct sign_job *j)
+{
+	unsigned char md[GF_SHA256_LEN];
+
+	if (j->csr != NULL && spki_hash(j->csr->spki, md) == 0 &&
+	    revoke_check_key(s->st, md) == GF_ERR_POLICY) {
+		free(j->why);
+		sign_job_fail(j, GF_ERR_POLICY);
+		return;
+	}
+	gf_errclear();
+}
+
 /* Records job j in the open transaction; < 0 only for store failures. */
 static int
 sign_record(struct sign *s, struct sign_job *j)
@@ -480,8 +493,10 @@ sign_record(struct sign *s, struct sign_job *j)
 		s->skipped++;
 		return 0;
 	}
-	if (j->r != 0)
+	if (j->r != 0) {
+		sign_refused_key(s, j);
 		return sign_refused(s, j);
+	}
 	/* Revoked or expired since the worker looked: signed here. */
 	if (j->seen) {
 		gf_errclear();
@@ -489,6 +504,11 @@ sign_record(struct sign *s, struct sign_job *j)
 			sign_job_fail(j, r);
 			return sign_refused(s, j);
 		}
+	} else if (s->out_dir && (r = cli_output_check(j->out,
+	    s->cli->force)) != 0) {
+		/* Again: the worker may have looked a window of requests ago. */
+		sign_job_fail(j, r);
+		return sign_refused(s, j);
 	}
 	sign_request_of(s, j, &req);
 	r = issue_commit(s->st, s->ca->id, s->ca->name, &req, s->cli->label,
@@ -667,11 +687,17 @@ sign_free(struct sign *s)
 	GENERAL_NAMES_free(s->extra_san);
 }
 
-/* The workers' connection, for sign_look(). */
+/* The workers' connection, for spools that --force does not re-sign. */
 static void
 sign_open_seen(struct sign *s)
 {
-	/* Without it, the writer's look alone decides, after signing. */
+	size_t i;
+
+	for (i = 0; i < s->njobs && !sign_may_skip(s, &s->jobs[i]); i++)
+		continue;
+	if (i == s->njobs)
+		return;
+	/* Without it, the writer's look alone skips what was signed. */
 	if (store_open(s->cli->dir, GF_STORE_READONLY, &s->seen_st) != 0)
 		gf_errclear();
 }
