@@ -55,7 +55,7 @@ struct cli {
 	int		  days;		/* -v, 0 for the template's */
 	int		  nopass;
 	int		  json;
-	int		  tsv;		/* -l, -e: tab-separated, for scripts */
+	int		  tsv;		/* -l, -e: tab-separated */
 	int		  batch;
 	int		  no_clamp;
 	int		  force;

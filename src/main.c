@@ -379,8 +379,9 @@ main(int argc, const char **argv)
 	    &cli.crl_hours)) != 0)
 		goto out;
 	if (cli.label != NULL && !label_ok(cli.label)) {
-		status = opt_usage(pc, "--label '%s': 1 to %d bytes, no control, "
-		    "bidirectional or invisible characters", cli.label, CLI_MAX_LABEL);
+		status = opt_usage(pc, "--label '%s': 1 to %d bytes, no "
+		    "control, bidirectional or invisible characters",
+		    cli.label, CLI_MAX_LABEL);
 		goto out;
 	}
 	if (cli.dir == NULL && (cli.dir = getenv("GENFIC_CA_DIR")) == NULL)

@@ -29,7 +29,7 @@ struct cert_ref {
 	char		 subject[512];	/* RFC 4514, shortened if longer */
 	time_t		 not_after;
 	int		 revoked;	/* revoked or on hold */
-	time_t		 revoked_at;	/* when revoked (may be 0, the epoch) */
+	time_t		 revoked_at;	/* when revoked (0: the epoch) */
 	int		 reason;	/* when revoked */
 };
 
