@@ -68,9 +68,9 @@ ca_row_check(const struct ca *ca)
 	int r;
 
 	if ((r = ca_name_check(ca->name)) != 0)
-		return gf_fail(GF_ERR_DB, "CA %lld in the store: %s; refused, as "
-		    "the name makes file names", (long long)ca->id,
-		    gf_errmsg(r));
+		return gf_fail(GF_ERR_DB, "CA %lld in the store: %s; "
+		    "refused, as the name makes file names",
+		    (long long)ca->id, gf_errmsg(r));
 	file = ca->key_ref + strlen("file:private/");
 	if (strncmp(ca->key_ref, "file:private/", strlen("file:private/")) !=
 	    0 || (n = strlen(file)) <= 4 || strcmp(file + n - 4, ".key") != 0 ||

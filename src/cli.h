@@ -58,7 +58,7 @@ struct cli {
 	int		  pathlen;	/* -r, -c: --pathlen, or -1 */
 	int		  nopass;
 	int		  json;
-	int		  tsv;		/* -l, -e: tab-separated, for scripts */
+	int		  tsv;		/* -l, -e: tab-separated */
 	int		  batch;
 	int		  no_clamp;
 	int		  force;

@@ -241,7 +241,8 @@ export_trust(struct export *e)
 		    cas[i]->name) == -1) {
 			path = NULL;
 			r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		} else if ((r = file_write_atomic(path, pem, len, 0644, 1)) == 0)
+		} else if ((r = file_write_atomic(path, pem, len, 0644,
+		    1)) == 0)
 			r = export_link(e->cli->output,
 			    X509_subject_name_hash(cas[i]->cert),
 			    strrchr(path, '/') + 1);

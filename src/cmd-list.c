@@ -17,7 +17,8 @@
 #include "listing.h"
 
 #define SUBJECT_WIDTH	40
-#define SERIAL_WIDTH	(2 * GF_SERIAL_MAX)	/* an imported serial may be 20 bytes */
+/* An imported serial may have the 20 bytes RFC 5280 allows. */
+#define SERIAL_WIDTH	(2 * GF_SERIAL_MAX)
 
 #define LIST_COLUMNS \
 	"ca.name, hex(cert.serial), " LIST_STATUS ", " \

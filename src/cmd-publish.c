@@ -174,8 +174,8 @@ cmd_publish(struct cli *cli)
 	    (r = publish_rows(st, cli->arg, "SELECT ca.id, cert.der FROM ca "
 	    "JOIN cert ON cert.id = ca.cert_id", "certs", ".crt",
 	    PEM_STRING_X509, cas, ncas, &certs)) != 0 ||
-	    (r = publish_rows(st, cli->arg, "SELECT crl.ca_id, crl.der FROM crl "
-	    "WHERE crl.number = (SELECT max(number) FROM crl AS c WHERE "
+	    (r = publish_rows(st, cli->arg, "SELECT crl.ca_id, crl.der FROM "
+	    "crl WHERE crl.number = (SELECT max(number) FROM crl AS c WHERE "
 	    "c.ca_id = crl.ca_id)", "crl", ".crl", PEM_STRING_X509_CRL, cas,
 	    ncas, &crls)) != 0 ||
 	    (r = audit_checkpoint_export(st, NULL, cli->arg,

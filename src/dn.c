@@ -148,8 +148,8 @@ dn_check_value(const char *type, const void *utf8, size_t len)
 	for (i = 0; i < len; i += n) {
 		n = gf_escape_next(p + i, len - i, shown, &kind);
 		if (kind != GF_TEXT_SHOWN)
-			return gf_fail(GF_ERR_POLICY, "subject %s contains %s: %s",
-			    type, gf_text_kind_name(kind), shown);
+			return gf_fail(GF_ERR_POLICY, "subject %s contains "
+			    "%s: %s", type, gf_text_kind_name(kind), shown);
 	}
 	return 0;
 }

@@ -137,8 +137,8 @@ gf_text_kind_name(int kind)
 		return "a C1 control character (terminals may read U+009B as "
 		    "CSI, the start of an escape sequence)";
 	case GF_TEXT_BIDI:
-		return "a bidirectional control (it reorders what is displayed, "
-		    "Unicode TR #9; CVE-2021-42574)";
+		return "a bidirectional control (it reorders what is "
+		    "displayed, Unicode TR #9; CVE-2021-42574)";
 	case GF_TEXT_INVISIBLE:
 		return "an invisible (zero-width) character (two names that "
 		    "look alike would differ, Unicode TR #36)";

@@ -53,12 +53,12 @@ size_t		 gf_escape(char *dst, size_t size, const void *src, size_t len);
 #define GF_TEXT_SHOWN		0	/* printable: shown as is */
 #define GF_TEXT_CONTROL		1	/* C0 control, DEL or NUL */
 #define GF_TEXT_C1		2	/* U+0080 to U+009F */
-#define GF_TEXT_BIDI		3	/* U+061C, U+200E-F, U+202A-E, U+2066-9 */
+#define GF_TEXT_BIDI		3	/* U+061C, 200E-F, 202A-E, 2066-9 */
 #define GF_TEXT_INVISIBLE	4	/* zero-width and other invisible */
 #define GF_TEXT_SEPARATOR	5	/* U+2028, U+2029 */
 #define GF_TEXT_INVALID		6	/* a byte that is not UTF-8 */
 
-#define GF_ESCAPE_MAX		10	/* the longest escape, \UHHHHHHHH */
+#define GF_ESCAPE_MAX		10	/* the longest: \UHHHHHHHH */
 
 /*
  * The first character of src (len > 0 bytes) as gf_escape() shows it,
