@@ -252,6 +252,8 @@ ref_from_row(sqlite3_stmt *stmt, struct cert_ref *ref)
 		    ref->serial.len);
 	ref_copy_text(ref->subject, sizeof(ref->subject), stmt, 4);
 	ref->not_after = (time_t)sqlite3_column_int64(stmt, 5);
+	/* NULL is "not revoked": 0 is a date, the epoch. */
+	ref->revoked = sqlite3_column_type(stmt, 6) != SQLITE_NULL;
 	ref->revoked_at = (time_t)sqlite3_column_int64(stmt, 6);
 	ref->reason = sqlite3_column_int(stmt, 7);
 }

@@ -251,7 +251,7 @@ cli_list_matches(const struct cert_ref *refs, size_t count)
 
 	for (i = 0; i < count && i < CLI_MAX_MATCHES; i++) {
 		serial_to_hex(&refs[i].serial, hex);
-		if (refs[i].revoked_at != 0)
+		if (refs[i].revoked)
 			status = refs[i].reason == 6 ? "hold" : "revoked";
 		else
 			status = refs[i].not_after <= now ? "expired" : "valid";

@@ -72,7 +72,7 @@ revoke_apply(struct store *st, const struct ca *ca, const struct cert_ref *ref,
     int reason, time_t when, time_t invalidity)
 {
 	char hex[2 * GF_SERIAL_MAX + 1], date[GF_ISO_TIME_LEN];
-	int on_hold = ref->revoked_at != 0 &&
+	int on_hold = ref->revoked &&
 	    ref->reason == GF_REASON_CERTIFICATE_HOLD;
 	int r;
 
@@ -80,7 +80,7 @@ revoke_apply(struct store *st, const struct ca *ca, const struct cert_ref *ref,
 	if (reason == GF_REASON_REMOVE_FROM_CRL && !on_hold)
 		return gf_fail(GF_ERR_POLICY, "%s is not on hold; only "
 		    "certificateHold can be released", hex);
-	if (ref->revoked_at != 0 && !on_hold) {
+	if (ref->revoked && !on_hold) {
 		time_to_iso(ref->revoked_at, date);
 		return gf_fail(GF_ERR_EXISTS, "%s is already revoked since %s "
 		    "(%s)", hex, date, reason_name(ref->reason));

@@ -52,7 +52,8 @@ struct cert_ref {
 	struct serial	 serial;
 	char		 subject[512];	/* RFC 4514, shortened if longer */
 	time_t		 not_after;
-	time_t		 revoked_at;	/* 0 while not revoked */
+	int		 revoked;	/* revoked or on hold */
+	time_t		 revoked_at;	/* when revoked (may be 0, the epoch) */
 	int		 reason;	/* when revoked */
 };
 
