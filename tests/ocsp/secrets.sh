@@ -45,7 +45,8 @@ SIGNER="--signer-cert $P/responder.crt --signer-key $P/responder.key"
 
 # mem_report PID: "in N out M" occurrences of $SECRET in the memory of
 # PID, inside and outside mappings the kernel will not dump (VmFlags dd:
-# OpenSSL's secure heap), then where the outside ones are.
+# OpenSSL's secure heap), then where the outside ones are.  Mappings over
+# 4 GiB (AddressSanitizer's reserved ranges) are left out.
 mem_report() {
 	python3 - "$1" "$SECRET" <<'PY'
 import re, sys
@@ -64,12 +65,12 @@ for line in open("/proc/%s/smaps" % pid):
         region[4] = " dd" in " " + line.split(":", 1)[1]
 with open("/proc/%s/mem" % pid, "rb", buffering=0) as mem:
     for lo, hi, perms, name, dd in regions:
-        if perms[0] != "r" or name == "[vvar]":
+        if perms[0] != "r" or name == "[vvar]" or hi - lo > 1 << 32:
             continue
         try:
             mem.seek(lo)
             data = mem.read(hi - lo)
-        except OSError:
+        except (OSError, MemoryError):
             continue
         n = data.count(secret)
         if dd:
@@ -82,6 +83,10 @@ for w in where:
     print(w)
 PY
 }
+
+# AddressSanitizer makes mlock() a no-op: there, the heap need only exist.
+LOCKED=1024
+ldd "$GENFIC_OCSPD" 2>/dev/null | grep -q libasan && LOCKED=0
 
 # --- As nobody from the start, passphrase from the environment.
 LOG=$T/env.log
@@ -105,17 +110,24 @@ check "no core file" grep -Eq '^Max core file size +0 +0 ' "/proc/$PID/limits"
 check "the variable is wiped from its environ" not grep -qa "$SECRET" \
     "/proc/$PID/environ"
 mem_report "$PID" >"$T/mem"
-check "passphrase only in memory that is not dumped" \
-    grep -Eq '^in [1-9][0-9]* out 0$' "$T/mem"
+if [ "$LOCKED" -eq 0 ]; then
+	# AddressSanitizer's quarantine keeps blocks OpenSSL freed unwiped.
+	check "passphrase in memory that is not dumped (ASan: others uncounted)" \
+	    grep -Eq '^in [1-9]' "$T/mem"
+else
+	check "passphrase only in memory that is not dumped" \
+	    grep -Eq '^in [1-9][0-9]* out 0$' "$T/mem"
+fi
 sed 's/^/#   /' "$T/mem"
-check "the secure heap is locked in memory" python3 -c "
+check "the secure heap is locked in memory (at least ${LOCKED} kB)" python3 -c "
 import re, sys
 size = locked = 0
 for line in open('/proc/$PID/smaps'):
     if re.match(r'[0-9a-f]+-[0-9a-f]+ ', line): size = locked = 0
     elif line.startswith('Size:'): size = int(line.split()[1])
     elif line.startswith('Locked:'): locked = int(line.split()[1])
-    elif line.startswith('VmFlags:') and ' dd' in line and locked >= 1024:
+    elif line.startswith('VmFlags:') and ' dd' in line and size >= 1024 \\
+        and locked >= $LOCKED:
         sys.exit(0)
 sys.exit(1)"
 kill -HUP "$PID"

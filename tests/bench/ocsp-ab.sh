@@ -1,0 +1,153 @@
+#!/bin/sh
+# Two genfic-ocspd builds on one store, interleaved: A, B, A, B, ... for
+# each kind of request, one daemon at a time (each started afresh, so that
+# neither shares the other's -shm), median of GF_BENCH_RUNS (3) runs of
+# wrk (64 connections, GF_BENCH_SECONDS, default 10), with the daemon's
+# CPU time per answer (user + system, from /proc/PID/stat), which load from
+# other processes disturbs far less than requests/s.  For a before/after
+# figure that machine load cannot bias towards either side:
+#
+#   tests/bench/ocsp-ab.sh BUILD-A BUILD-B
+#
+# The store (GF_BENCH_CERTS, default 100000, 1% revoked) is filled with
+# BUILD-B's genfic-ca and gf-bench-fill; the daemons serve it live (WAL),
+# or with GF_BENCH_PUBLISH=1 a copy made by genfic-ca --publish.
+# GF_BENCH_KINDS picks among POST (cached), GET (cached) and nonce (signed
+# live).  Not run by the test suite.
+set -eu
+[ $# -eq 2 ] || { echo "usage: $0 BUILD-A BUILD-B" >&2; exit 2; }
+A=$1/ocsp/genfic-ocspd
+B=$2/ocsp/genfic-ocspd
+GENFIC_CA=$2/src/genfic-ca
+FILL=$2/tests/bench/gf-bench-fill
+N=${GF_BENCH_CERTS:-100000}
+SECS=${GF_BENCH_SECONDS:-10}
+RUNS=${GF_BENCH_RUNS:-3}
+GENFIC_CA_TEMPLATES=${GENFIC_CA_TEMPLATES:-$(cd "$(dirname "$0")/../.." &&
+    pwd)/ca-templates}
+export GENFIC_CA_TEMPLATES
+for p in "$A" "$B" "$GENFIC_CA" "$FILL"; do
+	[ -x "$p" ] || { echo "bench: no $p" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "bench: needs wrk" >&2; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/genfic-bench-ab.XXXXXX")
+OPID=""
+cleanup() {
+	[ -z "$OPID" ] || { kill "$OPID" 2>/dev/null; wait "$OPID" 2>/dev/null; }
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+export GENFIC_CA_DIR="$T/store"
+gca() { "$GENFIC_CA" "$@"; }
+
+gca -r genfic -k ec:P-256 --passout pass:bench --batch >/dev/null
+gca -p genfic -c genfic-system --passin pass:bench --passout pass:bench \
+    --batch >/dev/null
+"$FILL" "$GENFIC_CA_DIR" genfic-system "$N" 1 pass:bench
+SYS=$GENFIC_CA_DIR/certs/genfic-system.crt
+gca -R "$T/ocsp" --nopass --subject "/CN=bench OCSP responder" --batch \
+    >/dev/null 2>&1
+gca -p genfic-system -s "$T/ocsp.req" -t ocsp -o "$T/ocsp.crt" \
+    --passin pass:bench --batch >/dev/null 2>&1
+SERIAL=$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT hex(serial) FROM cert
+    WHERE ca_id = (SELECT id FROM ca WHERE name = 'genfic-system') AND
+    revoked_at IS NULL ORDER BY random() LIMIT 1")
+openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -no_nonce \
+    -reqout "$T/req.der" >/dev/null 2>&1
+openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -reqout "$T/nonce.der" \
+    >/dev/null 2>&1
+SERVE=$GENFIC_CA_DIR
+if [ "${GF_BENCH_PUBLISH:-0}" = 1 ]; then
+	gca --publish "$T/pub" >/dev/null
+	SERVE=$T/pub
+fi
+GETPATH=$(base64 -w0 "$T/req.der" |
+    sed -e 's/+/%2B/g' -e 's|/|%2F|g' -e 's/=/%3D/g')
+cat >"$T/post.lua" <<'LUA'
+local f = assert(io.open(os.getenv("GF_BENCH_BODY"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+wrk.headers["Content-Type"] = "application/ocsp-request"
+f:close()
+LUA
+
+root=""
+[ "$(id -u)" -eq 0 ] && root=--allow-root
+# start BIN: the daemon in the foreground on a free port; sets OPID, OURL.
+start() {
+	"$1" --foreground -q -l 127.0.0.1:0 $root -d "$SERVE" \
+	    --ca genfic-system --signer-cert "$T/ocsp.crt" \
+	    --signer-key "$T/ocsp.key" >"$T/ocspd.log" 2>&1 &
+	OPID=$!
+	i=0
+	while ! grep -q '^genfic-ocspd: serving' "$T/ocspd.log"; do
+		sleep 0.1
+		i=$((i + 1))
+		[ $i -lt 600 ] || { echo "bench: $1 did not start:" >&2;
+		    cat "$T/ocspd.log" >&2; exit 1; }
+	done
+	OURL=http://127.0.0.1:$(sed -n \
+	    's/^genfic-ocspd: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	    "$T/ocspd.log")
+}
+# cpu_ticks: user + system clock ticks of the daemon so far.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$OPID/stat"
+}
+stop() {
+	kill "$OPID" 2>/dev/null || { echo "bench: $OPID died:" >&2;
+	    cat "$T/ocspd.log" >&2; exit 1; }
+	wait "$OPID" 2>/dev/null || true
+	OPID=""
+}
+
+# once KIND: "requests/s us-of-CPU-per-answer" of one wrk run against $OURL.
+once() {
+	c0=$(cpu_ticks)
+	case $1 in
+	POST) GF_BENCH_BODY=$T/req.der wrk -t2 -c64 -d"${SECS}s" \
+	    -s "$T/post.lua" "$OURL/" ;;
+	nonce) GF_BENCH_BODY=$T/nonce.der wrk -t2 -c64 -d"${SECS}s" \
+	    -s "$T/post.lua" "$OURL/" ;;
+	GET) wrk -t2 -c64 -d"${SECS}s" "$OURL/$GETPATH" ;;
+	esac >"$T/wrk" 2>&1
+	c1=$(cpu_ticks)
+	awk -v ticks=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
+	    /requests in/ { n = $1 }
+	    /^Requests\/sec:/ { rps = $2 }
+	    /Non-2xx/ { bad = 1 }
+	    END { printf "%d %.1f\n", bad ? 0 : rps,
+		(n > 0) ? ticks * 1e6 / hz / n : 0 }' "$T/wrk"
+}
+
+# median FILE COLUMN
+median() {
+	sort -n -k"$2" "$1" | sed -n "$(( (RUNS + 1) / 2 ))p" | cut -d' ' -f"$2"
+}
+
+echo "== $N certificates ($SERVE), 64 connections, ${SECS} s, median of $RUNS," \
+    "A and B interleaved; $(nproc) CPUs"
+echo "== A: $A"
+echo "== B: $B"
+for kind in ${GF_BENCH_KINDS:-POST GET nonce}; do
+	: >"$T/a"
+	: >"$T/b"
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		start "$A"; once $kind >>"$T/a"; stop
+		start "$B"; once $kind >>"$T/b"; stop
+		r=$((r + 1))
+	done
+	for col in 1 2; do
+		ma=$(median "$T/a" $col)
+		mb=$(median "$T/b" $col)
+		printf '%-6s %-13s A %8s (%s)  B %8s (%s)  B/A %s\n' "$kind" \
+		    "$([ $col -eq 1 ] && echo 'req/s' || echo 'CPU us/answer')" \
+		    "$ma" "$(cut -d' ' -f$col "$T/a" | tr '\n' ' ')" \
+		    "$mb" "$(cut -d' ' -f$col "$T/b" | tr '\n' ' ')" \
+		    "$(awk -v a="$ma" -v b="$mb" \
+		    'BEGIN { printf "%.2f", (a > 0) ? b / a : 0 }')"
+	done
+done
