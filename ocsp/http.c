@@ -2,7 +2,9 @@
  * The HTTP side (RFC 6960 appendix A, RFC 5019/9919): POST with the DER
  * request as body, or GET with it base64- and URL-encoded in the path.
  * Every OCSP answer, error statuses included, is a 200; HTTP errors are
- * only for what is not an OCSP request at all (404, 405, 413, 415).
+ * only for what is not an OCSP request at all (404, 405, 413, 415), or is
+ * framed or sized so that we will not read it (400, 414, 431:
+ * http-guard.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -16,6 +16,10 @@ httpc.py sweep PORT KIND PATH N...
 httpc.py clients PORT PATH SECONDS RATE
     RATE requests a second for SECONDS, each on a new connection: prints
     "requests N failed F p99-ms P".
+httpc.py fill PORT PATH N
+    N connections from 127.0.0.2, each a partial header, then a GET from
+    127.0.0.1 on a new connection: prints its status and how many of the
+    N the server closed within a second.
 httpc.py idle PORT PATH SECONDS
     two GETs on one connection, SECONDS apart: prints both statuses.
 httpc.py trickle PORT PATH
@@ -159,6 +163,33 @@ def cmd_clients(port, path, seconds, rate):
     print("requests %d failed %d p99-ms %.1f" % (len(lat), failed, p99))
 
 
+def cmd_fill(port, path, n):
+    held = []
+    for i in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.2", 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n" % path.encode())
+        held.append(s)
+        time.sleep(0.05)
+    try:
+        st, _ = request(port, path)
+    except OSError:
+        st = "none"
+    closed = 0
+    for s in held:
+        s.settimeout(1)
+        try:
+            if s.recv(4096) == b"":
+                closed += 1
+        except socket.timeout:
+            pass
+        except OSError:
+            closed += 1
+        s.close()
+    print(st, closed)
+
+
 def cmd_idle(port, path, seconds):
     s = socket.create_connection(("127.0.0.1", port), timeout=2)
     first, _ = request(port, path, s)
@@ -204,6 +235,8 @@ def main():
         cmd_sweep(port, a[0], a[1], [int(n) for n in a[2:]])
     elif cmd == "clients":
         cmd_clients(port, a[0], float(a[1]), float(a[2]))
+    elif cmd == "fill":
+        cmd_fill(port, a[0], int(a[1]))
     elif cmd == "idle":
         cmd_idle(port, a[0], float(a[1]))
     elif cmd == "trickle":
