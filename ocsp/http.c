@@ -402,9 +402,10 @@ cacheable(const struct ocspd *od, const struct query *q)
 }
 
 /*
- * A parsed request that was not in its canonical form: looked up again
- * under that form.  1 when the cache answered; 0 with key set to the
- * canonical form (*der to free), or key NULL when it cannot be cached.
+ * A parsed request, looked up again under its canonical form unless it
+ * came in that form.  1 when the cache answered; 0 with key set to the
+ * canonical form (*der to OPENSSL_free()); -1 when it cannot be cached
+ * (its CertID is too long).
  */
 static int
 from_cache_canonical(struct ocspd *od, struct caset *cs,
