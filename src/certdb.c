@@ -113,21 +113,6 @@ certdb_row_clear(struct cert_row *row)
 	memset(row, 0, sizeof(*row));
 }
 
-/* basicConstraints cA (X509_get_extension_flags() would hash the whole certificate). */
-static int
-cert_is_ca(X509 *cert)
-{
-	BASIC_CONSTRAINTS *bc;
-	int ca;
-
-	if ((bc = X509_get_ext_d2i(cert, NID_basic_constraints, NULL,
-	    NULL)) == NULL)
-		return 0;
-	ca = bc->ca != 0;
-	BASIC_CONSTRAINTS_free(bc);
-	return ca;
-}
-
 int
 certdb_row(X509 *cert, struct cert_row *row)
 {
@@ -157,7 +142,7 @@ certdb_row(X509 *cert, struct cert_row *row)
 	}
 	snprintf(row->subject_hash, sizeof(row->subject_hash), "%08lx",
 	    X509_subject_name_hash(cert));
-	row->is_ca = cert_is_ca(cert);
+	row->is_ca = x509_is_ca(cert, NULL);
  out:
 	if (r != 0)
 		certdb_row_clear(row);

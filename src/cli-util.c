@@ -328,31 +328,13 @@ cli_output_open(struct cli_out *out, const char *path, int replace)
 	return 0;
 }
 
-static int
-cli_write_fd(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 cli_output_write(struct cli_out *out, const void *data, size_t len)
 {
 	int r;
 
 	if (out->fd >= 0)
-		return cli_write_fd(out->fd, data, len) == 0 ? 0 :
+		return file_write_all(out->fd, data, len) == 0 ? 0 :
 		    gf_fail(GF_ERR_IO, "output: %s", strerror(errno));
 	if (out->path == NULL) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)

@@ -12,6 +12,7 @@
 #include "genfic/ca.h"
 #include "genfic/constraints.h"
 #include "genfic/err.h"
+#include "genfic/x509util.h"
 
 #define CONSTRAINTS_DEPTH_MAX	16	/* CAs from an issuer up to its root */
 #define NAME_TEXT_MAX		256
@@ -356,23 +357,6 @@ nc_blame(X509 *cert, const X509_NAME *subject, const GENERAL_NAMES *names,
 	return r;
 }
 
-static int
-cert_is_ca(X509 *cert, long *pathlen)
-{
-	BASIC_CONSTRAINTS *bc;
-	int ca;
-
-	*pathlen = -1;
-	if ((bc = X509_get_ext_d2i(cert, NID_basic_constraints, NULL,
-	    NULL)) == NULL)
-		return 0;
-	ca = bc->ca != 0;
-	if (ca && bc->pathlen != NULL)
-		*pathlen = ASN1_INTEGER_get(bc->pathlen);
-	BASIC_CONSTRAINTS_free(bc);
-	return ca;
-}
-
 /*
  * A new CA certificate k + 1 levels below CA k: each pathLenConstraint
  * above must allow it, and its own may not promise more than they allow.
@@ -410,7 +394,7 @@ constraints_check(const struct constraints *c, X509 *cert)
 	size_t k;
 	int leaf, cn, v, r = 0;
 
-	leaf = !cert_is_ca(cert, &own);
+	leaf = !x509_is_ca(cert, &own);
 	if (!leaf && (r = check_pathlen(c, own)) != 0)
 		return r;
 	if (!c->any_nc)

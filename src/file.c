@@ -103,8 +103,8 @@ fsync_dir_of(const char *path)
 	return r;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+file_write_all(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	ssize_t n;
@@ -155,7 +155,7 @@ write_unnamed(const char *path, const void *data, size_t len, mode_t mode,
 		return errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL ?
 		    1 : gf_fail(GF_ERR_IO, "%s", strerror(errno));
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	if (fchmod(fd, mode) == -1 || file_write_all(fd, data, len) == -1 ||
 	    (sync && fsync(fd) == -1))
 		r = gf_fail(GF_ERR_IO, "%s", strerror(errno));
 	else if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == -1)
@@ -188,7 +188,7 @@ write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		free(tmp);
 		return r;
 	}
-	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	if (fchmod(fd, mode) == -1 || file_write_all(fd, data, len) == -1 ||
 	    (sync && fsync(fd) == -1)) {
 		r = gf_fail(GF_ERR_IO, "%s", strerror(errno));
 		goto out;

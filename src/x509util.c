@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "genfic/err.h"
 #include "genfic/file.h"
@@ -239,4 +240,22 @@ time_from_iso(const char *text, time_t *out)
 		return gf_fail(GF_ERR_USAGE, "'%s': no such date", text);
 	*out = t;
 	return 0;
+}
+
+int
+x509_is_ca(X509 *cert, long *pathlen)
+{
+	BASIC_CONSTRAINTS *bc;
+	int ca;
+
+	if (pathlen != NULL)
+		*pathlen = -1;
+	if ((bc = X509_get_ext_d2i(cert, NID_basic_constraints, NULL,
+	    NULL)) == NULL)
+		return 0;
+	ca = bc->ca != 0;
+	if (ca && pathlen != NULL && bc->pathlen != NULL)
+		*pathlen = ASN1_INTEGER_get(bc->pathlen);
+	BASIC_CONSTRAINTS_free(bc);
+	return ca;
 }

@@ -15,6 +15,9 @@
 int	file_read(const char *path, size_t max, unsigned char **data,
 	    size_t *len);
 
+/* Writes all of data to fd, again after EINTR; -1 with errno on failure. */
+int	file_write_all(int fd, const void *data, size_t len);
+
 /*
  * Writes data to path through a temporary file in the same directory:
  * created with mode, written, fsync'd, renamed over path, directory fsync'd.

@@ -24,6 +24,13 @@ int	x509_from_der(const unsigned char *der, size_t len, X509 **cert);
 int	der_to_pem(const char *label, const unsigned char *der, size_t derlen,
 	    char **pem, size_t *len);
 
+/*
+ * basicConstraints cA of cert, and its pathLenConstraint in *pathlen (-1:
+ * none) when pathlen is not NULL; X509_get_extension_flags() would hash
+ * the whole certificate.
+ */
+int	x509_is_ca(X509 *cert, long *pathlen);
+
 /* PEM text of cert in a new buffer. */
 int	x509_to_pem(X509 *cert, char **pem, size_t *len);
 
