@@ -11,6 +11,8 @@
 #include "genfic/err.h"
 #include "genfic/opt.h"
 
+static void opt_say(const char *, va_list) __attribute__((format(printf, 1, 0)));
+
 static void
 opt_say(const char *fmt, va_list ap)
 {
