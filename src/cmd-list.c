@@ -188,16 +188,13 @@ list_prepare(struct store *st, const struct table *t, int by_ca,
 	size_t n;
 	int r;
 
-	/* Not through a format: the SQL holds strftime's '%' conversions. */
+	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
 	n = strlen(columns) + strlen(json) + strlen(LIST_FROM) + strlen(ca) +
 	    strlen(where_order) + 1;
 	if ((sql = malloc(n)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	strcpy(sql, columns);
-	strcat(sql, json);
-	strcat(sql, LIST_FROM);
-	strcat(sql, ca);
-	strcat(sql, where_order);
+	snprintf(sql, n, "%s%s%s%s%s", columns, json, LIST_FROM, ca,
+	    where_order);
 	r = store_prepare(st, sql, stmt);
 	free(sql);
 	return r;
