@@ -239,7 +239,7 @@ issue_check_names(const struct issue_request *req, X509 *cert)
 	return r;
 }
 
-/* What the CAs above allow, checked before anything is recorded. */
+/* What the CAs above allow, checked before anything is signed. */
 static int
 issue_check_chain(const struct issue_request *req, X509 *cert)
 {
@@ -280,14 +280,13 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	}
 	if ((r = issue_set_validity(req, cert)) != 0 ||
 	    (r = issue_extensions(req, cert)) != 0 ||
-	    (r = issue_check_names(req, cert)) != 0)
+	    (r = issue_check_names(req, cert)) != 0 ||
+	    (r = issue_check_chain(req, cert)) != 0)
 		goto out;
 	if (X509_sign(cert, req->issuer_key, key_digest(req->issuer_key)) <= 0) {
 		r = gf_fail_crypto("sign certificate");
 		goto out;
 	}
-	if ((r = issue_check_chain(req, cert)) != 0)
-		goto out;
 	*out = cert;
 	cert = NULL;
  out:

@@ -33,7 +33,7 @@ int	constraints_from_certs(X509 *const *certs, const char *const *names,
 void	constraints_free(struct constraints *c);
 
 /*
- * Refuses cert (signed, not yet recorded) when a CA of c forbids it: a CA
+ * Refuses cert (built, not yet signed) when a CA of c forbids it: a CA
  * certificate deeper than a pathLenConstraint allows, or a name outside
  * a permitted subtree or inside an excluded one.  The message names the
  * name, the subtree and the CA.
