@@ -17,7 +17,7 @@ refuse_clean "--passwd with a new passphrase too short" 1 "at least 4" \
 check "the key file is still unchanged" cmp -s "$KEY" "$T/key.before"
 refuse "--passwd of no such CA" 1 "no CA named 'nope'" \
     gca --passwd nope --passin pass:system-secret --passout pass:new-secret --batch
-refuse "--passwd without --passout in batch mode" 1 "" \
+refuse "--passwd without --passout in batch mode" 1 "--passout not given" \
     gca --passwd genfic-system --passin pass:system-secret --batch
 audit=$(rows audit)
 check "--passwd" gca --passwd genfic-system --passin pass:system-secret \
