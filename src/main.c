@@ -399,7 +399,7 @@ main(int argc, const char **argv)
 		goto out;
 	if ((cli.name_constraints != NULL || cli.pathlen >= 0) &&
 	    cli.mode != 'r' && cli.mode != 'c') {
-		status = opt_usage(pc, "%s", "--name-constraints and --pathlen "
+		status = opt_bad_value("%s", "--name-constraints and --pathlen "
 		    "go with -r or -c");
 		goto out;
 	}
