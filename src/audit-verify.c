@@ -733,8 +733,15 @@ audit_verify(struct store *st, struct audit_report *rep)
 	memset(&v, 0, sizeof(v));
 	v.st = st;
 	v.rep = rep;
+	/*
+	 * One read transaction: the chain and the tables from one snapshot
+	 * (a spool committing meanwhile adds rows whose entries the walk did
+	 * not see), and the temporary table's writes in one commit.
+	 */
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "audit");
 	if ((r = audit_has_state(st, &rep->has_state)) != 0)
-		return r;
+		goto out;
 	if (rep->has_state && (r = verify_setup(&v)) != 0)
 		goto out;
 	if ((r = verify_chain(&v, rep->has_state)) != 0)
@@ -751,5 +758,6 @@ audit_verify(struct store *st, struct audit_report *rep)
  out:
 	if (rep->has_state)
 		verify_cleanup(&v);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
