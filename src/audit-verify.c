@@ -564,13 +564,7 @@ verify_one_checkpoint(struct verify *v, sqlite3_stmt *stmt, X509 *signer)
 	char *statement;
 	int ok;
 
-	memset(&k, 0, sizeof(k));
-	k.ca = ca;
-	k.crl_number = sqlite3_column_int64(stmt, 0);
-	k.entry = sqlite3_column_int64(stmt, 1);
-	if (sqlite3_column_bytes(stmt, 2) == GF_SHA256_LEN)
-		memcpy(k.head, sqlite3_column_blob(stmt, 2), GF_SHA256_LEN);
-	k.time = sqlite3_column_int64(stmt, 3);
+	audit_checkpoint_row(stmt, ca, &k);
 	if ((statement = audit_checkpoint_statement(&k)) == NULL) {
 		finding(rep, "out of memory");
 		return;
