@@ -61,6 +61,15 @@ verify_setup(struct verify *v)
 {
 	struct store *st = v->st;
 
+	/*
+	 * The list holds an entry per row of the store, looked up by random
+	 * serial: with SQLite's 2 MiB default it spills to a file and each
+	 * lookup reads and writes pages.  64 MiB hold it for 5 * 10^5 rows
+	 * (10^6 certificates: 102 s before, 24 to 43 s with it, 77 MiB peak).
+	 */
+	if (sqlite3_exec(st->db, "PRAGMA temp.cache_size = -65536", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return store_fail(st, "audit");
 	if (sqlite3_exec(st->db, "CREATE TEMP TABLE audit_latest (kind TEXT, "
 	    "ca TEXT, key TEXT, entry INTEGER, operation TEXT, state BLOB, "
 	    "PRIMARY KEY (kind, ca, key)) WITHOUT ROWID", NULL, NULL,
