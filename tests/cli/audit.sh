@@ -136,6 +136,10 @@ recompute "UPDATE cert SET revoked_at = NULL, reason = NULL WHERE cn = 'b';
     "... and with the checkpoints deleted" "CRL 2 of genfic-system: its audit checkpoint is missing (deleted)"
 grep -q "audit: crl/genfic-system.audit-checkpoint: its checkpoint is not in the store" "$T/err" &&
     pass "... whose copy next to the CRL is named" || fail "... whose copy next to the CRL is named"
+recompute "UPDATE ca SET crl_url = 'http://evil.example/s.crl' WHERE name = 'genfic-system';
+    UPDATE audit SET object = NULL, state = NULL WHERE id = 13" \
+    "an unanchored entry made to look older than state commitments is named" \
+    "entry 13 (set genfic-system ) commits to no state, but follows entry 1, which does (edited?)"
 recompute "UPDATE audit_checkpoint SET signature = x'00' || signature WHERE crl_number = 2" \
     "a checkpoint whose signature does not verify is named" \
     "checkpoint of CRL 2 of genfic-system (entry 12): its signature does not verify"
