@@ -106,6 +106,9 @@ tamper "a planted certificate is named" \
 # The log itself.
 tamper "an edited entry is named" "UPDATE audit SET subject = 'CN=forged' WHERE id = 5" \
     "chain broken at entry 5: its content does not match its hash (edited)"
+grep -q "^audit: no checkpoint anchors the log; entries 1..13 unanchored$" "$T/out" &&
+    pass "... and no checkpoint anchors the log past the break" ||
+    fail "... and no checkpoint anchors the log past the break: $(cat "$T/out")"
 tamper "a deleted entry is named" "DELETE FROM audit WHERE id = 8" \
     "chain broken at entry 9: it does not follow entry 7"
 tamper "two entries reordered are named" \
