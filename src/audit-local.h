@@ -68,6 +68,10 @@ int	audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 /* Has the store the schema-3 audit columns? */
 int	audit_has_state(struct store *st, int *has);
 
+/* A checkpoint row's columns 0-3 (crl_number, entry, head, time) in k. */
+void	audit_checkpoint_row(sqlite3_stmt *stmt, const char *ca,
+	    struct audit_ckpt *k);
+
 /* What a checkpoint signs, and its whole text (new strings, or NULL). */
 char	*audit_checkpoint_statement(const struct audit_ckpt *k);
 char	*audit_checkpoint_row_text(sqlite3_stmt *stmt, const char *ca);

@@ -61,6 +61,15 @@ verify_setup(struct verify *v)
 {
 	struct store *st = v->st;
 
+	/*
+	 * The list holds an entry per row of the store, looked up by random
+	 * serial: with SQLite's 2 MiB default it spills to a file and each
+	 * lookup reads and writes pages.  64 MiB hold it for 5 * 10^5 rows
+	 * (10^6 certificates: 102 s before, 24 to 43 s with it, 77 MiB peak).
+	 */
+	if (sqlite3_exec(st->db, "PRAGMA temp.cache_size = -65536", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return store_fail(st, "audit");
 	if (sqlite3_exec(st->db, "CREATE TEMP TABLE audit_latest (kind TEXT, "
 	    "ca TEXT, key TEXT, entry INTEGER, operation TEXT, state BLOB, "
 	    "PRIMARY KEY (kind, ca, key)) WITHOUT ROWID", NULL, NULL,
@@ -564,13 +573,7 @@ verify_one_checkpoint(struct verify *v, sqlite3_stmt *stmt, X509 *signer)
 	char *statement;
 	int ok;
 
-	memset(&k, 0, sizeof(k));
-	k.ca = ca;
-	k.crl_number = sqlite3_column_int64(stmt, 0);
-	k.entry = sqlite3_column_int64(stmt, 1);
-	if (sqlite3_column_bytes(stmt, 2) == GF_SHA256_LEN)
-		memcpy(k.head, sqlite3_column_blob(stmt, 2), GF_SHA256_LEN);
-	k.time = sqlite3_column_int64(stmt, 3);
+	audit_checkpoint_row(stmt, ca, &k);
 	if ((statement = audit_checkpoint_statement(&k)) == NULL) {
 		finding(rep, "out of memory");
 		return;
@@ -733,8 +736,15 @@ audit_verify(struct store *st, struct audit_report *rep)
 	memset(&v, 0, sizeof(v));
 	v.st = st;
 	v.rep = rep;
+	/*
+	 * One read transaction: the chain and the tables from one snapshot
+	 * (a spool committing meanwhile adds rows whose entries the walk did
+	 * not see), and the temporary table's writes in one commit.
+	 */
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "audit");
 	if ((r = audit_has_state(st, &rep->has_state)) != 0)
-		return r;
+		goto out;
 	if (rep->has_state && (r = verify_setup(&v)) != 0)
 		goto out;
 	if ((r = verify_chain(&v, rep->has_state)) != 0)
@@ -751,5 +761,6 @@ audit_verify(struct store *st, struct audit_report *rep)
  out:
 	if (rep->has_state)
 		verify_cleanup(&v);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }

@@ -133,14 +133,9 @@ audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 			ok = EVP_DigestUpdate(ctx, &type, 1) &&
 			    digest_u64(ctx, bits);
 			break;
-		case SQLITE_TEXT:
-			type = 3;
-			ok = EVP_DigestUpdate(ctx, &type, 1) && digest_bytes(ctx,
-			    sqlite3_column_text(stmt, i),
-			    (size_t)sqlite3_column_bytes(stmt, i));
-			break;
+		case SQLITE_TEXT:	/* blob reads its UTF-8 bytes as they are */
 		case SQLITE_BLOB:
-			type = 4;
+			type = sqlite3_column_type(stmt, i) == SQLITE_TEXT ? 3 : 4;
 			ok = EVP_DigestUpdate(ctx, &type, 1) && digest_bytes(ctx,
 			    sqlite3_column_blob(stmt, i),
 			    (size_t)sqlite3_column_bytes(stmt, i));
@@ -507,19 +502,26 @@ audit_checkpoint(struct store *st, const struct ca *ca, EVP_PKEY *key,
 	return r;
 }
 
+void
+audit_checkpoint_row(sqlite3_stmt *stmt, const char *ca,
+    struct audit_ckpt *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->ca = ca;
+	k->crl_number = sqlite3_column_int64(stmt, 0);
+	k->entry = sqlite3_column_int64(stmt, 1);
+	if (sqlite3_column_bytes(stmt, 2) == GF_SHA256_LEN)
+		memcpy(k->head, sqlite3_column_blob(stmt, 2), GF_SHA256_LEN);
+	k->time = sqlite3_column_int64(stmt, 3);
+}
+
 /* A checkpoint row (crl_number, entry, head, time, signature) as text. */
 char *
 audit_checkpoint_row_text(sqlite3_stmt *stmt, const char *ca)
 {
 	struct audit_ckpt k;
 
-	memset(&k, 0, sizeof(k));
-	k.ca = ca;
-	k.crl_number = sqlite3_column_int64(stmt, 0);
-	k.entry = sqlite3_column_int64(stmt, 1);
-	if (sqlite3_column_bytes(stmt, 2) == GF_SHA256_LEN)
-		memcpy(k.head, sqlite3_column_blob(stmt, 2), GF_SHA256_LEN);
-	k.time = sqlite3_column_int64(stmt, 3);
+	audit_checkpoint_row(stmt, ca, &k);
 	return checkpoint_text(&k, sqlite3_column_blob(stmt, 4),
 	    (size_t)sqlite3_column_bytes(stmt, 4));
 }

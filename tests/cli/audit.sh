@@ -106,6 +106,9 @@ tamper "a planted certificate is named" \
 # The log itself.
 tamper "an edited entry is named" "UPDATE audit SET subject = 'CN=forged' WHERE id = 5" \
     "chain broken at entry 5: its content does not match its hash (edited)"
+grep -q "^audit: no checkpoint anchors the log; entries 1..13 unanchored$" "$T/out" &&
+    pass "... and no checkpoint anchors the log past the break" ||
+    fail "... and no checkpoint anchors the log past the break: $(cat "$T/out")"
 tamper "a deleted entry is named" "DELETE FROM audit WHERE id = 8" \
     "chain broken at entry 9: it does not follow entry 7"
 tamper "two entries reordered are named" \
@@ -136,6 +139,10 @@ recompute "UPDATE cert SET revoked_at = NULL, reason = NULL WHERE cn = 'b';
     "... and with the checkpoints deleted" "CRL 2 of genfic-system: its audit checkpoint is missing (deleted)"
 grep -q "audit: crl/genfic-system.audit-checkpoint: its checkpoint is not in the store" "$T/err" &&
     pass "... whose copy next to the CRL is named" || fail "... whose copy next to the CRL is named"
+recompute "UPDATE ca SET crl_url = 'http://evil.example/s.crl' WHERE name = 'genfic-system';
+    UPDATE audit SET object = NULL, state = NULL WHERE id = 13" \
+    "an unanchored entry made to look older than state commitments is named" \
+    "entry 13 (set genfic-system ) commits to no state, but follows entry 1, which does (edited?)"
 recompute "UPDATE audit_checkpoint SET signature = x'00' || signature WHERE crl_number = 2" \
     "a checkpoint whose signature does not verify is named" \
     "checkpoint of CRL 2 of genfic-system (entry 12): its signature does not verify"

@@ -230,6 +230,69 @@ test_audit_tamper(void)
 	}
 }
 
+/*
+ * A writer that commits while --audit-verify runs: the chain and the
+ * tables must be read from one snapshot, or the new certificate shows up
+ * in the tables without the entry that records it.
+ */
+static struct store *concurrent_writer;
+static int concurrent_wrote;
+
+static int
+concurrent_trace(unsigned int type, void *ctx, void *p, void *x)
+{
+	const char *sql = sqlite3_sql(p);
+	struct store *w = concurrent_writer;
+
+	(void)type;
+	(void)ctx;
+	(void)x;
+	if (concurrent_wrote || sql == NULL ||
+	    strstr(sql, "hex(cert.serial)") == NULL)
+		return 0;
+	concurrent_wrote = 1;
+	if (store_begin(w) != 0)
+		return 0;
+	if (sqlite3_exec(w->db, "INSERT INTO cert (ca_id, serial, subject, "
+	    "not_after, subject_hash, issued) VALUES (1, x'0E3F', "
+	    "'CN=late.example', 2000000000, '00000002', 1700000000)", NULL,
+	    NULL, NULL) != SQLITE_OK ||
+	    audit_append(w, "issue", "genfic", "0E3F", "CN=late.example") != 0) {
+		store_rollback(w);
+		return 0;
+	}
+	if (store_commit(w) == 0)
+		concurrent_wrote = 2;
+	return 0;
+}
+
+static void
+test_audit_snapshot(void)
+{
+	struct audit_report rep;
+	struct store *st;
+	char *dir = NULL;
+
+	st = audit_store(&dir, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(store_open(dir, 0, &concurrent_writer), 0);
+	concurrent_wrote = 0;
+	sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, concurrent_trace, NULL);
+	CU_ASSERT_EQUAL(audit_verify(st, &rep), 0);
+	CU_ASSERT_EQUAL(concurrent_wrote, 2);
+	CU_ASSERT_EQUAL(rep.entries, 3);
+	audit_report_clear(&rep);
+	sqlite3_trace_v2(st->db, 0, NULL, NULL);
+	/* The next run sees the writer's entry and row alike. */
+	CU_ASSERT_EQUAL(audit_verify(st, &rep), 0);
+	CU_ASSERT_EQUAL(rep.entries, 4);
+	audit_report_clear(&rep);
+	store_free(concurrent_writer);
+	concurrent_writer = NULL;
+	store_free(st);
+	test_rmtree(dir);
+}
+
 int
 test_audit_register(void)
 {
@@ -238,6 +301,8 @@ test_audit_register(void)
 	if ((s = CU_add_suite("audit", NULL, NULL)) == NULL ||
 	    CU_add_test(s, "intact chain", test_audit_intact) == NULL ||
 	    CU_add_test(s, "no row to commit to", test_audit_no_row) == NULL ||
+	    CU_add_test(s, "one snapshot under a writer",
+	    test_audit_snapshot) == NULL ||
 	    CU_add_test(s, "tampered chain and tables",
 	    test_audit_tamper) == NULL)
 		return -1;

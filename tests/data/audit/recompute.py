@@ -48,7 +48,8 @@ for i, t, uid, user, op, ca, serial, subject, obj, state in rows:
     h = hashlib.sha256(prev + struct.pack(">QQ", t, uid) +
                        b"".join(lp(x.encode()) for x in
                                 (user, op, ca, serial, subject)) +
-                       lp(obj.encode()) + lp(state)).digest()
+                       (b"" if obj is None else
+                        lp(obj.encode()) + lp(state))).digest()
     db.execute("UPDATE audit SET prev_hash = ?, hash = ?, state = ? "
                "WHERE id = ?", (prev, h, state, i))
     prev = h
