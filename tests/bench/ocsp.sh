@@ -61,6 +61,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 export GENFIC_CA_DIR="$T/store"
+. "$here/ocsp-lib.sh"
 gca() { "$GENFIC_CA" "$@"; }
 
 # --- The store: a P-256 system CA with N certificates, 1% revoked.
@@ -95,19 +96,7 @@ SERIAL=$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT hex(serial) FROM cert
     revoked_at IS NULL ORDER BY random() LIMIT 1")
 
 # --- The requests: one certificate, without and with a nonce.
-openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -no_nonce \
-    -reqout "$T/req.der" >/dev/null 2>&1
-openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -reqout "$T/nonce.der" \
-    >/dev/null 2>&1
-GETPATH=$(base64 -w0 "$T/req.der" |
-    sed -e 's/+/%2B/g' -e 's|/|%2F|g' -e 's/=/%3D/g')
-cat >"$T/post.lua" <<'EOF'
-local f = assert(io.open(os.getenv("GF_BENCH_BODY"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-wrk.headers["Content-Type"] = "application/ocsp-request"
-f:close()
-EOF
+ocsp_requests "$SYS" "$SERIAL"
 
 # --- Measuring.
 free_port() {
