@@ -282,13 +282,9 @@ signer_own(struct store *st, const struct ca *ca, const struct passphrase *pass,
 		    "--signer-key", path);
 		goto out;
 	}
-	if ((r = key_load(path, pass, &sg.key)) != 0)
+	/* A key left in private/ by another CA is refused there. */
+	if ((r = ca_key_load(st, ca, pass, &sg.key)) != 0)
 		goto out;
-	if (X509_check_private_key(ca->cert, sg.key) != 1) {
-		r = gf_fail(GF_ERR_POLICY, "%s does not match the certificate "
-		    "of CA %s", path, ca->name);
-		goto out;
-	}
 	sg.cert = ca->cert;
 	X509_up_ref(sg.cert);
 	if ((r = signer_identity(&sg, ca->name)) != 0)

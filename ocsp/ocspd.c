@@ -687,11 +687,8 @@ start(const char **what)
 		return r;
 	if (opt.passin != NULL) {
 		*what = "--passin";
-		if (strncmp(opt.passin, "pass:", 5) == 0)
-			gf_warnx("warning: a pass: passphrase is visible to "
-			    "other users of this machine; prefer env:, file: "
-			    "or fd:");
-		if ((r = pass_get(opt.passin, NULL, 0, 1, &ds.pass)) != 0)
+		/* Not batch: a pass: source is warned about; src never prompts. */
+		if ((r = pass_get(opt.passin, NULL, 0, 0, &ds.pass)) != 0)
 			return r;
 		ds.have_pass = 1;
 		clear_env_source(opt.passin);

@@ -40,6 +40,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 export GENFIC_CA_DIR="$T/store"
+. "$(dirname "$0")/ocsp-lib.sh"
 gca() { "$GENFIC_CA" "$@"; }
 
 gca -r genfic -k ec:P-256 --passout pass:bench --batch >/dev/null
@@ -51,27 +52,12 @@ gca -R "$T/ocsp" --nopass --subject "/CN=bench OCSP responder" --batch \
     >/dev/null 2>&1
 gca -p genfic-system -s "$T/ocsp.req" -t ocsp -o "$T/ocsp.crt" \
     --passin pass:bench --batch >/dev/null 2>&1
-SERIAL=$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT hex(serial) FROM cert
-    WHERE ca_id = (SELECT id FROM ca WHERE name = 'genfic-system') AND
-    revoked_at IS NULL ORDER BY random() LIMIT 1")
-openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -no_nonce \
-    -reqout "$T/req.der" >/dev/null 2>&1
-openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -reqout "$T/nonce.der" \
-    >/dev/null 2>&1
+ocsp_requests "$SYS" genfic-system
 SERVE=$GENFIC_CA_DIR
 if [ "${GF_BENCH_PUBLISH:-0}" = 1 ]; then
 	gca --publish "$T/pub" >/dev/null
 	SERVE=$T/pub
 fi
-GETPATH=$(base64 -w0 "$T/req.der" |
-    sed -e 's/+/%2B/g' -e 's|/|%2F|g' -e 's/=/%3D/g')
-cat >"$T/post.lua" <<'LUA'
-local f = assert(io.open(os.getenv("GF_BENCH_BODY"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-wrk.headers["Content-Type"] = "application/ocsp-request"
-f:close()
-LUA
 
 root=""
 [ "$(id -u)" -eq 0 ] && root=--allow-root
@@ -112,7 +98,8 @@ once() {
 	nonce) GF_BENCH_BODY=$T/nonce.der wrk -t2 -c64 -d"${SECS}s" \
 	    -s "$T/post.lua" "$OURL/" ;;
 	GET) wrk -t2 -c64 -d"${SECS}s" "$OURL/$GETPATH" ;;
-	esac >"$T/wrk" 2>&1
+	esac >"$T/wrk" 2>&1 || { echo "bench: wrk ($1) failed:" >&2;
+	    cat "$T/wrk" >&2; exit 1; }
 	c1=$(cpu_ticks)
 	awk -v ticks=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
 	    /requests in/ { n = $1 }

@@ -61,6 +61,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 export GENFIC_CA_DIR="$T/store"
+. "$here/ocsp-lib.sh"
 gca() { "$GENFIC_CA" "$@"; }
 
 # --- The store: a P-256 system CA with N certificates, 1% revoked.
@@ -90,24 +91,9 @@ gca -R "$T/ocsp" --nopass --subject "/CN=bench OCSP responder" --batch \
 gca -p genfic-system -s "$T/ocsp.req" -t ocsp -o "$T/ocsp.crt" \
     --passin pass:bench --batch >/dev/null 2>&1
 COUNT=$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT count(*) FROM cert")
-SERIAL=$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT hex(serial) FROM cert
-    WHERE ca_id = (SELECT id FROM ca WHERE name = 'genfic-system') AND
-    revoked_at IS NULL ORDER BY random() LIMIT 1")
 
 # --- The requests: one certificate, without and with a nonce.
-openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -no_nonce \
-    -reqout "$T/req.der" >/dev/null 2>&1
-openssl ocsp -issuer "$SYS" -serial "0x$SERIAL" -reqout "$T/nonce.der" \
-    >/dev/null 2>&1
-GETPATH=$(base64 -w0 "$T/req.der" |
-    sed -e 's/+/%2B/g' -e 's|/|%2F|g' -e 's/=/%3D/g')
-cat >"$T/post.lua" <<'EOF'
-local f = assert(io.open(os.getenv("GF_BENCH_BODY"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-wrk.headers["Content-Type"] = "application/ocsp-request"
-f:close()
-EOF
+ocsp_requests "$SYS" genfic-system
 
 # --- Measuring.
 free_port() {

@@ -312,6 +312,11 @@ ocspd_refuse "encrypted CA key without --passin" 1 "give --passin" \
     -d "$GENFIC_CA_DIR" --ca genfic-user
 ocspd_refuse "wrong passphrase" 1 "passphrase" -d "$GENFIC_CA_DIR" \
     --ca genfic-user --passin pass:nope
+cp -a "$GENFIC_CA_DIR" "$T/swapped"
+cp "$GENFIC_CA_DIR/private/genfic-user.key" "$T/swapped/private/genfic-system.key"
+ocspd_refuse "another CA's key at private/NAME.key (ca_key_load's check)" 1 \
+    "CA genfic-system: key private/genfic-system.key does not match the CA certificate" \
+    -d "$T/swapped" --ca genfic-system --passin pass:user-secret
 ocspd_refuse "no such CA" 1 "no CA named 'nope'" -d "$GENFIC_CA_DIR" --ca nope
 ocspd_refuse "signer of another CA" 1 "issued by none of the CAs" \
     -d "$GENFIC_CA_DIR" --ca genfic-user --passin pass:user-secret \
