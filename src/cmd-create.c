@@ -260,12 +260,9 @@ create_check(struct create *c)
 	if (!c->tmpl->is_ca)
 		return gf_fail(GF_ERR_POLICY, "template '%s' is not a CA "
 		    "template", c->tmpl->name);
-	/* X509_get_pathlen(): -1 when unlimited. */
-	if (c->parent != NULL && X509_get_pathlen(c->parent->cert) == 0)
-		return gf_fail(GF_ERR_POLICY, "%s may sign no CA: its "
-		    "certificate has pathLenConstraint 0 (RFC 5280 4.2.1.9)",
-		    c->parent->name);
-	return 0;
+	/* Before any passphrase is asked; issuance checks it again. */
+	return c->constraints != NULL ?
+	    constraints_check_depth(c->constraints) : 0;
 }
 
 /* The new key and its passphrase, in memory: written by create_ca(). */
