@@ -409,26 +409,6 @@ create_record(struct create *c)
 }
 
 static int
-create_publish(struct create *c)
-{
-	char *pem = NULL, *path = NULL;
-	size_t len;
-	int r;
-
-	if ((r = x509_to_pem(c->cert, &pem, &len)) != 0)
-		return r;
-	if ((path = store_path(c->st, "certs", c->name, ".crt")) == NULL)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
-		;
-	else
-		r = cli_output_write(&c->out, pem, len);
-	free(path);
-	free(pem);
-	return r;
-}
-
-static int
 create_ca(struct cli *cli, int root)
 {
 	struct create c;
@@ -484,7 +464,7 @@ create_ca(struct cli *cli, int root)
 		unlink(c.key_path);	/* no CA without its key, nor the reverse */
 		goto out;
 	}
-	r = create_publish(&c);
+	r = cli_ca_cert_publish(c.st, c.name, c.cert, &c.out);
  out:
 	if (r != 0)
 		gf_report(what, r);

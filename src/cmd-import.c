@@ -723,25 +723,6 @@ import_lines(struct import *im, int commit)
 	return r;
 }
 
-/* DIR/certs/NAME.crt, as -r and -c keep theirs. */
-static int
-import_publish(struct import *im)
-{
-	char *pem = NULL, *path = NULL;
-	size_t len;
-	int r;
-
-	if ((r = x509_to_pem(im->ca_cert, &pem, &len)) != 0)
-		return r;
-	if ((path = store_path(im->st, "certs", im->name, ".crt")) == NULL)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
-		r = gf_fail(r, "%s: %s", path, gf_errmsg(r));
-	free(path);
-	free(pem);
-	return r;
-}
-
 /*
  * Everything that can be refused is, before the store is made (when it
  * does not exist yet) and before the key is written.
@@ -808,7 +789,7 @@ cmd_import(struct cli *cli)
 	im.key_saved = NULL;
 	printf("%s: imported %ld, skipped %ld (already in the store), failed "
 	    "%ld\n", im.name, im.imported, im.skipped, im.failed);
-	r = import_publish(&im);
+	r = cli_ca_cert_publish(im.st, im.name, im.ca_cert, NULL);
  out:
 	if (r != 0) {
 		if (im.st != NULL)
