@@ -349,6 +349,27 @@ cli_output_write(struct cli_out *out, const void *data, size_t len)
 	return 0;
 }
 
+int
+cli_ca_cert_publish(struct store *st, const char *name, X509 *cert,
+    struct cli_out *out)
+{
+	char *pem = NULL, *path = NULL;
+	size_t len;
+	int r;
+
+	if ((r = x509_to_pem(cert, &pem, &len)) != 0)
+		return r;
+	if ((path = store_path(st, "certs", name, ".crt")) == NULL)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
+		r = gf_fail(r, "%s: %s", path, gf_errmsg(r));
+	else if (out != NULL)
+		r = cli_output_write(out, pem, len);
+	free(path);
+	free(pem);
+	return r;
+}
+
 void
 cli_output_close(struct cli_out *out)
 {

@@ -151,6 +151,13 @@ int	cli_output_write(struct cli_out *out, const void *data, size_t len);
 
 void	cli_output_close(struct cli_out *out);
 
+/*
+ * DIR/certs/NAME.crt: the CA certificate as -r, -c and -I leave it; out,
+ * unless NULL, gets the same PEM (-o).
+ */
+int	cli_ca_cert_publish(struct store *st, const char *name, X509 *cert,
+	    struct cli_out *out);
+
 /* Text from the store or a certificate on its way out (cli-text.c). */
 
 /* The display columns s takes as gf_escape() shows it. */

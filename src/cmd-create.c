@@ -260,12 +260,9 @@ create_check(struct create *c)
 	if (!c->tmpl->is_ca)
 		return gf_fail(GF_ERR_POLICY, "template '%s' is not a CA "
 		    "template", c->tmpl->name);
-	/* X509_get_pathlen(): -1 when unlimited. */
-	if (c->parent != NULL && X509_get_pathlen(c->parent->cert) == 0)
-		return gf_fail(GF_ERR_POLICY, "%s may sign no CA: its "
-		    "certificate has pathLenConstraint 0 (RFC 5280 4.2.1.9)",
-		    c->parent->name);
-	return 0;
+	/* Before any passphrase is asked; issuance checks it again. */
+	return c->constraints != NULL ?
+	    constraints_check_depth(c->constraints) : 0;
 }
 
 /* The new key and its passphrase, in memory: written by create_ca(). */
@@ -412,26 +409,6 @@ create_record(struct create *c)
 }
 
 static int
-create_publish(struct create *c)
-{
-	char *pem = NULL, *path = NULL;
-	size_t len;
-	int r;
-
-	if ((r = x509_to_pem(c->cert, &pem, &len)) != 0)
-		return r;
-	if ((path = store_path(c->st, "certs", c->name, ".crt")) == NULL)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
-		;
-	else
-		r = cli_output_write(&c->out, pem, len);
-	free(path);
-	free(pem);
-	return r;
-}
-
-static int
 create_ca(struct cli *cli, int root)
 {
 	struct create c;
@@ -487,7 +464,7 @@ create_ca(struct cli *cli, int root)
 		unlink(c.key_path);	/* no CA without its key, nor the reverse */
 		goto out;
 	}
-	r = create_publish(&c);
+	r = cli_ca_cert_publish(c.st, c.name, c.cert, &c.out);
  out:
 	if (r != 0)
 		gf_report(what, r);

@@ -52,6 +52,9 @@ struct import {
 	int64_t		 ca_id;
 	int		 ca_changed;	/* the CA row was written: audit it */
 	long		 imported, skipped, failed, total;
+	unsigned char	(*checked)[GF_SHA256_LEN];	/* per line: the
+					   fingerprint of the certificate
+					   file found good, or zeros */
 };
 
 /* The first of the candidate files under dir that exists, or NULL. */
@@ -494,12 +497,15 @@ import_check_cert(const struct import *im, const struct index_entry *e,
 
 /*
  * What an entry is imported from: its certificate file, checked, or
- * (*cert NULL) the subject of the line.
+ * (*cert NULL) the subject of the line.  checked is the line's
+ * fingerprint slot: a file the check pass found good (the same bytes) is
+ * not verified again by the import pass.
  */
 static int
 import_load_entry(const struct import *im, const struct index_entry *e,
-    X509 **cert, X509_NAME **subject)
+    unsigned char checked[GF_SHA256_LEN], X509 **cert, X509_NAME **subject)
 {
+	unsigned char md[GF_SHA256_LEN];
 	X509 *c = NULL;
 	int r;
 
@@ -508,7 +514,11 @@ import_load_entry(const struct import *im, const struct index_entry *e,
 		*cert = NULL;
 		return dn_parse(e->subject, subject);
 	}
-	if (r == 0 && (r = import_check_cert(im, e, c)) == 0) {
+	if (r == 0 && (r = x509_fingerprint(c, md)) == 0 &&
+	    memcmp(md, checked, sizeof(md)) != 0 &&
+	    (r = import_check_cert(im, e, c)) == 0)
+		memcpy(checked, md, sizeof(md));
+	if (r == 0) {
 		*cert = c;
 		*subject = NULL;
 		return 0;
@@ -581,7 +591,8 @@ import_reason(const struct import *im, const struct index_entry *e)
  * its revocation.  GF_ERR_EXISTS when it was imported before.
  */
 static int
-import_entry(struct import *im, const struct index_entry *e)
+import_entry(struct import *im, const struct index_entry *e,
+    unsigned char checked[GF_SHA256_LEN])
 {
 	char hex[2 * GF_SERIAL_MAX + 1];
 	X509_NAME *subject = NULL;
@@ -589,7 +600,7 @@ import_entry(struct import *im, const struct index_entry *e)
 	int64_t id;
 	int r;
 
-	if ((r = import_load_entry(im, e, &cert, &subject)) != 0)
+	if ((r = import_load_entry(im, e, checked, &cert, &subject)) != 0)
 		return r;
 	if (cert != NULL) {
 		r = certdb_insert(im->st, im->ca_id, cert, NULL, NULL, &id);
@@ -616,13 +627,14 @@ import_entry(struct import *im, const struct index_entry *e)
 
 /* Before anything is written: the entry parses and its file is good. */
 static int
-import_check_entry(struct import *im, const struct index_entry *e)
+import_check_entry(struct import *im, const struct index_entry *e,
+    unsigned char checked[GF_SHA256_LEN])
 {
 	X509_NAME *subject = NULL;
 	X509 *cert = NULL;
 	int r;
 
-	r = import_load_entry(im, e, &cert, &subject);
+	r = import_load_entry(im, e, checked, &cert, &subject);
 	X509_free(cert);
 	X509_NAME_free(subject);
 	return r;
@@ -658,6 +670,10 @@ import_read_index(struct import *im)
 		im->total += im->index[i] == '\n';
 	if (im->index_len > 0 && im->index[im->index_len - 1] != '\n')
 		im->total++;
+	/* + 1: calloc(0) may give NULL. */
+	if ((im->checked = calloc((size_t)im->total + 1,
+	    sizeof(*im->checked))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	return 0;
 }
 
@@ -701,8 +717,9 @@ import_lines(struct import *im, int commit)
 		snprintf(what, sizeof(what), "index.txt line %ld", ++lineno);
 		if ((r = import_copy_line(im, p, (size_t)(nl - p))) == 0 &&
 		    (r = index_parse_line(im->line, &e)) == 0)
-			r = commit ? import_entry(im, &e) :
-			    import_check_entry(im, &e);
+			r = commit ?
+			    import_entry(im, &e, im->checked[lineno - 1]) :
+			    import_check_entry(im, &e, im->checked[lineno - 1]);
 		if (r == 0)
 			im->imported++;
 		else if (r == GF_ERR_EXISTS)
@@ -720,25 +737,6 @@ import_lines(struct import *im, int commit)
 	if (r == 0 && im->failed > 0)
 		r = gf_fail(GF_ERR_POLICY, "%ld entries failed; nothing was "
 		    "imported", im->failed);
-	return r;
-}
-
-/* DIR/certs/NAME.crt, as -r and -c keep theirs. */
-static int
-import_publish(struct import *im)
-{
-	char *pem = NULL, *path = NULL;
-	size_t len;
-	int r;
-
-	if ((r = x509_to_pem(im->ca_cert, &pem, &len)) != 0)
-		return r;
-	if ((path = store_path(im->st, "certs", im->name, ".crt")) == NULL)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	else if ((r = file_write_atomic(path, pem, len, 0644, 1)) != 0)
-		r = gf_fail(r, "%s: %s", path, gf_errmsg(r));
-	free(path);
-	free(pem);
 	return r;
 }
 
@@ -776,6 +774,7 @@ import_free(struct import *im)
 	EVP_PKEY_free(im->key);
 	pass_clear(&im->pass);
 	free(im->index);
+	free(im->checked);
 	free(im->line);
 	X509_free(im->ca_cert);
 	ca_free(im->parent);
@@ -808,7 +807,7 @@ cmd_import(struct cli *cli)
 	im.key_saved = NULL;
 	printf("%s: imported %ld, skipped %ld (already in the store), failed "
 	    "%ld\n", im.name, im.imported, im.skipped, im.failed);
-	r = import_publish(&im);
+	r = cli_ca_cert_publish(im.st, im.name, im.ca_cert, NULL);
  out:
 	if (r != 0) {
 		if (im.st != NULL)

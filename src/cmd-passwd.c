@@ -13,7 +13,9 @@
 
 /*
  * The audit entry and the new file go together: the file is renamed into
- * place inside the transaction, which is rolled back if that fails.
+ * place inside the transaction, which is rolled back if that fails.  The
+ * old file is gone once the rename is done: a commit that fails after it
+ * says that the key has the new passphrase, unaudited.
  */
 static int
 passwd_replace(struct store *st, const struct ca *ca, EVP_PKEY *key,
@@ -24,13 +26,19 @@ passwd_replace(struct store *st, const struct ca *ca, EVP_PKEY *key,
 
 	if ((path = ca_key_path(st, ca)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if ((r = store_begin(st)) == 0) {
-		if ((r = audit_append(st, "passwd", ca->name, NULL,
-		    "key passphrase changed")) != 0 ||
-		    (r = key_replace(path, key, pass)) != 0 ||
-		    (r = store_commit(st)) != 0)
-			store_rollback(st);
+	if ((r = store_begin(st)) != 0)
+		goto out;
+	if ((r = audit_append(st, "passwd", ca->name, NULL,
+	    "key passphrase changed")) != 0 ||
+	    (r = key_replace(path, key, pass)) != 0)
+		store_rollback(st);
+	else if ((r = store_commit(st)) != 0) {
+		store_rollback(st);
+		r = gf_fail(r, "%s: %s; the key file has the NEW passphrase "
+		    "already, and no audit entry records the change", path,
+		    gf_errmsg(r));
 	}
+ out:
 	free(path);
 	return r;
 }

@@ -385,6 +385,12 @@ check_pathlen(const struct constraints *c, long own)
 }
 
 int
+constraints_check_depth(const struct constraints *c)
+{
+	return check_pathlen(c, -1);	/* -1: the new CA promises nothing */
+}
+
+int
 constraints_check(const struct constraints *c, X509 *cert)
 {
 	GENERAL_NAMES *names;

@@ -41,6 +41,13 @@ void	constraints_free(struct constraints *c);
 int	constraints_check(const struct constraints *c, X509 *cert);
 
 /*
+ * Refuses, before anything is signed, a new CA right below the first CA
+ * of c when a pathLenConstraint of c forbids one that deep: the depth
+ * half of constraints_check(), with the same message.
+ */
+int	constraints_check_depth(const struct constraints *c);
+
+/*
  * Parses --name-constraints values, "permitted;DNS:.example.org" or
  * "excluded;IP:10.0.0.0/8" (DNS, email, URI and IP; IP as a CIDR prefix
  * or address/mask), into *out; *out is NULL when specs is NULL.

@@ -80,7 +80,7 @@ refuse_clean "-c under an issuing CA without -t" 2 \
     gca -p genfic-system2 -c sub --passin pass:ca-secret --passout pass:sub-secret --batch
 check "... no key left" test ! -e "$GENFIC_CA_DIR/private/sub.key"
 refuse_clean "-c -t intermediate under a pathLen 0 CA" 1 \
-    "genfic-system2 may sign no CA: its certificate has pathLenConstraint 0" \
+    "RFC 5280 4.2.1.9: CA genfic-system2 has pathLenConstraint 0: no CA certificate may be issued" \
     gca -p genfic-system2 -c sub -t intermediate --passin pass:ca-secret \
     --passout pass:sub-secret --batch
 check "-c under plain (intermediate, pathlen 0) with -t is refused too" \

@@ -83,7 +83,7 @@ refuse_clean "the root's constraint holds two levels down" 1 \
 
 # pathLenConstraint: the shipped issuing CAs have pathlen 0.
 refuse_clean "no CA under a CA with pathlen 0" 1 \
-    "genfic-system may sign no CA: its certificate has pathLenConstraint 0 (RFC 5280 4.2.1.9)" \
+    "RFC 5280 4.2.1.9: CA genfic-system has pathLenConstraint 0: no CA certificate may be issued 1 level below it" \
     gca -p genfic-system -c deeper -t system-ca --passin pass:system-secret \
     --passout pass:deeper-secret --batch
 check "and no key left behind" test ! -e "$GENFIC_CA_DIR/private/deeper.key"
@@ -98,6 +98,9 @@ check "a CA without a pathLenConstraint under it" gca -p mid -c mid2b -t root \
 refuse_clean "a pathLenConstraint two levels up holds" 1 \
     "RFC 5280 4.2.1.9: CA mid has pathLenConstraint 1: no CA certificate may be issued 2 levels below it" \
     gca -p mid2b -c mid3 -t root --passin pass:mid2b-secret --passout pass:mid3-secret --batch
+refuse_clean "... refused before the parent's passphrase is asked" 1 \
+    "RFC 5280 4.2.1.9: CA mid has pathLenConstraint 1: no CA certificate may be issued 2 levels below it" \
+    gca -p mid2b -c mid3 -t root --batch
 refuse_clean "a --pathlen above what the CA over it allows" 1 \
     "pathLenConstraint 1 is more than CA mid allows below it (0)" \
     gca -p mid -c mid3 -t root --pathlen 1 --passin pass:mid-secret \

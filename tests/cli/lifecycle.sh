@@ -20,6 +20,15 @@ refuse "--passwd of no such CA" 1 "no CA named 'nope'" \
 refuse "--passwd without --passout in batch mode" 1 "--passout not given" \
     gca --passwd genfic-system --passin pass:system-secret --batch
 audit=$(rows audit)
+refuse "--passwd whose commit fails after the rename says so" 1 \
+    "the key file has the NEW passphrase already, and no audit entry records the change" \
+    env LD_PRELOAD="$GF_FAILCOMMIT" "$GENFIC_CA" --passwd genfic-system \
+    --passin pass:system-secret --passout pass:new-secret --batch
+check "... no audit entry" test "$(rows audit)" -eq "$audit"
+check "... and the key has the new passphrase" openssl pkey -in "$KEY" \
+    -passin pass:new-secret -noout
+cp "$T/key.before" "$KEY"
+audit=$(rows audit)
 check "--passwd" gca --passwd genfic-system --passin pass:system-secret \
     --passout pass:new-secret --batch
 check "one audit entry" test "$(rows audit)" -eq $((audit + 1))
