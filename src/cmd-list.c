@@ -54,12 +54,12 @@ static int
 ca_width(struct store *st)
 {
 	sqlite3_stmt *stmt;
-	int w = 2;
+	int w = 2, n;
 
 	if (store_prepare(st, "SELECT name FROM ca", &stmt) == 0) {
 		while (sqlite3_step(stmt) == SQLITE_ROW)
-			if (cli_text_width(text(stmt, 0)) > w)
-				w = cli_text_width(text(stmt, 0));
+			if ((n = cli_text_width(text(stmt, 0))) > w)
+				w = n;
 		sqlite3_finalize(stmt);
 	}
 	gf_errclear();

@@ -5,40 +5,9 @@
 
 # An openssl ca directory: 20 certificates, 3 revoked, 1 on hold.
 O=$T/oldca
-mkdir -p "$O/newcerts" "$O/private" "$O/req"
-touch "$O/index.txt"
-echo 1000 >"$O/serial"
+openssl_ca_dir "$O" 1000 "crlnumber = \$dir/crlnumber" \
+    "default_crl_days = 7" "copy_extensions = none"
 echo 0F >"$O/crlnumber"
-cat >"$O/openssl.cnf" <<EOC
-[ca]
-default_ca = old
-[old]
-dir = $O
-database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
-certificate = \$dir/cacert.pem
-private_key = \$dir/private/cakey.pem
-serial = \$dir/serial
-crlnumber = \$dir/crlnumber
-default_md = sha256
-default_days = 365
-default_crl_days = 7
-policy = any
-unique_subject = no
-copy_extensions = none
-[any]
-commonName = supplied
-[req]
-distinguished_name = dn
-[dn]
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-EOC
-openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-    -keyout "$O/private/cakey.pem" -passout pass:old-secret -subj "/CN=Old CA" \
-    -days 3650 -config "$O/openssl.cnf" -extensions v3_ca -out "$O/cacert.pem" 2>/dev/null
 for i in $(seq 1 20); do
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$O/req/h$i.key" -subj "/CN=host$i.example" -out "$O/req/h$i.csr" 2>/dev/null

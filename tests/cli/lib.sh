@@ -173,3 +173,49 @@ sigalg_of() {
 	openssl x509 -in "$1" -noout -text |
 	    sed -n 's/^ *Signature Algorithm: //p' | head -n 1
 }
+
+# openssl_ca_dir DIR SERIAL [LINE...]: an openssl ca directory at DIR (its
+# config DIR/openssl.cnf, section [old]; DIR/req for requests), its root
+# "/CN=Old CA" made, an EC P-256 key under pass:old-secret, and SERIAL the
+# next serial.  Each LINE is added to [old] (crlnumber, copy_extensions).
+openssl_ca_dir() {
+	oc_dir=$1 oc_serial=$2; shift 2
+	mkdir -p "$oc_dir/newcerts" "$oc_dir/private" "$oc_dir/req" &&
+	: >"$oc_dir/index.txt" &&
+	echo "$oc_serial" >"$oc_dir/serial" || return 1
+	{
+		cat <<EOC
+[ca]
+default_ca = old
+[old]
+dir = $oc_dir
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+certificate = \$dir/cacert.pem
+private_key = \$dir/private/cakey.pem
+serial = \$dir/serial
+default_md = sha256
+default_days = 365
+policy = any
+unique_subject = no
+EOC
+		for oc_line in "$@"; do
+			echo "$oc_line"
+		done
+		cat <<'EOC'
+[any]
+commonName = supplied
+[req]
+distinguished_name = dn
+[dn]
+[v3_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+EOC
+	} >"$oc_dir/openssl.cnf"
+	openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -keyout "$oc_dir/private/cakey.pem" -passout pass:old-secret \
+	    -subj "/CN=Old CA" -days 3650 -config "$oc_dir/openssl.cnf" \
+	    -extensions v3_ca -out "$oc_dir/cacert.pem" 2>/dev/null
+}

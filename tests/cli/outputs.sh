@@ -186,48 +186,23 @@ check "-g -o a link to a regular file" "$GENFIC_CA" $G -g -o "$T/to-file"
 
 # --- 5. A key revoked for keyCompromise, imported (-I) as valid.
 O=$T/oldca
-mkdir -p "$O/newcerts" "$O/private" "$O/req"
-: >"$O/index.txt"
-echo 1000 >"$O/serial"
-cat >"$O/openssl.cnf" <<EOC
-[ca]
-default_ca = old
-[old]
-dir = $O
-database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
-certificate = \$dir/cacert.pem
-private_key = \$dir/private/cakey.pem
-serial = \$dir/serial
-default_md = sha256
-default_days = 365
-policy = any
-unique_subject = no
-[any]
-commonName = supplied
-[req]
-distinguished_name = dn
-[dn]
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-EOC
-openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$O/private/cakey.pem" -subj "/CN=Old CA" -days 3650 \
-    -config "$O/openssl.cnf" -extensions v3_ca -out "$O/cacert.pem" 2>/dev/null
-openssl ca -batch -config "$O/openssl.cnf" -in "$T/sp/a.req" -out "$O/req/a.crt" 2>/dev/null
-openssl ca -batch -config "$O/openssl.cnf" -in "$T/sp/b.req" -out "$O/req/b.crt" 2>/dev/null
+openssl_ca_dir "$O" 1000
+openssl ca -batch -config "$O/openssl.cnf" -passin pass:old-secret \
+    -in "$T/sp/a.req" -out "$O/req/a.crt" 2>/dev/null
+openssl ca -batch -config "$O/openssl.cnf" -passin pass:old-secret \
+    -in "$T/sp/b.req" -out "$O/req/b.crt" 2>/dev/null
 [ "$(wc -l <"$O/index.txt")" -eq 2 ] && pass "an openssl ca directory with b's key" ||
     fail "an openssl ca directory with b's key"
 before="$(cert_audit_rows) $(sql "SELECT count(*) FROM ca")"
 refuse "-I: a valid certificate of b's key" 1 "index.txt line 2: key revoked for keyCompromise (serial $bserial)" \
-    gca -I "$O" --passout pass:old-secret --batch
+    gca -I "$O" --passin pass:old-secret --passout pass:new-secret --batch
 [ "$before" = "$(cert_audit_rows) $(sql "SELECT count(*) FROM ca")" ] &&
     pass "... nothing imported" || fail "... nothing imported"
 # Revoked there too, it is history, and imported.
-openssl ca -config "$O/openssl.cnf" -revoke "$O/req/b.crt" -crl_reason keyCompromise 2>/dev/null
-check "-I: the same, revoked in index.txt" gca -I "$O" --passout pass:old-secret --batch
+openssl ca -config "$O/openssl.cnf" -passin pass:old-secret \
+    -revoke "$O/req/b.crt" -crl_reason keyCompromise 2>/dev/null
+check "-I: the same, revoked in index.txt" gca -I "$O" \
+    --passin pass:old-secret --passout pass:new-secret --batch
 
 # --- 6. A full disk: the failed commit is not counted as signed.  The
 # store is copied to a small tmpfs, filled but for 48 KiB, in a mount

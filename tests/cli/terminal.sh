@@ -30,37 +30,8 @@ has() {
 # a right-to-left override and a zero-width space, and its file removed,
 # so that the index line alone is imported.
 O=$T/oldca
-mkdir -p "$O/newcerts" "$O/private" "$O/req"
-touch "$O/index.txt"
-echo 7F00112233445566778899AABBCCDDEEFF001122 >"$O/serial"
-cat >"$O/openssl.cnf" <<EOC
-[ca]
-default_ca = old
-[old]
-dir = $O
-database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
-certificate = \$dir/cacert.pem
-private_key = \$dir/private/cakey.pem
-serial = \$dir/serial
-default_md = sha256
-default_days = 365
-policy = any
-unique_subject = no
-copy_extensions = copy
-[any]
-commonName = supplied
-[req]
-distinguished_name = dn
-[dn]
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-EOC
-openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-    -keyout "$O/private/cakey.pem" -passout pass:old-secret -subj "/CN=Old CA" \
-    -days 3650 -config "$O/openssl.cnf" -extensions v3_ca -out "$O/cacert.pem" 2>/dev/null
+openssl_ca_dir "$O" 7F00112233445566778899AABBCCDDEEFF001122 \
+    "copy_extensions = copy"
 for i in 1 2; do
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$O/req/h$i.key" -subj "/CN=h$i.example" \
