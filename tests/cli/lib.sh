@@ -38,6 +38,14 @@ refuse() {
 	fi
 }
 
+# preloaded LIB COMMAND...: COMMAND with the planted fault LIB preloaded;
+# an ASan build must accept a library loaded before its runtime.
+preloaded() {
+	pl_lib=$1; shift
+	LD_PRELOAD=$pl_lib \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 "$@"
+}
+
 # Row count of a table of the store.
 rows() {
 	sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT count(*) FROM $1"

@@ -22,7 +22,7 @@ refuse "--passwd without --passout in batch mode" 1 "--passout not given" \
 audit=$(rows audit)
 refuse "--passwd whose commit fails after the rename says so" 1 \
     "the key file has the NEW passphrase already, and no audit entry records the change" \
-    env LD_PRELOAD="$GF_FAILCOMMIT" "$GENFIC_CA" --passwd genfic-system \
+    preloaded "$GF_FAILCOMMIT" "$GENFIC_CA" --passwd genfic-system \
     --passin pass:system-secret --passout pass:new-secret --batch
 check "... no audit entry" test "$(rows audit)" -eq "$audit"
 check "... and the key has the new passphrase" openssl pkey -in "$KEY" \
