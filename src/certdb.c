@@ -163,30 +163,31 @@ certdb_insert_row(struct store *st, int64_t ca_id, const struct cert_row *row,
 
 	if ((r = store_cached(st, insert_sql, &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	sqlite3_bind_blob(stmt, 2, row->serial.bytes, (int)row->serial.len,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, row->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, row->san, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)row->not_before);
-	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)row->not_after);
-	sqlite3_bind_int(stmt, 7, row->is_ca);
-	sqlite3_bind_text(stmt, 8, label, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 9, template, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 10, row->fingerprint, GF_SHA256_LEN,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 11, row->subject_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 12, row->spki_hash, GF_SHA256_LEN,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 13, (sqlite3_int64)time(NULL));
-	sqlite3_bind_blob(stmt, 14, row->der, row->derlen, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 15, row->cn, -1, SQLITE_STATIC);
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, row->serial.bytes,
+	    row->serial.len)) != 0 ||
+	    (r = store_bind_text(stmt, 3, row->subject)) != 0 ||
+	    (r = store_bind_text(stmt, 4, row->san)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, (int64_t)row->not_before)) != 0 ||
+	    (r = store_bind_int64(stmt, 6, (int64_t)row->not_after)) != 0 ||
+	    (r = store_bind_int64(stmt, 7, row->is_ca)) != 0 ||
+	    (r = store_bind_text(stmt, 8, label)) != 0 ||
+	    (r = store_bind_text(stmt, 9, template)) != 0 ||
+	    (r = store_bind_blob(stmt, 10, row->fingerprint,
+	    GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_text(stmt, 11, row->subject_hash)) != 0 ||
+	    (r = store_bind_blob(stmt, 12, row->spki_hash, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_int64(stmt, 13, (int64_t)time(NULL))) != 0 ||
+	    (r = store_bind_blob(stmt, 14, row->der, (size_t)row->derlen)) != 0 ||
+	    (r = store_bind_text(stmt, 15, row->cn)) != 0)
+		goto out;
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ?
 		    gf_fail(GF_ERR_CONFLICT, "serial number or certificate "
 		    "already in the store") : store_fail(st, "insert certificate");
 	else if (cert_id != NULL)
 		*cert_id = sqlite3_last_insert_rowid(st->db);
+ out:
 	store_done(stmt);
 	return r;
 }
@@ -261,9 +262,8 @@ certdb_key_compromised(struct store *st,
 
 	if ((r = store_cached(st, compromised_sql, &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_blob(stmt, 1, spki_hash, GF_SHA256_LEN,
-	    SQLITE_STATIC) != SQLITE_OK)
-		r = store_fail(st, "look up key");
+	if ((r = store_bind_blob(stmt, 1, spki_hash, GF_SHA256_LEN)) != 0)
+		;
 	else if ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ref_from_row(stmt, ref);
 		r = 1;
@@ -344,27 +344,23 @@ lookup_rows(struct store *st, const char *sql, const struct lookup_key *k,
 	sqlite3_stmt *stmt;
 	struct cert_ref ref;
 	size_t i;
-	int step, r, seen, ok, np;
+	int step, r, seen, np;
 
 	if ((r = store_prepare(st, sql, &stmt)) != 0)
 		return r;
 	/* Each query uses some of the parameters; a NULL matches nothing. */
 	np = sqlite3_bind_parameter_count(stmt);
-	ok = sqlite3_bind_int64(stmt, 1, k->ca_id) == SQLITE_OK &&
-	    (np < 2 || !k->is_serial || sqlite3_bind_blob(stmt, 2,
-	    k->serial.bytes, (int)k->serial.len, SQLITE_STATIC) == SQLITE_OK) &&
-	    (np < 3 || !k->is_md || sqlite3_bind_blob(stmt, 3, k->md,
-	    GF_SHA256_LEN, SQLITE_STATIC) == SQLITE_OK) &&
-	    (np < 4 || sqlite3_bind_text(stmt, 4, k->value, -1,
-	    SQLITE_STATIC) == SQLITE_OK) &&
-	    (np < 5 || sqlite3_bind_int64(stmt, 5,
-	    (sqlite3_int64)time(NULL)) == SQLITE_OK) &&
-	    (np < 6 || !k->is_hash || sqlite3_bind_text(stmt, 6, k->hash, -1,
-	    SQLITE_STATIC) == SQLITE_OK);
-	if (!ok) {
-		r = store_fail(st, "look up certificate");
+	if ((r = store_bind_int64(stmt, 1, k->ca_id)) != 0 ||
+	    (np >= 2 && k->is_serial && (r = store_bind_blob(stmt, 2,
+	    k->serial.bytes, k->serial.len)) != 0) ||
+	    (np >= 3 && k->is_md && (r = store_bind_blob(stmt, 3, k->md,
+	    GF_SHA256_LEN)) != 0) ||
+	    (np >= 4 && (r = store_bind_text(stmt, 4, k->value)) != 0) ||
+	    (np >= 5 && (r = store_bind_int64(stmt, 5,
+	    (int64_t)time(NULL))) != 0) ||
+	    (np >= 6 && k->is_hash && (r = store_bind_text(stmt, 6,
+	    k->hash)) != 0))
 		goto out;
-	}
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ref_from_row(stmt, &ref);
 		for (i = 0, seen = 0; i < *count && i < max; i++)
@@ -454,8 +450,9 @@ certdb_load(struct store *st, int64_t id, X509 **cert, int64_t *ca_id)
 	if ((r = store_prepare(st, "SELECT der, ca_id FROM cert WHERE id = ?1",
 	    &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
+	if ((r = store_bind_int64(stmt, 1, id)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_ROW)
 		r = store_fail(st, "read certificate");
 	else if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
 		r = gf_fail(GF_ERR_NOT_FOUND, "only the index data of this "
@@ -484,15 +481,15 @@ certdb_insert_bare(struct store *st, int64_t ca_id, const struct serial *serial,
 	    "cn, not_after, subject_hash, issued) VALUES (?1, ?2, ?3, ?4, ?5, "
 	    "?6, ?7)", &stmt)) != 0)
 		goto out;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	sqlite3_bind_blob(stmt, 2, serial->bytes, (int)serial->len, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, text, -1, SQLITE_STATIC);
-	if (cn != NULL)
-		sqlite3_bind_text(stmt, 4, cn, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)not_after);
-	sqlite3_bind_text(stmt, 6, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, serial->bytes, serial->len)) != 0 ||
+	    (r = store_bind_text(stmt, 3, text)) != 0 ||
+	    (r = store_bind_text(stmt, 4, cn)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, (int64_t)not_after)) != 0 ||
+	    (r = store_bind_text(stmt, 6, hash)) != 0 ||
+	    (r = store_bind_int64(stmt, 7, (int64_t)time(NULL))) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ?
 		    gf_fail(GF_ERR_CONFLICT, "serial number already in the "
 		    "store") : store_fail(st, "insert certificate");
@@ -514,8 +511,11 @@ certdb_label_taken(struct store *st, int64_t ca_id, const char *label)
 	if ((r = store_prepare(st, "SELECT 1 FROM cert WHERE ca_id = ?1 AND "
 	    "label = ?2", &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	sqlite3_bind_text(stmt, 2, label, -1, SQLITE_STATIC);
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_text(stmt, 2, label)) != 0) {
+		sqlite3_finalize(stmt);
+		return r;
+	}
 	switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
 		r = 1;
@@ -526,24 +526,6 @@ certdb_label_taken(struct store *st, int64_t ca_id, const char *label)
 	default:
 		r = store_fail(st, "look up label");
 	}
-	sqlite3_finalize(stmt);
-	return r;
-}
-
-int
-certdb_count(struct store *st, int64_t ca_id, int64_t *count)
-{
-	sqlite3_stmt *stmt;
-	int r;
-
-	if ((r = store_prepare(st, "SELECT count(*) FROM cert WHERE ?1 = 0 OR "
-	    "ca_id = ?1", &stmt)) != 0)
-		return r;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		*count = sqlite3_column_int64(stmt, 0);
-	else
-		r = store_fail(st, "count certificates");
 	sqlite3_finalize(stmt);
 	return r;
 }

@@ -38,6 +38,15 @@ cli_exit_status(int code)
 	return code == GF_ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
+int
+cli_parent_missing(const struct cli *cli, const char *mode, const char *what)
+{
+	if (cli->parent != NULL)
+		return 0;
+	fprintf(stderr, "%s: %s needs -p %s\n", gf_progname, mode, what);
+	return 1;
+}
+
 /*
  * One --san entry, TYPE:VALUE, appended to all.  Checked here, so that a
  * missing or unknown type and a value OpenSSL cannot parse are named in

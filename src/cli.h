@@ -97,6 +97,13 @@ int	cli_fail(const char *what, int code);
  */
 int	cli_exit_status(int code);
 
+/*
+ * The modes that act as a CA: 1, with "MODE needs -p WHAT" said, if -p
+ * is missing (the mode exits EXIT_USAGE), else 0.
+ */
+int	cli_parent_missing(const struct cli *cli, const char *mode,
+	    const char *what);
+
 /* After a change: "genfic-ca: audit head N HEX" on a terminal's stderr. */
 void	cli_audit_head(void);
 

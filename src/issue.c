@@ -295,22 +295,40 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	return r;
 }
 
+int
+issue_prepare(const struct issue_request *req, X509 **out,
+    struct cert_row *row)
+{
+	struct serial serial;
+	X509 *cert = NULL;
+	int r;
+
+	if ((r = serial_random(&serial)) != 0 ||
+	    (r = issue_build(req, &serial, &cert)) != 0 ||
+	    (r = certdb_row(cert, row)) != 0) {
+		X509_free(cert);
+		return r;
+	}
+	*out = cert;
+	return 0;
+}
+
 /* A fresh serial for a certificate whose serial was taken. */
 static int
 issue_again(const struct issue_request *req, X509 **cert,
     struct cert_row *row)
 {
-	struct serial serial;
+	struct cert_row fresh_row;
 	X509 *fresh;
 	int r;
 
-	if ((r = serial_random(&serial)) != 0 ||
-	    (r = issue_build(req, &serial, &fresh)) != 0)
+	if ((r = issue_prepare(req, &fresh, &fresh_row)) != 0)
 		return r;
 	X509_free(*cert);
 	*cert = fresh;
 	certdb_row_clear(row);
-	return certdb_row(fresh, row);
+	*row = fresh_row;
+	return 0;
 }
 
 int
@@ -344,30 +362,4 @@ issue_commit(struct store *st, int64_t issuer_id, const char *issuer_name,
 		return r;
 	serial_to_hex(&row->serial, hex);
 	return audit_append(st, "issue", issuer_name, hex, row->subject);
-}
-
-int
-issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
-    const struct issue_request *req, const char *label, X509 **out,
-    int64_t *cert_id)
-{
-	struct serial serial;
-	struct cert_row row;
-	X509 *cert = NULL;
-	int r;
-
-	if ((r = serial_random(&serial)) != 0 ||
-	    (r = issue_build(req, &serial, &cert)) != 0)
-		return r;
-	if ((r = certdb_row(cert, &row)) == 0) {
-		r = issue_commit(st, issuer_id, issuer_name, req, label, &cert,
-		    &row, cert_id);
-		certdb_row_clear(&row);
-	}
-	if (r != 0) {
-		X509_free(cert);
-		return r;
-	}
-	*out = cert;
-	return 0;
 }

@@ -1,5 +1,6 @@
 /* The store directory and its SQLite database. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,4 +430,46 @@ store_dir_path(const char *dir, const char *sub, const char *name,
 	    sub != NULL ? "/" : "", name, ext != NULL ? ext : "") == -1)
 		return NULL;
 	return p;
+}
+
+/*
+ * The binders: each checks SQLite's answer, so that a value that could not
+ * be bound (out of memory, too big) never runs the statement with NULL.
+ */
+static int
+store_bound(sqlite3_stmt *stmt, int rc)
+{
+	sqlite3 *db = sqlite3_db_handle(stmt);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	return gf_fail(rc == SQLITE_NOMEM ? GF_ERR_ALLOC : GF_ERR_DB,
+	    "bind parameter: %s", db != NULL ? sqlite3_errmsg(db) :
+	    sqlite3_errstr(rc));
+}
+
+int
+store_bind_int64(sqlite3_stmt *stmt, int col, int64_t value)
+{
+	return store_bound(stmt, sqlite3_bind_int64(stmt, col, value));
+}
+
+int
+store_bind_text(sqlite3_stmt *stmt, int col, const char *text)
+{
+	if (text == NULL)
+		return store_bound(stmt, sqlite3_bind_null(stmt, col));
+	return store_bound(stmt, sqlite3_bind_text(stmt, col, text, -1,
+	    SQLITE_STATIC));
+}
+
+int
+store_bind_blob(sqlite3_stmt *stmt, int col, const void *data, size_t len)
+{
+	if (data == NULL || len > INT_MAX)
+		return data == NULL ? store_bound(stmt, sqlite3_bind_null(stmt,
+		    col)) : gf_fail(GF_ERR_DB, "bind parameter: %zu bytes",
+		    len);
+	return store_bound(stmt, sqlite3_bind_blob(stmt, col, data, (int)len,
+	    SQLITE_STATIC));
 }

@@ -95,7 +95,4 @@ int	certdb_insert_bare(struct store *st, int64_t ca_id,
 /* 1 if CA ca_id has a certificate labelled label, 0 if not, < 0 on error. */
 int	certdb_label_taken(struct store *st, int64_t ca_id, const char *label);
 
-/* Counts the certificates of CA ca_id (all CAs when 0). */
-int	certdb_count(struct store *st, int64_t ca_id, int64_t *count);
-
 #endif

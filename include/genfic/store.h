@@ -73,4 +73,14 @@ void	store_done(sqlite3_stmt *stmt);
 /* Records SQLite's last error on st as the failure of what. */
 int	store_fail(struct store *st, const char *what);
 
+/*
+ * Bind parameter col of stmt, checking SQLite's answer: 0, or a negative
+ * GF_ERR_* with the reason recorded.  Text and blobs are bound without a
+ * copy (SQLITE_STATIC): they must outlive the step; NULL binds SQL NULL.
+ */
+int	store_bind_int64(sqlite3_stmt *stmt, int col, int64_t value);
+int	store_bind_text(sqlite3_stmt *stmt, int col, const char *text);
+int	store_bind_blob(sqlite3_stmt *stmt, int col, const void *data,
+	    size_t len);
+
 #endif
