@@ -440,3 +440,25 @@ ca_predecessor(struct store *st, int64_t parent_id, const char *name,
 	sqlite3_finalize(stmt);
 	return r == 0 ? ca_load_id(st, id, pred) : r;
 }
+
+int
+ca_raise_crl_number(struct store *st, int64_t ca_id, int64_t next,
+    int *changed)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*changed = 0;
+	if ((r = store_prepare(st, "UPDATE ca SET next_crl_number = ?2 "
+	    "WHERE id = ?1 AND next_crl_number < ?2", &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, next)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
+		r = store_fail(st, "crlnumber");
+	else
+		*changed = sqlite3_changes(st->db) > 0;
+	sqlite3_finalize(stmt);
+	return r;
+}

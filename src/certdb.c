@@ -529,3 +529,35 @@ certdb_label_taken(struct store *st, int64_t ca_id, const char *label)
 	sqlite3_finalize(stmt);
 	return r;
 }
+
+/* Added for the modes that ran their own SQL on the cert table. */
+
+int
+certdb_serial_fingerprint(struct store *st, int64_t ca_id,
+    const struct serial *serial, unsigned char md[GF_SHA256_LEN], int *has_md)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT fingerprint FROM cert WHERE "
+	    "ca_id = ?1 AND serial = ?2", &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, serial->bytes, serial->len)) != 0)
+		goto out;
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		*has_md = sqlite3_column_bytes(stmt, 0) == GF_SHA256_LEN;
+		if (*has_md)
+			memcpy(md, sqlite3_column_blob(stmt, 0), GF_SHA256_LEN);
+		break;
+	case SQLITE_DONE:
+		r = GF_ERR_NOT_FOUND;
+		break;
+	default:
+		r = store_fail(st, "look up serial");
+	}
+ out:
+	sqlite3_finalize(stmt);
+	return r;
+}

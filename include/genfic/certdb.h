@@ -95,4 +95,13 @@ int	certdb_insert_bare(struct store *st, int64_t ca_id,
 /* 1 if CA ca_id has a certificate labelled label, 0 if not, < 0 on error. */
 int	certdb_label_taken(struct store *st, int64_t ca_id, const char *label);
 
+/*
+ * The fingerprint of the certificate of CA ca_id with that serial:
+ * *has_md is 0 for a row imported without its certificate.
+ * GF_ERR_NOT_FOUND (nothing recorded) when CA ca_id has no such serial.
+ */
+int	certdb_serial_fingerprint(struct store *st, int64_t ca_id,
+	    const struct serial *serial, unsigned char md[GF_SHA256_LEN],
+	    int *has_md);
+
 #endif
