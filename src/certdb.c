@@ -1,4 +1,7 @@
-/* Certificate rows. */
+/*
+ * Certificate rows: every statement on the cert table lives here, but
+ * revocation's (revoke.c).
+ */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -557,6 +560,194 @@ certdb_serial_fingerprint(struct store *st, int64_t ca_id,
 	default:
 		r = store_fail(st, "look up serial");
 	}
+ out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * The listing modes (-l, -e, -S): SQL fragments that read ?1 as "now"
+ * (seconds since the epoch).
+ */
+#define LIST_STATUS \
+	"CASE WHEN cert.revoked_at IS NOT NULL THEN " \
+	"CASE cert.reason WHEN 6 THEN 'hold' ELSE 'revoked' END " \
+	"WHEN cert.not_after <= ?1 THEN 'expired' ELSE 'valid' END"
+#define LIST_REASON \
+	"CASE cert.reason WHEN 0 THEN 'unspecified' WHEN 1 THEN " \
+	"'keyCompromise' WHEN 2 THEN 'cACompromise' WHEN 3 THEN " \
+	"'affiliationChanged' WHEN 4 THEN 'superseded' WHEN 5 THEN " \
+	"'cessationOfOperation' WHEN 6 THEN 'certificateHold' WHEN 9 THEN " \
+	"'privilegeWithdrawn' WHEN 10 THEN 'aACompromise' END"
+#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
+#define LIST_JSON \
+	"json_object('kind', 'cert', 'ca', ca.name, 'serial', hex(cert.serial), " \
+	"'status', " LIST_STATUS ", 'not_before', " ISO("cert.not_before") \
+	", 'not_after', " ISO("cert.not_after") ", 'days_left', " \
+	"CAST((cert.not_after - ?1) / 86400 AS INTEGER), 'subject', " \
+	"cert.subject, 'san', json(coalesce(cert.san, '[]')), 'hash', " \
+	"cert.subject_hash, 'sha256', lower(hex(cert.fingerprint)), 'label', " \
+	"cert.label, 'template', cert.template, 'is_ca', " \
+	"json(CASE cert.is_ca WHEN 1 THEN 'true' ELSE 'false' END), " \
+	"'revoked_at', " ISO("cert.revoked_at") ", 'reason', " LIST_REASON \
+	", 'invalidity_date', " ISO("cert.invalidity") ")"
+
+#define LIST_COLUMNS \
+	"ca.name, hex(cert.serial), " LIST_STATUS ", " \
+	"date(cert.not_after, 'unixepoch'), cert.subject_hash, cert.subject, " \
+	"cert.label, cert.is_ca, CAST((cert.not_after - ?1) / 86400 AS INTEGER), "
+#define LIST_FROM	" FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
+
+/* CRL rows of -e: the state of a CA's latest CRL, in the table's columns. */
+#define CRL_STATE \
+	"CASE WHEN last.number IS NULL THEN 'none' WHEN last.next_update <= " \
+	"?1 THEN 'stale' ELSE 'due' END"
+#define CRL_DAYS \
+	"CAST((last.next_update - ?1) / 86400 AS INTEGER)"
+
+/*
+ * Each CA in service (its certificate valid) whose latest CRL's
+ * nextUpdate is past or within ?3 days of ?1, or that has issued none:
+ * the CRL that must be issued next.  The latest CRL of each CA is the row
+ * of its max(number) (SQLite takes the bare column from that row).
+ */
+static const char crl_due_sql[] =
+    "SELECT ca.name, 'CRL', " CRL_STATE ", coalesce(date(last.next_update, "
+    "'unixepoch'), '-'), '', CASE WHEN last.number IS NULL THEN 'no CRL "
+    "yet' ELSE 'latest CRL ' || last.number END, '', 0, coalesce("
+    CRL_DAYS ", 0), "
+    "json_object('kind', 'crl', 'ca', ca.name, 'status', " CRL_STATE ", "
+    "'crl_number', last.number, 'next_update', " ISO("last.next_update")
+    ", 'days_left', " CRL_DAYS ") "
+    "FROM ca JOIN cert ON cert.id = ca.cert_id LEFT JOIN (SELECT ca_id, "
+    "max(number) AS number, next_update FROM crl GROUP BY ca_id) AS last "
+    "ON last.ca_id = ca.id WHERE cert.not_after > ?1 AND cert.revoked_at "
+    "IS NULL AND (?2 IS NULL OR ca.name = ?2) AND (last.number IS NULL OR "
+    "last.next_update <= ?1 + ?3 * 86400) ORDER BY coalesce("
+    "last.next_update, 0), ca.name";
+
+/*
+ * The listing query: the JSON column only when asked (building it costs
+ * more than the rest of a row), and the CA named only when given, so
+ * that the planner can walk cert_ca_not_after for that CA alone.
+ */
+static int
+list_prepare(struct store *st, const struct certdb_listing *l,
+    const char *where_order, sqlite3_stmt **stmt)
+{
+	static const char columns[] = "SELECT " LIST_COLUMNS;
+	const char *json = l->json ? LIST_JSON : "NULL";
+	const char *ca = l->ca != NULL ? "ca.name = ?2 AND " : "";
+	char *sql;
+	size_t n;
+	int r;
+
+	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
+	n = strlen(columns) + strlen(json) + strlen(LIST_FROM) + strlen(ca) +
+	    strlen(where_order) + 1;
+	if ((sql = malloc(n)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	snprintf(sql, n, "%s%s%s%s%s", columns, json, LIST_FROM, ca,
+	    where_order);
+	r = store_prepare(st, sql, stmt);
+	free(sql);
+	return r;
+}
+
+/* -l: ?3 the template, ?4 the status; -e: ?3 the days. */
+static const char list_all_sql[] = "(?3 IS NULL OR cert.template = ?3) AND "
+    "(?4 IS NULL OR ?4 = 'all' OR " LIST_STATUS " = ?4) ORDER BY ca.name, "
+    "cert.not_after";
+static const char list_expired_sql[] = "cert.not_after <= ?1 AND "
+    "cert.not_after > ?1 - ?3 * 86400 AND cert.revoked_at IS NULL ORDER BY "
+    "cert.not_after DESC";
+static const char list_expiring_sql[] = "cert.not_after > ?1 AND "
+    "cert.not_after <= ?1 + ?3 * 86400 AND cert.revoked_at IS NULL ORDER BY "
+    "cert.not_after";
+
+static int
+list_bind(sqlite3_stmt *stmt, const struct certdb_listing *l)
+{
+	int r;
+
+	if ((r = store_bind_int64(stmt, 1, (int64_t)l->now)) != 0 ||
+	    (l->ca != NULL && (r = store_bind_text(stmt, 2, l->ca)) != 0))
+		return r;
+	if (l->kind != CERTDB_LIST_ALL)
+		return store_bind_int64(stmt, 3, l->days);
+	if ((r = store_bind_text(stmt, 3, l->template)) != 0)
+		return r;
+	return store_bind_text(stmt, 4, l->status);
+}
+
+int
+certdb_list(struct store *st, const struct certdb_listing *l,
+    sqlite3_stmt **out)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = list_prepare(st, l, l->kind == CERTDB_LIST_ALL ? list_all_sql :
+	    l->kind == CERTDB_LIST_EXPIRED ? list_expired_sql :
+	    list_expiring_sql, &stmt)) != 0)
+		return r;
+	if ((r = list_bind(stmt, l)) != 0) {
+		sqlite3_finalize(stmt);
+		return r;
+	}
+	*out = stmt;
+	return 0;
+}
+
+int
+certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
+    sqlite3_stmt **out)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, crl_due_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, (int64_t)l->now)) != 0 ||
+	    (r = store_bind_text(stmt, 2, l->ca)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, l->days)) != 0) {
+		sqlite3_finalize(stmt);
+		return r;
+	}
+	*out = stmt;
+	return 0;
+}
+
+/* The CA names from the issuer up to the root, aggregated by agg. */
+#define SHOW_CHAIN(agg) \
+	"(WITH RECURSIVE up(id, name, parent_id) AS (SELECT id, name, " \
+	"parent_id FROM ca WHERE id = cert.ca_id UNION ALL SELECT ca.id, " \
+	"ca.name, ca.parent_id FROM ca JOIN up ON ca.id = up.parent_id) " \
+	"SELECT " agg " FROM up)"
+
+int
+certdb_show(struct store *st, int64_t id, time_t now, sqlite3_stmt **out)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT cert.der, json_set(" LIST_JSON
+	    ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)") ")), "
+	    "ca.name, hex(cert.serial), " LIST_STATUS ", "
+	    ISO("cert.revoked_at") ", " LIST_REASON ", cert.label, "
+	    "cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
+	    " FROM cert JOIN ca ON ca.id = cert.ca_id WHERE cert.id = ?2",
+	    &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, (int64_t)now)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, id)) != 0)
+		goto out;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = store_fail(st, "read certificate");
+		goto out;
+	}
+	*out = stmt;
+	return 0;
  out:
 	sqlite3_finalize(stmt);
 	return r;
