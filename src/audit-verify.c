@@ -11,6 +11,7 @@
 
 #include "genfic/audit.h"
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/store.h"
@@ -359,10 +360,7 @@ verify_certs(struct verify *v)
 	char op[32];
 	int step, verdict, r;
 
-	if ((r = store_prepare(v->st, "SELECT ca.name, hex(cert.serial), "
-	    "cert.subject, cert.revoked_at, cert.reason, cert.der, "
-	    CERT_STATE " FROM cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY "
-	    "cert.id", &stmt)) != 0)
+	if ((r = store_prepare(v->st, certdb_states_sql, &stmt)) != 0)
 		return r;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((r = verify_der(v, stmt)) != 0 ||

@@ -20,6 +20,7 @@
 
 #include "genfic/audit.h"
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
@@ -150,8 +151,6 @@ audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 	return ok ? 0 : gf_fail_crypto("audit state");
 }
 
-static const char cert_state_sql[] = "SELECT " CERT_STATE " FROM cert "
-    "WHERE serial = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
 static const char ca_state_sql[] = "SELECT " CA_STATE " FROM ca "
     "WHERE name = ?1";
 static const char crl_state_sql[] = "SELECT " CRL_STATE " FROM crl "
@@ -317,7 +316,7 @@ audit_append(struct store *st, const char *operation, const char *ca,
 	e.subject = subject != NULL ? subject : "";
 	if (serial != NULL) {
 		if ((r = serial_from_hex(serial, &sn)) != 0 ||
-		    (r = audit_state_of(st, "cert", cert_state_sql, ca, &sn, 0,
+		    (r = audit_state_of(st, "cert", certdb_state_sql, ca, &sn, 0,
 		    state)) != 0)
 			return r;
 		e.object = "cert";

@@ -752,3 +752,20 @@ certdb_show(struct store *st, int64_t id, time_t now, sqlite3_stmt **out)
 	sqlite3_finalize(stmt);
 	return r;
 }
+
+/*
+ * A certificate's state as the audit log hashes it, column by column
+ * (audit-local.h says why these): never reorder.
+ */
+#define CERT_STATE	"cert.id, cert.ca_id, cert.serial, cert.subject, " \
+			"cert.cn, cert.san, cert.not_before, cert.not_after, " \
+			"cert.is_ca, cert.revoked_at, cert.reason, " \
+			"cert.invalidity, cert.label, cert.template, " \
+			"cert.fingerprint, cert.subject_hash, cert.spki_hash, " \
+			"cert.issued"
+
+const char certdb_state_sql[] = "SELECT " CERT_STATE " FROM cert WHERE "
+    "serial = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
+const char certdb_states_sql[] = "SELECT ca.name, hex(cert.serial), "
+    "cert.subject, cert.revoked_at, cert.reason, cert.der, " CERT_STATE
+    " FROM cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY cert.id";

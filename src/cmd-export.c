@@ -208,10 +208,7 @@ export_trust_load(struct export *e, struct ca ***cas, size_t *n)
 	    "SELECT ca.id FROM ca JOIN up ON up.id = ca.id WHERE ca.cert_id "
 	    "IS NOT NULL ORDER BY ca.id", &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_text(stmt, 1, e->cli->arg, -1, SQLITE_STATIC) !=
-	    SQLITE_OK)
-		r = store_fail(e->st, "trust");
-	else
+	if ((r = store_bind_text(stmt, 1, e->cli->arg)) == 0)
 		r = ca_load_ids(e->st, stmt, cas, n);
 	sqlite3_finalize(stmt);
 	if (r == 0 && *n == 0)

@@ -150,4 +150,14 @@ int	certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
 int	certdb_show(struct store *st, int64_t id, time_t now,
 	    sqlite3_stmt **stmt);
 
+/*
+ * The audit's statements on the cert table, run by its row hasher, which
+ * hashes their state columns in order.  certdb_state_sql: the state of
+ * the certificate of CA ?1 (a name) with serial ?2.  certdb_states_sql:
+ * every certificate, by id, as CA name, hex serial, subject, revoked_at,
+ * reason and DER, then its state from column 6.
+ */
+extern const char certdb_state_sql[];
+extern const char certdb_states_sql[];
+
 #endif
