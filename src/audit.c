@@ -167,18 +167,16 @@ audit_state_of(struct store *st, const char *kind, const char *sql,
     unsigned char out[GF_SHA256_LEN])
 {
 	sqlite3_stmt *stmt;
-	int ok, r;
+	int r;
 
 	if ((r = store_cached(st, sql, &stmt)) != 0)
 		return r;
-	ok = sqlite3_bind_text(stmt, 1, ca, -1, SQLITE_STATIC) == SQLITE_OK;
-	if (serial != NULL)
-		ok = ok && sqlite3_bind_blob(stmt, 2, serial->bytes,
-		    (int)serial->len, SQLITE_STATIC) == SQLITE_OK;
-	else if (sql == crl_state_sql)
-		ok = ok && sqlite3_bind_int64(stmt, 2, number) == SQLITE_OK;
-	if (!ok)
-		r = store_fail(st, "audit state");
+	if ((r = store_bind_text(stmt, 1, ca)) != 0 ||
+	    (serial != NULL && (r = store_bind_blob(stmt, 2, serial->bytes,
+	    serial->len)) != 0) ||
+	    (serial == NULL && sql == crl_state_sql &&
+	    (r = store_bind_int64(stmt, 2, number)) != 0))
+		;
 	else switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
 		r = audit_row_state(kind, stmt, 0, out);
@@ -261,7 +259,7 @@ audit_insert(struct store *st, struct audit_entry *e)
 	unsigned char prev[GF_SHA256_LEN], hash[GF_SHA256_LEN];
 	sqlite3_stmt *stmt;
 	int64_t last;
-	int ok, r;
+	int r;
 
 	pthread_once(&user_once, audit_user_init);
 	e->time = (int64_t)time(NULL);
@@ -272,25 +270,19 @@ audit_insert(struct store *st, struct audit_entry *e)
 		return r;
 	if ((r = store_cached(st, insert_sql, &stmt)) != 0)
 		return r;
-	ok = sqlite3_bind_int64(stmt, 1, e->time) == SQLITE_OK &&
-	    sqlite3_bind_int64(stmt, 2, e->uid) == SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 3, e->user, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 4, e->operation, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 5, e->ca, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 6, e->serial, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 7, e->subject, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_blob(stmt, 8, prev, GF_SHA256_LEN, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_blob(stmt, 9, hash, GF_SHA256_LEN, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 10, e->object, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_blob(stmt, 11, e->state, (int)e->statelen,
-	    SQLITE_STATIC) == SQLITE_OK;
-	if (!ok || sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, e->time)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, e->uid)) != 0 ||
+	    (r = store_bind_text(stmt, 3, e->user)) != 0 ||
+	    (r = store_bind_text(stmt, 4, e->operation)) != 0 ||
+	    (r = store_bind_text(stmt, 5, e->ca)) != 0 ||
+	    (r = store_bind_text(stmt, 6, e->serial)) != 0 ||
+	    (r = store_bind_text(stmt, 7, e->subject)) != 0 ||
+	    (r = store_bind_blob(stmt, 8, prev, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_blob(stmt, 9, hash, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_text(stmt, 10, e->object)) != 0 ||
+	    (r = store_bind_blob(stmt, 11, e->state, e->statelen)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "audit");
 	else {
 		st->audit_id = sqlite3_last_insert_rowid(st->db);
@@ -485,14 +477,14 @@ audit_checkpoint(struct store *st, const struct ca *ca, EVP_PKEY *key,
 	    "crl_number, entry, head, time, signature) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6)", &stmt)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(stmt, 1, ca->id) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 2, crl_number) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 3, k.entry) != SQLITE_OK ||
-	    sqlite3_bind_blob(stmt, 4, k.head, GF_SHA256_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 5, k.time) != SQLITE_OK ||
-	    sqlite3_bind_blob(stmt, 6, sig, (int)siglen, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, crl_number)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, k.entry)) != 0 ||
+	    (r = store_bind_blob(stmt, 4, k.head, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, k.time)) != 0 ||
+	    (r = store_bind_blob(stmt, 6, sig, siglen)) != 0)
+		goto out;
+	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "audit checkpoint");
  out:
 	sqlite3_finalize(stmt);
@@ -550,9 +542,8 @@ audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
 		free(sub);
 		return r;
 	}
-	if ((ca != NULL && sqlite3_bind_text(stmt, 1, ca, -1, SQLITE_STATIC) !=
-	    SQLITE_OK))
-		r = store_fail(st, "audit checkpoint");
+	if (ca != NULL)
+		r = store_bind_text(stmt, 1, ca);
 	while (r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(stmt, 5);
 		/* The name becomes a file name: as strict as at -c. */
