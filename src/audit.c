@@ -526,7 +526,7 @@ int
 audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
     long *count)
 {
-	sqlite3_stmt *stmt;
+	sqlite3_stmt *stmt = NULL;
 	const char *name;
 	char *text, *path, *sub;
 	int has, step = SQLITE_DONE, r;
@@ -536,14 +536,10 @@ audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
 		return r;
 	if ((sub = file_join(dir, "crl")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	r = file_mkdir(sub, 0755);
-	if (r != 0 || (r = store_prepare(st, checkpoint_latest_sql,
-	    &stmt)) != 0) {
-		free(sub);
-		return r;
-	}
-	if (ca != NULL)
-		r = store_bind_text(stmt, 1, ca);
+	if ((r = file_mkdir(sub, 0755)) != 0 ||
+	    (r = store_prepare(st, checkpoint_latest_sql, &stmt)) != 0 ||
+	    (ca != NULL && (r = store_bind_text(stmt, 1, ca)) != 0))
+		goto out;
 	while (r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(stmt, 5);
 		/* The name becomes a file name: as strict as at -c. */
@@ -566,6 +562,7 @@ audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
 	}
 	if (r == 0 && step != SQLITE_DONE)
 		r = store_fail(st, "audit checkpoint");
+ out:
 	sqlite3_finalize(stmt);
 	free(sub);
 	return r;

@@ -455,3 +455,24 @@ ca_raise_crl_number(struct store *st, int64_t ca_id, int64_t next,
 	sqlite3_finalize(stmt);
 	return r;
 }
+
+int
+ca_load_with_issuers(struct store *st, const char *name, struct ca ***cas,
+    size_t *n)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "WITH RECURSIVE up(id) AS (SELECT id "
+	    "FROM ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id "
+	    "FROM ca JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) "
+	    "SELECT ca.id FROM ca JOIN up ON up.id = ca.id WHERE ca.cert_id "
+	    "IS NOT NULL ORDER BY ca.id", &stmt)) != 0)
+		return r;
+	if ((r = store_bind_text(stmt, 1, name)) == 0)
+		r = ca_load_ids(st, stmt, cas, n);
+	sqlite3_finalize(stmt);
+	if (r == 0 && *n == 0)
+		r = gf_fail(GF_ERR_NOT_FOUND, "no CA named '%s'", name);
+	return r;
+}

@@ -27,7 +27,8 @@ show_ca_text(struct store *st, const char *json)
 	}
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		key = (const char *)sqlite3_column_text(stmt, 0);
-		value = (const char *)sqlite3_column_text(stmt, 1);
+		if ((value = (const char *)sqlite3_column_text(stmt, 1)) == NULL)
+			value = "-";
 		gf_escape(safe, sizeof(safe), value, strlen(value));
 		printf("%-16s %s\n", key, safe);
 	}

@@ -86,4 +86,11 @@ int	ca_key_load(struct store *st, const struct ca *ca,
 int	ca_raise_crl_number(struct store *st, int64_t ca_id, int64_t next,
 	    int *changed);
 
+/*
+ * CA name and every CA above it, or all the CAs ("all"), in id order
+ * (checked as ca_load_ids() does).  GF_ERR_NOT_FOUND if there is none.
+ */
+int	ca_load_with_issuers(struct store *st, const char *name,
+	    struct ca ***cas, size_t *n);
+
 #endif
