@@ -1,4 +1,5 @@
 /* store.c: creating, reopening and refusing store directories; statements. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -465,6 +466,46 @@ test_store_cached_full(void)
 	test_rmtree(dir);
 }
 
+/*
+ * The binders report what SQLite refuses (a parameter out of range, a
+ * blob over INT_MAX bytes) instead of leaving the parameter NULL, and
+ * bind NULL for a NULL pointer.
+ */
+static void
+test_store_bind(void)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct store *st;
+	char *dir;
+
+	CU_ASSERT_PTR_NOT_NULL(st = cached_store(&dir));
+	if (st == NULL) {
+		test_rmtree(dir);
+		return;
+	}
+	CU_ASSERT_EQUAL(store_prepare(st, "SELECT ?1, ?2, ?3", &stmt), 0);
+	if (stmt == NULL)
+		goto out;
+	CU_ASSERT_EQUAL(store_bind_int64(stmt, 1, 7), 0);
+	CU_ASSERT_EQUAL(store_bind_text(stmt, 2, NULL), 0);
+	CU_ASSERT_EQUAL(store_bind_blob(stmt, 3, "ab", 2), 0);
+	CU_ASSERT_EQUAL(sqlite3_step(stmt), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int64(stmt, 0), 7);
+	CU_ASSERT_EQUAL(sqlite3_column_type(stmt, 1), SQLITE_NULL);
+	CU_ASSERT_EQUAL(sqlite3_column_bytes(stmt, 2), 2);
+	sqlite3_reset(stmt);
+	CU_ASSERT_EQUAL(store_bind_int64(stmt, 4, 1), GF_ERR_DB);
+	CU_ASSERT_PTR_NOT_NULL(strstr(gf_errmsg(GF_ERR_DB), "bind parameter"));
+	CU_ASSERT_EQUAL(store_bind_text(stmt, 0, "x"), GF_ERR_DB);
+	CU_ASSERT_EQUAL(store_bind_blob(stmt, 3, "ab", (size_t)INT_MAX + 1),
+	    GF_ERR_DB);
+	gf_errclear();
+ out:
+	sqlite3_finalize(stmt);
+	store_free(st);
+	test_rmtree(dir);
+}
+
 int
 test_store_register(void)
 {
@@ -483,7 +524,8 @@ test_store_register(void)
 	    CU_add_test(s, "store_cached and store_done",
 	    test_store_cached) == NULL ||
 	    CU_add_test(s, "store_cached when full",
-	    test_store_cached_full) == NULL)
+	    test_store_cached_full) == NULL ||
+	    CU_add_test(s, "store_bind_* report", test_store_bind) == NULL)
 		return -1;
 	return 0;
 }
