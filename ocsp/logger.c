@@ -17,13 +17,13 @@
 #define MHD_BURST	20	/* libmicrohttpd lines per window, */
 #define MHD_WINDOW	10	/* of this many seconds */
 
-static int use_syslog;
+static int where = LOGGER_STDERR;
 
 void
-logger_init(int syslog_)
+logger_init(int to)
 {
-	use_syslog = syslog_;
-	if (use_syslog)
+	where = to;
+	if (where == LOGGER_SYSLOG)
 		openlog("genfic-ocspd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
@@ -41,7 +41,7 @@ emit(int prio, const char *prefix, const char *fmt, va_list ap)
 	if (prefix != NULL)
 		n = (size_t)snprintf(line, sizeof(line), "%s: ", prefix);
 	len = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	if (len < 0)
+	if (len < 0 || where == LOGGER_OFF)
 		return;
 	n += (size_t)len;
 	if (n >= sizeof(line) - 1)
@@ -50,7 +50,7 @@ emit(int prio, const char *prefix, const char *fmt, va_list ap)
 	while (n > 0 && line[n - 1] == '\n')
 		n--;
 	line[n] = '\0';
-	if (use_syslog) {
+	if (where == LOGGER_SYSLOG) {
 		syslog(prio, "%s", prefix != NULL ? line + strlen(prefix) + 2 :
 		    line);
 		return;

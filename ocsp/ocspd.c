@@ -381,8 +381,8 @@ parse_options(poptContext pc)
 		opt.listen = DEFAULT_LISTEN;
 	if (resolve(opt.listen, &ds.addrs) != 0)
 		return opt_usage(pc, "-l %s", gf_errmsg(GF_ERR_USAGE));
-	ds.od.validity = (time_t)validity;
-	ds.od.refresh = (time_t)(refresh > 0 ? refresh : validity / 2);
+	ds.od.rs.validity = (time_t)validity;
+	ds.od.rs.refresh = (time_t)(refresh > 0 ? refresh : validity / 2);
 	ds.od.max_age = (time_t)max_age;
 	ds.od.quiet = opt.quiet;
 	ds.threads = (unsigned int)threads;
@@ -536,7 +536,7 @@ detach(void)
 
 	if (ds.notify == -1)
 		return;
-	logger_init(1);
+	logger_init(LOGGER_SYSLOG);
 	if ((fd = open("/dev/null", O_RDWR)) != -1) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
@@ -704,6 +704,8 @@ start(const char **what)
 	*what = opt.dir;
 	if ((r = statusdb_open(opt.dir, &ds.od.sdb)) != 0)
 		return r;
+	statusdb_source(ds.od.sdb, &ds.od.src);
+	ds.od.rs.src = &ds.od.src;
 	*what = "loading CAs";
 	if ((r = load_cas()) != 0)
 		return r;
@@ -723,7 +725,7 @@ start(const char **what)
 	}
 	*what = "starting";
 	if (ds.cache_size != 0 && ds.cache_memory > 0 &&
-	    (ds.od.cache = cache_new(ds.cache_size > 0 ?
+	    (ds.od.rs.cache = cache_new(ds.cache_size > 0 ?
 	    (size_t)ds.cache_size : 0, ds.cache_memory)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory for the cache");
 	statusdb_on_poll(ds.od.sdb, http_tick, &ds.od);
@@ -743,7 +745,7 @@ cleanup(void)
 	if (ds.fd != -1)
 		close(ds.fd);
 	statusdb_free(ds.od.sdb);
-	cache_free(ds.od.cache);
+	cache_free(ds.od.rs.cache);
 	if (ds.od.conf != NULL)
 		ocspd_conf_put(&ds.od, ds.od.conf);
 	pthread_mutex_destroy(&ds.od.conf_lock);
@@ -826,7 +828,7 @@ main(int argc, const char **argv)
 	}
 	if ((status = parse_options(pc)) != 0)
 		goto out;
-	logger_init(0);
+	logger_init(LOGGER_STDERR);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);

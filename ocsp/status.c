@@ -748,3 +748,31 @@ statusdb_stop(struct statusdb *sdb)
 	pthread_join(sdb->thread, NULL);
 	sdb->running = 0;
 }
+
+static uint64_t
+source_generation(void *arg)
+{
+	return statusdb_generation(arg);
+}
+
+static int
+source_lookup(void *arg, const struct served_ca *ca,
+    const struct serial *serial, struct cert_status *st)
+{
+	return statusdb_lookup(arg, ca->id, serial, st);
+}
+
+static int
+source_ca_status(void *arg, const struct served_ca *ca, struct cert_status *st)
+{
+	return statusdb_ca_status(arg, ca->id, st);
+}
+
+void
+statusdb_source(struct statusdb *sdb, struct status_source *src)
+{
+	src->generation = source_generation;
+	src->lookup = source_lookup;
+	src->ca_status = source_ca_status;
+	src->arg = sdb;
+}
