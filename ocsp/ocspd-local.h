@@ -16,6 +16,7 @@
 #include "genfic/serial.h"
 
 struct passphrase;
+struct store;
 
 #define OCSPD_MAX_REQUEST	(64 * 1024)	/* POST body, decoded GET */
 #define OCSPD_MAX_CERTIDS	100		/* per request */
@@ -68,7 +69,6 @@ struct signer_spec {			/* --signer CA=CERT,KEY */
 };
 
 struct caset_config {
-	const char			*dir;
 	const char *const		*names;	/* --ca; NULL: every CA */
 	const char			*signer_cert;
 	const char			*signer_key;
@@ -82,7 +82,7 @@ struct caset_config {
  * (after the privilege drop) the signer of the same CA in prev, if any,
  * is kept with a warning.  Returns 0 or a negative GF_ERR_* code.
  */
-int	caset_load(sqlite3 *db, const struct caset_config *cfg,
+int	caset_load(struct store *st, const struct caset_config *cfg,
 	    const struct caset *prev, struct caset **out);
 void	caset_free(struct caset *cs);
 
@@ -290,8 +290,8 @@ int	statusdb_open(const char *dir, struct statusdb **sdb);
 void	statusdb_free(struct statusdb *sdb);
 const char *statusdb_path(const struct statusdb *sdb);
 
-/* A new read-only connection (for loading the CA set); close it. */
-int	statusdb_connect(struct statusdb *sdb, sqlite3 **db);
+/* A new read-only connection (for loading the CA set); store_free() it. */
+int	statusdb_connect(struct statusdb *sdb, struct store **st);
 
 /* Opens and queries a connection as the current user: a startup check. */
 int	statusdb_check(struct statusdb *sdb);

@@ -479,14 +479,14 @@ plan_privileges(void)
 static int
 load_cas(void)
 {
-	sqlite3 *db;
+	struct store *st;
 	struct caset *cs, *prev = ds.od.conf;
 	int r;
 
-	if ((r = statusdb_connect(ds.od.sdb, &db)) != 0)
+	if ((r = statusdb_connect(ds.od.sdb, &st)) != 0)
 		return r;
-	r = caset_load(db, &ds.cfg, prev, &cs);
-	sqlite3_close_v2(db);
+	r = caset_load(st, &ds.cfg, prev, &cs);
+	store_free(st);
 	if (r != 0)
 		return r;
 	conf_swap(&ds.od, cs);
@@ -693,7 +693,6 @@ start(const char **what)
 		ds.have_pass = 1;
 		clear_env_source(opt.passin);
 	}
-	ds.cfg.dir = opt.dir;
 	ds.cfg.names = opt.cas;
 	ds.cfg.signer_cert = opt.signer_cert;
 	ds.cfg.signer_key = opt.signer_key;
