@@ -820,8 +820,8 @@ main(int argc, const char **argv)
 		}
 	}
 	if (c < -1) {
-		fprintf(stderr, "%s: %s: %s\n", gf_progname,
-		    poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(c));
+		gf_warnx("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(c));
 		status = EXIT_USAGE;
 		goto out;
 	}
