@@ -11,7 +11,6 @@
 
 #include <microhttpd.h>
 #include <openssl/ocsp.h>
-#include <sqlite3.h>
 
 #include "genfic/serial.h"
 
@@ -260,7 +259,7 @@ struct result {
 	char		 serial[2 * GF_SERIAL_MAX + 1];
 	size_t		 more;
 	const char	*status;	/* good, ..., malformedRequest */
-	const char	*cache;		/* hit, miss, live, or NULL */
+	const char	*cache;		/* hit, miss, live, "-" or NULL */
 };
 
 /*

@@ -359,23 +359,33 @@ status_query(struct store *st, const char *sql, int64_t ca_id,
 	return r;
 }
 
+/* status_query() on this thread's connection, dropped when it failed. */
+static int
+conn_query(struct statusdb *sdb, const char *sql, int64_t ca_id,
+    const struct serial *serial, struct cert_status *out, int *found)
+{
+	struct conn *c = NULL;
+	int r;
+
+	if ((r = conn_get(sdb, &c)) != 0)
+		return r;
+	/* A fresh connection may do better on the next request. */
+	if ((r = status_query(c->st, sql, ca_id, serial, out, found)) != 0 &&
+	    r != GF_ERR_BUSY)
+		conn_close(c);
+	return r;
+}
+
 int
 statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
     const struct serial *serial, struct cert_status *st)
 {
 	struct cert_status out;
-	struct conn *c = NULL;
 	int found, r;
 
-	if ((r = conn_get(sdb, &c)) != 0)
+	if ((r = conn_query(sdb, lookup_sql, ca_id, serial, &out,
+	    &found)) != 0)
 		return r;
-	if ((r = status_query(c->st, lookup_sql, ca_id, serial, &out,
-	    &found)) != 0) {
-		/* A fresh connection may do better on the next request. */
-		if (r != GF_ERR_BUSY)
-			conn_close(c);
-		return r;
-	}
 	/* Not issued by this CA: never "good". */
 	if (!found)
 		out.status = V_OCSP_CERTSTATUS_UNKNOWN;
@@ -387,17 +397,11 @@ int
 statusdb_ca_status(struct statusdb *sdb, int64_t ca_id, struct cert_status *st)
 {
 	struct cert_status out;
-	struct conn *c = NULL;
 	int found, r;
 
-	if ((r = conn_get(sdb, &c)) != 0)
+	if ((r = conn_query(sdb, ca_lookup_sql, ca_id, NULL, &out,
+	    &found)) != 0)
 		return r;
-	if ((r = status_query(c->st, ca_lookup_sql, ca_id, NULL, &out,
-	    &found)) != 0) {
-		if (r != GF_ERR_BUSY)
-			conn_close(c);
-		return r;
-	}
 	if (!found)
 		return gf_fail(GF_ERR_NOT_FOUND, "%s: CA %lld has no "
 		    "certificate", sdb->path, (long long)ca_id);

@@ -137,11 +137,7 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 s.sendall(b"G\x1b[31mX\x07 / HTTP/1.1\r\nHost: x\r\n\r\n")
 s.makefile("rb").readline()
 PY
-i=0
-while [ $i -lt 20 ] && ! grep -q 'G\\x1b\[31mX\\x07 ' "$LOG"; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_grep 'G\\x1b\[31mX\\x07 ' "$LOG"
 check "a method with ESC is logged escaped" \
     grep -q '127\.0\.0\.1 G\\x1b\[31mX\\x07 ' "$LOG"
 check "... and no raw ESC or BEL reaches the log" \

@@ -348,6 +348,10 @@ static const struct row rows[] = {
 	  OCSP_RESPONSE_STATUS_INTERNALERROR, 0, 0 },
 };
 
+/* One certificate, good, no nonce: the request the cache keeps. */
+static const struct row good_row = { "good", "01", NID_sha1, 0, -1, 1, 0, 0,
+    V_OCSP_CERTSTATUS_GOOD, -1 };
+
 static OCSP_REQUEST *
 build(const struct row *r)
 {
@@ -496,9 +500,7 @@ test_garbage(void)
 static void
 test_signer_expiry(void)
 {
-	const struct row good = { "good", "01", NID_sha1, 0, -1, 1, 0, 0,
-	    V_OCSP_CERTSTATUS_GOOD, -1 };
-	OCSP_REQUEST *req = build(&good);
+	OCSP_REQUEST *req = build(&good_row);
 	size_t len;
 	unsigned char *der = encode(req, &len);
 	time_t saved = fx.sc.signer.not_after;
@@ -822,13 +824,11 @@ first_status(const struct answer *a, int *reason)
 static void
 test_cache(void)
 {
-	const struct row good = { "good", "01", NID_sha1, 0, -1, 1, 0, 0,
-	    V_OCSP_CERTSTATUS_GOOD, -1 };
 	const struct row nonce = { "nonce", "01", NID_sha1, 0, 16, 1, 0, 0,
 	    V_OCSP_CERTSTATUS_GOOD, -1 };
 	struct responder rs = plain;
 	struct result first, res;
-	OCSP_REQUEST *req = build(&good), *nreq = build(&nonce);
+	OCSP_REQUEST *req = build(&good_row), *nreq = build(&nonce);
 	size_t len, nlen;
 	unsigned char *der = encode(req, &len), *nder = encode(nreq, &nlen);
 	int reason;
@@ -883,9 +883,7 @@ test_cache(void)
 static void
 test_source_health(void)
 {
-	const struct row good = { "good", "01", NID_sha1, 0, -1, 1, 0, 0,
-	    V_OCSP_CERTSTATUS_GOOD, -1 };
-	OCSP_REQUEST *req = build(&good);
+	OCSP_REQUEST *req = build(&good_row);
 	size_t len;
 	unsigned char *der = encode(req, &len);
 	struct serial saved = fx.sc.signer.serial;
