@@ -547,3 +547,58 @@ certdb_count(struct store *st, int64_t ca_id, int64_t *count)
 	sqlite3_finalize(stmt);
 	return r;
 }
+
+/*
+ * The spool's look for what it signed before.  "+not_after": the key hash
+ * index, not a range scan of the expiry index.
+ */
+static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
+    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
+    "AND +not_after > ?4 LIMIT 1";
+
+int
+certdb_find_signed(struct store *st, int64_t ca_id,
+    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
+    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
+    int *derlen)
+{
+	sqlite3_stmt *stmt;
+	const void *blob;
+	int r;
+
+	if ((r = store_cached(st, signed_sql, &stmt)) != 0)
+		return r;
+	if (sqlite3_bind_int64(stmt, 1, ca_id) != SQLITE_OK ||
+	    sqlite3_bind_blob(stmt, 2, spki_hash, GF_SHA256_LEN,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 3, subject, -1, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 4, (sqlite3_int64)now) != SQLITE_OK) {
+		r = store_fail(st, "look up a signed request");
+		goto out;
+	}
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		r = 1;
+		break;
+	case SQLITE_DONE:
+		r = 0;
+		goto out;
+	default:
+		r = store_fail(st, "look up a signed request");
+		goto out;
+	}
+	if (hex != NULL)
+		snprintf(hex, 2 * GF_SERIAL_MAX + 1, "%s",
+		    (const char *)sqlite3_column_text(stmt, 0));
+	if (der != NULL) {
+		blob = sqlite3_column_blob(stmt, 1);
+		*derlen = sqlite3_column_bytes(stmt, 1);
+		if (blob == NULL || (*der = OPENSSL_memdup(blob,
+		    (size_t)*derlen)) == NULL)
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+ out:
+	store_done(stmt);
+	return r;
+}

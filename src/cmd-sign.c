@@ -20,13 +20,12 @@
 #include "genfic/ca.h"
 #include "genfic/certdb.h"
 #include "genfic/constraints.h"
-#include "genfic/csr.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/issue.h"
-#include "genfic/policy.h"
 #include "genfic/pool.h"
+#include "genfic/request.h"
 #include "genfic/revoke.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
@@ -56,9 +55,8 @@ struct sign_job {
 	char		*out;		/* its DIR/BASENAME.crt, with -o DIR */
 	const char	*clash;		/* another request of the same out */
 	int		 from_spool;	/* found in a directory, not named */
-	struct csr	*csr;
-	X509_NAME	*subject;
-	GENERAL_NAMES	*san;
+	struct request	*req;		/* checked, or NULL */
+	int		 hashed;	/* row.spki_hash is the request's key's */
 	struct cert_row	 row;		/* its row in the store */
 	int		 r;		/* the worker's failure */
 	char		*why;		/* the worker's message */
@@ -75,6 +73,7 @@ struct sign {
 	struct constraints *constraints;	/* of the CA and above */
 	struct template	*tmpl;
 	GENERAL_NAMES	*extra_san;	/* --san */
+	struct request_rules rules;	/* what judges each request */
 	struct sign_job	*jobs;
 	size_t		 njobs;
 	int		 out_dir;	/* -o names a directory */
@@ -229,43 +228,16 @@ sign_collect(struct sign *s)
 	return s->out_dir ? sign_outputs(s) : 0;
 }
 
-/* The request's SANs (if the template keeps them) followed by --san. */
-static int
-sign_san(const struct sign *s, const struct csr *csr, GENERAL_NAMES **out)
-{
-	GENERAL_NAMES *san = NULL;
-	int i, r;
-
-	if (s->tmpl->copy_san && (r = csr_get_san(csr, &san)) != 0)
-		return r;
-	if (san != NULL && (r = policy_check_san(san)) != 0) {
-		GENERAL_NAMES_free(san);
-		return r;
-	}
-	if (s->extra_san != NULL) {
-		if (san == NULL && (san = GENERAL_NAMES_new()) == NULL)
-			return gf_fail_crypto("subjectAltName");
-		for (i = 0; i < sk_GENERAL_NAME_num(s->extra_san); i++)
-			if (!sk_GENERAL_NAME_push(san, GENERAL_NAME_dup(
-			    sk_GENERAL_NAME_value(s->extra_san, i)))) {
-				GENERAL_NAMES_free(san);
-				return gf_fail_crypto("subjectAltName");
-			}
-	}
-	*out = san;
-	return 0;
-}
-
 static void
 sign_request_of(const struct sign *s, struct sign_job *j,
     struct issue_request *req)
 {
 	memset(req, 0, sizeof(*req));
 	req->tmpl = s->tmpl;
-	req->subject = j->subject;
-	req->pubkey = j->csr->pkey;
-	req->spki = j->csr->spki;
-	req->san = j->san;
+	req->subject = j->req->subject;
+	req->pubkey = j->req->pkey;
+	req->spki = j->req->spki;
+	req->san = j->req->san;
 	req->days = s->cli->days != 0 ? s->cli->days : s->tmpl->days;
 	req->no_clamp = s->cli->no_clamp;
 	req->issuer_cert = s->ca->cert;
@@ -278,43 +250,11 @@ sign_request_of(const struct sign *s, struct sign_job *j,
 	req->clamped = s->njobs > 1 ? &j->clamped : NULL;
 }
 
-static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
-    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
-    "AND +not_after > ?4 LIMIT 1";	/* "+": the key hash index, not a range */
-
-/* Binds what identifies request j's certificate to signed_sql. */
-static void
-sign_bind_signed(const struct sign *s, const struct sign_job *j,
-    sqlite3_stmt *stmt)
-{
-	sqlite3_bind_int64(stmt, 1, s->ca->id);
-	sqlite3_bind_blob(stmt, 2, j->row.spki_hash, GF_SHA256_LEN,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, j->row.subject, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
-}
-
 /* Found in a spool and not --force: skipped if already signed. */
 static int
 sign_may_skip(const struct sign *s, const struct sign_job *j)
 {
 	return j->from_spool && !s->cli->force;
-}
-
-/*
- * What identifies request j's certificate in a re-run: its key's hash and
- * its subject, kept in its row until the row is replaced by the signed one.
- */
-static int
-sign_identify(struct sign_job *j)
-{
-	int r;
-
-	if ((r = spki_hash(j->csr->spki, j->row.spki_hash)) != 0)
-		return r;
-	if ((j->row.subject = dn_format(j->subject)) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	return 0;
 }
 
 /*
@@ -325,23 +265,59 @@ sign_identify(struct sign_job *j)
 static int
 sign_seen(struct sign *s, const struct sign_job *j)
 {
-	sqlite3_stmt *stmt;
-	int found = 0;
+	int found;
 
 	if (s->seen_st == NULL || !sign_may_skip(s, j))
 		return 0;
 	pthread_mutex_lock(&s->seen_lock);
-	if (store_cached(s->seen_st, signed_sql, &stmt) == 0) {
-		sign_bind_signed(s, j, stmt);
-		found = sqlite3_step(stmt) == SQLITE_ROW;
-		store_done(stmt);
-	}
+	found = certdb_find_signed(s->seen_st, s->ca->id, j->row.spki_hash,
+	    j->row.subject, time(NULL), NULL, NULL, NULL) == 1;
 	pthread_mutex_unlock(&s->seen_lock);
 	gf_errclear();
 	return found;
 }
 
-/* Checks request j's signature and extensions, and signs it: its row. */
+struct sign_ident {
+	struct sign	*s;
+	struct sign_job	*j;
+};
+
+/*
+ * request_check()'s call once request j parses: what identifies its
+ * certificate in a re-run (its key's hash, and its subject where a spool
+ * may skip it), kept in its row until the row is replaced by the signed
+ * one.  Nonzero when it was signed before.
+ */
+static int
+sign_identify(void *arg, const unsigned char hash[GF_SHA256_LEN],
+    const X509_NAME *subject)
+{
+	struct sign_ident *id = arg;
+	struct sign_job *j = id->j;
+
+	memcpy(j->row.spki_hash, hash, GF_SHA256_LEN);
+	j->hashed = 1;
+	if (subject == NULL || !sign_may_skip(id->s, j) ||
+	    (j->row.subject = dn_format(subject)) == NULL)
+		return 0;
+	return j->seen = sign_seen(id->s, j);
+}
+
+/* Judges request j (request.h); GF_ERR_EXISTS: it was signed before. */
+static int
+sign_judge(struct sign *s, struct sign_job *j, int look)
+{
+	struct request_rules rules = s->rules;
+	struct sign_ident id = { s, j };
+
+	if (look) {
+		rules.seen = sign_identify;
+		rules.seen_arg = &id;
+	}
+	return request_load(&rules, j->path, &j->req, NULL);
+}
+
+/* Signs checked request j: its row. */
 static int
 sign_job_sign(struct sign *s, struct sign_job *j)
 {
@@ -353,9 +329,6 @@ sign_job_sign(struct sign *s, struct sign_job *j)
 
 	/* Nothing is signed, nor committed, that cannot be written. */
 	if ((s->out_dir && (r = cli_output_check(j->out, s->cli->force)) != 0) ||
-	    (r = csr_verify(j->csr)) != 0 ||
-	    (r = csr_check_extensions(j->csr)) != 0 ||
-	    (r = sign_san(s, j->csr, &j->san)) != 0 ||
 	    (r = serial_random(&serial)) != 0)
 		return r;
 	sign_request_of(s, j, &req);
@@ -392,31 +365,12 @@ sign_job_run(void *ctx, size_t i)
 		    "certificate of %s", j->out, j->clash));
 		return;
 	}
-	if ((r = csr_load(j->path, &j->csr)) == 0 &&
-	    (r = policy_check_key(s->tmpl, j->csr->pkey)) == 0 &&
-	    (r = policy_subject(s->tmpl, j->csr->subject, &j->subject)) == 0 &&
-	    (!sign_may_skip(s, j) || (r = sign_identify(j)) == 0)) {
-		if ((j->seen = sign_seen(s, j)) != 0)
-			return;
+	if ((r = sign_judge(s, j, 1)) == GF_ERR_EXISTS && j->seen)
+		return;
+	if (r == 0)
 		r = sign_job_sign(s, j);
-	}
 	if (r != 0)
 		sign_job_fail(j, r);
-}
-
-/* The stored certificate is written again, in place of the new one. */
-static void
-sign_rewrite(struct sign_job *j, sqlite3_stmt *stmt)
-{
-	const void *der = sqlite3_column_blob(stmt, 1);
-	int len = sqlite3_column_bytes(stmt, 1);
-
-	certdb_row_clear(&j->row);
-	if (der != NULL && (j->row.der = OPENSSL_memdup(der, (size_t)len)) !=
-	    NULL) {
-		j->row.derlen = len;
-		j->recorded = 1;
-	}
 }
 
 /*
@@ -429,27 +383,32 @@ sign_rewrite(struct sign_job *j, sqlite3_stmt *stmt)
 static int
 sign_already(struct sign *s, struct sign_job *j)
 {
-	sqlite3_stmt *stmt;
-	int found = 0;
+	char hex[2 * GF_SERIAL_MAX + 1];
+	unsigned char *der = NULL;
+	int derlen = 0, lost, r;
 
-	if (!sign_may_skip(s, j) || j->row.subject == NULL ||
-	    store_cached(s->st, signed_sql, &stmt) != 0) {
+	if (!sign_may_skip(s, j) || j->row.subject == NULL)
+		return 0;
+	r = certdb_find_signed(s->st, s->ca->id, j->row.spki_hash,
+	    j->row.subject, time(NULL), hex, NULL, NULL);
+	if (r == 1 && (lost = j->out != NULL && !file_exists(j->out)))
+		r = certdb_find_signed(s->st, s->ca->id, j->row.spki_hash,
+		    j->row.subject, time(NULL), hex, &der, &derlen);
+	if (r != 1) {
 		gf_errclear();
 		return 0;
 	}
-	/* Copies: sign_rewrite() frees the row while the statement runs. */
-	sign_bind_signed(s, j, stmt);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		found = 1;
-		if (j->out != NULL && !file_exists(j->out))
-			sign_rewrite(j, stmt);
-		gf_warnx("%s: already signed as serial %s%s", j->path,
-		    sqlite3_column_text(stmt, 0),
-		    j->recorded ? "; its lost file is written again" :
-		    " (--force signs it again)");
+	/* The stored certificate is written again, in place of a new one. */
+	certdb_row_clear(&j->row);
+	if (der != NULL) {
+		j->row.der = der;
+		j->row.derlen = derlen;
+		j->recorded = 1;
 	}
-	store_done(stmt);
-	return found;
+	gf_warnx("%s: already signed as serial %s%s", j->path, hex,
+	    j->recorded ? "; its lost file is written again" :
+	    " (--force signs it again)");
+	return 1;
 }
 
 static int
@@ -469,10 +428,8 @@ sign_refused(struct sign *s, const struct sign_job *j)
 static void
 sign_refused_key(struct sign *s, struct sign_job *j)
 {
-	unsigned char md[GF_SHA256_LEN];
-
-	if (j->csr != NULL && spki_hash(j->csr->spki, md) == 0 &&
-	    revoke_check_key(s->st, md) == GF_ERR_POLICY) {
+	if (j->hashed && revoke_check_key(s->st, j->row.spki_hash) ==
+	    GF_ERR_POLICY) {
 		free(j->why);
 		sign_job_fail(j, GF_ERR_POLICY);
 		return;
@@ -500,7 +457,10 @@ sign_record(struct sign *s, struct sign_job *j)
 	/* Revoked or expired since the worker looked: signed here. */
 	if (j->seen) {
 		gf_errclear();
-		if ((r = sign_job_sign(s, j)) != 0) {
+		request_free(j->req);
+		j->req = NULL;
+		if ((r = sign_judge(s, j, 0)) != 0 ||
+		    (r = sign_job_sign(s, j)) != 0) {
 			sign_job_fail(j, r);
 			return sign_refused(s, j);
 		}
@@ -529,15 +489,11 @@ sign_record(struct sign *s, struct sign_job *j)
 static void
 sign_job_clear(struct sign_job *j)
 {
-	csr_free(j->csr);
-	X509_NAME_free(j->subject);
-	GENERAL_NAMES_free(j->san);
+	request_free(j->req);
 	certdb_row_clear(&j->row);
 	free(j->why);
 	j->why = NULL;
-	j->csr = NULL;
-	j->subject = NULL;
-	j->san = NULL;
+	j->req = NULL;
 }
 
 static void
@@ -726,6 +682,12 @@ sign_prepare(struct sign *s)
 		    "store", s->tmpl->name);
 		goto out;
 	}
+	s->rules.tmpl = s->tmpl;
+	s->rules.constraints = s->constraints;
+	s->rules.extra_san = s->extra_san;
+	s->rules.issuer = s->ca->cert;
+	s->rules.days = s->cli->days;
+	s->rules.no_clamp = s->cli->no_clamp;
 	what = "-s";
 	if ((r = sign_collect(s)) != 0)
 		goto out;
