@@ -316,9 +316,11 @@ request_load(const struct request_rules *rules, const char *path,
 	int r;
 
 	if ((r = file_read(path, GF_MAX_INPUT_FILE, &data, &len)) != 0) {
-		if (all != NULL)
+		if (all != NULL) {
 			verdict_add(&(struct judging){ .all = all }, "parse",
 			    REQUEST_REFUSED, r, gf_errmsg(r));
+			all->refused = r;
+		}
 		return r;
 	}
 	r = request_check(rules, data, len, out, all);
