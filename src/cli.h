@@ -11,6 +11,7 @@ struct store;
 struct template;
 struct passphrase;
 struct ca;
+struct constraints;
 
 #define EXIT_REFUSED	1	/* the operation was refused or failed */
 #define EXIT_USAGE	2
@@ -188,5 +189,23 @@ int	cli_find_cert(struct store *st, const struct ca *ca, const char *value,
 
 /* Lists the candidates of an ambiguous value on stderr, one a line. */
 void	cli_list_matches(const struct cert_ref *refs, size_t count);
+
+/* What -s and --inspect issue under. */
+struct cli_issuer {
+	struct store		*st;
+	struct ca		*ca;		/* -p, or NULL without */
+	struct constraints	*constraints;	/* of the CA and above */
+	struct template		*tmpl;
+	GENERAL_NAMES		*extra_san;	/* --san, or NULL */
+};
+
+/*
+ * With -p CA: the store (store_open() flags), the CA, which must not be
+ * revoked, and the constraints of it and the CAs above; then the template
+ * (-t, else the CA's child template), which must not make CAs, and --san.
+ * Without -p, -t alone.  cli_issuer_clear() frees it, filled or not.
+ */
+int	cli_issuer_load(const struct cli *cli, int flags, struct cli_issuer *is);
+void	cli_issuer_clear(struct cli_issuer *is);
 
 #endif

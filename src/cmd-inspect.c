@@ -14,7 +14,6 @@
 #include <openssl/x509v3.h>
 
 #include "genfic/ca.h"
-#include "genfic/constraints.h"
 #include "genfic/csr.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
@@ -28,11 +27,7 @@
 
 struct inspect {
 	struct cli		*cli;
-	struct store		*st;
-	struct ca		*ca;		/* -p, or NULL */
-	struct constraints	*constraints;
-	struct template		*tmpl;
-	GENERAL_NAMES		*extra_san;
+	struct cli_issuer	 is;		/* store, CA, template, --san */
 	struct request_verdicts	 all;
 	struct request		*req;		/* accepted, or NULL */
 	X509			*preview;	/* as it would be issued */
@@ -203,8 +198,8 @@ show_certificate(const struct inspect *in)
 	if (asn1_time_to_unix(X509_get0_notAfter(in->preview), &t) == 0)
 		time_to_iso(t, na);
 	printf(in->cli->json ? "\"certificate\": {" : "would issue\n");
-	put_field(in, "ca", in->ca != NULL ? in->ca->name : NULL, 1);
-	put_field(in, "template", in->tmpl->name, 0);
+	put_field(in, "ca", in->is.ca != NULL ? in->is.ca->name : NULL, 1);
+	put_field(in, "template", in->is.tmpl->name, 0);
 	put_field(in, "subject", subject, 0);
 	put_field(in, "not_before", nb, 0);
 	put_field(in, "not_after", na, 0);
@@ -259,49 +254,25 @@ inspect_preview(struct inspect *in)
 	if ((key = EVP_EC_gen("P-256")) == NULL)
 		return gf_fail_crypto("throwaway key");
 	memset(&ir, 0, sizeof(ir));
-	ir.tmpl = in->tmpl;
+	ir.tmpl = in->is.tmpl;
 	ir.subject = in->req->subject;
 	ir.pubkey = in->req->pkey;
 	ir.spki = in->req->spki;
 	ir.san = in->req->san;
-	ir.days = in->cli->days != 0 ? in->cli->days : in->tmpl->days;
+	ir.days = in->cli->days != 0 ? in->cli->days : in->is.tmpl->days;
 	ir.no_clamp = in->cli->no_clamp;
 	ir.issuer_key = key;
 	ir.clamped = &in->clamped;
-	if (in->ca != NULL) {
-		ir.issuer_cert = in->ca->cert;
-		ir.constraints = in->constraints;
-		ir.crl_url = in->ca->crl_url;
-		ir.ocsp_url = in->ca->ocsp_url;
-		ir.ca_issuers_url = in->ca->issuer_url;
+	if (in->is.ca != NULL) {
+		ir.issuer_cert = in->is.ca->cert;
+		ir.constraints = in->is.constraints;
+		ir.crl_url = in->is.ca->crl_url;
+		ir.ocsp_url = in->is.ca->ocsp_url;
+		ir.ca_issuers_url = in->is.ca->issuer_url;
 	}
 	r = issue_build(&ir, &serial, &in->preview);
 	EVP_PKEY_free(key);
 	return r;
-}
-
-static int
-inspect_prepare(struct inspect *in)
-{
-	struct cli *cli = in->cli;
-	int r;
-
-	if (cli->parent != NULL &&
-	    ((r = store_open(cli->dir, GF_STORE_READONLY, &in->st)) != 0 ||
-	    (r = ca_load(in->st, cli->parent, &in->ca)) != 0 ||
-	    (r = constraints_load(in->st, in->ca, &in->constraints)) != 0))
-		return r;
-	if (in->ca != NULL && in->ca->revoked)
-		return gf_fail(GF_ERR_POLICY, "this CA is revoked and signs "
-		    "nothing");
-	if ((r = cli_template(cli, cli->template != NULL ? cli->template :
-	    in->ca->leaf_template, &in->tmpl)) != 0 ||
-	    (r = cli_san(cli, &in->extra_san)) != 0)
-		return r;
-	if (in->tmpl->is_ca)
-		return gf_fail(GF_ERR_POLICY, "template '%s' makes CAs; a CA is "
-		    "created with -c", in->tmpl->name);
-	return 0;
 }
 
 static void
@@ -310,11 +281,7 @@ inspect_free(struct inspect *in)
 	X509_free(in->preview);
 	request_free(in->req);
 	request_verdicts_clear(&in->all);
-	GENERAL_NAMES_free(in->extra_san);
-	template_free(in->tmpl);
-	constraints_free(in->constraints);
-	ca_free(in->ca);
-	store_free(in->st);
+	cli_issuer_clear(&in->is);
 }
 
 /* "genfic-ca: FILE: refused: " the first refusal, on standard error. */
@@ -346,19 +313,19 @@ cmd_inspect(struct cli *cli)
 	}
 	memset(&in, 0, sizeof(in));
 	in.cli = cli;
-	if ((r = inspect_prepare(&in)) != 0) {
+	if ((r = cli_issuer_load(cli, GF_STORE_READONLY, &in.is)) != 0) {
 		gf_report(cli->parent != NULL ? cli->parent : cli->template, r);
 		inspect_free(&in);
 		return cli_exit_status(r);
 	}
 	memset(&rules, 0, sizeof(rules));
-	rules.tmpl = in.tmpl;
-	rules.constraints = in.constraints;
-	rules.extra_san = in.extra_san;
-	rules.issuer = in.ca != NULL ? in.ca->cert : NULL;
+	rules.tmpl = in.is.tmpl;
+	rules.constraints = in.is.constraints;
+	rules.extra_san = in.is.extra_san;
+	rules.issuer = in.is.ca != NULL ? in.is.ca->cert : NULL;
 	rules.days = cli->days;
 	rules.no_clamp = cli->no_clamp;
-	rules.st = in.st;
+	rules.st = in.is.st;
 	if ((r = request_load(&rules, cli->arg, &in.req, &in.all)) == 0 &&
 	    (r = inspect_preview(&in)) != 0) {
 		request_free(in.req);

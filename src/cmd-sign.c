@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "genfic/ca.h"
-#include "genfic/constraints.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/request.h"
@@ -22,12 +21,8 @@
 
 struct sign {
 	struct cli		*cli;
-	struct store		*st;
-	struct ca		*ca;
+	struct cli_issuer	 is;		/* store, CA, template, --san */
 	EVP_PKEY		*ca_key;
-	struct constraints	*constraints;	/* of the CA and above */
-	struct template		*tmpl;
-	GENERAL_NAMES		*extra_san;	/* --san */
 	struct request_rules	 rules;
 	struct spool_params	 params;
 	struct spool		*spool;
@@ -64,7 +59,7 @@ sign_progress(void *arg, size_t done, size_t total)
 
 	if (s->cli->batch || total < 2 || !isatty(STDERR_FILENO))
 		return;
-	fprintf(stderr, "\r%s: %s: %zu/%zu requests", gf_progname, s->ca->name,
+	fprintf(stderr, "\r%s: %s: %zu/%zu requests", gf_progname, s->is.ca->name,
 	    done, total);
 	if (done == total)
 		fputc('\n', stderr);
@@ -100,15 +95,15 @@ sign_collect(struct sign *s)
 static void
 sign_setup(struct sign *s)
 {
-	s->rules.tmpl = s->tmpl;
-	s->rules.constraints = s->constraints;
-	s->rules.extra_san = s->extra_san;
-	s->rules.issuer = s->ca->cert;
+	s->rules.tmpl = s->is.tmpl;
+	s->rules.constraints = s->is.constraints;
+	s->rules.extra_san = s->is.extra_san;
+	s->rules.issuer = s->is.ca->cert;
 	s->rules.days = s->cli->days;
 	s->rules.no_clamp = s->cli->no_clamp;
-	s->params.st = s->st;
+	s->params.st = s->is.st;
 	s->params.store_dir = s->cli->dir;
-	s->params.ca = s->ca;
+	s->params.ca = s->is.ca;
 	s->params.rules = &s->rules;
 	s->params.label = s->cli->label;
 	s->params.force = s->cli->force;
@@ -124,34 +119,18 @@ sign_prepare(struct sign *s)
 	const char *what = s->cli->parent;
 	int r;
 
-	if ((r = store_open(s->cli->dir, 0, &s->st)) != 0 ||
-	    (r = ca_load(s->st, s->cli->parent, &s->ca)) != 0 ||
-	    (r = constraints_load(s->st, s->ca, &s->constraints)) != 0)
+	if ((r = cli_issuer_load(s->cli, 0, &s->is)) != 0)
 		goto out;
-	if (s->ca->revoked) {
-		r = gf_fail(GF_ERR_POLICY, "this CA is revoked and signs nothing");
-		goto out;
-	}
-	if ((r = cli_template(s->cli, s->cli->template != NULL ?
-	    s->cli->template : s->ca->leaf_template, &s->tmpl)) != 0 ||
-	    (r = cli_san(s->cli, &s->extra_san)) != 0)
-		goto out;
-	if (s->tmpl->is_ca) {
-		r = gf_fail(GF_ERR_POLICY, "template '%s' makes CAs; a CA is "
-		    "created with -c, so that its key and limits stay in the "
-		    "store", s->tmpl->name);
-		goto out;
-	}
 	sign_setup(s);
 	what = "-s";
 	if ((r = spool_new(&s->params, &s->spool)) != 0 ||
 	    (r = sign_collect(s)) != 0)
 		goto out;
 	/* Without it, each certificate makes every extension itself. */
-	if (template_prepare(s->tmpl, s->ca->cert) != 0)
+	if (template_prepare(s->is.tmpl, s->is.ca->cert) != 0)
 		gf_errclear();
-	what = s->ca->name;
-	if ((r = cli_ca_key(s->cli, s->st, s->ca, &s->ca_key)) == 0)
+	what = s->is.ca->name;
+	if ((r = cli_ca_key(s->cli, s->is.st, s->is.ca, &s->ca_key)) == 0)
 		s->params.ca_key = s->ca_key;
  out:
 	if (r != 0)
@@ -164,12 +143,8 @@ sign_free(struct sign *s)
 {
 	spool_free(s->spool);
 	cli_output_close(&s->out);
-	store_free(s->st);
-	ca_free(s->ca);
 	EVP_PKEY_free(s->ca_key);
-	constraints_free(s->constraints);
-	template_free(s->tmpl);
-	GENERAL_NAMES_free(s->extra_san);
+	cli_issuer_clear(&s->is);
 }
 
 static void
@@ -179,7 +154,7 @@ sign_warn_clamped(const struct sign *s)
 	size_t n = s->counts.clamped;
 	time_t end;
 
-	if (asn1_time_to_unix(X509_get0_notAfter(s->ca->cert), &end) != 0)
+	if (asn1_time_to_unix(X509_get0_notAfter(s->is.ca->cert), &end) != 0)
 		return;
 	time_to_iso(end, date);
 	gf_warnx("warning: %zu certificate%s had %s notAfter clamped to the "
@@ -195,7 +170,7 @@ sign_summary(const struct sign *s)
 	size_t done = c->signed_ + c->refused + c->skipped;
 
 	fprintf(stderr, "%s: %s: %zu signed, %zu refused, %zu skipped",
-	    gf_progname, s->ca->name, c->signed_, c->refused, c->skipped);
+	    gf_progname, s->is.ca->name, c->signed_, c->refused, c->skipped);
 	if (c->unwritten > 0)
 		fprintf(stderr, ", %zu not written (-E writes them again)",
 		    c->unwritten);
@@ -222,7 +197,7 @@ cmd_sign(struct cli *cli)
 		return cli_exit_status(r);
 	}
 	if ((r = spool_run(s.spool, &s.counts)) != 0)
-		gf_report(s.ca->name, r);
+		gf_report(s.is.ca->name, r);
 	if (s.counts.clamped > 0)
 		sign_warn_clamped(&s);
 	if (s.counts.requests > 1)
