@@ -19,6 +19,7 @@
 #include "genfic/keys.h"
 #include "genfic/pass.h"
 #include "genfic/policy.h"
+#include "genfic/request.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
 #include "genfic/x509util.h"
@@ -459,6 +460,19 @@ cli_issuer_load(const struct cli *cli, int flags, struct cli_issuer *is)
 		    "created with -c, so that its key and limits stay in the "
 		    "store", is->tmpl->name);
 	return 0;
+}
+
+void
+cli_issuer_rules(const struct cli *cli, const struct cli_issuer *is,
+    struct request_rules *rules)
+{
+	memset(rules, 0, sizeof(*rules));
+	rules->tmpl = is->tmpl;
+	rules->constraints = is->constraints;
+	rules->extra_san = is->extra_san;
+	rules->issuer = is->ca != NULL ? is->ca->cert : NULL;
+	rules->days = cli->days;
+	rules->no_clamp = cli->no_clamp;
 }
 
 void

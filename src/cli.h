@@ -12,6 +12,7 @@ struct template;
 struct passphrase;
 struct ca;
 struct constraints;
+struct request_rules;
 
 #define EXIT_REFUSED	1	/* the operation was refused or failed */
 #define EXIT_USAGE	2
@@ -174,6 +175,12 @@ void	cli_put_text(FILE *f, const char *s, int max, int pad);
 /* Writes s to f as gf_escape() shows it, but its newlines kept. */
 void	cli_put_lines(FILE *f, const char *s);
 
+/*
+ * Writes s (NULL: "-", or null for JSON) as gf_escape() shows it; with
+ * json, as a JSON string of that text.
+ */
+void	cli_put_string(FILE *f, const char *s, int json);
+
 /* How many candidates an ambiguous -x, -S or -E lists. */
 #define CLI_MAX_MATCHES	20
 
@@ -207,5 +214,9 @@ struct cli_issuer {
  */
 int	cli_issuer_load(const struct cli *cli, int flags, struct cli_issuer *is);
 void	cli_issuer_clear(struct cli_issuer *is);
+
+/* The request_check() rules of is, with -v and --no-clamp. */
+void	cli_issuer_rules(const struct cli *cli, const struct cli_issuer *is,
+	    struct request_rules *rules);
 
 #endif

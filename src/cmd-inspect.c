@@ -28,6 +28,7 @@
 struct inspect {
 	struct cli		*cli;
 	struct cli_issuer	 is;		/* store, CA, template, --san */
+	struct request_rules	 rules;
 	struct request_verdicts	 all;
 	struct request		*req;		/* accepted, or NULL */
 	X509			*preview;	/* as it would be issued */
@@ -79,31 +80,6 @@ print_key(BIO *bio, const void *pkey)
 	    EVP_PKEY_get_bits(pkey));
 }
 
-/* s, escaped for a terminal, then as a JSON string (with --json). */
-static void
-put(const struct inspect *in, const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-	char *safe, *p;
-
-	if (s == NULL) {
-		fputs(in->cli->json ? "null" : "-", stdout);
-		return;
-	}
-	if ((safe = malloc(n * GF_ESCAPE_MAX + 1)) == NULL)
-		return;
-	gf_escape(safe, n * GF_ESCAPE_MAX + 1, s, n);
-	if (!in->cli->json)
-		fputs(safe, stdout);
-	else {
-		putchar('"');
-		for (p = safe; *p != '\0'; p++)
-			printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-		putchar('"');
-	}
-	free(safe);
-}
-
 static void
 put_field(const struct inspect *in, const char *key, const char *value,
     int first)
@@ -112,7 +88,7 @@ put_field(const struct inspect *in, const char *key, const char *value,
 		printf("%s\"%s\": ", first ? "" : ", ", key);
 	else
 		printf("  %-16s ", key);
-	put(in, value);
+	cli_put_string(stdout, value, in->cli->json);
 	if (!in->cli->json)
 		putchar('\n');
 }
@@ -173,7 +149,7 @@ show_list(const struct inspect *in, const char *key, int names)
 			fputs("    ", stdout);
 		else if (names && i > 0)
 			fputs(", ", stdout);
-		put(in, text);
+		cli_put_string(stdout, text, in->cli->json);
 		printf(in->cli->json ? (names ? "" : "}") : "\n");
 		OPENSSL_free(text);
 	}
@@ -227,13 +203,13 @@ show_verdicts(const struct inspect *in)
 			printf("%s{\"check\": \"%s\", \"result\": \"%s\", "
 			    "\"why\": ", i > 0 ? ", " : "", v->check,
 			    state_names[v->state]);
-			put(in, v->why);
+			cli_put_string(stdout, v->why, 1);
 			putchar('}');
 		} else {
 			printf("  %-9s %s%s", state_names[v->state], v->check,
 			    v->why != NULL ? ": " : "");
 			if (v->why != NULL)
-				put(in, v->why);
+				cli_put_string(stdout, v->why, 0);
 			putchar('\n');
 		}
 	}
@@ -253,23 +229,8 @@ inspect_preview(struct inspect *in)
 
 	if ((key = EVP_EC_gen("P-256")) == NULL)
 		return gf_fail_crypto("throwaway key");
-	memset(&ir, 0, sizeof(ir));
-	ir.tmpl = in->is.tmpl;
-	ir.subject = in->req->subject;
-	ir.pubkey = in->req->pkey;
-	ir.spki = in->req->spki;
-	ir.san = in->req->san;
-	ir.days = in->cli->days != 0 ? in->cli->days : in->is.tmpl->days;
-	ir.no_clamp = in->cli->no_clamp;
-	ir.issuer_key = key;
+	request_to_issue(in->req, &in->rules, in->is.ca, key, &ir);
 	ir.clamped = &in->clamped;
-	if (in->is.ca != NULL) {
-		ir.issuer_cert = in->is.ca->cert;
-		ir.constraints = in->is.constraints;
-		ir.crl_url = in->is.ca->crl_url;
-		ir.ocsp_url = in->is.ca->ocsp_url;
-		ir.ca_issuers_url = in->is.ca->issuer_url;
-	}
 	r = issue_build(&ir, &serial, &in->preview);
 	EVP_PKEY_free(key);
 	return r;
@@ -302,7 +263,6 @@ inspect_refused(const struct inspect *in, int r)
 int
 cmd_inspect(struct cli *cli)
 {
-	struct request_rules rules;
 	struct inspect in;
 	int r;
 
@@ -318,15 +278,9 @@ cmd_inspect(struct cli *cli)
 		inspect_free(&in);
 		return cli_exit_status(r);
 	}
-	memset(&rules, 0, sizeof(rules));
-	rules.tmpl = in.is.tmpl;
-	rules.constraints = in.is.constraints;
-	rules.extra_san = in.is.extra_san;
-	rules.issuer = in.is.ca != NULL ? in.is.ca->cert : NULL;
-	rules.days = cli->days;
-	rules.no_clamp = cli->no_clamp;
-	rules.st = in.is.st;
-	if ((r = request_load(&rules, cli->arg, &in.req, &in.all)) == 0 &&
+	cli_issuer_rules(cli, &in.is, &in.rules);
+	in.rules.st = in.is.st;		/* the keyCompromise verdict too */
+	if ((r = request_load(&in.rules, cli->arg, &in.req, &in.all)) == 0 &&
 	    (r = inspect_preview(&in)) != 0) {
 		request_free(in.req);
 		in.req = NULL;

@@ -95,12 +95,7 @@ sign_collect(struct sign *s)
 static void
 sign_setup(struct sign *s)
 {
-	s->rules.tmpl = s->is.tmpl;
-	s->rules.constraints = s->is.constraints;
-	s->rules.extra_san = s->is.extra_san;
-	s->rules.issuer = s->is.ca->cert;
-	s->rules.days = s->cli->days;
-	s->rules.no_clamp = s->cli->no_clamp;
+	cli_issuer_rules(s->cli, &s->is, &s->rules);
 	s->params.st = s->is.st;
 	s->params.store_dir = s->cli->dir;
 	s->params.ca = s->is.ca;

@@ -8,6 +8,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "genfic/ca.h"
 #include "genfic/constraints.h"
 #include "genfic/csr.h"
 #include "genfic/err.h"
@@ -354,4 +355,26 @@ request_check_cert(const struct request_rules *rules, X509 *cert,
  out:
 	judging_clear(&j);
 	return r;
+}
+
+void
+request_to_issue(struct request *req, const struct request_rules *rules,
+    const struct ca *ca, EVP_PKEY *key, struct issue_request *ir)
+{
+	memset(ir, 0, sizeof(*ir));
+	ir->tmpl = rules->tmpl;
+	ir->subject = req->subject;
+	ir->pubkey = req->pkey;
+	ir->spki = req->spki;
+	ir->san = req->san;
+	ir->days = rules->days != 0 ? rules->days : rules->tmpl->days;
+	ir->no_clamp = rules->no_clamp;
+	ir->issuer_key = key;
+	if (ca == NULL)
+		return;
+	ir->issuer_cert = ca->cert;
+	ir->constraints = rules->constraints;
+	ir->crl_url = ca->crl_url;
+	ir->ocsp_url = ca->ocsp_url;
+	ir->ca_issuers_url = ca->issuer_url;
 }

@@ -191,21 +191,7 @@ static void
 spool_request_of(const struct spool *s, struct spool_job *j,
     struct issue_request *req)
 {
-	memset(req, 0, sizeof(*req));
-	req->tmpl = s->p->rules->tmpl;
-	req->subject = j->req->subject;
-	req->pubkey = j->req->pkey;
-	req->spki = j->req->spki;
-	req->san = j->req->san;
-	req->days = s->p->rules->days != 0 ? s->p->rules->days :
-	    s->p->rules->tmpl->days;
-	req->no_clamp = s->p->rules->no_clamp;
-	req->issuer_cert = s->p->ca->cert;
-	req->issuer_key = s->p->ca_key;
-	req->constraints = s->p->rules->constraints;
-	req->crl_url = s->p->ca->crl_url;
-	req->ocsp_url = s->p->ca->ocsp_url;
-	req->ca_issuers_url = s->p->ca->issuer_url;
+	request_to_issue(j->req, s->p->rules, s->p->ca, s->p->ca_key, req);
 	/* One request warns itself; a spool says it once at the end. */
 	req->clamped = s->njobs > 1 ? &j->clamped : NULL;
 }

@@ -15,8 +15,10 @@
 
 #include "genfic/x509util.h"
 
+struct ca;
 struct constraints;
 struct csr;
+struct issue_request;
 struct store;
 struct template;
 
@@ -126,5 +128,13 @@ int	request_load(const struct request_rules *rules, const char *path,
  */
 int	request_check_cert(const struct request_rules *rules, X509 *cert,
 	    struct request **out, struct request_verdicts *all);
+
+/*
+ * What issue_build() is given to sign checked request req under rules for
+ * CA ca with key (ca NULL: self-issued, as --inspect -t previews it); it
+ * points into req, rules and ca.
+ */
+void	request_to_issue(struct request *req, const struct request_rules *rules,
+	    const struct ca *ca, EVP_PKEY *key, struct issue_request *ir);
 
 #endif
