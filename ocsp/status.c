@@ -337,12 +337,10 @@ status_query(struct store *st, const char *sql, int64_t ca_id,
 	*found = 0;
 	if ((r = store_cached(st, sql, &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_int64(stmt, 1, ca_id) != SQLITE_OK ||
-	    (serial != NULL && sqlite3_bind_blob(stmt, 2, serial->bytes,
-	    (int)serial->len, SQLITE_STATIC) != SQLITE_OK)) {
-		r = store_fail(st, "bind");
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (serial != NULL && (r = store_bind_blob(stmt, 2, serial->bytes,
+	    serial->len)) != 0))
 		goto out;
-	}
 	switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
 		row_status(stmt, out);

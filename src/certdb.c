@@ -769,3 +769,54 @@ const char certdb_state_sql[] = "SELECT " CERT_STATE " FROM cert WHERE "
 const char certdb_states_sql[] = "SELECT ca.name, hex(cert.serial), "
     "cert.subject, cert.revoked_at, cert.reason, cert.der, " CERT_STATE
     " FROM cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY cert.id";
+
+/*
+ * The spool's look for what it signed before.  "+not_after": the key hash
+ * index, not a range scan of the expiry index.
+ */
+static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
+    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
+    "AND +not_after > ?4 LIMIT 1";
+
+int
+certdb_find_signed(struct store *st, int64_t ca_id,
+    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
+    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
+    int *derlen)
+{
+	sqlite3_stmt *stmt;
+	const void *blob;
+	int r;
+
+	if ((r = store_cached(st, signed_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, spki_hash, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_text(stmt, 3, subject)) != 0 ||
+	    (r = store_bind_int64(stmt, 4, (int64_t)now)) != 0)
+		goto out;
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		r = 1;
+		break;
+	case SQLITE_DONE:
+		r = 0;
+		goto out;
+	default:
+		r = store_fail(st, "look up a signed request");
+		goto out;
+	}
+	if (hex != NULL)
+		snprintf(hex, 2 * GF_SERIAL_MAX + 1, "%s",
+		    (const char *)sqlite3_column_text(stmt, 0));
+	if (der != NULL) {
+		blob = sqlite3_column_blob(stmt, 1);
+		*derlen = sqlite3_column_bytes(stmt, 1);
+		if (blob == NULL || (*der = OPENSSL_memdup(blob,
+		    (size_t)*derlen)) == NULL)
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+ out:
+	store_done(stmt);
+	return r;
+}

@@ -160,4 +160,17 @@ int	certdb_show(struct store *st, int64_t id, time_t now,
 extern const char certdb_state_sql[];
 extern const char certdb_states_sql[];
 
+
+/*
+ * The valid certificate (not revoked, not expired at now) of CA ca_id
+ * for the key spki_hash and the subject (RFC 4514, as certdb_row() makes
+ * it): 1, with its hex serial in hex and a copy of its DER in *der (each
+ * when not NULL); 0 if there is none; < 0 on error.  Through the
+ * statement cache: one thread at a time per store.
+ */
+int	certdb_find_signed(struct store *st, int64_t ca_id,
+	    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
+	    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
+	    int *derlen);
+
 #endif

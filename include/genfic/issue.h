@@ -3,6 +3,7 @@
 #define GENFIC_ISSUE_H
 
 #include <stdint.h>
+#include <time.h>
 #include <openssl/x509v3.h>
 
 struct ca_limits;
@@ -31,7 +32,19 @@ struct issue_request {
 	int			*clamped;	/* counts clamps instead of warning */
 };
 
-/* Builds and signs the certificate with the given serial. */
+/*
+ * The notAfter of a certificate issued at now for days by issuer (NULL:
+ * self-signed): cut to the issuer's notAfter, *clamped then 1, or refused
+ * with no_clamp; refused when the issuer has expired.
+ */
+int	issue_validity(X509 *issuer, int days, int no_clamp, time_t now,
+	    time_t *not_after, int *clamped);
+
+/*
+ * Builds and signs the certificate with the given serial.  A CA's is
+ * checked against the constraints of the CAs above; an end entity's
+ * names are judged with its request (request.h), not here.
+ */
 int	issue_build(const struct issue_request *req, const struct serial *serial,
 	    X509 **cert);
 
