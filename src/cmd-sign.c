@@ -180,10 +180,8 @@ cmd_sign(struct cli *cli)
 	struct sign s;
 	int r;
 
-	if (cli->parent == NULL) {
-		fprintf(stderr, "%s: -s needs -p CA\n", gf_progname);
+	if (cli_parent_missing(cli, "-s", "CA"))
 		return EXIT_USAGE;
-	}
 	memset(&s, 0, sizeof(s));
 	s.cli = cli;
 	s.out.fd = -1;

@@ -268,19 +268,16 @@ static int
 spool_job_sign(struct spool *s, struct spool_job *j)
 {
 	struct issue_request req;
-	struct serial serial;
 	struct cert_row row;
 	X509 *cert = NULL;
 	int r;
 
 	/* Nothing is signed, nor committed, that cannot be written. */
-	if ((s->out_dir && (r = s->p->out_check(j->out, s->p->force)) != 0) ||
-	    (r = serial_random(&serial)) != 0)
+	if (s->out_dir && (r = s->p->out_check(j->out, s->p->force)) != 0)
 		return r;
 	spool_request_of(s, j, &req);
 	/* The row holds all that is needed of the certificate. */
-	if ((r = issue_build(&req, &serial, &cert)) == 0 &&
-	    (r = certdb_row(cert, &row)) == 0) {
+	if ((r = issue_prepare(&req, &cert, &row)) == 0) {
 		certdb_row_clear(&j->row);
 		j->row = row;
 	}
