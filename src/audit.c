@@ -154,6 +154,9 @@ static const char cert_state_sql[] = "SELECT " CERT_STATE " FROM cert "
     "WHERE serial = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
 static const char ca_state_sql[] = "SELECT " CA_STATE " FROM ca "
     "WHERE name = ?1";
+static const char gen_state_sql[] = "SELECT " GEN_STATE " FROM "
+    "ca_generation WHERE generation = ?2 AND ca_id = (SELECT id FROM ca "
+    "WHERE name = ?1)";
 static const char crl_state_sql[] = "SELECT " CRL_STATE " FROM crl "
     "WHERE number = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
 
@@ -176,7 +179,7 @@ audit_state_of(struct store *st, const char *kind, const char *sql,
 	if (serial != NULL)
 		ok = ok && sqlite3_bind_blob(stmt, 2, serial->bytes,
 		    (int)serial->len, SQLITE_STATIC) == SQLITE_OK;
-	else if (sql == crl_state_sql)
+	else if (sql == crl_state_sql || sql == gen_state_sql)
 		ok = ok && sqlite3_bind_int64(stmt, 2, number) == SQLITE_OK;
 	if (!ok)
 		r = store_fail(st, "audit state");
@@ -351,6 +354,30 @@ audit_append_crl(struct store *st, const char *ca, int64_t number)
 	    state)) != 0 ||
 	    (r = audit_state_of(st, "ca", ca_state_sql, ca, NULL, 0,
 	    state + GF_SHA256_LEN)) != 0)
+		return r;
+	e.state = state;
+	e.statelen = sizeof(state);
+	return audit_insert(st, &e);
+}
+
+int
+audit_append_generation(struct store *st, const char *operation,
+    const char *ca, int number)
+{
+	struct audit_entry e;
+	unsigned char state[GF_SHA256_LEN];
+	char num[32];
+	int r;
+
+	snprintf(num, sizeof(num), "%d", number);
+	memset(&e, 0, sizeof(e));
+	e.operation = operation;
+	e.ca = ca;
+	e.serial = num;
+	e.subject = "";
+	e.object = "generation";
+	if ((r = audit_state_of(st, "generation", gen_state_sql, ca, NULL,
+	    number, state)) != 0)
 		return r;
 	e.state = state;
 	e.statelen = sizeof(state);

@@ -62,7 +62,8 @@ crl_entry_der(struct buf *out, const unsigned char *serial, size_t len,
 
 /*
  * The contents of revokedCertificates: every revoked certificate of the
- * CA, in serial order, read through the cert_revoked index in one query.
+ * CA's generation, in serial order, read through the cert_revoked index
+ * (which carries the id that tells the generation) in one query.
  */
 static int
 crl_entries(struct store *st, const struct ca *ca, const struct crl_params *p,
@@ -73,12 +74,14 @@ crl_entries(struct store *st, const struct ca *ca, const struct crl_params *p,
 
 	if ((r = store_prepare(st, "SELECT serial, revoked_at, reason, "
 	    "invalidity FROM cert WHERE ca_id = ?1 AND revoked_at IS NOT NULL "
-	    "AND (?2 OR not_after >= ?3) ORDER BY length(serial), serial",
-	    &stmt)) != 0)
+	    "AND (?2 OR not_after >= ?3) AND id >= ?4 AND (?5 = 0 OR id < ?5) "
+	    "ORDER BY length(serial), serial", &stmt)) != 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, ca->id);
 	sqlite3_bind_int(stmt, 2, p->include_expired);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)p->this_update);
+	sqlite3_bind_int64(stmt, 4, p->first_cert);
+	sqlite3_bind_int64(stmt, 5, p->end_cert);
 	*count = 0;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		crl_entry_der(out, sqlite3_column_blob(stmt, 0),
@@ -297,8 +300,10 @@ crl_store(struct store *st, const struct ca *ca, const struct crl_params *p,
 	int r;
 
 	if ((r = store_prepare(st, "INSERT INTO crl (ca_id, number, this_update, "
-	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)", &stmt)) != 0)
+	    "next_update, der, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    &stmt)) != 0)
 		goto out;
+	sqlite3_bind_int(stmt, 6, p->generation > 0 ? p->generation : 1);
 	sqlite3_bind_int64(stmt, 1, ca->id);
 	sqlite3_bind_int64(stmt, 2, number);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)p->this_update);
