@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "genfic/err.h"
+#include "genfic/generation.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "cli.h"
@@ -20,8 +21,9 @@
 /* An imported serial may have the 20 bytes RFC 5280 allows. */
 #define SERIAL_WIDTH	(2 * GF_SERIAL_MAX)
 
+/* After the CA column, which names the generation too (list_prepare()). */
 #define LIST_COLUMNS \
-	"ca.name, hex(cert.serial), " LIST_STATUS ", " \
+	"hex(cert.serial), " LIST_STATUS ", " \
 	"date(cert.not_after, 'unixepoch'), cert.subject_hash, cert.subject, " \
 	"cert.label, cert.is_ca, CAST((cert.not_after - ?1) / 86400 AS INTEGER), "
 #define LIST_FROM	" FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
@@ -175,26 +177,33 @@ table_run(struct store *st, struct table *t, sqlite3_stmt *const *stmts,
 /*
  * The listing query: the JSON column only for --json (building it costs
  * more than the rest of a row), and the CA named only with -p, so that
- * the planner can walk cert_ca_not_after for that CA alone.
+ * the planner can walk cert_ca_not_after for that CA alone.  A
+ * certificate signed by a later generation of its CA (--rollover) shows
+ * it as NAME#N; the generation is read only once a CA has rolled over.
  */
 static int
 list_prepare(struct store *st, const struct table *t, int by_ca,
     const char *where_order, sqlite3_stmt **stmt)
 {
-	static const char columns[] = "SELECT " LIST_COLUMNS;
-	const char *json = t->json ? LIST_JSON : "NULL";
-	const char *ca = by_ca ? "ca.name = ?2 AND " : "";
+	const char *ca = by_ca ? "ca.name = ?2 AND " : "", *gen;
 	char *sql;
-	size_t n;
-	int r;
+	int n, r;
 
+	if ((r = generation_sql(st, &gen)) != 0)
+		return r;
 	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
-	n = strlen(columns) + strlen(json) + strlen(LIST_FROM) + strlen(ca) +
-	    strlen(where_order) + 1;
-	if ((sql = malloc(n)) == NULL)
+	if (strcmp(gen, "1") == 0)
+		n = asprintf(&sql, "SELECT ca.name, %s%s%s%s%s", LIST_COLUMNS,
+		    t->json ? "json_object(" LIST_JSON_FIELDS ", 'generation', "
+		    "1)" : "NULL", LIST_FROM, ca, where_order);
+	else
+		n = asprintf(&sql, "SELECT ca.name || CASE WHEN %s > 1 THEN "
+		    "'#' || %s ELSE '' END, %s%s%s%s%s%s%s", gen, gen,
+		    LIST_COLUMNS, t->json ? "json_object(" LIST_JSON_FIELDS
+		    ", 'generation', " : "NULL", t->json ? gen : "",
+		    t->json ? ")" : "", LIST_FROM, ca, where_order);
+	if (n == -1)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	snprintf(sql, n, "%s%s%s%s%s", columns, json, LIST_FROM, ca,
-	    where_order);
 	r = store_prepare(st, sql, stmt);
 	free(sql);
 	return r;
@@ -217,6 +226,7 @@ status_check(const char *status)
 static int
 list_open(const struct cli *cli, struct store **st, struct table *t)
 {
+	const char *gen;
 	int r;
 
 	memset(t, 0, sizeof(*t));
@@ -230,6 +240,11 @@ list_open(const struct cli *cli, struct store **st, struct table *t)
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, st)) != 0)
 		return r;
 	t->ca_width = ca_width(*st);
+	/* Room for "#N" once a CA has rolled over. */
+	if ((r = generation_sql(*st, &gen)) != 0)
+		return r;
+	if (strcmp(gen, "1") != 0)
+		t->ca_width += 3;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "genfic/ca.h"
 #include "genfic/certdb.h"
 #include "genfic/err.h"
+#include "genfic/generation.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
@@ -58,6 +59,33 @@ show_field(const char *name, sqlite3_stmt *stmt, int col, const char *end)
 	fputs(end != NULL ? end : "\n", stdout);
 }
 
+/*
+ * The query of show_one(), gen being generation_sql()'s expression for
+ * the generation that signed it (the parts as arguments: the SQL holds
+ * strftime's '%' conversions).
+ */
+static int
+show_prepare(struct store *st, sqlite3_stmt **stmt)
+{
+	const char *gen;
+	char *sql;
+	int r;
+
+	if ((r = generation_sql(st, &gen)) != 0)
+		return r;
+	if (asprintf(&sql, "%s%s%s%s%s", "SELECT cert.der, json_set("
+	    LIST_JSON ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)")
+	    "), '$.generation', ", gen, "), ca.name, hex(cert.serial), "
+	    LIST_STATUS ", " ISO("cert.revoked_at") ", " LIST_REASON ", "
+	    "cert.label, cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
+	    ", ", gen, " FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
+	    "cert.id = ?2") == -1)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	r = store_prepare(st, sql, stmt);
+	free(sql);
+	return r;
+}
+
 static int
 show_one(struct store *st, const struct cli *cli, int64_t id)
 {
@@ -65,12 +93,7 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 	char *body = NULL;
 	int r;
 
-	if ((r = store_prepare(st, "SELECT cert.der, json_set(" LIST_JSON
-	    ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)") ")), ca.name, hex(cert.serial), "
-	    LIST_STATUS ", " ISO("cert.revoked_at") ", " LIST_REASON ", "
-	    "cert.label, cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
-	    " FROM cert JOIN ca ON "
-	    "ca.id = cert.ca_id WHERE cert.id = ?2", &stmt)) != 0)
+	if ((r = show_prepare(st, &stmt)) != 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)time(NULL));
 	sqlite3_bind_int64(stmt, 2, id);
@@ -93,6 +116,9 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 	show_field("\nLabel:     ", stmt, 7, NULL);
 	show_field("Template:  ", stmt, 8, NULL);
 	show_field("Chain:     ", stmt, 9, NULL);
+	/* Which key of its CA signed it (--rollover makes more than one). */
+	printf("Generation: %s generation %d\n", sqlite3_column_text(stmt, 2),
+	    sqlite3_column_int(stmt, 10));
 	/* openssl's text prints a SAN's IA5String raw: escape it too. */
 	putchar('\n');
 	cli_put_lines(stdout, body != NULL ? body : "");

@@ -14,8 +14,8 @@
 	"'cessationOfOperation' WHEN 6 THEN 'certificateHold' WHEN 9 THEN " \
 	"'privilegeWithdrawn' WHEN 10 THEN 'aACompromise' END"
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
-#define LIST_JSON \
-	"json_object('kind', 'cert', 'ca', ca.name, 'serial', hex(cert.serial), " \
+#define LIST_JSON_FIELDS \
+	"'kind', 'cert', 'ca', ca.name, 'serial', hex(cert.serial), " \
 	"'status', " LIST_STATUS ", 'not_before', " ISO("cert.not_before") \
 	", 'not_after', " ISO("cert.not_after") ", 'days_left', " \
 	"CAST((cert.not_after - ?1) / 86400 AS INTEGER), 'subject', " \
@@ -24,5 +24,6 @@
 	"cert.label, 'template', cert.template, 'is_ca', " \
 	"json(CASE cert.is_ca WHEN 1 THEN 'true' ELSE 'false' END), " \
 	"'revoked_at', " ISO("cert.revoked_at") ", 'reason', " LIST_REASON \
-	", 'invalidity_date', " ISO("cert.invalidity") ")"
+	", 'invalidity_date', " ISO("cert.invalidity")
+#define LIST_JSON	"json_object(" LIST_JSON_FIELDS ")"
 #endif
