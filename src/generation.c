@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/x509v3.h>
+
 #include "genfic/audit.h"
 #include "genfic/ca.h"
 #include "genfic/err.h"
@@ -235,6 +237,30 @@ generation_live(struct store *st, const struct ca *ca,
 	else
 		*live = step == SQLITE_ROW;
 	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+generation_issuer(struct store *st, const struct ca *ca, X509 *cert,
+    X509 **out)
+{
+	struct generation *gens = NULL;
+	X509 *found = ca->cert;
+	size_t n = 0, i;
+	int r;
+
+	if ((r = generation_list(st, ca, &gens, &n)) != 0)
+		return r;
+	for (i = n; cert != NULL && i-- > 0;)
+		if (X509_check_issued(gens[i].cert, cert) == X509_V_OK) {
+			found = gens[i].cert;
+			break;
+		}
+	if (!X509_up_ref(found))
+		r = gf_fail_crypto("certificate");
+	else
+		*out = found;
+	generation_free_all(gens, n);
 	return r;
 }
 

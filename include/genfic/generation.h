@@ -50,6 +50,14 @@ int	generation_live(struct store *st, const struct ca *ca,
 	    const struct generation *g, time_t now, int *live);
 
 /*
+ * The certificate of the generation of ca whose key signed cert (a new
+ * reference in *out): the chain of what an older generation issued goes
+ * through that generation.  The current one when none did.
+ */
+int	generation_issuer(struct store *st, const struct ca *ca, X509 *cert,
+	    X509 **out);
+
+/*
  * An SQL expression for the generation of the issuer that signed the
  * cert row (1 when no CA of the store has rolled over, cheap then).
  */

@@ -198,6 +198,13 @@ cat "$T/old-user2.crt" "$T/user1.pem" "$T/root1.pem" >"$T/chain.pem"
 check "certtool --verify-chain: generation 1 leaf, user CA, root" sh -c "certtool \
     --verify-chain --infile '$T/chain.pem' | grep -q 'Chain verification output: Verified'"
 
+check "-E --format chain: a generation 1 leaf with generation 1's CA" sh -c "
+    '$GENFIC_CA' -E '$(serial_of "$T/old-user2.crt")' --format chain -o '$T/old-chain.pem' &&
+    openssl verify -CAfile '$T/root1.pem' -untrusted '$T/old-chain.pem' '$T/old-user2.crt'"
+check "-E --format chain: a generation 2 leaf with generation 2's" sh -c "
+    '$GENFIC_CA' -E '$(serial_of "$T/new-user2.crt")' --format chain -o '$T/new-chain.pem' &&
+    openssl verify -CAfile '$T/root2.pem' -untrusted '$T/new-chain.pem' '$T/new-user2.crt'"
+
 # --- -l and -S show the generation.
 check "-l: generation 2's certificates under genfic-user#2" sh -c "'$GENFIC_CA' -l -p genfic-user |
     grep '^genfic-user#2 ' | grep -q new-user2.example"
