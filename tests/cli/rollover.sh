@@ -216,6 +216,12 @@ check "-S: the generation that signed it" sh -c "'$GENFIC_CA' -S '$(serial_of "$
     grep -qx 'Generation: genfic-user generation 2'"
 check "-S --json: generation" sh -c "'$GENFIC_CA' -S '$(serial_of "$T/old-user2.crt")' --json |
     grep -q '\"generation\":1'"
+check "--show-ca --json: the current generation and each one's key" sh -c "
+    '$GENFIC_CA' --show-ca genfic-user --json | grep '\"generation\":2,' |
+    grep '\"key\":\"file:private/genfic-user.key\"' | grep -q '\"key\":\"file:private/genfic-user.2.key\"'"
+check "--show-ca: generation 1 still signs CRLs" sh -c "
+    '$GENFIC_CA' --show-ca genfic-user | grep '^generations ' |
+    grep -q '\"generation\":1,\"current\":false,[^}]*\"signs_crls\":true'"
 check "--audit-verify: a store with a recertify and rollovers verifies" gca --audit-verify
 check "... each generation row is audited" sh -c "[ \$(sqlite3 '$S/ca.db' \
     \"SELECT count(*) FROM audit WHERE object = 'generation'\") -eq 5 ]"
