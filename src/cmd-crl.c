@@ -54,6 +54,7 @@ crl_publish(const struct cli *cli, struct cli_out *out, struct store *st,
 /*
  * The CRL of an older generation g, signed by its own key (asked for as
  * the current one is): for what it issued until the last of that expires.
+ * A failure is reported here, and keeps no other CRL from being issued.
  */
 static int
 gencrl_old(const struct cli *cli, struct store *st, const struct ca *ca,
@@ -86,6 +87,12 @@ gencrl_old(const struct cli *cli, struct store *st, const struct ca *ca,
 	    "next update %s, in crl/%s.%d.crl\n", gf_progname, ca->name,
 	    g->number, (long long)number, entries, next, ca->name, g->number);
  out:
+	if (r != 0) {
+		snprintf(next, sizeof(next), "%d", g->number);
+		gf_fail(r, "generation %s: %s; its CRL was not issued", next,
+		    gf_errmsg(r));
+		gf_report(ca->name, r);
+	}
 	buf_free(&der);
 	EVP_PKEY_free(key);
 	ca_free(gca);
@@ -106,7 +113,7 @@ cmd_gencrl(struct cli *cli)
 	int64_t number;
 	size_t ngens = 0, i;
 	long entries;
-	int r;
+	int old_failed = 0, r;
 
 	buf_init(&der);
 	memset(&out, 0, sizeof(out));
@@ -138,8 +145,8 @@ cmd_gencrl(struct cli *cli)
 	params.include_expired = cli->include_expired;
 	/* The older ones first: the current CRL is the CA's latest. */
 	for (i = 0; i + 1 < ngens; i++)
-		if ((r = gencrl_old(cli, st, ca, &gens[i], &params)) != 0)
-			goto out;
+		if (gencrl_old(cli, st, ca, &gens[i], &params) != 0)
+			old_failed = 1;
 	params.generation = gens[ngens - 1].number;
 	params.first_cert = gens[ngens - 1].first_cert;
 	if ((r = crl_issue(st, ca, key, &params, &der, &number,
@@ -160,5 +167,5 @@ cmd_gencrl(struct cli *cli)
 	generation_free_all(gens, ngens);
 	ca_free(ca);
 	store_free(st);
-	return cli_exit_status(r);
+	return r == 0 && old_failed ? EXIT_REFUSED : cli_exit_status(r);
 }

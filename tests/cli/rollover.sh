@@ -252,6 +252,18 @@ else
 	skip "genfic-ocspd answers for every generation" "genfic-ocspd not built"
 fi
 
+# An old generation's key that --passin does not open: the current CRL is
+# still issued, the old one is named, and -g says it failed.
+check "--rollover genfic-system under another passphrase" gca --rollover genfic-system \
+    --passin $P --passout pass:other-secret --batch -o /dev/null
+cp "$S/crl/genfic-system.crl" "$T/system-before.crl"
+refuse "-g: an old generation's key that --passin does not open is named" 1 \
+    "genfic-system: generation 1: cannot decrypt CA key: wrong passphrase?; its CRL was not issued" \
+    gca -p genfic-system -g --passin pass:other-secret --batch -o /dev/null
+check "... and the current generation's CRL is issued all the same" sh -c "
+    ! cmp -s '$S/crl/genfic-system.crl' '$T/system-before.crl' &&
+    openssl crl -in '$S/crl/genfic-system.crl' -CAfile '$S/certs/genfic-system.crt' -noout"
+
 # --- A store of schema 3 (made by 458ab8f) is upgraded, then rolled over.
 F=$TESTS_DATA/schema3-store
 export GENFIC_CA_DIR="$T/old-store"
