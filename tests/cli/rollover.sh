@@ -284,5 +284,10 @@ cat "$S/certs/genfic.crt" >"$T/roots.pem"
 verify_crl "the old store's leaf verifies after the upgrade" ": OK" "$F/host.crt" \
     "$S/certs/genfic-system.1.crt"
 check "--audit-verify: the upgraded store verifies" gca --audit-verify
+gca -p genfic -x "$(serial_of "$T/fx-system2.pem")" --passin $P --batch >/dev/null 2>&1
+refuse_same "a revoked CA is not certified again" 1 "CA genfic-system is revoked" \
+    gca --recertify genfic-system --passin $P --batch
+refuse_same "... nor rolled over" 1 "CA genfic-system is revoked" \
+    gca --rollover genfic-system --passin $P --passout $P --batch
 
 finish
