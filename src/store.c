@@ -16,6 +16,7 @@
 extern const char gf_schema_sql[];
 extern const char gf_migrate_2_sql[];
 extern const char gf_migrate_3_sql[];
+extern const char gf_migrate_4_sql[];
 
 /* Each entry brings the database from version - 1 to version. */
 static const struct {
@@ -25,6 +26,7 @@ static const struct {
 	{ 1, gf_schema_sql },
 	{ 2, gf_migrate_2_sql },
 	{ 3, gf_migrate_3_sql },
+	{ 4, gf_migrate_4_sql },
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     GF_SCHEMA_VERSION, "one migration per schema version");
@@ -194,8 +196,9 @@ store_migrate(struct store *st, int writable)
 	if (version == GF_SCHEMA_VERSION)
 		return 0;
 	/*
-	 * Migrations so far add indexes, and audit columns that
-	 * --audit-verify does without: an older store reads the same.
+	 * Migrations so far add indexes, audit columns that --audit-verify
+	 * does without, and CA generations, whose absence means one
+	 * generation (generation.c): an older store reads the same.
 	 */
 	if (!writable && version >= GF_SCHEMA_READABLE)
 		return 0;
