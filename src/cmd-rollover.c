@@ -119,10 +119,19 @@ regen_load(struct regen *g)
 	return 0;
 }
 
-/* The key that signs the CA's certificate: its parent's, or its own. */
+/*
+ * The CA as regen_load() reads it, and the key that signs its certificate:
+ * its parent's, or its own.
+ */
 static int
-regen_signer(struct regen *g)
+regen_open(struct regen *g, struct cli *cli)
 {
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	g->cli = cli;
+	if ((r = regen_load(g)) != 0)
+		return r;
 	return cli_ca_key(g->cli, g->st, g->parent != NULL ? g->parent : g->ca,
 	    &g->signer);
 }
@@ -224,10 +233,7 @@ cmd_recertify(struct cli *cli)
 	struct regen g;
 	int r;
 
-	memset(&g, 0, sizeof(g));
-	g.cli = cli;
-	if ((r = regen_load(&g)) != 0 || (r = regen_signer(&g)) != 0 ||
-	    (r = recertify_record(&g)) != 0 ||
+	if ((r = regen_open(&g, cli)) != 0 || (r = recertify_record(&g)) != 0 ||
 	    (r = cli_ca_cert_publish(g.st, g.ca->name, g.new.cert, &g.out)) != 0)
 		goto out;
 	fprintf(stderr, "%s: %s: re-certified (generation %d), certs/%s.crt\n",
@@ -358,10 +364,7 @@ cmd_rollover(struct cli *cli)
 	struct regen g;
 	int r;
 
-	memset(&g, 0, sizeof(g));
-	g.cli = cli;
-	if ((r = regen_load(&g)) != 0 || (r = regen_signer(&g)) != 0 ||
-	    (r = rollover_key(&g)) != 0 ||
+	if ((r = regen_open(&g, cli)) != 0 || (r = rollover_key(&g)) != 0 ||
 	    (r = key_save(g.key_path, g.key, &g.pass)) != 0)
 		goto out;
 	if ((r = rollover_record(&g)) != 0) {
