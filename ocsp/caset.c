@@ -13,6 +13,7 @@
 #include "genfic/ca.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/generation.h"
 #include "genfic/keys.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
@@ -363,16 +364,56 @@ served(const struct caset *cs, const char *name)
 	return 0;
 }
 
+/* How many generations CA name has (--rollover): one served CA each. */
+static int
+served_generations(struct store *st, const char *name, size_t *count)
+{
+	struct generation *gens = NULL;
+	struct ca *ca = NULL;
+	int r;
+
+	if ((r = ca_load(st, name, &ca)) == 0)
+		r = generation_list(st, ca, &gens, count);
+	if (r == 0)
+		generation_free_all(gens, *count);
+	ca_free(ca);
+	return r;
+}
+
+/* CA name as its generation gen (0 the oldest) signs: its cert and key. */
+static int
+served_ca_load(struct store *st, const char *name, size_t gen,
+    struct ca **out)
+{
+	struct generation *gens = NULL;
+	struct ca *ca = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = ca_load(st, name, &ca)) != 0 ||
+	    (r = generation_list(st, ca, &gens, &n)) != 0)
+		goto out;
+	if (gen + 1 >= n) {
+		*out = ca;
+		ca = NULL;
+	} else
+		r = generation_ca(ca, &gens[gen], out);
+ out:
+	generation_free_all(gens, n);
+	ca_free(ca);
+	return r;
+}
+
 static int
 served_load(struct store *st, const struct caset_config *cfg,
-    const char *name, const struct caset *prev, struct served_ca *sc,
-    int *used_cert, time_t now)
+    const char *name, size_t gen, const struct caset *prev,
+    struct served_ca *sc, int *used_cert, time_t now)
 {
 	const struct served_ca *old;
 	struct ca *ca = NULL;
 	int r;
 
-	if ((r = ca_load(st, name, &ca)) != 0)
+	if ((r = served_ca_load(st, name, gen, &ca)) != 0)
 		return r;
 	sc->id = ca->id;
 	if ((sc->name = strdup(ca->name)) == NULL) {
@@ -400,6 +441,18 @@ served_load(struct store *st, const struct caset_config *cfg,
 	return r;
 }
 
+/* Drops the served CA just loaded into cs->cas[cs->n - 1]. */
+static void
+served_drop_last(struct caset *cs)
+{
+	struct served_ca *sc = &cs->cas[--cs->n];
+
+	free(sc->name);
+	X509_free(sc->cert);
+	signer_clear(&sc->signer);
+	memset(sc, 0, sizeof(*sc));
+}
+
 int
 caset_load(struct store *st, const struct caset_config *cfg,
     const struct caset *prev, struct caset **out)
@@ -408,7 +461,7 @@ caset_load(struct store *st, const struct caset_config *cfg,
 	struct caset *cs = NULL;
 	const char *const *names = cfg->names;
 	char **all = NULL;
-	size_t n = 0, i;
+	size_t *gens = NULL, n = 0, total = 0, i, j;
 	int used_cert = 0, r;
 	time_t now = time(NULL);
 
@@ -419,20 +472,40 @@ caset_load(struct store *st, const struct caset_config *cfg,
 	} else
 		while (names[n] != NULL)
 			n++;
-	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
-	    (cs->cas = calloc(n, sizeof(*cs->cas))) == NULL ||
-	    (cs->health = health_new(n)) == NULL) {
+	if ((gens = calloc(n, sizeof(*gens))) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = served_load(st, cfg, names[i], prev, &cs->cas[i],
-		    &used_cert, now)) != 0) {
-			cs->n = i + 1;
+		if ((r = served_generations(st, names[i], &gens[i])) != 0)
 			goto out;
-		}
-		cs->n = i + 1;
+		total += gens[i];
 	}
+	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
+	    (cs->cas = calloc(total, sizeof(*cs->cas))) == NULL ||
+	    (cs->health = health_new(total)) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	/*
+	 * Every generation of a CA is served (matched by its key hash), the
+	 * current one first; an older one whose signer cannot be loaded is
+	 * left out with a warning, not the whole set.
+	 */
+	for (i = 0; i < n; i++)
+		for (j = gens[i]; j-- > 0;) {
+			r = served_load(st, cfg, names[i], j, prev,
+			    &cs->cas[cs->n], &used_cert, now);
+			cs->n++;
+			if (r != 0 && j + 1 == gens[i])
+				goto out;
+			if (r != 0) {
+				logger_warnx("%s generation %zu not served: %s",
+				    names[i], j + 1, gf_errmsg(r));
+				gf_errclear();
+				served_drop_last(cs);
+			}
+		}
 	if (cfg->signer_cert != NULL && !used_cert) {
 		r = gf_fail(GF_ERR_POLICY, "%s was issued by none of the CAs "
 		    "served", cfg->signer_cert);
@@ -452,6 +525,7 @@ caset_load(struct store *st, const struct caset_config *cfg,
 	r = 0;
  out:
 	caset_free(cs);
+	free(gens);
 	for (i = 0; all != NULL && i < n; i++)
 		free(all[i]);
 	free(all);

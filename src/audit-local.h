@@ -38,6 +38,10 @@ struct audit_entry {
 			"ca.key_ref, ca.template, ca.leaf_template, " \
 			"ca.crl_days, ca.crl_url, ca.ocsp_url, ca.issuer_url, " \
 			"ca.next_crl_number, ca.created"
+/* Schema 4: a CA generation (generation.c); its key is its number. */
+#define GEN_STATE	"ca_generation.ca_id, ca_generation.generation, " \
+			"ca_generation.key_ref, ca_generation.cert_id, " \
+			"ca_generation.first_cert, ca_generation.created"
 #define CRL_STATE	"crl.id, crl.ca_id, crl.number, crl.this_update, " \
 			"crl.next_update, crl.der"
 

@@ -14,6 +14,7 @@
 #include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/generation.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 #include "audit-local.h"
@@ -423,6 +424,45 @@ verify_cas(struct verify *v)
 	return r;
 }
 
+/* The generations of CAs (schema 4): each row as its last entry left it. */
+static int
+verify_generations(struct verify *v)
+{
+	unsigned char state[GF_SHA256_LEN];
+	sqlite3_stmt *stmt;
+	int64_t entry;
+	char op[32];
+	int step, verdict, has, r;
+
+	if ((r = generation_table(v->st, &has)) != 0 || !has)
+		return r;
+	if ((r = store_prepare(v->st, "SELECT ca.name, CAST(ca_generation."
+	    "generation AS TEXT), " GEN_STATE " FROM ca_generation LEFT JOIN "
+	    "ca ON ca.id = ca_generation.ca_id ORDER BY ca_generation.ca_id, "
+	    "ca_generation.generation", &stmt)) != 0)
+		return r;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((r = audit_row_state("generation", stmt, 2, state)) != 0 ||
+		    (r = verify_row(v, "generation", column_text(stmt, 0),
+		    column_text(stmt, 1), state, &entry, op, sizeof(op),
+		    &verdict)) != 0)
+			goto out;
+		if (verdict < 0 && entry == 0)
+			finding(v->rep, "generation %s of %s: no audit entry "
+			    "records it", column_text(stmt, 1),
+			    column_text(stmt, 0));
+		else if (verdict < 0)
+			finding(v->rep, "generation %s of %s: state differs "
+			    "from audit entry %lld (%s)", column_text(stmt, 1),
+			    column_text(stmt, 0), (long long)entry, op);
+	}
+	if (step != SQLITE_DONE)
+		r = store_fail(v->st, "audit");
+ out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
 /* Is there a checkpoint for CRL number of CA ca_id? */
 static int
 verify_has_checkpoint(struct verify *v, sqlite3_stmt *k, int64_t ca_id,
@@ -512,6 +552,7 @@ verify_missing(struct verify *v)
 			finding(v->rep, "%s %s of %s: audit entry %lld (%s) "
 			    "records it, but the store has no such row "
 			    "(deleted)", strcmp(kind, "crl") == 0 ? "CRL" :
+			    strcmp(kind, "generation") == 0 ? "generation" :
 			    "cert", column_text(stmt, 2), column_text(stmt, 1),
 			    (long long)sqlite3_column_int64(stmt, 3),
 			    column_text(stmt, 4));
@@ -523,61 +564,90 @@ verify_missing(struct verify *v)
 }
 
 /*
- * The certificate of CA ca_id, if it verifies up to a self-signed root
- * through the CAs of the store (a checkpoint is only as good as the key
- * that signed it); NULL otherwise.
+ * Does cert, a certificate of CA ca_id, verify up to a self-signed root
+ * through the CAs of the store, any generation of each?  (A checkpoint
+ * is only as good as the key that signed it.)
  */
-static X509 *
-verify_signer(struct store *st, int64_t ca_id)
+static int
+verify_chains(struct store *st, int64_t ca_id, X509 *cert, int depth)
 {
+	struct generation *gens = NULL;
 	struct ca *ca = NULL, *up = NULL;
-	X509 *signer = NULL;
-	int depth;
+	size_t n = 0, i;
+	int ok = 0;
 
-	if (ca_load_id(st, ca_id, &ca) != 0)
+	if (depth > 16 || ca_load_id(st, ca_id, &ca) != 0)
 		goto out;
-	if (X509_up_ref(ca->cert))
-		signer = ca->cert;
-	for (depth = 0; signer != NULL && depth < 16; depth++) {
-		if (ca->parent_id == 0) {
-			if (X509_verify(ca->cert, X509_get0_pubkey(ca->cert)) == 1)
-				goto out;
-			break;
-		}
-		if (ca_load_id(st, ca->parent_id, &up) != 0 ||
-		    X509_verify(ca->cert, X509_get0_pubkey(up->cert)) != 1)
-			break;
-		ca_free(ca);
-		ca = up;
-		up = NULL;
+	if (ca->parent_id == 0) {
+		ok = X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+		goto out;
 	}
-	X509_free(signer);
-	signer = NULL;
+	if (ca_load_id(st, ca->parent_id, &up) != 0 ||
+	    generation_list(st, up, &gens, &n) != 0)
+		goto out;
+	for (i = 0; !ok && i < n; i++)
+		ok = X509_verify(cert, X509_get0_pubkey(gens[i].cert)) == 1 &&
+		    verify_chains(st, up->id, gens[i].cert, depth + 1);
  out:
 	gf_errclear();
+	generation_free_all(gens, n);
 	ca_free(ca);
 	ca_free(up);
-	return signer;
+	return ok;
+}
+
+/*
+ * The certificates of CA ca_id's generations that verify up to a root
+ * (verify_chains()); NULL when none does.
+ */
+static STACK_OF(X509) *
+verify_signer(struct store *st, int64_t ca_id)
+{
+	STACK_OF(X509) *signers = NULL;
+	struct generation *gens = NULL;
+	struct ca *ca = NULL;
+	size_t n = 0, i;
+
+	if (ca_load_id(st, ca_id, &ca) != 0 ||
+	    generation_list(st, ca, &gens, &n) != 0 ||
+	    (signers = sk_X509_new_null()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (verify_chains(st, ca_id, gens[i].cert, 0) &&
+		    sk_X509_push(signers, gens[i].cert) > 0)
+			X509_up_ref(gens[i].cert);
+	if (sk_X509_num(signers) == 0) {
+		sk_X509_free(signers);
+		signers = NULL;
+	}
+ out:
+	gf_errclear();
+	generation_free_all(gens, n);
+	ca_free(ca);
+	return signers;
 }
 
 /* One checkpoint row: signed by its CA, over a head the log still has. */
 static void
-verify_one_checkpoint(struct verify *v, sqlite3_stmt *stmt, X509 *signer)
+verify_one_checkpoint(struct verify *v, sqlite3_stmt *stmt,
+    STACK_OF(X509) *signers)
 {
 	struct audit_report *rep = v->rep;
 	struct audit_ckpt k;
 	const char *ca = column_text(stmt, 6);
 	char *statement;
-	int ok;
+	int i, ok = 0;
 
 	audit_checkpoint_row(stmt, ca, &k);
 	if ((statement = audit_checkpoint_statement(&k)) == NULL) {
 		finding(rep, "out of memory");
 		return;
 	}
-	ok = signer != NULL && audit_checkpoint_verify(signer, statement,
-	    sqlite3_column_blob(stmt, 4),
-	    (size_t)sqlite3_column_bytes(stmt, 4));
+	/* Each generation of the CA signs the checkpoints of its CRLs. */
+	for (i = 0; !ok && i < sk_X509_num(signers); i++)
+		ok = audit_checkpoint_verify(sk_X509_value(signers, i),
+		    statement, sqlite3_column_blob(stmt, 4),
+		    (size_t)sqlite3_column_bytes(stmt, 4));
 	free(statement);
 	if (!ok) {
 		finding(rep, "checkpoint of CRL %lld of %s (entry %lld): its "
@@ -612,7 +682,7 @@ static int
 verify_checkpoints(struct verify *v)
 {
 	sqlite3_stmt *stmt;
-	X509 *signer = NULL;
+	STACK_OF(X509) *signer = NULL;
 	int64_t signer_ca = -1, ca_id;
 	int step, r;
 
@@ -624,7 +694,7 @@ verify_checkpoints(struct verify *v)
 		return r;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((ca_id = sqlite3_column_int64(stmt, 5)) != signer_ca) {
-			X509_free(signer);
+			sk_X509_pop_free(signer, X509_free);
 			signer = verify_signer(v->st, ca_id);
 			signer_ca = ca_id;
 		}
@@ -633,7 +703,7 @@ verify_checkpoints(struct verify *v)
 	}
 	if (step != SQLITE_DONE)
 		r = store_fail(v->st, "audit");
-	X509_free(signer);
+	sk_X509_pop_free(signer, X509_free);
 	sqlite3_finalize(stmt);
 	/* A checkpoint anchors nothing before a break in the chain. */
 	if (v->rep->broken != 0 && v->rep->anchored >= v->rep->broken)
@@ -747,7 +817,8 @@ audit_verify(struct store *st, struct audit_report *rep)
 		goto out;
 	if (rep->has_state &&
 	    ((r = verify_cas(&v)) != 0 || (r = verify_certs(&v)) != 0 ||
-	    (r = verify_crls(&v)) != 0 || (r = verify_missing(&v)) != 0 ||
+	    (r = verify_crls(&v)) != 0 || (r = verify_generations(&v)) != 0 ||
+	    (r = verify_missing(&v)) != 0 ||
 	    (r = verify_checkpoints(&v)) != 0 ||
 	    (r = verify_checkpoint_files(&v)) != 0))
 		goto out;

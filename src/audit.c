@@ -153,12 +153,15 @@ audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 
 static const char ca_state_sql[] = "SELECT " CA_STATE " FROM ca "
     "WHERE name = ?1";
+static const char gen_state_sql[] = "SELECT " GEN_STATE " FROM "
+    "ca_generation WHERE generation = ?2 AND ca_id = (SELECT id FROM ca "
+    "WHERE name = ?1)";
 static const char crl_state_sql[] = "SELECT " CRL_STATE " FROM crl "
     "WHERE number = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
 
 /*
  * The state of the row that sql selects with (ca, key): a serial (blob),
- * a CRL number, or none.  Missing is an internal error: the caller
+ * a CRL or generation number, or none.  Missing is an internal error: the caller
  * has just written it.
  */
 static int
@@ -174,8 +177,9 @@ audit_state_of(struct store *st, const char *kind, const char *sql,
 	if ((r = store_bind_text(stmt, 1, ca)) != 0 ||
 	    (serial != NULL && (r = store_bind_blob(stmt, 2, serial->bytes,
 	    serial->len)) != 0) ||
-	    (serial == NULL && sql == crl_state_sql &&
-	    (r = store_bind_int64(stmt, 2, number)) != 0))
+	    (serial == NULL && (sql == crl_state_sql ||
+	    sql == gen_state_sql) && (r = store_bind_int64(stmt, 2,
+	    number)) != 0))
 		;
 	else switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
@@ -342,6 +346,30 @@ audit_append_crl(struct store *st, const char *ca, int64_t number)
 	    state)) != 0 ||
 	    (r = audit_state_of(st, "ca", ca_state_sql, ca, NULL, 0,
 	    state + GF_SHA256_LEN)) != 0)
+		return r;
+	e.state = state;
+	e.statelen = sizeof(state);
+	return audit_insert(st, &e);
+}
+
+int
+audit_append_generation(struct store *st, const char *operation,
+    const char *ca, int number)
+{
+	struct audit_entry e;
+	unsigned char state[GF_SHA256_LEN];
+	char num[32];
+	int r;
+
+	snprintf(num, sizeof(num), "%d", number);
+	memset(&e, 0, sizeof(e));
+	e.operation = operation;
+	e.ca = ca;
+	e.serial = num;
+	e.subject = "";
+	e.object = "generation";
+	if ((r = audit_state_of(st, "generation", gen_state_sql, ca, NULL,
+	    number, state)) != 0)
 		return r;
 	e.state = state;
 	e.statelen = sizeof(state);

@@ -566,6 +566,39 @@ certdb_serial_fingerprint(struct store *st, int64_t ca_id,
 }
 
 /*
+ * Through cert_ca_not_after (and the rowid every index carries): the
+ * CA's own certificates and cross-certificates are self-issued, and keep
+ * no generation alive.
+ */
+static const char live_sql[] = "SELECT 1 FROM cert WHERE ca_id = ?1 AND "
+    "not_after > ?2 AND id >= ?3 AND (?4 = 0 OR id < ?4) AND "
+    "subject != (SELECT subject FROM cert WHERE id = ?5) LIMIT 1";
+
+int
+certdb_live_between(struct store *st, const struct ca *ca, int64_t first,
+    int64_t end, time_t now, int *live)
+{
+	sqlite3_stmt *stmt;
+	int step, r;
+
+	if ((r = store_prepare(st, live_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, (int64_t)now)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, first)) != 0 ||
+	    (r = store_bind_int64(stmt, 4, end)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, ca->cert_id)) != 0)
+		;
+	else if ((step = sqlite3_step(stmt)) != SQLITE_ROW &&
+	    step != SQLITE_DONE)
+		r = store_fail(st, "read generations");
+	else
+		*live = step == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
  * The listing modes (-l, -e, -S): SQL fragments that read ?1 as "now"
  * (seconds since the epoch).
  */
@@ -580,8 +613,8 @@ certdb_serial_fingerprint(struct store *st, int64_t ca_id,
 	"'cessationOfOperation' WHEN 6 THEN 'certificateHold' WHEN 9 THEN " \
 	"'privilegeWithdrawn' WHEN 10 THEN 'aACompromise' END"
 #define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
-#define LIST_JSON \
-	"json_object('kind', 'cert', 'ca', ca.name, 'serial', hex(cert.serial), " \
+#define LIST_JSON_FIELDS \
+	"'kind', 'cert', 'ca', ca.name, 'serial', hex(cert.serial), " \
 	"'status', " LIST_STATUS ", 'not_before', " ISO("cert.not_before") \
 	", 'not_after', " ISO("cert.not_after") ", 'days_left', " \
 	"CAST((cert.not_after - ?1) / 86400 AS INTEGER), 'subject', " \
@@ -590,10 +623,12 @@ certdb_serial_fingerprint(struct store *st, int64_t ca_id,
 	"cert.label, 'template', cert.template, 'is_ca', " \
 	"json(CASE cert.is_ca WHEN 1 THEN 'true' ELSE 'false' END), " \
 	"'revoked_at', " ISO("cert.revoked_at") ", 'reason', " LIST_REASON \
-	", 'invalidity_date', " ISO("cert.invalidity") ")"
+	", 'invalidity_date', " ISO("cert.invalidity")
+#define LIST_JSON	"json_object(" LIST_JSON_FIELDS ")"
 
+/* After the CA column, which names the generation too (list_prepare()). */
 #define LIST_COLUMNS \
-	"ca.name, hex(cert.serial), " LIST_STATUS ", " \
+	"hex(cert.serial), " LIST_STATUS ", " \
 	"date(cert.not_after, 'unixepoch'), cert.subject_hash, cert.subject, " \
 	"cert.label, cert.is_ca, CAST((cert.not_after - ?1) / 86400 AS INTEGER), "
 #define LIST_FROM	" FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
@@ -629,26 +664,32 @@ static const char crl_due_sql[] =
 /*
  * The listing query: the JSON column only when asked (building it costs
  * more than the rest of a row), and the CA named only when given, so
- * that the planner can walk cert_ca_not_after for that CA alone.
+ * that the planner can walk cert_ca_not_after for that CA alone.  A
+ * certificate signed by a later generation of its CA (--rollover) shows
+ * it as NAME#N; the generation is read only once a CA has rolled over.
  */
 static int
 list_prepare(struct store *st, const struct certdb_listing *l,
     const char *where_order, sqlite3_stmt **stmt)
 {
-	static const char columns[] = "SELECT " LIST_COLUMNS;
-	const char *json = l->json ? LIST_JSON : "NULL";
 	const char *ca = l->ca != NULL ? "ca.name = ?2 AND " : "";
+	const char *gen = l->generation != NULL ? l->generation : "1";
 	char *sql;
-	size_t n;
-	int r;
+	int n, r;
 
 	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
-	n = strlen(columns) + strlen(json) + strlen(LIST_FROM) + strlen(ca) +
-	    strlen(where_order) + 1;
-	if ((sql = malloc(n)) == NULL)
+	if (strcmp(gen, "1") == 0)
+		n = asprintf(&sql, "SELECT ca.name, %s%s%s%s%s", LIST_COLUMNS,
+		    l->json ? "json_object(" LIST_JSON_FIELDS ", 'generation', "
+		    "1)" : "NULL", LIST_FROM, ca, where_order);
+	else
+		n = asprintf(&sql, "SELECT ca.name || CASE WHEN %s > 1 THEN "
+		    "'#' || %s ELSE '' END, %s%s%s%s%s%s%s", gen, gen,
+		    LIST_COLUMNS, l->json ? "json_object(" LIST_JSON_FIELDS
+		    ", 'generation', " : "NULL", l->json ? gen : "",
+		    l->json ? ")" : "", LIST_FROM, ca, where_order);
+	if (n == -1)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	snprintf(sql, n, "%s%s%s%s%s", columns, json, LIST_FROM, ca,
-	    where_order);
 	r = store_prepare(st, sql, stmt);
 	free(sql);
 	return r;
@@ -726,18 +767,26 @@ certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
 	"SELECT " agg " FROM up)"
 
 int
-certdb_show(struct store *st, int64_t id, time_t now, sqlite3_stmt **out)
+certdb_show(struct store *st, int64_t id, time_t now, const char *generation,
+    sqlite3_stmt **out)
 {
+	const char *gen = generation != NULL ? generation : "1";
 	sqlite3_stmt *stmt;
+	char *sql;
 	int r;
 
-	if ((r = store_prepare(st, "SELECT cert.der, json_set(" LIST_JSON
-	    ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)") ")), "
-	    "ca.name, hex(cert.serial), " LIST_STATUS ", "
-	    ISO("cert.revoked_at") ", " LIST_REASON ", cert.label, "
-	    "cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
-	    " FROM cert JOIN ca ON ca.id = cert.ca_id WHERE cert.id = ?2",
-	    &stmt)) != 0)
+	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
+	if (asprintf(&sql, "%s%s%s%s%s", "SELECT cert.der, json_set("
+	    LIST_JSON ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)")
+	    "), '$.generation', ", gen, "), ca.name, hex(cert.serial), "
+	    LIST_STATUS ", " ISO("cert.revoked_at") ", " LIST_REASON ", "
+	    "cert.label, cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
+	    ", ", gen, " FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
+	    "cert.id = ?2") == -1)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	r = store_prepare(st, sql, &stmt);
+	free(sql);
+	if (r != 0)
 		return r;
 	if ((r = store_bind_int64(stmt, 1, (int64_t)now)) != 0 ||
 	    (r = store_bind_int64(stmt, 2, id)) != 0)

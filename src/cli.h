@@ -88,6 +88,8 @@ int	cmd_audit_verify(struct cli *cli);
 int	cmd_passwd(struct cli *cli);
 int	cmd_show_ca(struct cli *cli);
 int	cmd_inspect(struct cli *cli);
+int	cmd_recertify(struct cli *cli);
+int	cmd_rollover(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

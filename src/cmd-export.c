@@ -16,6 +16,7 @@
 #include "genfic/certdb.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
+#include "genfic/generation.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
 #include "genfic/pass.h"
@@ -38,11 +39,15 @@ struct export {
 	size_t			 nrefs;
 };
 
-/* The issuers of CA ca_id up to the root (included only with --with-root). */
+/*
+ * The issuers of CA ca_id up to the root (included only with --with-root),
+ * each the generation (--rollover) that signed the one before.
+ */
 static int
 export_chain(struct export *e, int64_t ca_id)
 {
 	struct ca *ca;
+	X509 *child = e->cert, *issuer;
 	int r;
 
 	if ((e->chain = sk_X509_new_null()) == NULL)
@@ -50,15 +55,18 @@ export_chain(struct export *e, int64_t ca_id)
 	while (ca_id != 0) {
 		if ((r = ca_load_id(e->st, ca_id, &ca)) != 0)
 			return r;
+		r = generation_issuer(e->st, ca, child, &issuer);
 		ca_id = ca->parent_id;
-		if ((ca->parent_id != 0 || e->cli->with_root) &&
-		    !sk_X509_push(e->chain, ca->cert)) {
-			ca_free(ca);
-			return gf_fail_crypto("chain");
-		}
-		if (ca->parent_id != 0 || e->cli->with_root)
-			ca->cert = NULL;	/* owned by the chain now */
+		if (r == 0 && (ca->parent_id != 0 || e->cli->with_root) &&
+		    !sk_X509_push(e->chain, issuer)) {
+			X509_free(issuer);
+			r = gf_fail_crypto("chain");
+		} else if (r == 0 && ca->parent_id == 0 && !e->cli->with_root)
+			X509_free(issuer);
 		ca_free(ca);
+		if (r != 0)
+			return r;
+		child = issuer;	/* the chain holds it, or the loop ends */
 	}
 	return 0;
 }

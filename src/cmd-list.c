@@ -12,6 +12,7 @@
 
 #include "genfic/certdb.h"
 #include "genfic/err.h"
+#include "genfic/generation.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "cli.h"
@@ -175,8 +176,10 @@ status_check(const char *status)
 	    "expired or all", status);
 }
 
+/* The store and the table; l learns whether a CA has rolled over. */
 static int
-list_open(const struct cli *cli, struct store **st, struct table *t)
+list_open(const struct cli *cli, struct store **st, struct table *t,
+    struct certdb_listing *l)
 {
 	int r;
 
@@ -191,6 +194,11 @@ list_open(const struct cli *cli, struct store **st, struct table *t)
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, st)) != 0)
 		return r;
 	t->ca_width = ca_width(*st);
+	/* Room for "#N" once a CA has rolled over. */
+	if ((r = generation_sql(*st, &l->generation)) != 0)
+		return r;
+	if (strcmp(l->generation, "1") != 0)
+		t->ca_width += 3;
 	return 0;
 }
 
@@ -221,7 +229,7 @@ cmd_list(struct cli *cli)
 		return EXIT_USAGE;
 	}
 	listing_init(&l, cli, CERTDB_LIST_ALL);
-	if ((r = list_open(cli, &st, &t)) == 0 &&
+	if ((r = list_open(cli, &st, &t, &l)) == 0 &&
 	    (r = certdb_list(st, &l, &stmt)) == 0)
 		r = table_run(st, &t, &stmt, 1);
 	if (r != 0)
@@ -250,7 +258,7 @@ cmd_expiring(struct cli *cli)
 
 	listing_init(&l, cli, cli->expired ? CERTDB_LIST_EXPIRED :
 	    CERTDB_LIST_EXPIRING);
-	if ((r = list_open(cli, &st, &t)) != 0)
+	if ((r = list_open(cli, &st, &t, &l)) != 0)
 		goto out;
 	t.days = 1;
 	/* --expired lists no CRL rows. */

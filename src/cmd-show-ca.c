@@ -3,10 +3,97 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include <openssl/bn.h>
+
 #include "genfic/ca.h"
 #include "genfic/err.h"
+#include "genfic/generation.h"
 #include "genfic/store.h"
+#include "genfic/x509util.h"
 #include "cli.h"
+
+/*
+ * One generation as a JSON object (its key reference and the CA name in
+ * it are held to [A-Za-z0-9._-] by generation_list(): nothing to escape).
+ */
+static int
+show_ca_generation(struct store *st, const struct ca *ca,
+    const struct generation *g, time_t now, char **out)
+{
+	char when[GF_ISO_TIME_LEN], *hex = NULL;
+	BIGNUM *bn = NULL;
+	time_t not_after;
+	int live, r;
+
+	if ((r = generation_live(st, ca, g, now, &live)) != 0 ||
+	    (r = asn1_time_to_unix(X509_get0_notAfter(g->cert),
+	    &not_after)) != 0)
+		return r;
+	time_to_iso(not_after, when);
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(g->cert),
+	    NULL)) == NULL || (hex = BN_bn2hex(bn)) == NULL)
+		r = gf_fail_crypto("serial");
+	else if (asprintf(out, "{\"generation\":%d,\"current\":%s,"
+	    "\"key\":\"%s\",\"serial\":\"%s\",\"not_after\":\"%s\","
+	    "\"signs_crls\":%s}", g->number, g->end_cert == 0 ? "true" :
+	    "false", g->key_ref, hex, when,
+	    live ? "true" : "false") == -1)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return r;
+}
+
+/* The settings with "generation" (the current one) and "generations". */
+static int
+show_ca_generations(struct store *st, const struct ca *ca, char **json)
+{
+	struct generation *gens = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char *list = NULL, *one, *grown;
+	size_t n = 0, i;
+	time_t now = time(NULL);
+	int r;
+
+	if ((r = generation_list(st, ca, &gens, &n)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		if ((r = show_ca_generation(st, ca, &gens[i], now, &one)) != 0)
+			goto out;
+		grown = NULL;
+		if (asprintf(&grown, "%s%s%s", list != NULL ? list : "[",
+		    i > 0 ? "," : "", one) == -1)
+			grown = NULL;
+		free(one);
+		free(list);
+		if ((list = grown) == NULL) {
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+			goto out;
+		}
+	}
+	if ((r = store_prepare(st, "SELECT json_set(?1, '$.generation', ?2, "
+	    "'$.generations', json(?3 || ']'))", &stmt)) != 0)
+		goto out;
+	if (sqlite3_bind_text(stmt, 1, *json, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(stmt, 2, gens[n - 1].number) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 3, list, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_ROW)
+		r = store_fail(st, "CA settings");
+	else if ((one = strdup((const char *)sqlite3_column_text(stmt,
+	    0))) == NULL)
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	else {
+		free(*json);
+		*json = one;
+	}
+ out:
+	sqlite3_finalize(stmt);
+	free(list);
+	generation_free_all(gens, n);
+	return r;
+}
 
 /* One "key: value" line per member of the object, in its order. */
 static int
@@ -49,7 +136,8 @@ cmd_show_ca(struct cli *cli)
 	if ((r = ca_name_check(cli->arg)) != 0 ||
 	    (r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
 	    (r = ca_load(st, cli->arg, &ca)) != 0 ||
-	    (r = ca_settings(st, ca, &json)) != 0)
+	    (r = ca_settings(st, ca, &json)) != 0 ||
+	    (r = show_ca_generations(st, ca, &json)) != 0)
 		goto out;
 	if (cli->json)
 		printf("%s\n", json);

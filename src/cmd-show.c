@@ -9,6 +9,7 @@
 #include "genfic/ca.h"
 #include "genfic/certdb.h"
 #include "genfic/err.h"
+#include "genfic/generation.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
@@ -54,10 +55,12 @@ static int
 show_one(struct store *st, const struct cli *cli, int64_t id)
 {
 	sqlite3_stmt *stmt;
+	const char *gen;
 	char *body = NULL;
 	int r;
 
-	if ((r = certdb_show(st, id, time(NULL), &stmt)) != 0)
+	if ((r = generation_sql(st, &gen)) != 0 ||
+	    (r = certdb_show(st, id, time(NULL), gen, &stmt)) != 0)
 		return r;
 	if (cli->json) {
 		printf("%s\n", sqlite3_column_text(stmt, 1));
@@ -74,6 +77,9 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 	show_field("\nLabel:     ", stmt, 7, NULL);
 	show_field("Template:  ", stmt, 8, NULL);
 	show_field("Chain:     ", stmt, 9, NULL);
+	/* Which key of its CA signed it (--rollover makes more than one). */
+	printf("Generation: %s generation %d\n", sqlite3_column_text(stmt, 2),
+	    sqlite3_column_int(stmt, 10));
 	/* openssl's text prints a SAN's IA5String raw: escape it too. */
 	putchar('\n');
 	cli_put_lines(stdout, body != NULL ? body : "");

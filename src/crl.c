@@ -69,16 +69,22 @@ crl_entry(void *arg, const struct revocation *rv)
 
 /*
  * The contents of revokedCertificates: every revoked certificate of the
- * CA, in serial order (revoke_list()).
+ * CA's generation, in serial order (revoke_list()).
  */
 static int
 crl_entries(struct store *st, const struct ca *ca, const struct crl_params *p,
     struct buf *out, long *count)
 {
+	struct revoke_scope scope;
 	int r;
 
-	if ((r = revoke_list(st, ca->id, p->include_expired, p->this_update,
-	    crl_entry, out, count)) != 0)
+	memset(&scope, 0, sizeof(scope));
+	scope.ca_id = ca->id;
+	scope.include_expired = p->include_expired;
+	scope.now = p->this_update;
+	scope.first_cert = p->first_cert;
+	scope.end_cert = p->end_cert;
+	if ((r = revoke_list(st, &scope, crl_entry, out, count)) != 0)
 		return r;
 	if (out->failed)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
@@ -287,13 +293,16 @@ crl_store(struct store *st, const struct ca *ca, const struct crl_params *p,
 	int r;
 
 	if ((r = store_prepare(st, "INSERT INTO crl (ca_id, number, this_update, "
-	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)", &stmt)) != 0)
+	    "next_update, der, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    &stmt)) != 0)
 		goto out;
 	if ((r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
 	    (r = store_bind_int64(stmt, 2, number)) != 0 ||
 	    (r = store_bind_int64(stmt, 3, (int64_t)p->this_update)) != 0 ||
 	    (r = store_bind_int64(stmt, 4, (int64_t)p->next_update)) != 0 ||
-	    (r = store_bind_blob(stmt, 5, der->data, der->len)) != 0)
+	    (r = store_bind_blob(stmt, 5, der->data, der->len)) != 0 ||
+	    (r = store_bind_int64(stmt, 6, p->generation > 0 ?
+	    p->generation : 1)) != 0)
 		goto out;
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		r = store_fail(st, "store CRL");

@@ -194,6 +194,30 @@ issue_add_aia(X509 *cert, const char *ocsp, const char *issuers)
 	return r;
 }
 
+/*
+ * RFC 5280 4.2.1.1: AKI on all but self-signed certificates, even when
+ * the template (a root's, for a cross-certificate) has none.
+ */
+static int
+issue_add_aki(const struct issue_request *req, X509 *cert)
+{
+	const ASN1_OCTET_STRING *ski;
+	AUTHORITY_KEYID *akid;
+	int r = 0;
+
+	if (req->issuer_cert == NULL ||
+	    X509_get_ext_by_NID(cert, NID_authority_key_identifier, -1) >= 0 ||
+	    (ski = X509_get0_subject_key_id(req->issuer_cert)) == NULL)
+		return 0;
+	if ((akid = AUTHORITY_KEYID_new()) == NULL ||
+	    (akid->keyid = ASN1_OCTET_STRING_dup(ski)) == NULL ||
+	    X509_add1_ext_i2d(cert, NID_authority_key_identifier, akid, 0,
+	    X509V3_ADD_REPLACE) != 1)
+		r = gf_fail_crypto("authorityKeyIdentifier");
+	AUTHORITY_KEYID_free(akid);
+	return r;
+}
+
 static int
 issue_extensions(const struct issue_request *req, X509 *cert)
 {
@@ -201,7 +225,8 @@ issue_extensions(const struct issue_request *req, X509 *cert)
 
 	if ((r = template_apply(req->tmpl, req->issuer_cert != NULL ?
 	    req->issuer_cert : cert, cert)) != 0 ||
-	    (r = issue_fix_key_usage(cert, req->pubkey)) != 0)
+	    (r = issue_fix_key_usage(cert, req->pubkey)) != 0 ||
+	    (r = issue_add_aki(req, cert)) != 0)
 		return r;
 	if (req->limits != NULL && (r = constraints_apply(cert,
 	    req->limits)) != 0)

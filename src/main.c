@@ -18,7 +18,7 @@
 
 enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
-	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT,
+	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT, OPT_RECERTIFY, OPT_ROLLOVER,
 };
 
 static struct cli cli;
@@ -69,6 +69,11 @@ static struct poptOption mode_table[] = {
 	{ "inspect", '\0', POPT_ARG_STRING, &mode_arg, OPT_INSPECT,
 	  "a request, what -p CA (or -t) would issue from it and every "
 	  "verdict; writes nothing", "FILE" },
+	{ "recertify", '\0', POPT_ARG_STRING, &mode_arg, OPT_RECERTIFY,
+	  "new certificate for CA NAME's key, signed by its parent (itself "
+	  "for a root)", "NAME" },
+	{ "rollover", '\0', POPT_ARG_STRING, &mode_arg, OPT_ROLLOVER,
+	  "new key + certificate for CA NAME, its next generation", "NAME" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -196,6 +201,8 @@ static const char examples[] =
     "  genfic-ca -I /etc/ssl/demoCA --name legacy\n"
     "  genfic-ca -p genfic-system --set --ocsp-url http://ocsp.example/\n"
     "  genfic-ca --publish /media/usb/pki\n"
+    "  genfic-ca --recertify genfic-system -v 3650 --passin env:ROOT_PASS\n"
+    "  genfic-ca --rollover genfic --passin env:ROOT_PASS --passout env:NEW_PASS\n"
     "  genfic-ca --audit-verify\n"
     "See genfic-ca(1) and genfic-ca-templates(5).\n";
 
@@ -317,6 +324,10 @@ dispatch(void)
 		return cmd_show_ca(&cli);
 	case OPT_INSPECT:
 		return cmd_inspect(&cli);
+	case OPT_RECERTIFY:
+		return cmd_recertify(&cli);
+	case OPT_ROLLOVER:
+		return cmd_rollover(&cli);
 	}
 	return EXIT_USAGE;
 }

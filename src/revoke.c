@@ -109,7 +109,7 @@ revoke_apply(struct store *st, const struct ca *ca, const struct cert_ref *ref,
 }
 
 int
-revoke_list(struct store *st, int64_t ca_id, int include_expired, time_t now,
+revoke_list(struct store *st, const struct revoke_scope *scope,
     void (*fn)(void *, const struct revocation *), void *arg, long *count)
 {
 	struct revocation rv;
@@ -119,12 +119,14 @@ revoke_list(struct store *st, int64_t ca_id, int include_expired, time_t now,
 	*count = 0;
 	if ((r = store_prepare(st, "SELECT serial, revoked_at, reason, "
 	    "invalidity FROM cert WHERE ca_id = ?1 AND revoked_at IS NOT NULL "
-	    "AND (?2 OR not_after >= ?3) ORDER BY length(serial), serial",
-	    &stmt)) != 0)
+	    "AND (?2 OR not_after >= ?3) AND id >= ?4 AND (?5 = 0 OR id < ?5) "
+	    "ORDER BY length(serial), serial", &stmt)) != 0)
 		return r;
-	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
-	    (r = store_bind_int64(stmt, 2, include_expired)) != 0 ||
-	    (r = store_bind_int64(stmt, 3, (int64_t)now)) != 0)
+	if ((r = store_bind_int64(stmt, 1, scope->ca_id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, scope->include_expired)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, (int64_t)scope->now)) != 0 ||
+	    (r = store_bind_int64(stmt, 4, scope->first_cert)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, scope->end_cert)) != 0)
 		goto out;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rv.serial = sqlite3_column_blob(stmt, 0);

@@ -22,6 +22,13 @@ struct store;
 int	audit_append(struct store *st, const char *operation, const char *ca,
 	    const char *serial, const char *subject);
 
+/*
+ * Appends an entry committing to generation number of CA ca (its
+ * ca_generation row), inside the caller's write transaction.
+ */
+int	audit_append_generation(struct store *st, const char *operation,
+	    const char *ca, int number);
+
 /* Appends the entry of CRL number of CA ca, committing to it and the CA. */
 int	audit_append_crl(struct store *st, const char *ca, int64_t number);
 

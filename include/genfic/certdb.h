@@ -106,11 +106,21 @@ int	certdb_serial_fingerprint(struct store *st, int64_t ca_id,
 	    int *has_md);
 
 /*
+ * Has CA ca issued a certificate with an id in [first, end) (end 0: no
+ * bound) that is unexpired at now, other than its own, self-issued ones?
+ * The question generation_live() asks of an older generation.
+ */
+int	certdb_live_between(struct store *st, const struct ca *ca,
+	    int64_t first, int64_t end, time_t now, int *live);
+
+/*
  * The rows of the listing modes (-l, -e), streamed from a prepared
  * statement the caller steps and finalizes; its columns, as text unless
  * said: CA, serial (hex), status (valid, revoked, hold, expired),
  * notAfter (a date), subject hash, subject, label, is_ca (int), days
- * left (int), and the row as a JSON object (NULL unless json).
+ * left (int), and the row as a JSON object (NULL unless json), which
+ * has the "generation" of its CA that signed it.  The CA column names a
+ * generation above 1 as NAME#N.
  */
 enum certdb_list_column {
 	CERTDB_COL_CA, CERTDB_COL_SERIAL, CERTDB_COL_STATUS,
@@ -130,6 +140,8 @@ struct certdb_listing {
 	const char	*status;	/* CERTDB_LIST_ALL: or NULL, "all" */
 	int		 days;
 	int		 json;		/* fill the JSON column */
+	/* generation_sql()'s expression: NULL or "1" when none rolled over. */
+	const char	*generation;
 };
 
 int	certdb_list(struct store *st, const struct certdb_listing *l,
@@ -144,11 +156,13 @@ int	certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
 
 /*
  * -S: the row of certificate id, stepped: DER, the JSON object (with
- * its chain), CA, serial, status, revoked at, reason, label, template,
- * and the chain of CA names ("sub <- root").
+ * its chain and generation), CA, serial, status, revoked at, reason,
+ * label, template, the chain of CA names ("sub <- root"), and the
+ * generation of its CA that signed it (int), generation being
+ * generation_sql()'s expression for it (NULL: 1).
  */
 int	certdb_show(struct store *st, int64_t id, time_t now,
-	    sqlite3_stmt **stmt);
+	    const char *generation, sqlite3_stmt **stmt);
 
 /*
  * The audit's statements on the cert table, run by its row hasher, which

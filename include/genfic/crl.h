@@ -15,6 +15,10 @@ struct crl_params {
 	time_t	 this_update;
 	time_t	 next_update;
 	int	 include_expired;	/* keep certificates past notAfter */
+	/* The generation signing (generation.h): 0s for the only one. */
+	int	 generation;
+	int64_t	 first_cert;		/* the first cert.id it signed */
+	int64_t	 end_cert;		/* the first it did not, or 0 */
 };
 
 /*

@@ -55,13 +55,23 @@ struct revocation {
 	time_t		 invalidity;	/* or 0 */
 };
 
+/* Which revoked certificates revoke_list() reads. */
+struct revoke_scope {
+	int64_t		 ca_id;		/* of this CA */
+	int		 include_expired; /* also those expired before now */
+	time_t		 now;
+	/* Of one generation of the CA (generation.h): 0s for all. */
+	int64_t		 first_cert;	/* the first cert.id it signed */
+	int64_t		 end_cert;	/* the first it did not, or 0 */
+};
+
 /*
- * Calls fn for every revoked certificate of CA ca_id (those expired
- * before now only if include_expired), in serial order, read through the
- * cert_revoked index in one query; *count is how many.
+ * Calls fn for every revoked certificate in scope, in serial order, read
+ * through the cert_revoked index (which carries the id that tells the
+ * generation) in one query; *count is how many.
  */
-int	revoke_list(struct store *st, int64_t ca_id, int include_expired,
-	    time_t now, void (*fn)(void *, const struct revocation *),
-	    void *arg, long *count);
+int	revoke_list(struct store *st, const struct revoke_scope *scope,
+	    void (*fn)(void *, const struct revocation *), void *arg,
+	    long *count);
 
 #endif

@@ -22,7 +22,9 @@ for i, t, uid, user, op, ca, serial, subject in rows:
     db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?",
                (prev, h, i))
     prev = h
-db.executescript("ALTER TABLE audit DROP COLUMN object; "
+db.executescript("DROP TABLE ca_generation; "
+                 "ALTER TABLE crl DROP COLUMN generation; "
+                 "ALTER TABLE audit DROP COLUMN object; "
                  "ALTER TABLE audit DROP COLUMN state; "
                  "DROP TABLE audit_checkpoint; PRAGMA user_version = 2;")
 db.commit()
