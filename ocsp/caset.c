@@ -401,11 +401,10 @@ served_load(struct store *st, const struct caset_config *cfg,
 }
 
 int
-caset_load(sqlite3 *db, const struct caset_config *cfg,
+caset_load(struct store *st, const struct caset_config *cfg,
     const struct caset *prev, struct caset **out)
 {
 	static uint64_t next_gen;
-	struct store st;
 	struct caset *cs = NULL;
 	const char *const *names = cfg->names;
 	char **all = NULL;
@@ -413,10 +412,8 @@ caset_load(sqlite3 *db, const struct caset_config *cfg,
 	int used_cert = 0, r;
 	time_t now = time(NULL);
 
-	st.dir = (char *)cfg->dir;
-	st.db = db;
 	if (names == NULL) {
-		if ((r = all_names(&st, &all, &n)) != 0)
+		if ((r = all_names(st, &all, &n)) != 0)
 			return r;
 		names = (const char *const *)all;
 	} else
@@ -429,7 +426,7 @@ caset_load(sqlite3 *db, const struct caset_config *cfg,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = served_load(&st, cfg, names[i], prev, &cs->cas[i],
+		if ((r = served_load(st, cfg, names[i], prev, &cs->cas[i],
 		    &used_cert, now)) != 0) {
 			cs->n = i + 1;
 			goto out;

@@ -24,7 +24,6 @@
 #define OCSP_REQUEST_TYPE	"application/ocsp-request"
 #define OCSP_RESPONSE_TYPE	"application/ocsp-response"
 #define CLIENT_LEN		INET6_ADDRSTRLEN
-#define CA_NAME_LEN		65
 #define DISCARD_MAX		(64 * OCSPD_MAX_REQUEST)	/* then hang up */
 
 /* A POST being received. */
@@ -38,16 +37,6 @@ struct http_req {
 	int		 replied;	/* refused before the body came */
 };
 
-/* What one request produced, for the reply and the log line. */
-struct result {
-	struct answer	 a;
-	char		 etag[OCSPD_ETAG_LEN];
-	char		 ca[CA_NAME_LEN];
-	char		 serial[2 * GF_SERIAL_MAX + 1];
-	size_t		 more;
-	const char	*status;
-	const char	*cache;
-};
 
 size_t
 http_unescape(void *cls, struct MHD_Connection *c, char *s)
@@ -194,284 +183,24 @@ refuse(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	return MHD_NO;
 }
 
-/* What lookup_status() needs: the database, and the CAs' own status. */
-struct lookup_arg {
-	struct ocspd		*od;
-	const struct caset	*cs;
-};
-
-/*
- * The status of one certificate: the database's, or the CA's when the CA
- * itself was revoked for a compromise (RFC 6960 2.7).
- */
-static int
-lookup_status(void *arg, const struct served_ca *ca,
-    const struct serial *serial, struct cert_status *st)
-{
-	struct lookup_arg *la = arg;
-	struct cert_status ca_st;
-	int r;
-
-	if ((r = statusdb_lookup(la->od->sdb, ca->id, serial, st)) != 0) {
-		logger_warnx("%s", gf_errmsg(r));
-		gf_errclear();
-		return r;
-	}
-	health_ca_status(la->cs, (size_t)(ca - la->cs->cas), &ca_st);
-	responder_ca_revoked(&ca_st, st);
-	return 0;
-}
-
-/* For health_check(): the CA's certificate, and its signer's. */
-static int
-health_lookup(void *arg, const struct served_ca *ca, struct cert_status *ca_st,
-    struct cert_status *signer_st)
-{
-	struct ocspd *od = arg;
-	int r;
-
-	if ((r = statusdb_ca_status(od->sdb, ca->id, ca_st)) == 0) {
-		if (!ca->signer.delegated)
-			*signer_st = *ca_st;
-		else if ((r = statusdb_lookup(od->sdb, ca->id,
-		    &ca->signer.serial, signer_st)) == 0 &&
-		    signer_st->status == V_OCSP_CERTSTATUS_UNKNOWN)
-			/* Issued outside this store: nothing says revoked. */
-			signer_st->status = V_OCSP_CERTSTATUS_GOOD;
-	}
-	if (r != 0) {
-		logger_warnx("signer status: %s", gf_errmsg(r));
-		gf_errclear();
-	}
-	return r;
-}
-
-/* Brings the signers' state up to gen and now; 0, or tryLater. */
-static int
-signer_usable(struct ocspd *od, struct caset *cs, size_t ca, uint64_t gen,
-    time_t now)
-{
-	health_check(cs, gen, now, health_lookup, od);
-	return health_signer_ok(cs, ca);
-}
-
 void
 http_tick(void *arg)
 {
 	struct ocspd *od = arg;
 	struct caset *cs = ocspd_conf_get(od);
 
-	health_check(cs, statusdb_generation(od->sdb), time(NULL),
-	    health_lookup, od);
+	answer_health(&od->rs, cs, time(NULL));
 	ocspd_conf_put(od, cs);
 }
 
-static int
-same_status(const struct cert_status *a, const struct cert_status *b)
-{
-	return a->status == b->status && a->reason == b->reason &&
-	    a->revoked_at == b->revoked_at && a->invalidity == b->invalidity;
-}
-
+/* The one OCSP path (answer.c), with the CA set of the moment. */
 static void
-describe(struct result *res, const struct caset *cs, const struct query *q)
-{
-	snprintf(res->ca, sizeof(res->ca), "%s", cs->cas[q->items[0].ca].name);
-	if (q->items[0].issuable)
-		serial_to_hex(&q->items[0].serial, res->serial);
-	else
-		snprintf(res->serial, sizeof(res->serial), "invalid");
-	res->more = q->n - 1;
-}
-
-static int
-sign(struct ocspd *od, const struct caset *cs, const struct query *q,
-    const struct cert_status *st, time_t now, struct result *res)
-{
-	int r;
-
-	if ((r = responder_sign(q, cs, st, now, od->validity, &res->a)) != 0) {
-		logger_warnx("CA %s: %s", res->ca, gf_errmsg(r));
-		gf_errclear();
-		return OCSP_RESPONSE_STATUS_INTERNALERROR;
-	}
-	res->status = cert_status_name(st[0].status);
-	etag_of(res->a.der, res->a.len, res->etag);
-	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
-}
-
-static void
-take_hit(struct result *res, const struct caset *cs, struct cache_hit *hit)
-{
-	res->a.ocsp_status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
-	res->a.der = hit->der;
-	res->a.len = hit->len;
-	res->a.this_update = hit->this_update;
-	res->a.next_update = hit->next_update;
-	memcpy(res->etag, hit->etag, sizeof(res->etag));
-	snprintf(res->ca, sizeof(res->ca), "%s", cs->cas[hit->ca].name);
-	serial_to_hex(&hit->serial, res->serial);
-	res->status = cert_status_name(hit->status.status);
-	res->cache = "hit";
-	hit->der = NULL;
-}
-
-/*
- * The cache: 1 when it answered (or the signer may not sign: tryLater),
- * 0 to go on (the request was not seen, or its status changed since it
- * was signed).
- */
-static int
-from_cache(struct ocspd *od, struct caset *cs, const struct cache_key *key,
-    time_t now, uint64_t gen, struct result *res)
-{
-	struct lookup_arg la = { od, cs };
-	struct cache_hit hit;
-	struct cert_status st;
-	int r;
-
-	memset(&hit, 0, sizeof(hit));
-	if ((r = cache_get(od->cache, key, now, gen, &hit)) == CACHE_MISS ||
-	    r < 0)
-		return 0;
-	if (!signer_usable(od, cs, hit.ca, gen, now)) {
-		free(hit.der);
-		snprintf(res->ca, sizeof(res->ca), "%s", cs->cas[hit.ca].name);
-		serial_to_hex(&hit.serial, res->serial);
-		res->cache = "-";
-		res->a.ocsp_status = OCSP_RESPONSE_STATUS_TRYLATER;
-		return 1;
-	}
-	if (r == CACHE_HIT) {
-		take_hit(res, cs, &hit);
-		return 1;
-	}
-	/* The database changed: has it for this certificate? */
-	if (lookup_status(&la, &cs->cas[hit.ca], &hit.serial, &st) == 0 &&
-	    same_status(&st, &hit.status)) {
-		cache_confirm(od->cache, key, gen);
-		take_hit(res, cs, &hit);
-		return 1;
-	}
-	free(hit.der);
-	return 0;
-}
-
-/* Statuses, signature, and into the cache when key is not NULL. */
-static int
-answer_query(struct ocspd *od, struct caset *cs, const struct query *q,
-    const struct cache_key *key, time_t now, uint64_t gen, struct result *res)
-{
-	struct lookup_arg la = { od, cs };
-	struct cert_status *st;
-	time_t refresh_at;
-	int s;
-
-	res->cache = key != NULL ? "miss" : "live";
-	/* RFC 6960 2.3: no answer signed by a revoked or expired signer. */
-	if (!signer_usable(od, cs, q->items[0].ca, gen, now)) {
-		res->cache = "-";
-		return OCSP_RESPONSE_STATUS_TRYLATER;
-	}
-	if ((st = calloc(q->n, sizeof(*st))) == NULL)
-		return OCSP_RESPONSE_STATUS_INTERNALERROR;
-	if ((s = responder_lookup(q, cs, lookup_status, &la, st)) ==
-	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
-		s = sign(od, cs, q, st, now, res);
-	if (s == OCSP_RESPONSE_STATUS_SUCCESSFUL && key != NULL) {
-		refresh_at = res->a.this_update + od->refresh;
-		if (refresh_at > res->a.next_update)
-			refresh_at = res->a.next_update;
-		if (cache_put(od->cache, key, q->items[0].ca,
-		    &q->items[0].serial, &st[0], gen, &res->a, refresh_at) != 0)
-			gf_errclear();
-	}
-	free(st);
-	return s;
-}
-
-/*
- * Only a request about one certificate without a nonce is cached: a
- * nonce makes the answer unique, and several CertIDs are rare.
- */
-static int
-cacheable(const struct ocspd *od, const struct query *q)
-{
-	return od->cache != NULL && q->n == 1 && !q->nonce &&
-	    q->items[0].issuable;
-}
-
-/*
- * A parsed request, looked up again under its canonical form unless it
- * came in that form.  1 when the cache answered; 0 with key set to the
- * canonical form (*der to OPENSSL_free()); -1 when it cannot be cached
- * (its CertID is too long).
- */
-static int
-from_cache_canonical(struct ocspd *od, struct caset *cs,
-    const struct query *q, struct cache_key *key, unsigned char **der,
-    time_t now, uint64_t gen, struct result *res)
-{
-	size_t len;
-
-	*der = NULL;
-	if (cache_canonical(q->items[0].id, der, &len) != 0) {
-		gf_errclear();
-		return -1;
-	}
-	if (len == key->len && memcmp(*der, key->req, len) == 0)
-		return 0;	/* looked up already, as it came */
-	key->req = *der;
-	key->len = len;
-	return from_cache(od, cs, key, now, gen, res);
-}
-
-/* Fills res; res->a.der is NULL only when memory ran out. */
-static void
-answer_request(struct ocspd *od, const unsigned char *der, size_t len,
+answer(struct ocspd *od, const unsigned char *der, size_t len,
     struct result *res)
 {
 	struct caset *cs = ocspd_conf_get(od);
-	struct cache_key key;
-	struct query q;
-	unsigned char *canon = NULL;
-	time_t now = time(NULL);
-	uint64_t gen;
-	int s, c;
 
-	/* Before the lookup, so that a change meanwhile makes it STALE. */
-	gen = statusdb_generation(od->sdb);
-	key.conf_gen = cs->gen;
-	key.req = der;
-	key.len = len;
-	/* Only canonical requests are keys: one of them is served unparsed. */
-	if (od->cache != NULL && len > 0 && len <= OCSPD_CACHE_KEY_MAX &&
-	    from_cache(od, cs, &key, now, gen, res)) {
-		s = res->a.ocsp_status;
-		goto done;
-	}
-	if ((s = responder_parse(der, len, cs, &q)) ==
-	    OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		describe(res, cs, &q);
-		c = cacheable(od, &q) ? from_cache_canonical(od, cs, &q, &key,
-		    &canon, now, gen, res) : -1;
-		if (c == 1)
-			s = res->a.ocsp_status;
-		else
-			s = answer_query(od, cs, &q, c == 0 ? &key : NULL, now,
-			    gen, res);
-		query_clear(&q);
-	}
-	OPENSSL_free(canon);
-	/* Not on the cache's fast path: it costs more than the lookup. */
-	ERR_clear_error();
- done:
-	if (s != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		answer_clear(&res->a);
-		res->status = responder_status_name(s);
-		if (responder_error(s, &res->a) != 0)
-			gf_errclear();
-	}
+	answer_request(&od->rs, cs, der, len, time(NULL), res);
 	ocspd_conf_put(od, cs);
 }
 
@@ -552,8 +281,7 @@ serve_health(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	unsigned int code = MHD_HTTP_OK;
 	enum MHD_Result ret;
 
-	health_check(cs, statusdb_generation(od->sdb), time(NULL),
-	    health_lookup, od);
+	answer_health(&od->rs, cs, time(NULL));
 	if (health_report(cs, text, sizeof(text)) != 0)
 		code = MHD_HTTP_SERVICE_UNAVAILABLE;
 	if (statusdb_failing(od->sdb)) {
@@ -604,7 +332,7 @@ serve_get(struct ocspd *od, struct MHD_Connection *c, const char *url,
 		    &res.a) != 0)
 			gf_errclear();
 	} else
-		answer_request(od, der, len, &res);
+		answer(od, der, len, &res);
 	free(der);
 	ret = reply_ocsp(od, c, method, 1, &res, start);
 	answer_clear(&res.a);
@@ -777,7 +505,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		return reply_plain(od, c, method, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "request too large\n", &hr->start);
 	memset(&res, 0, sizeof(res));
-	answer_request(od, hr->body, hr->len, &res);
+	answer(od, hr->body, hr->len, &res);
 	ret = reply_ocsp(od, c, method, 0, &res, &hr->start);
 	answer_clear(&res.a);
 	return ret;

@@ -1,7 +1,9 @@
 /*
  * Diagnostics and the one line per request, on stderr (--foreground) or
- * to syslog.  Each line is formatted first and written with one write(2),
- * so that lines from worker threads never interleave.
+ * to syslog.  Each line is formatted first, escaped as gf_escape() does
+ * (a client's method, a file name or a CA name cannot put a control
+ * character or ESC on a terminal or forge a log line), and written with
+ * one write(2), so that lines from worker threads never interleave.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,13 +19,13 @@
 #define MHD_BURST	20	/* libmicrohttpd lines per window, */
 #define MHD_WINDOW	10	/* of this many seconds */
 
-static int use_syslog;
+static int where = LOGGER_STDERR;
 
 void
-logger_init(int syslog_)
+logger_init(int to)
 {
-	use_syslog = syslog_;
-	if (use_syslog)
+	where = to;
+	if (where == LOGGER_SYSLOG)
 		openlog("genfic-ocspd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
@@ -34,27 +36,26 @@ emit(int prio, const char *prefix, const char *fmt, va_list ap)
 static void
 emit(int prio, const char *prefix, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
+	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
 	size_t n = 0;
 	int len;
 
-	if (prefix != NULL)
-		n = (size_t)snprintf(line, sizeof(line), "%s: ", prefix);
-	len = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	if (len < 0)
+	if (where == LOGGER_OFF || (len = vsnprintf(raw, sizeof(raw), fmt,
+	    ap)) < 0)
 		return;
-	n += (size_t)len;
-	if (n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
+	n = (size_t)len < sizeof(raw) ? (size_t)len : sizeof(raw) - 1;
 	/* MHD's own messages end with a newline already. */
-	while (n > 0 && line[n - 1] == '\n')
+	while (n > 0 && raw[n - 1] == '\n')
 		n--;
-	line[n] = '\0';
-	if (use_syslog) {
-		syslog(prio, "%s", prefix != NULL ? line + strlen(prefix) + 2 :
-		    line);
+	if (where == LOGGER_SYSLOG) {
+		gf_escape(line, sizeof(line), raw, n);
+		syslog(prio, "%s", line);
 		return;
 	}
+	len = snprintf(line, sizeof(line), "%s%s", prefix != NULL ? prefix :
+	    "", prefix != NULL ? ": " : "");
+	n = (size_t)len + gf_escape(line + len, sizeof(line) - (size_t)len - 1,
+	    raw, n);
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, n) == -1)
 		return;		/* nowhere left to say so */

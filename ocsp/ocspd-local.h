@@ -11,11 +11,11 @@
 
 #include <microhttpd.h>
 #include <openssl/ocsp.h>
-#include <sqlite3.h>
 
 #include "genfic/serial.h"
 
 struct passphrase;
+struct store;
 
 #define OCSPD_MAX_REQUEST	(64 * 1024)	/* POST body, decoded GET */
 #define OCSPD_MAX_CERTIDS	100		/* per request */
@@ -68,7 +68,6 @@ struct signer_spec {			/* --signer CA=CERT,KEY */
 };
 
 struct caset_config {
-	const char			*dir;
 	const char *const		*names;	/* --ca; NULL: every CA */
 	const char			*signer_cert;
 	const char			*signer_key;
@@ -82,7 +81,7 @@ struct caset_config {
  * (after the privilege drop) the signer of the same CA in prev, if any,
  * is kept with a warning.  Returns 0 or a negative GF_ERR_* code.
  */
-int	caset_load(sqlite3 *db, const struct caset_config *cfg,
+int	caset_load(struct store *st, const struct caset_config *cfg,
 	    const struct caset *prev, struct caset **out);
 void	caset_free(struct caset *cs);
 
@@ -143,7 +142,7 @@ void	health_ca_status(const struct caset *cs, size_t ca,
  */
 int	health_report(const struct caset *cs, char *buf, size_t size);
 
-/* responder.c: OCSPRequest DER in, OCSPResponse DER out; no I/O. */
+/* responder.c: parsing, lookup and signing, for answer.c; no I/O. */
 
 struct cert_status {
 	int	 status;	/* V_OCSP_CERTSTATUS_GOOD, _REVOKED, _UNKNOWN */
@@ -220,19 +219,63 @@ void	responder_ca_revoked(const struct cert_status *ca,
 /* An unsigned answer with an error status.  0 or GF_ERR_ALLOC. */
 int	responder_error(int ocsp_status, struct answer *a);
 
-/*
- * The whole exchange: parse, look every certificate up with lookup, and
- * sign.  Always fills a (possibly with an error status) unless memory
- * runs out; returns 0 or GF_ERR_ALLOC.
- */
-int	responder_answer(const unsigned char *der, size_t len,
-	    const struct caset *cs, status_fn lookup, void *arg, time_t now,
-	    time_t validity, struct answer *a);
 void	answer_clear(struct answer *a);
 
 /* "malformedRequest", ...; "good", "revoked", "unknown". */
 const char	*responder_status_name(int ocsp_status);
 const char	*cert_status_name(int status);
+
+/* answer.c: the one OCSP path, for the daemon, the tests and the fuzzer. */
+
+/*
+ * Where statuses come from: the store (status.c) for the daemon, memory
+ * for the tests and fuzz-ocsp.
+ */
+struct status_source {
+	/* Changes whenever a status may have; keys the cache's checks. */
+	uint64_t	(*generation)(void *arg);
+	/* A certificate of ca: 0, GF_ERR_BUSY (tryLater) or another. */
+	status_fn	  lookup;
+	/* ca's own certificate: 0 or a negative GF_ERR_* code. */
+	int		(*ca_status)(void *arg, const struct served_ca *ca,
+			    struct cert_status *st);
+	void		 *arg;
+};
+
+struct responder {
+	const struct status_source	*src;
+	struct cache			*cache;		/* NULL: none */
+	time_t				 validity;	/* nextUpdate - thisUpdate */
+	time_t				 refresh;	/* re-sign after this long */
+};
+
+#define OCSPD_CA_NAME_LEN	65
+
+/* What one request produced, for the reply and the log line. */
+struct result {
+	struct answer	 a;
+	char		 etag[OCSPD_ETAG_LEN];
+	char		 ca[OCSPD_CA_NAME_LEN];
+	char		 serial[2 * GF_SERIAL_MAX + 1];
+	size_t		 more;
+	const char	*status;	/* good, ..., malformedRequest */
+	const char	*cache;		/* hit, miss, live, "-" or NULL */
+};
+
+/*
+ * Answers the request der (a POST body, or a decoded GET) at now with the
+ * CA set cs: the cache, the signers' health, the statuses of rs->src, the
+ * signature.  Fills res (zeroed by the caller); res->a.der is NULL only
+ * when memory ran out.  Give it back with result_clear().
+ */
+void	answer_request(const struct responder *rs, struct caset *cs,
+	    const unsigned char *der, size_t len, time_t now,
+	    struct result *res);
+void	result_clear(struct result *res);
+
+/* Reads the signers' status again if the source or the time says so. */
+void	answer_health(const struct responder *rs, struct caset *cs,
+	    time_t now);
 
 /* status.c: the database, one read-only connection per thread. */
 
@@ -246,8 +289,8 @@ int	statusdb_open(const char *dir, struct statusdb **sdb);
 void	statusdb_free(struct statusdb *sdb);
 const char *statusdb_path(const struct statusdb *sdb);
 
-/* A new read-only connection (for loading the CA set); close it. */
-int	statusdb_connect(struct statusdb *sdb, sqlite3 **db);
+/* A new read-only connection (for loading the CA set); store_free() it. */
+int	statusdb_connect(struct statusdb *sdb, struct store **st);
 
 /* Opens and queries a connection as the current user: a startup check. */
 int	statusdb_check(struct statusdb *sdb);
@@ -268,6 +311,9 @@ void	statusdb_on_poll(struct statusdb *sdb, void (*fn)(void *), void *arg);
 
 /* Changes whenever the database may have changed. */
 uint64_t statusdb_generation(struct statusdb *sdb);
+
+/* The status_source that reads sdb. */
+void	statusdb_source(struct statusdb *sdb, struct status_source *src);
 
 /* Starts and stops the thread that polls for changes once a second. */
 int	statusdb_start(struct statusdb *sdb);
@@ -351,15 +397,14 @@ int	cache_put(struct cache *c, const struct cache_key *k, size_t ca,
 void	etag_of(const unsigned char *data, size_t len,
 	    char etag[OCSPD_ETAG_LEN]);
 
-/* http.c: the libmicrohttpd side. */
+/* ocspd.c: the daemon's state, shared with the HTTP side. */
 
 struct ocspd {
 	struct statusdb	*sdb;
-	struct cache	*cache;
+	struct status_source src;	/* reads sdb */
+	struct responder rs;		/* src, the cache, the times */
 	pthread_mutex_t	 conf_lock;
 	struct caset	*conf;		/* current CA set, one reference */
-	time_t		 validity;	/* nextUpdate - thisUpdate */
-	time_t		 refresh;	/* re-sign after this long */
 	time_t		 max_age;	/* Cache-Control cap; 0: none */
 	const char	*prefix;	/* "" or "/path", for GET */
 	int		 quiet;		/* no per-request log lines */
@@ -368,6 +413,8 @@ struct ocspd {
 /* The current CA set, referenced; give it back with ocspd_conf_put(). */
 struct caset	*ocspd_conf_get(struct ocspd *od);
 void		 ocspd_conf_put(struct ocspd *od, struct caset *cs);
+
+/* http.c: the libmicrohttpd side. */
 
 /* The watcher's tick: checks the signers (statusdb_on_poll). */
 void	http_tick(void *arg);
@@ -459,8 +506,12 @@ struct log_request {
 	long		 usec;
 };
 
-/* stderr, or syslog when use_syslog. */
-void	logger_init(int use_syslog);
+#define LOGGER_STDERR	0
+#define LOGGER_SYSLOG	1
+#define LOGGER_OFF	2	/* the fuzzer: nothing */
+
+/* Where lines go from now on: LOGGER_*. */
+void	logger_init(int to);
 void	logger_request(const struct log_request *lr);
 void	logger_warnx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));

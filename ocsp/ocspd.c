@@ -381,8 +381,8 @@ parse_options(poptContext pc)
 		opt.listen = DEFAULT_LISTEN;
 	if (resolve(opt.listen, &ds.addrs) != 0)
 		return opt_usage(pc, "-l %s", gf_errmsg(GF_ERR_USAGE));
-	ds.od.validity = (time_t)validity;
-	ds.od.refresh = (time_t)(refresh > 0 ? refresh : validity / 2);
+	ds.od.rs.validity = (time_t)validity;
+	ds.od.rs.refresh = (time_t)(refresh > 0 ? refresh : validity / 2);
 	ds.od.max_age = (time_t)max_age;
 	ds.od.quiet = opt.quiet;
 	ds.threads = (unsigned int)threads;
@@ -479,14 +479,14 @@ plan_privileges(void)
 static int
 load_cas(void)
 {
-	sqlite3 *db;
+	struct store *st;
 	struct caset *cs, *prev = ds.od.conf;
 	int r;
 
-	if ((r = statusdb_connect(ds.od.sdb, &db)) != 0)
+	if ((r = statusdb_connect(ds.od.sdb, &st)) != 0)
 		return r;
-	r = caset_load(db, &ds.cfg, prev, &cs);
-	sqlite3_close_v2(db);
+	r = caset_load(st, &ds.cfg, prev, &cs);
+	store_free(st);
 	if (r != 0)
 		return r;
 	conf_swap(&ds.od, cs);
@@ -536,7 +536,7 @@ detach(void)
 
 	if (ds.notify == -1)
 		return;
-	logger_init(1);
+	logger_init(LOGGER_SYSLOG);
 	if ((fd = open("/dev/null", O_RDWR)) != -1) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
@@ -693,7 +693,6 @@ start(const char **what)
 		ds.have_pass = 1;
 		clear_env_source(opt.passin);
 	}
-	ds.cfg.dir = opt.dir;
 	ds.cfg.names = opt.cas;
 	ds.cfg.signer_cert = opt.signer_cert;
 	ds.cfg.signer_key = opt.signer_key;
@@ -704,6 +703,8 @@ start(const char **what)
 	*what = opt.dir;
 	if ((r = statusdb_open(opt.dir, &ds.od.sdb)) != 0)
 		return r;
+	statusdb_source(ds.od.sdb, &ds.od.src);
+	ds.od.rs.src = &ds.od.src;
 	*what = "loading CAs";
 	if ((r = load_cas()) != 0)
 		return r;
@@ -723,7 +724,7 @@ start(const char **what)
 	}
 	*what = "starting";
 	if (ds.cache_size != 0 && ds.cache_memory > 0 &&
-	    (ds.od.cache = cache_new(ds.cache_size > 0 ?
+	    (ds.od.rs.cache = cache_new(ds.cache_size > 0 ?
 	    (size_t)ds.cache_size : 0, ds.cache_memory)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory for the cache");
 	statusdb_on_poll(ds.od.sdb, http_tick, &ds.od);
@@ -743,7 +744,7 @@ cleanup(void)
 	if (ds.fd != -1)
 		close(ds.fd);
 	statusdb_free(ds.od.sdb);
-	cache_free(ds.od.cache);
+	cache_free(ds.od.rs.cache);
 	if (ds.od.conf != NULL)
 		ocspd_conf_put(&ds.od, ds.od.conf);
 	pthread_mutex_destroy(&ds.od.conf_lock);
@@ -819,14 +820,14 @@ main(int argc, const char **argv)
 		}
 	}
 	if (c < -1) {
-		fprintf(stderr, "%s: %s: %s\n", gf_progname,
-		    poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(c));
+		gf_warnx("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+		    poptStrerror(c));
 		status = EXIT_USAGE;
 		goto out;
 	}
 	if ((status = parse_options(pc)) != 0)
 		goto out;
-	logger_init(0);
+	logger_init(LOGGER_STDERR);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);

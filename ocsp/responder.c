@@ -1,7 +1,7 @@
 /*
- * The exchange of RFC 6960: a DER OCSPRequest in, a DER OCSPResponse out.
- * No I/O here: statuses come through a callback and the time from the
- * caller, so that all of it can be fuzzed.
+ * The pieces of RFC 6960 that answer.c puts together: the request
+ * parsed and checked, statuses looked up through a callback, the answer
+ * signed.  No I/O here: the time comes from the caller.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -377,30 +377,5 @@ responder_error(int ocsp_status, struct answer *a)
 		return GF_ERR_ALLOC;
 	out.ocsp_status = ocsp_status;
 	*a = out;
-	return 0;
-}
-
-int
-responder_answer(const unsigned char *der, size_t len, const struct caset *cs,
-    status_fn lookup, void *arg, time_t now, time_t validity,
-    struct answer *a)
-{
-	struct query q;
-	struct cert_status *st = NULL;
-	int status;
-
-	if ((status = responder_parse(der, len, cs, &q)) !=
-	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
-		return responder_error(status, a);
-	if ((st = calloc(q.n, sizeof(*st))) == NULL)
-		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	else if ((status = responder_lookup(&q, cs, lookup, arg, st)) ==
-	    OCSP_RESPONSE_STATUS_SUCCESSFUL &&
-	    responder_sign(&q, cs, st, now, validity, a) != 0)
-		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	free(st);
-	query_clear(&q);
-	if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL)
-		return responder_error(status, a);
 	return 0;
 }

@@ -5,13 +5,9 @@
  * second.
  *
  * Nothing here can write a file of the store, whoever we run as (issue
- * 14).  Every connection goes through the "genfic-ro" VFS, which opens
- * each file read-only and creates or deletes none: SQLite itself opens a
- * WAL file read-write whenever the permissions allow, even for a
- * read-only connection, and a descriptor opened so by root outlives the
- * privilege drop.  readonly_shm=1 does the same for the -shm, which SQLite
- * then maps read-only and, while no writer is attached, replaces with an
- * index it builds in our own memory (SQLite's read-only WAL support).
+ * 14).  Every connection is the core's store_open_ro() with
+ * GF_STORE_RO_FILES: the "genfic-ro" VFS opens each file read-only and
+ * creates or deletes none, and the -shm is mapped read-only (see store.h).
  *
  * A WAL database needs its -wal and -shm to be read that way.  Before the
  * drop, missing ones are made empty, as any SQLite reader would make
@@ -38,20 +34,17 @@
 
 #define SDB_BUSY_MS	2000	/* a worker waits no longer, then tryLater */
 #define SDB_POLL_SEC	1
-#define SDB_VFS		"genfic-ro"
+#define SDB_FLAGS	(GF_STORE_RO_FILES | GF_STORE_NO_FALLBACK)
 
 struct conn {
-	sqlite3		*db;
-	sqlite3_stmt	*lookup;
-	sqlite3_stmt	*ca_lookup;	/* a CA's own certificate */
+	struct store	*st;
 	uint64_t	 epoch;		/* of the file it was opened on */
 };
 
 struct statusdb {
-	char		*path;		/* DIR/ca.db, absolute */
-	char		*uri;		/* file:PATH, percent-encoded */
-	sqlite3		*watch;		/* the watcher's connection */
-	sqlite3_stmt	*version;	/* PRAGMA data_version on it */
+	char		*dir;		/* the store, absolute */
+	char		*path;		/* DIR/ca.db */
+	struct store	*watch;		/* the watcher's connection */
 	int64_t		 data_version;
 	int		 moved;		/* data_version did, since the last bump */
 	struct stat	 sb;		/* of path when watch was opened */
@@ -73,161 +66,12 @@ struct statusdb {
 	int		 running;
 };
 
-static sqlite3_vfs	 ro_vfs;	/* the default one, read-only */
-static sqlite3_vfs	*ro_base;
-static pthread_once_t	 ro_once = PTHREAD_ONCE_INIT;
-static int		 ro_registered;
-
-/* Files of the database read-only and never created; temporary ones as is. */
-static int
-ro_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file,
-    int flags, int *out)
-{
-	(void)vfs;
-	if (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_MAIN_JOURNAL |
-	    SQLITE_OPEN_WAL | SQLITE_OPEN_SUPER_JOURNAL)) {
-		flags &= ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_DELETEONCLOSE);
-		flags |= SQLITE_OPEN_READONLY;
-	}
-	return ro_base->xOpen(ro_base, name, file, flags, out);
-}
-
-static int
-ro_delete(sqlite3_vfs *vfs, const char *name, int sync)
-{
-	(void)vfs;
-	(void)name;
-	(void)sync;
-	return SQLITE_IOERR_DELETE;
-}
-
-static void
-ro_register(void)
-{
-	if ((ro_base = sqlite3_vfs_find(NULL)) == NULL)
-		return;
-	/* The base's methods and pAppData: its files are its own. */
-	ro_vfs = *ro_base;
-	ro_vfs.zName = SDB_VFS;
-	ro_vfs.pNext = NULL;
-	ro_vfs.xOpen = ro_open;
-	ro_vfs.xDelete = ro_delete;
-	ro_registered = sqlite3_vfs_register(&ro_vfs, 0) == SQLITE_OK;
-}
-
 static const char lookup_sql[] = "SELECT revoked_at, reason, invalidity "
     "FROM cert WHERE ca_id = ?1 AND serial = ?2";
 static const char ca_lookup_sql[] = "SELECT c.revoked_at, c.reason, "
     "c.invalidity FROM ca JOIN cert AS c ON c.id = ca.cert_id "
     "WHERE ca.id = ?1";
-
-static int
-sdb_fail(struct statusdb *sdb, sqlite3 *db, const char *what)
-{
-	int code = db != NULL ? sqlite3_errcode(db) : SQLITE_NOMEM;
-
-	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		return gf_fail(GF_ERR_BUSY, "%s: %s: %s", sdb->path, what,
-		    sqlite3_errmsg(db));
-	if (code == SQLITE_CANTOPEN || code == SQLITE_PERM ||
-	    code == SQLITE_READONLY || code == SQLITE_AUTH)
-		return gf_fail(GF_ERR_IO, "%s: %s: %s", sdb->path, what,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-	return gf_fail(GF_ERR_DB, "%s: %s: %s", sdb->path, what,
-	    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-}
-
-/* RFC 3986 percent-encoding for SQLite's file: URI. */
-static char *
-path_uri(const char *path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-	char *uri, *q;
-
-	if ((uri = malloc(5 + 3 * strlen(path) + 1)) == NULL)
-		return NULL;
-	q = uri + 5;
-	memcpy(uri, "file:", 5);
-	for (p = (const unsigned char *)path; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/-_.~", *p) != NULL)
-			*q++ = (char)*p;
-		else {
-			*q++ = '%';
-			*q++ = hex[*p >> 4];
-			*q++ = hex[*p & 0x0f];
-		}
-	}
-	*q = '\0';
-	return uri;
-}
-
-/* Reads the schema version: the first read of a connection. */
-static int
-sdb_probe(struct statusdb *sdb, sqlite3 *db)
-{
-	sqlite3_stmt *stmt;
-	int step, version, r = 0;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt,
-	    NULL) != SQLITE_OK)
-		return sdb_fail(sdb, db, "read");
-	if ((step = sqlite3_step(stmt)) != SQLITE_ROW)
-		r = sdb_fail(sdb, db, "read");
-	else if ((version = sqlite3_column_int(stmt, 0)) < GF_SCHEMA_READABLE ||
-	    version > GF_SCHEMA_VERSION)
-		r = gf_fail(GF_ERR_DB, "%s: schema version %d, this "
-		    "genfic-ocspd reads versions %d to %d", sdb->path, version,
-		    GF_SCHEMA_READABLE, GF_SCHEMA_VERSION);
-	sqlite3_finalize(stmt);
-	return r;
-}
-
-/* Sets *code to SQLite's primary result code of a failure. */
-static int
-sdb_open_mode(struct statusdb *sdb, int immutable, sqlite3 **out, int *code)
-{
-	sqlite3 *db = NULL;
-	char *uri;
-	int r;
-
-	*code = SQLITE_OK;
-	if (asprintf(&uri, "%s?mode=ro&%s", sdb->uri,
-	    immutable ? "immutable=1" : "readonly_shm=1") == -1)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, SDB_VFS) != SQLITE_OK)
-		r = sdb_fail(sdb, db, "open");
-	else {
-		sqlite3_busy_timeout(db, SDB_BUSY_MS);
-		r = sdb_probe(sdb, db);
-	}
-	free(uri);
-	if (r != 0) {
-		*code = db != NULL ? sqlite3_errcode(db) : SQLITE_NOMEM;
-		sqlite3_close_v2(db);
-		return r;
-	}
-	*out = db;
-	return 0;
-}
-
-/* Whether DIR/ca.db-wal holds anything an immutable open would miss. */
-static int
-wal_in_use(const struct statusdb *sdb)
-{
-	struct stat sb;
-	char *wal;
-	int used;
-
-	if (asprintf(&wal, "%s-wal", sdb->path) == -1)
-		return 1;
-	used = stat(wal, &sb) == 0 && sb.st_size > 0;
-	free(wal);
-	return used;
-}
+static const char version_sql[] = "PRAGMA data_version";
 
 /*
  * Makes the missing -wal and -shm of a database SQLite could not open
@@ -266,27 +110,24 @@ wal_files_make(const struct statusdb *sdb)
 	return made;
 }
 
+/*
+ * As the core opens a store read-only; a WAL database whose -wal and
+ * -shm are missing gets them first when we may make them (see the top).
+ */
 static int
-sdb_open(struct statusdb *sdb, sqlite3 **out)
+sdb_open(struct statusdb *sdb, struct store **out)
 {
-	int r, code;
+	int r;
 
-	pthread_once(&ro_once, ro_register);
-	if (!ro_registered)
-		return gf_fail(GF_ERR_INTERNAL, "%s: cannot register SQLite's "
-		    "read-only VFS", sdb->path);
-	if ((r = sdb_open_mode(sdb, 0, out, &code)) == 0 ||
-	    code != SQLITE_CANTOPEN)
-		return r;
-	/* A WAL database without its -wal or -shm: see the top. */
-	if (wal_files_make(sdb) && (r = sdb_open_mode(sdb, 0, out, &code)) == 0)
-		return 0;
-	if (r != GF_ERR_IO || wal_in_use(sdb))
-		return r;
-	if (sdb_open_mode(sdb, 1, out, &code) != 0)
+	if ((r = store_open_ro(sdb->dir, SDB_FLAGS, SDB_BUSY_MS, out)) !=
+	    GF_ERR_IO)
 		return r;
 	gf_errclear();
-	if (atomic_exchange(&sdb->immutable, 1) == 0)
+	wal_files_make(sdb);
+	if ((r = store_open_ro(sdb->dir, GF_STORE_RO_FILES, SDB_BUSY_MS,
+	    out)) != 0)
+		return r;
+	if ((*out)->immutable && atomic_exchange(&sdb->immutable, 1) == 0)
 		logger_warnx("%s: no -wal/-shm files, and they cannot be "
 		    "created here: reading it as immutable; changes are seen "
 		    "when the file itself changes (genfic-ca --publish makes "
@@ -295,22 +136,25 @@ sdb_open(struct statusdb *sdb, sqlite3 **out)
 }
 
 int
-statusdb_connect(struct statusdb *sdb, sqlite3 **db)
+statusdb_connect(struct statusdb *sdb, struct store **st)
 {
-	return sdb_open(sdb, db);
+	return sdb_open(sdb, st);
 }
 
 static int
 data_version(struct statusdb *sdb, int64_t *v)
 {
-	int r = 0;
+	sqlite3_stmt *stmt;
+	int r;
 
 	*v = 0;
-	if (sqlite3_step(sdb->version) == SQLITE_ROW)
-		*v = sqlite3_column_int64(sdb->version, 0);
+	if ((r = store_cached(sdb->watch, version_sql, &stmt)) != 0)
+		return r;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*v = sqlite3_column_int64(stmt, 0);
 	else
-		r = sdb_fail(sdb, sdb->watch, "data_version");
-	sqlite3_reset(sdb->version);
+		r = store_fail(sdb->watch, "data_version");
+	store_done(stmt);
 	return r;
 }
 
@@ -318,8 +162,7 @@ data_version(struct statusdb *sdb, int64_t *v)
 static int
 watch_open(struct statusdb *sdb)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
+	struct store *st = NULL;
 	struct stat sb;
 	int64_t v;
 	int r;
@@ -327,19 +170,11 @@ watch_open(struct statusdb *sdb)
 	if (stat(sdb->path, &sb) == -1)
 		return gf_fail(errno == ENOENT ? GF_ERR_NOT_FOUND : GF_ERR_IO,
 		    "%s: %s", sdb->path, strerror(errno));
-	if ((r = sdb_open(sdb, &db)) != 0)
+	if ((r = sdb_open(sdb, &st)) != 0)
 		return r;
-	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &stmt,
-	    NULL) != SQLITE_OK) {
-		r = sdb_fail(sdb, db, "prepare");
-		sqlite3_close_v2(db);
-		return r;
-	}
 	/* Open the new one before closing the old: the -shm stays mapped. */
-	sqlite3_finalize(sdb->version);
-	sqlite3_close_v2(sdb->watch);
-	sdb->watch = db;
-	sdb->version = stmt;
+	store_free(sdb->watch);
+	sdb->watch = st;
 	sdb->sb = sb;
 	if ((r = data_version(sdb, &v)) != 0)
 		return r;
@@ -350,12 +185,8 @@ watch_open(struct statusdb *sdb)
 static void
 conn_close(struct conn *c)
 {
-	sqlite3_finalize(c->ca_lookup);
-	c->ca_lookup = NULL;
-	sqlite3_finalize(c->lookup);
-	sqlite3_close_v2(c->db);
-	c->lookup = NULL;
-	c->db = NULL;
+	store_free(c->st);
+	c->st = NULL;
 }
 
 static void
@@ -382,12 +213,8 @@ statusdb_open(const char *dir, struct statusdb **out)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	pthread_mutex_init(&sdb->lock, NULL);
 	pthread_cond_init(&sdb->cond, NULL);
-	if (asprintf(&sdb->path, "%s/ca.db", real) == -1) {
-		sdb->path = NULL;
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	if ((sdb->uri = path_uri(sdb->path)) == NULL) {
+	if ((sdb->dir = strdup(real)) == NULL ||
+	    (sdb->path = store_dir_path(real, NULL, "ca.db", NULL)) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}
@@ -424,12 +251,11 @@ statusdb_free(struct statusdb *sdb)
 		}
 		pthread_key_delete(sdb->key);
 	}
-	sqlite3_finalize(sdb->version);
-	sqlite3_close_v2(sdb->watch);
+	store_free(sdb->watch);
 	pthread_mutex_destroy(&sdb->lock);
 	pthread_cond_destroy(&sdb->cond);
+	free(sdb->dir);
 	free(sdb->path);
-	free(sdb->uri);
 	free(sdb);
 }
 
@@ -442,17 +268,15 @@ statusdb_path(const struct statusdb *sdb)
 static int
 conn_open(struct statusdb *sdb, struct conn *c)
 {
+	sqlite3_stmt *stmt;
 	int r;
 
-	if ((r = sdb_open(sdb, &c->db)) != 0)
+	if ((r = sdb_open(sdb, &c->st)) != 0)
 		return r;
-	if (sqlite3_prepare_v3(c->db, lookup_sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->lookup, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(c->db, ca_lookup_sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &c->ca_lookup, NULL) != SQLITE_OK) {
-		r = sdb_fail(sdb, c->db, "prepare");
+	/* Both prepared now: a failure shows at startup, not per request. */
+	if ((r = store_cached(c->st, lookup_sql, &stmt)) != 0 ||
+	    (r = store_cached(c->st, ca_lookup_sql, &stmt)) != 0)
 		conn_close(c);
-	}
 	return r;
 }
 
@@ -473,7 +297,7 @@ conn_get(struct statusdb *sdb, struct conn **out)
 			    "failed");
 		}
 	}
-	if (c->db != NULL && c->epoch == epoch) {
+	if (c->st != NULL && c->epoch == epoch) {
 		*out = c;
 		return 0;
 	}
@@ -498,39 +322,71 @@ row_status(sqlite3_stmt *stmt, struct cert_status *st)
 	st->invalidity = (time_t)sqlite3_column_int64(stmt, 2);
 }
 
-int
-statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
-    const struct serial *serial, struct cert_status *st)
+/*
+ * Runs sql (a status query: ?1 the CA, ?2 the serial unless NULL) on st.
+ * *found is whether it had a row, whose status is then in *out.
+ */
+static int
+status_query(struct store *st, const char *sql, int64_t ca_id,
+    const struct serial *serial, struct cert_status *out, int *found)
 {
-	struct cert_status out;
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((r = store_cached(st, sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (serial != NULL && (r = store_bind_blob(stmt, 2, serial->bytes,
+	    serial->len)) != 0))
+		goto out;
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		row_status(stmt, out);
+		*found = 1;
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		r = store_fail(st, serial != NULL ? "look up certificate" :
+		    "look up a CA's certificate");
+	}
+ out:
+	store_done(stmt);
+	return r;
+}
+
+/* status_query() on this thread's connection, dropped when it failed. */
+static int
+conn_query(struct statusdb *sdb, const char *sql, int64_t ca_id,
+    const struct serial *serial, struct cert_status *out, int *found)
+{
 	struct conn *c = NULL;
 	int r;
 
 	if ((r = conn_get(sdb, &c)) != 0)
 		return r;
-	memset(&out, 0, sizeof(out));
-	sqlite3_bind_int64(c->lookup, 1, ca_id);
-	sqlite3_bind_blob(c->lookup, 2, serial->bytes, (int)serial->len,
-	    SQLITE_STATIC);
-	switch (sqlite3_step(c->lookup)) {
-	case SQLITE_ROW:
-		row_status(c->lookup, &out);
-		break;
-	case SQLITE_DONE:
-		/* Not issued by this CA: never "good". */
-		out.status = V_OCSP_CERTSTATUS_UNKNOWN;
-		break;
-	default:
-		r = sdb_fail(sdb, c->db, "look up certificate");
-	}
-	sqlite3_reset(c->lookup);
-	sqlite3_clear_bindings(c->lookup);
-	if (r != 0) {
-		/* A fresh connection may do better on the next request. */
-		if (r != GF_ERR_BUSY)
-			conn_close(c);
+	/* A fresh connection may do better on the next request. */
+	if ((r = status_query(c->st, sql, ca_id, serial, out, found)) != 0 &&
+	    r != GF_ERR_BUSY)
+		conn_close(c);
+	return r;
+}
+
+int
+statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
+    const struct serial *serial, struct cert_status *st)
+{
+	struct cert_status out;
+	int found, r;
+
+	if ((r = conn_query(sdb, lookup_sql, ca_id, serial, &out,
+	    &found)) != 0)
 		return r;
-	}
+	/* Not issued by this CA: never "good". */
+	if (!found)
+		out.status = V_OCSP_CERTSTATUS_UNKNOWN;
 	*st = out;
 	return 0;
 }
@@ -539,35 +395,14 @@ int
 statusdb_ca_status(struct statusdb *sdb, int64_t ca_id, struct cert_status *st)
 {
 	struct cert_status out;
-	struct conn *c = NULL;
-	int r;
+	int found, r;
 
-	if ((r = conn_get(sdb, &c)) != 0)
+	if ((r = conn_query(sdb, ca_lookup_sql, ca_id, NULL, &out,
+	    &found)) != 0)
 		return r;
-	memset(&out, 0, sizeof(out));
-	if (sqlite3_bind_int64(c->ca_lookup, 1, ca_id) != SQLITE_OK) {
-		r = sdb_fail(sdb, c->db, "bind");
-		goto out;
-	}
-	switch (sqlite3_step(c->ca_lookup)) {
-	case SQLITE_ROW:
-		row_status(c->ca_lookup, &out);
-		break;
-	case SQLITE_DONE:
-		r = gf_fail(GF_ERR_NOT_FOUND, "%s: CA %lld has no certificate",
-		    sdb->path, (long long)ca_id);
-		break;
-	default:
-		r = sdb_fail(sdb, c->db, "look up a CA's certificate");
-	}
- out:
-	sqlite3_reset(c->ca_lookup);
-	sqlite3_clear_bindings(c->ca_lookup);
-	if (r != 0) {
-		if (r != GF_ERR_BUSY && r != GF_ERR_NOT_FOUND)
-			conn_close(c);
-		return r;
-	}
+	if (!found)
+		return gf_fail(GF_ERR_NOT_FOUND, "%s: CA %lld has no "
+		    "certificate", sdb->path, (long long)ca_id);
 	*st = out;
 	return 0;
 }
@@ -590,17 +425,15 @@ statusdb_check(struct statusdb *sdb)
 {
 	struct conn c;
 	struct serial s;
-	int r;
+	struct cert_status st;
+	int found, r;
 
 	memset(&c, 0, sizeof(c));
 	memset(&s, 0, sizeof(s));
 	s.len = 1;
 	if ((r = conn_open(sdb, &c)) != 0)
 		return r;
-	sqlite3_bind_int64(c.lookup, 1, 0);
-	sqlite3_bind_blob(c.lookup, 2, s.bytes, (int)s.len, SQLITE_STATIC);
-	if (sqlite3_step(c.lookup) != SQLITE_DONE)
-		r = sdb_fail(sdb, c.db, "look up certificate");
+	r = status_query(c.st, lookup_sql, 0, &s, &st, &found);
 	conn_close(&c);
 	return r;
 }
@@ -747,4 +580,32 @@ statusdb_stop(struct statusdb *sdb)
 	pthread_mutex_unlock(&sdb->lock);
 	pthread_join(sdb->thread, NULL);
 	sdb->running = 0;
+}
+
+static uint64_t
+source_generation(void *arg)
+{
+	return statusdb_generation(arg);
+}
+
+static int
+source_lookup(void *arg, const struct served_ca *ca,
+    const struct serial *serial, struct cert_status *st)
+{
+	return statusdb_lookup(arg, ca->id, serial, st);
+}
+
+static int
+source_ca_status(void *arg, const struct served_ca *ca, struct cert_status *st)
+{
+	return statusdb_ca_status(arg, ca->id, st);
+}
+
+void
+statusdb_source(struct statusdb *sdb, struct status_source *src)
+{
+	src->generation = source_generation;
+	src->lookup = source_lookup;
+	src->ca_status = source_ca_status;
+	src->arg = sdb;
 }

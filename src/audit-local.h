@@ -33,12 +33,7 @@ struct audit_entry {
  * DER is held by its fingerprint, which verification checks against it:
  * hashing it again at each issuance would cost a spool 2% of its time.
  */
-#define CERT_STATE	"cert.id, cert.ca_id, cert.serial, cert.subject, " \
-			"cert.cn, cert.san, cert.not_before, cert.not_after, " \
-			"cert.is_ca, cert.revoked_at, cert.reason, " \
-			"cert.invalidity, cert.label, cert.template, " \
-			"cert.fingerprint, cert.subject_hash, cert.spki_hash, " \
-			"cert.issued"
+/* A certificate's: certdb_state_sql (certdb.h), with the other cert SQL. */
 #define CA_STATE	"ca.id, ca.name, ca.parent_id, ca.cert_id, " \
 			"ca.key_ref, ca.template, ca.leaf_template, " \
 			"ca.crl_days, ca.crl_url, ca.ocsp_url, ca.issuer_url, " \

@@ -11,6 +11,7 @@
 
 #include "genfic/audit.h"
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/store.h"
@@ -99,16 +100,16 @@ verify_remember(struct verify *v, const char *kind, const char *ca,
     const char *key, int64_t id, const char *op, const unsigned char *state)
 {
 	sqlite3_stmt *s = v->remember;
-	int ok, r = 0;
+	int r = 0;
 
-	ok = sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(s, 2, ca, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(s, 4, id) == SQLITE_OK &&
-	    sqlite3_bind_text(s, 5, op, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    (state == NULL ? sqlite3_bind_null(s, 6) : sqlite3_bind_blob(s, 6,
-	    state, GF_SHA256_LEN, SQLITE_STATIC)) == SQLITE_OK;
-	if (!ok || sqlite3_step(s) != SQLITE_DONE)
+	if ((r = store_bind_text(s, 1, kind)) != 0 ||
+	    (r = store_bind_text(s, 2, ca)) != 0 ||
+	    (r = store_bind_text(s, 3, key)) != 0 ||
+	    (r = store_bind_int64(s, 4, id)) != 0 ||
+	    (r = store_bind_text(s, 5, op)) != 0 ||
+	    (r = store_bind_blob(s, 6, state, GF_SHA256_LEN)) != 0)
+		;
+	else if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_fail(v->st, "audit");
 	store_done(s);
 	return r;
@@ -264,15 +265,14 @@ verify_recall(struct verify *v, const char *kind, const char *ca,
     unsigned char state[GF_SHA256_LEN], int *has)
 {
 	sqlite3_stmt *s = v->recall;
-	int ok, step = SQLITE_DONE, r = 0;
+	int step = SQLITE_DONE, r = 0;
 
 	*entry = 0;
 	*has = 0;
-	ok = sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(s, 2, ca, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC) == SQLITE_OK;
-	if (!ok)
-		r = store_fail(v->st, "audit");
+	if ((r = store_bind_text(s, 1, kind)) != 0 ||
+	    (r = store_bind_text(s, 2, ca)) != 0 ||
+	    (r = store_bind_text(s, 3, key)) != 0)
+		;
 	else if ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		*entry = sqlite3_column_int64(s, 0);
 		snprintf(op, opsize, "%s", column_text(s, 1));
@@ -359,10 +359,7 @@ verify_certs(struct verify *v)
 	char op[32];
 	int step, verdict, r;
 
-	if ((r = store_prepare(v->st, "SELECT ca.name, hex(cert.serial), "
-	    "cert.subject, cert.revoked_at, cert.reason, cert.der, "
-	    CERT_STATE " FROM cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY "
-	    "cert.id", &stmt)) != 0)
+	if ((r = store_prepare(v->st, certdb_states_sql, &stmt)) != 0)
 		return r;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((r = verify_der(v, stmt)) != 0 ||
@@ -433,9 +430,9 @@ verify_has_checkpoint(struct verify *v, sqlite3_stmt *k, int64_t ca_id,
 {
 	int step, r = 0;
 
-	if (sqlite3_bind_int64(k, 1, ca_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(k, 2, number) != SQLITE_OK)
-		r = store_fail(v->st, "audit");
+	if ((r = store_bind_int64(k, 1, ca_id)) != 0 ||
+	    (r = store_bind_int64(k, 2, number)) != 0)
+		;
 	else if ((step = sqlite3_step(k)) == SQLITE_ROW || step == SQLITE_DONE)
 		*has = step == SQLITE_ROW;
 	else
@@ -658,8 +655,7 @@ verify_file_matches(struct verify *v, int64_t ca_id, const char *ca,
 	    "signature FROM audit_checkpoint WHERE ca_id = ?1 ORDER BY entry "
 	    "DESC", &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_int64(stmt, 1, ca_id) != SQLITE_OK)
-		r = store_fail(v->st, "audit");
+	r = store_bind_int64(stmt, 1, ca_id);
 	while (r == 0 && !*match &&
 	    (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((text = audit_checkpoint_row_text(stmt, ca)) == NULL)

@@ -20,6 +20,7 @@
 
 #include "genfic/audit.h"
 #include "genfic/ca.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
@@ -150,8 +151,6 @@ audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 	return ok ? 0 : gf_fail_crypto("audit state");
 }
 
-static const char cert_state_sql[] = "SELECT " CERT_STATE " FROM cert "
-    "WHERE serial = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
 static const char ca_state_sql[] = "SELECT " CA_STATE " FROM ca "
     "WHERE name = ?1";
 static const char crl_state_sql[] = "SELECT " CRL_STATE " FROM crl "
@@ -168,18 +167,16 @@ audit_state_of(struct store *st, const char *kind, const char *sql,
     unsigned char out[GF_SHA256_LEN])
 {
 	sqlite3_stmt *stmt;
-	int ok, r;
+	int r;
 
 	if ((r = store_cached(st, sql, &stmt)) != 0)
 		return r;
-	ok = sqlite3_bind_text(stmt, 1, ca, -1, SQLITE_STATIC) == SQLITE_OK;
-	if (serial != NULL)
-		ok = ok && sqlite3_bind_blob(stmt, 2, serial->bytes,
-		    (int)serial->len, SQLITE_STATIC) == SQLITE_OK;
-	else if (sql == crl_state_sql)
-		ok = ok && sqlite3_bind_int64(stmt, 2, number) == SQLITE_OK;
-	if (!ok)
-		r = store_fail(st, "audit state");
+	if ((r = store_bind_text(stmt, 1, ca)) != 0 ||
+	    (serial != NULL && (r = store_bind_blob(stmt, 2, serial->bytes,
+	    serial->len)) != 0) ||
+	    (serial == NULL && sql == crl_state_sql &&
+	    (r = store_bind_int64(stmt, 2, number)) != 0))
+		;
 	else switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
 		r = audit_row_state(kind, stmt, 0, out);
@@ -262,7 +259,7 @@ audit_insert(struct store *st, struct audit_entry *e)
 	unsigned char prev[GF_SHA256_LEN], hash[GF_SHA256_LEN];
 	sqlite3_stmt *stmt;
 	int64_t last;
-	int ok, r;
+	int r;
 
 	pthread_once(&user_once, audit_user_init);
 	e->time = (int64_t)time(NULL);
@@ -273,25 +270,19 @@ audit_insert(struct store *st, struct audit_entry *e)
 		return r;
 	if ((r = store_cached(st, insert_sql, &stmt)) != 0)
 		return r;
-	ok = sqlite3_bind_int64(stmt, 1, e->time) == SQLITE_OK &&
-	    sqlite3_bind_int64(stmt, 2, e->uid) == SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 3, e->user, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 4, e->operation, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 5, e->ca, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 6, e->serial, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 7, e->subject, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_blob(stmt, 8, prev, GF_SHA256_LEN, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_blob(stmt, 9, hash, GF_SHA256_LEN, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_text(stmt, 10, e->object, -1, SQLITE_STATIC) ==
-	    SQLITE_OK &&
-	    sqlite3_bind_blob(stmt, 11, e->state, (int)e->statelen,
-	    SQLITE_STATIC) == SQLITE_OK;
-	if (!ok || sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, e->time)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, e->uid)) != 0 ||
+	    (r = store_bind_text(stmt, 3, e->user)) != 0 ||
+	    (r = store_bind_text(stmt, 4, e->operation)) != 0 ||
+	    (r = store_bind_text(stmt, 5, e->ca)) != 0 ||
+	    (r = store_bind_text(stmt, 6, e->serial)) != 0 ||
+	    (r = store_bind_text(stmt, 7, e->subject)) != 0 ||
+	    (r = store_bind_blob(stmt, 8, prev, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_blob(stmt, 9, hash, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_text(stmt, 10, e->object)) != 0 ||
+	    (r = store_bind_blob(stmt, 11, e->state, e->statelen)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "audit");
 	else {
 		st->audit_id = sqlite3_last_insert_rowid(st->db);
@@ -317,7 +308,7 @@ audit_append(struct store *st, const char *operation, const char *ca,
 	e.subject = subject != NULL ? subject : "";
 	if (serial != NULL) {
 		if ((r = serial_from_hex(serial, &sn)) != 0 ||
-		    (r = audit_state_of(st, "cert", cert_state_sql, ca, &sn, 0,
+		    (r = audit_state_of(st, "cert", certdb_state_sql, ca, &sn, 0,
 		    state)) != 0)
 			return r;
 		e.object = "cert";
@@ -486,14 +477,14 @@ audit_checkpoint(struct store *st, const struct ca *ca, EVP_PKEY *key,
 	    "crl_number, entry, head, time, signature) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6)", &stmt)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(stmt, 1, ca->id) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 2, crl_number) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 3, k.entry) != SQLITE_OK ||
-	    sqlite3_bind_blob(stmt, 4, k.head, GF_SHA256_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 5, k.time) != SQLITE_OK ||
-	    sqlite3_bind_blob(stmt, 6, sig, (int)siglen, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, crl_number)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, k.entry)) != 0 ||
+	    (r = store_bind_blob(stmt, 4, k.head, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, k.time)) != 0 ||
+	    (r = store_bind_blob(stmt, 6, sig, siglen)) != 0)
+		goto out;
+	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "audit checkpoint");
  out:
 	sqlite3_finalize(stmt);
@@ -535,7 +526,7 @@ int
 audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
     long *count)
 {
-	sqlite3_stmt *stmt;
+	sqlite3_stmt *stmt = NULL;
 	const char *name;
 	char *text, *path, *sub;
 	int has, step = SQLITE_DONE, r;
@@ -545,15 +536,10 @@ audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
 		return r;
 	if ((sub = file_join(dir, "crl")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	r = file_mkdir(sub, 0755);
-	if (r != 0 || (r = store_prepare(st, checkpoint_latest_sql,
-	    &stmt)) != 0) {
-		free(sub);
-		return r;
-	}
-	if ((ca != NULL && sqlite3_bind_text(stmt, 1, ca, -1, SQLITE_STATIC) !=
-	    SQLITE_OK))
-		r = store_fail(st, "audit checkpoint");
+	if ((r = file_mkdir(sub, 0755)) != 0 ||
+	    (r = store_prepare(st, checkpoint_latest_sql, &stmt)) != 0 ||
+	    (ca != NULL && (r = store_bind_text(stmt, 1, ca)) != 0))
+		goto out;
 	while (r == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(stmt, 5);
 		/* The name becomes a file name: as strict as at -c. */
@@ -576,6 +562,7 @@ audit_checkpoint_export(struct store *st, const char *ca, const char *dir,
 	}
 	if (r == 0 && step != SQLITE_DONE)
 		r = store_fail(st, "audit checkpoint");
+ out:
 	sqlite3_finalize(stmt);
 	free(sub);
 	return r;

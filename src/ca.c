@@ -140,10 +140,11 @@ ca_query(struct store *st, const char *where, const char *name, int64_t id,
 	free(sql);
 	if (r != 0)
 		return r;
-	if (name != NULL)
-		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(stmt, 1, id);
+	if ((r = name != NULL ? store_bind_text(stmt, 1, name) :
+	    store_bind_int64(stmt, 1, id)) != 0) {
+		sqlite3_finalize(stmt);
+		return r;
+	}
 	switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
 		r = ca_from_row(stmt, ca);
@@ -219,15 +220,6 @@ ca_load_id(struct store *st, int64_t id, struct ca **ca)
 	return ca_query(st, "ca.id = ?1", NULL, id, ca);
 }
 
-static void
-bind_text_or_null(sqlite3_stmt *stmt, int col, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(stmt, col, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, col);
-}
-
 int
 ca_insert(struct store *st, struct ca *ca)
 {
@@ -239,18 +231,19 @@ ca_insert(struct store *st, struct ca *ca)
 	    "issuer_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	    &stmt)) != 0)
 		return r;
-	sqlite3_bind_text(stmt, 1, ca->name, -1, SQLITE_STATIC);
-	if (ca->parent_id != 0)
-		sqlite3_bind_int64(stmt, 2, ca->parent_id);
-	sqlite3_bind_text(stmt, 3, ca->key_ref, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, ca->template, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, ca->leaf_template, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 6, ca->crl_days);
-	bind_text_or_null(stmt, 7, ca->crl_url);
-	bind_text_or_null(stmt, 8, ca->ocsp_url);
-	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)time(NULL));
-	bind_text_or_null(stmt, 10, ca->issuer_url);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
+	if ((r = store_bind_text(stmt, 1, ca->name)) != 0 ||
+	    (ca->parent_id != 0 &&
+	    (r = store_bind_int64(stmt, 2, ca->parent_id)) != 0) ||
+	    (r = store_bind_text(stmt, 3, ca->key_ref)) != 0 ||
+	    (r = store_bind_text(stmt, 4, ca->template)) != 0 ||
+	    (r = store_bind_text(stmt, 5, ca->leaf_template)) != 0 ||
+	    (r = store_bind_int64(stmt, 6, ca->crl_days)) != 0 ||
+	    (r = store_bind_text(stmt, 7, ca->crl_url)) != 0 ||
+	    (r = store_bind_text(stmt, 8, ca->ocsp_url)) != 0 ||
+	    (r = store_bind_int64(stmt, 9, (int64_t)time(NULL))) != 0 ||
+	    (r = store_bind_text(stmt, 10, ca->issuer_url)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
 			r = gf_fail(GF_ERR_EXISTS, "a CA named '%s' already "
 			    "exists", ca->name);
@@ -271,9 +264,10 @@ ca_set_cert(struct store *st, int64_t ca_id, int64_t cert_id)
 	if ((r = store_prepare(st, "UPDATE ca SET cert_id = ?1 WHERE id = ?2",
 	    &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, cert_id);
-	sqlite3_bind_int64(stmt, 2, ca_id);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, cert_id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, ca_id)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "update CA");
 	sqlite3_finalize(stmt);
 	return r;
@@ -323,12 +317,13 @@ ca_update(struct store *st, const struct ca *ca)
 	if ((r = store_prepare(st, "UPDATE ca SET crl_url = ?2, ocsp_url = ?3, "
 	    "crl_days = ?4, issuer_url = ?5 WHERE id = ?1", &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca->id);
-	bind_text_or_null(stmt, 2, ca->crl_url);
-	bind_text_or_null(stmt, 3, ca->ocsp_url);
-	sqlite3_bind_int(stmt, 4, ca->crl_days);
-	bind_text_or_null(stmt, 5, ca->issuer_url);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
+	    (r = store_bind_text(stmt, 2, ca->crl_url)) != 0 ||
+	    (r = store_bind_text(stmt, 3, ca->ocsp_url)) != 0 ||
+	    (r = store_bind_int64(stmt, 4, ca->crl_days)) != 0 ||
+	    (r = store_bind_text(stmt, 5, ca->issuer_url)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "update CA");
 	sqlite3_finalize(stmt);
 	return r;
@@ -364,6 +359,7 @@ ca_settings(struct store *st, const struct ca *ca, char **json)
 	EVP_PKEY *pub;
 	sqlite3_stmt *stmt;
 	char key_type[64] = "unknown", *path;
+	const char *text;
 	long pathlen = X509_get_pathlen(ca->cert);
 	int r, encrypted = 0;
 
@@ -376,18 +372,17 @@ ca_settings(struct store *st, const struct ca *ca, char **json)
 	free(path);
 	if ((r = store_prepare(st, ca_settings_sql, &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_int64(stmt, 1, ca->id) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)time(NULL)) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 3, key_type, -1, SQLITE_TRANSIENT) !=
-	    SQLITE_OK || sqlite3_bind_text(stmt, 4, encrypted ? "true" :
-	    "false", -1, SQLITE_STATIC) != SQLITE_OK ||
-	    (pathlen >= 0 ? sqlite3_bind_int64(stmt, 5, pathlen) :
-	    sqlite3_bind_null(stmt, 5)) != SQLITE_OK)
-		r = store_fail(st, "CA settings");
+	/* key_type lives until the statement is finalized. */
+	if ((r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, (int64_t)time(NULL))) != 0 ||
+	    (r = store_bind_text(stmt, 3, key_type)) != 0 ||
+	    (r = store_bind_text(stmt, 4, encrypted ? "true" : "false")) != 0 ||
+	    (pathlen >= 0 && (r = store_bind_int64(stmt, 5, pathlen)) != 0))
+		;
 	else if (sqlite3_step(stmt) != SQLITE_ROW)
 		r = store_fail(st, "CA settings");
-	else if ((*json = strdup((const char *)sqlite3_column_text(stmt,
-	    0))) == NULL)
+	else if ((text = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
+	    (*json = strdup(text)) == NULL)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 	sqlite3_finalize(stmt);
 	return r;
@@ -421,11 +416,9 @@ ca_predecessor(struct store *st, int64_t parent_id, const char *name,
 	if ((r = store_prepare(st, "SELECT id, name FROM ca WHERE parent_id = "
 	    "?1 AND name != ?2 ORDER BY id DESC", &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_int64(stmt, 1, parent_id) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = store_fail(st, "find the CA's predecessor");
+	if ((r = store_bind_int64(stmt, 1, parent_id)) != 0 ||
+	    (r = store_bind_text(stmt, 2, name)) != 0)
 		goto out;
-	}
 	while (id == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		other = (const char *)sqlite3_column_text(stmt, 1);
 		if (other != NULL && ca_stem_len(other) == stem &&
@@ -439,4 +432,47 @@ ca_predecessor(struct store *st, int64_t parent_id, const char *name,
  out:
 	sqlite3_finalize(stmt);
 	return r == 0 ? ca_load_id(st, id, pred) : r;
+}
+
+int
+ca_raise_crl_number(struct store *st, int64_t ca_id, int64_t next,
+    int *changed)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*changed = 0;
+	if ((r = store_prepare(st, "UPDATE ca SET next_crl_number = ?2 "
+	    "WHERE id = ?1 AND next_crl_number < ?2", &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, next)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
+		r = store_fail(st, "crlnumber");
+	else
+		*changed = sqlite3_changes(st->db) > 0;
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+ca_load_with_issuers(struct store *st, const char *name, struct ca ***cas,
+    size_t *n)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "WITH RECURSIVE up(id) AS (SELECT id "
+	    "FROM ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id "
+	    "FROM ca JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) "
+	    "SELECT ca.id FROM ca JOIN up ON up.id = ca.id WHERE ca.cert_id "
+	    "IS NOT NULL ORDER BY ca.id", &stmt)) != 0)
+		return r;
+	if ((r = store_bind_text(stmt, 1, name)) == 0)
+		r = ca_load_ids(st, stmt, cas, n);
+	sqlite3_finalize(stmt);
+	if (r == 0 && *n == 0)
+		r = gf_fail(GF_ERR_NOT_FOUND, "no CA named '%s'", name);
+	return r;
 }

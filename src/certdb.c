@@ -1,4 +1,7 @@
-/* Certificate rows. */
+/*
+ * Certificate rows: every statement on the cert table lives here, but
+ * revocation's (revoke.c).
+ */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -163,30 +166,31 @@ certdb_insert_row(struct store *st, int64_t ca_id, const struct cert_row *row,
 
 	if ((r = store_cached(st, insert_sql, &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	sqlite3_bind_blob(stmt, 2, row->serial.bytes, (int)row->serial.len,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, row->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, row->san, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)row->not_before);
-	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)row->not_after);
-	sqlite3_bind_int(stmt, 7, row->is_ca);
-	sqlite3_bind_text(stmt, 8, label, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 9, template, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 10, row->fingerprint, GF_SHA256_LEN,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 11, row->subject_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(stmt, 12, row->spki_hash, GF_SHA256_LEN,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 13, (sqlite3_int64)time(NULL));
-	sqlite3_bind_blob(stmt, 14, row->der, row->derlen, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 15, row->cn, -1, SQLITE_STATIC);
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, row->serial.bytes,
+	    row->serial.len)) != 0 ||
+	    (r = store_bind_text(stmt, 3, row->subject)) != 0 ||
+	    (r = store_bind_text(stmt, 4, row->san)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, (int64_t)row->not_before)) != 0 ||
+	    (r = store_bind_int64(stmt, 6, (int64_t)row->not_after)) != 0 ||
+	    (r = store_bind_int64(stmt, 7, row->is_ca)) != 0 ||
+	    (r = store_bind_text(stmt, 8, label)) != 0 ||
+	    (r = store_bind_text(stmt, 9, template)) != 0 ||
+	    (r = store_bind_blob(stmt, 10, row->fingerprint,
+	    GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_text(stmt, 11, row->subject_hash)) != 0 ||
+	    (r = store_bind_blob(stmt, 12, row->spki_hash, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_int64(stmt, 13, (int64_t)time(NULL))) != 0 ||
+	    (r = store_bind_blob(stmt, 14, row->der, (size_t)row->derlen)) != 0 ||
+	    (r = store_bind_text(stmt, 15, row->cn)) != 0)
+		goto out;
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ?
 		    gf_fail(GF_ERR_CONFLICT, "serial number or certificate "
 		    "already in the store") : store_fail(st, "insert certificate");
 	else if (cert_id != NULL)
 		*cert_id = sqlite3_last_insert_rowid(st->db);
+ out:
 	store_done(stmt);
 	return r;
 }
@@ -261,9 +265,8 @@ certdb_key_compromised(struct store *st,
 
 	if ((r = store_cached(st, compromised_sql, &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_blob(stmt, 1, spki_hash, GF_SHA256_LEN,
-	    SQLITE_STATIC) != SQLITE_OK)
-		r = store_fail(st, "look up key");
+	if ((r = store_bind_blob(stmt, 1, spki_hash, GF_SHA256_LEN)) != 0)
+		;
 	else if ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ref_from_row(stmt, ref);
 		r = 1;
@@ -344,27 +347,23 @@ lookup_rows(struct store *st, const char *sql, const struct lookup_key *k,
 	sqlite3_stmt *stmt;
 	struct cert_ref ref;
 	size_t i;
-	int step, r, seen, ok, np;
+	int step, r, seen, np;
 
 	if ((r = store_prepare(st, sql, &stmt)) != 0)
 		return r;
 	/* Each query uses some of the parameters; a NULL matches nothing. */
 	np = sqlite3_bind_parameter_count(stmt);
-	ok = sqlite3_bind_int64(stmt, 1, k->ca_id) == SQLITE_OK &&
-	    (np < 2 || !k->is_serial || sqlite3_bind_blob(stmt, 2,
-	    k->serial.bytes, (int)k->serial.len, SQLITE_STATIC) == SQLITE_OK) &&
-	    (np < 3 || !k->is_md || sqlite3_bind_blob(stmt, 3, k->md,
-	    GF_SHA256_LEN, SQLITE_STATIC) == SQLITE_OK) &&
-	    (np < 4 || sqlite3_bind_text(stmt, 4, k->value, -1,
-	    SQLITE_STATIC) == SQLITE_OK) &&
-	    (np < 5 || sqlite3_bind_int64(stmt, 5,
-	    (sqlite3_int64)time(NULL)) == SQLITE_OK) &&
-	    (np < 6 || !k->is_hash || sqlite3_bind_text(stmt, 6, k->hash, -1,
-	    SQLITE_STATIC) == SQLITE_OK);
-	if (!ok) {
-		r = store_fail(st, "look up certificate");
+	if ((r = store_bind_int64(stmt, 1, k->ca_id)) != 0 ||
+	    (np >= 2 && k->is_serial && (r = store_bind_blob(stmt, 2,
+	    k->serial.bytes, k->serial.len)) != 0) ||
+	    (np >= 3 && k->is_md && (r = store_bind_blob(stmt, 3, k->md,
+	    GF_SHA256_LEN)) != 0) ||
+	    (np >= 4 && (r = store_bind_text(stmt, 4, k->value)) != 0) ||
+	    (np >= 5 && (r = store_bind_int64(stmt, 5,
+	    (int64_t)time(NULL))) != 0) ||
+	    (np >= 6 && k->is_hash && (r = store_bind_text(stmt, 6,
+	    k->hash)) != 0))
 		goto out;
-	}
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ref_from_row(stmt, &ref);
 		for (i = 0, seen = 0; i < *count && i < max; i++)
@@ -454,8 +453,9 @@ certdb_load(struct store *st, int64_t id, X509 **cert, int64_t *ca_id)
 	if ((r = store_prepare(st, "SELECT der, ca_id FROM cert WHERE id = ?1",
 	    &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
+	if ((r = store_bind_int64(stmt, 1, id)) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_ROW)
 		r = store_fail(st, "read certificate");
 	else if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
 		r = gf_fail(GF_ERR_NOT_FOUND, "only the index data of this "
@@ -484,15 +484,15 @@ certdb_insert_bare(struct store *st, int64_t ca_id, const struct serial *serial,
 	    "cn, not_after, subject_hash, issued) VALUES (?1, ?2, ?3, ?4, ?5, "
 	    "?6, ?7)", &stmt)) != 0)
 		goto out;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	sqlite3_bind_blob(stmt, 2, serial->bytes, (int)serial->len, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, text, -1, SQLITE_STATIC);
-	if (cn != NULL)
-		sqlite3_bind_text(stmt, 4, cn, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)not_after);
-	sqlite3_bind_text(stmt, 6, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(stmt) != SQLITE_DONE)
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, serial->bytes, serial->len)) != 0 ||
+	    (r = store_bind_text(stmt, 3, text)) != 0 ||
+	    (r = store_bind_text(stmt, 4, cn)) != 0 ||
+	    (r = store_bind_int64(stmt, 5, (int64_t)not_after)) != 0 ||
+	    (r = store_bind_text(stmt, 6, hash)) != 0 ||
+	    (r = store_bind_int64(stmt, 7, (int64_t)time(NULL))) != 0)
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ?
 		    gf_fail(GF_ERR_CONFLICT, "serial number already in the "
 		    "store") : store_fail(st, "insert certificate");
@@ -514,8 +514,11 @@ certdb_label_taken(struct store *st, int64_t ca_id, const char *label)
 	if ((r = store_prepare(st, "SELECT 1 FROM cert WHERE ca_id = ?1 AND "
 	    "label = ?2", &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	sqlite3_bind_text(stmt, 2, label, -1, SQLITE_STATIC);
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_text(stmt, 2, label)) != 0) {
+		sqlite3_finalize(stmt);
+		return r;
+	}
 	switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
 		r = 1;
@@ -530,20 +533,290 @@ certdb_label_taken(struct store *st, int64_t ca_id, const char *label)
 	return r;
 }
 
+/* Added for the modes that ran their own SQL on the cert table. */
+
 int
-certdb_count(struct store *st, int64_t ca_id, int64_t *count)
+certdb_serial_fingerprint(struct store *st, int64_t ca_id,
+    const struct serial *serial, unsigned char md[GF_SHA256_LEN], int *has_md)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
-	if ((r = store_prepare(st, "SELECT count(*) FROM cert WHERE ?1 = 0 OR "
-	    "ca_id = ?1", &stmt)) != 0)
+	if ((r = store_prepare(st, "SELECT fingerprint FROM cert WHERE "
+	    "ca_id = ?1 AND serial = ?2", &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		*count = sqlite3_column_int64(stmt, 0);
-	else
-		r = store_fail(st, "count certificates");
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, serial->bytes, serial->len)) != 0)
+		goto out;
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		*has_md = sqlite3_column_bytes(stmt, 0) == GF_SHA256_LEN;
+		if (*has_md)
+			memcpy(md, sqlite3_column_blob(stmt, 0), GF_SHA256_LEN);
+		break;
+	case SQLITE_DONE:
+		r = GF_ERR_NOT_FOUND;
+		break;
+	default:
+		r = store_fail(st, "look up serial");
+	}
+ out:
 	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * The listing modes (-l, -e, -S): SQL fragments that read ?1 as "now"
+ * (seconds since the epoch).
+ */
+#define LIST_STATUS \
+	"CASE WHEN cert.revoked_at IS NOT NULL THEN " \
+	"CASE cert.reason WHEN 6 THEN 'hold' ELSE 'revoked' END " \
+	"WHEN cert.not_after <= ?1 THEN 'expired' ELSE 'valid' END"
+#define LIST_REASON \
+	"CASE cert.reason WHEN 0 THEN 'unspecified' WHEN 1 THEN " \
+	"'keyCompromise' WHEN 2 THEN 'cACompromise' WHEN 3 THEN " \
+	"'affiliationChanged' WHEN 4 THEN 'superseded' WHEN 5 THEN " \
+	"'cessationOfOperation' WHEN 6 THEN 'certificateHold' WHEN 9 THEN " \
+	"'privilegeWithdrawn' WHEN 10 THEN 'aACompromise' END"
+#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col ", 'unixepoch')"
+#define LIST_JSON \
+	"json_object('kind', 'cert', 'ca', ca.name, 'serial', hex(cert.serial), " \
+	"'status', " LIST_STATUS ", 'not_before', " ISO("cert.not_before") \
+	", 'not_after', " ISO("cert.not_after") ", 'days_left', " \
+	"CAST((cert.not_after - ?1) / 86400 AS INTEGER), 'subject', " \
+	"cert.subject, 'san', json(coalesce(cert.san, '[]')), 'hash', " \
+	"cert.subject_hash, 'sha256', lower(hex(cert.fingerprint)), 'label', " \
+	"cert.label, 'template', cert.template, 'is_ca', " \
+	"json(CASE cert.is_ca WHEN 1 THEN 'true' ELSE 'false' END), " \
+	"'revoked_at', " ISO("cert.revoked_at") ", 'reason', " LIST_REASON \
+	", 'invalidity_date', " ISO("cert.invalidity") ")"
+
+#define LIST_COLUMNS \
+	"ca.name, hex(cert.serial), " LIST_STATUS ", " \
+	"date(cert.not_after, 'unixepoch'), cert.subject_hash, cert.subject, " \
+	"cert.label, cert.is_ca, CAST((cert.not_after - ?1) / 86400 AS INTEGER), "
+#define LIST_FROM	" FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
+
+/* CRL rows of -e: the state of a CA's latest CRL, in the table's columns. */
+#define CRL_STATE \
+	"CASE WHEN last.number IS NULL THEN 'none' WHEN last.next_update <= " \
+	"?1 THEN 'stale' ELSE 'due' END"
+#define CRL_DAYS \
+	"CAST((last.next_update - ?1) / 86400 AS INTEGER)"
+
+/*
+ * Each CA in service (its certificate valid) whose latest CRL's
+ * nextUpdate is past or within ?3 days of ?1, or that has issued none:
+ * the CRL that must be issued next.  The latest CRL of each CA is the row
+ * of its max(number) (SQLite takes the bare column from that row).
+ */
+static const char crl_due_sql[] =
+    "SELECT ca.name, 'CRL', " CRL_STATE ", coalesce(date(last.next_update, "
+    "'unixepoch'), '-'), '', CASE WHEN last.number IS NULL THEN 'no CRL "
+    "yet' ELSE 'latest CRL ' || last.number END, '', 0, coalesce("
+    CRL_DAYS ", 0), "
+    "json_object('kind', 'crl', 'ca', ca.name, 'status', " CRL_STATE ", "
+    "'crl_number', last.number, 'next_update', " ISO("last.next_update")
+    ", 'days_left', " CRL_DAYS ") "
+    "FROM ca JOIN cert ON cert.id = ca.cert_id LEFT JOIN (SELECT ca_id, "
+    "max(number) AS number, next_update FROM crl GROUP BY ca_id) AS last "
+    "ON last.ca_id = ca.id WHERE cert.not_after > ?1 AND cert.revoked_at "
+    "IS NULL AND (?2 IS NULL OR ca.name = ?2) AND (last.number IS NULL OR "
+    "last.next_update <= ?1 + ?3 * 86400) ORDER BY coalesce("
+    "last.next_update, 0), ca.name";
+
+/*
+ * The listing query: the JSON column only when asked (building it costs
+ * more than the rest of a row), and the CA named only when given, so
+ * that the planner can walk cert_ca_not_after for that CA alone.
+ */
+static int
+list_prepare(struct store *st, const struct certdb_listing *l,
+    const char *where_order, sqlite3_stmt **stmt)
+{
+	static const char columns[] = "SELECT " LIST_COLUMNS;
+	const char *json = l->json ? LIST_JSON : "NULL";
+	const char *ca = l->ca != NULL ? "ca.name = ?2 AND " : "";
+	char *sql;
+	size_t n;
+	int r;
+
+	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
+	n = strlen(columns) + strlen(json) + strlen(LIST_FROM) + strlen(ca) +
+	    strlen(where_order) + 1;
+	if ((sql = malloc(n)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	snprintf(sql, n, "%s%s%s%s%s", columns, json, LIST_FROM, ca,
+	    where_order);
+	r = store_prepare(st, sql, stmt);
+	free(sql);
+	return r;
+}
+
+/* -l: ?3 the template, ?4 the status; -e: ?3 the days. */
+static const char list_all_sql[] = "(?3 IS NULL OR cert.template = ?3) AND "
+    "(?4 IS NULL OR ?4 = 'all' OR " LIST_STATUS " = ?4) ORDER BY ca.name, "
+    "cert.not_after";
+static const char list_expired_sql[] = "cert.not_after <= ?1 AND "
+    "cert.not_after > ?1 - ?3 * 86400 AND cert.revoked_at IS NULL ORDER BY "
+    "cert.not_after DESC";
+static const char list_expiring_sql[] = "cert.not_after > ?1 AND "
+    "cert.not_after <= ?1 + ?3 * 86400 AND cert.revoked_at IS NULL ORDER BY "
+    "cert.not_after";
+
+static int
+list_bind(sqlite3_stmt *stmt, const struct certdb_listing *l)
+{
+	int r;
+
+	if ((r = store_bind_int64(stmt, 1, (int64_t)l->now)) != 0 ||
+	    (l->ca != NULL && (r = store_bind_text(stmt, 2, l->ca)) != 0))
+		return r;
+	if (l->kind != CERTDB_LIST_ALL)
+		return store_bind_int64(stmt, 3, l->days);
+	if ((r = store_bind_text(stmt, 3, l->template)) != 0)
+		return r;
+	return store_bind_text(stmt, 4, l->status);
+}
+
+int
+certdb_list(struct store *st, const struct certdb_listing *l,
+    sqlite3_stmt **out)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = list_prepare(st, l, l->kind == CERTDB_LIST_ALL ? list_all_sql :
+	    l->kind == CERTDB_LIST_EXPIRED ? list_expired_sql :
+	    list_expiring_sql, &stmt)) != 0)
+		return r;
+	if ((r = list_bind(stmt, l)) != 0) {
+		sqlite3_finalize(stmt);
+		return r;
+	}
+	*out = stmt;
+	return 0;
+}
+
+int
+certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
+    sqlite3_stmt **out)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, crl_due_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, (int64_t)l->now)) != 0 ||
+	    (r = store_bind_text(stmt, 2, l->ca)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, l->days)) != 0) {
+		sqlite3_finalize(stmt);
+		return r;
+	}
+	*out = stmt;
+	return 0;
+}
+
+/* The CA names from the issuer up to the root, aggregated by agg. */
+#define SHOW_CHAIN(agg) \
+	"(WITH RECURSIVE up(id, name, parent_id) AS (SELECT id, name, " \
+	"parent_id FROM ca WHERE id = cert.ca_id UNION ALL SELECT ca.id, " \
+	"ca.name, ca.parent_id FROM ca JOIN up ON ca.id = up.parent_id) " \
+	"SELECT " agg " FROM up)"
+
+int
+certdb_show(struct store *st, int64_t id, time_t now, sqlite3_stmt **out)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT cert.der, json_set(" LIST_JSON
+	    ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)") ")), "
+	    "ca.name, hex(cert.serial), " LIST_STATUS ", "
+	    ISO("cert.revoked_at") ", " LIST_REASON ", cert.label, "
+	    "cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
+	    " FROM cert JOIN ca ON ca.id = cert.ca_id WHERE cert.id = ?2",
+	    &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, (int64_t)now)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, id)) != 0)
+		goto out;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = store_fail(st, "read certificate");
+		goto out;
+	}
+	*out = stmt;
+	return 0;
+ out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * A certificate's state as the audit log hashes it, column by column
+ * (audit-local.h says why these): never reorder.
+ */
+#define CERT_STATE	"cert.id, cert.ca_id, cert.serial, cert.subject, " \
+			"cert.cn, cert.san, cert.not_before, cert.not_after, " \
+			"cert.is_ca, cert.revoked_at, cert.reason, " \
+			"cert.invalidity, cert.label, cert.template, " \
+			"cert.fingerprint, cert.subject_hash, cert.spki_hash, " \
+			"cert.issued"
+
+const char certdb_state_sql[] = "SELECT " CERT_STATE " FROM cert WHERE "
+    "serial = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
+const char certdb_states_sql[] = "SELECT ca.name, hex(cert.serial), "
+    "cert.subject, cert.revoked_at, cert.reason, cert.der, " CERT_STATE
+    " FROM cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY cert.id";
+
+/*
+ * The spool's look for what it signed before.  "+not_after": the key hash
+ * index, not a range scan of the expiry index.
+ */
+static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
+    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
+    "AND +not_after > ?4 LIMIT 1";
+
+int
+certdb_find_signed(struct store *st, int64_t ca_id,
+    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
+    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
+    int *derlen)
+{
+	sqlite3_stmt *stmt;
+	const void *blob;
+	int r;
+
+	if ((r = store_cached(st, signed_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, spki_hash, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_text(stmt, 3, subject)) != 0 ||
+	    (r = store_bind_int64(stmt, 4, (int64_t)now)) != 0)
+		goto out;
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		r = 1;
+		break;
+	case SQLITE_DONE:
+		r = 0;
+		goto out;
+	default:
+		r = store_fail(st, "look up a signed request");
+		goto out;
+	}
+	if (hex != NULL)
+		snprintf(hex, 2 * GF_SERIAL_MAX + 1, "%s",
+		    (const char *)sqlite3_column_text(stmt, 0));
+	if (der != NULL) {
+		blob = sqlite3_column_blob(stmt, 1);
+		*derlen = sqlite3_column_bytes(stmt, 1);
+		if (blob == NULL || (*der = OPENSSL_memdup(blob,
+		    (size_t)*derlen)) == NULL)
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+ out:
+	store_done(stmt);
 	return r;
 }

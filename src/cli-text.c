@@ -99,3 +99,31 @@ cli_put_lines(FILE *f, const char *s)
 	}
 	text_write(f, s, strlen(s), -1);
 }
+
+void
+cli_put_string(FILE *f, const char *s, int json)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	char *safe, *p;
+
+	if (s == NULL) {
+		fputs(json ? "null" : "-", f);
+		return;
+	}
+	if ((safe = malloc(n * GF_ESCAPE_MAX + 1)) == NULL)
+		return;
+	gf_escape(safe, n * GF_ESCAPE_MAX + 1, s, n);
+	if (!json)
+		fputs(safe, f);
+	else {
+		/* The escapes are ASCII: only quotes and backslashes remain. */
+		putc('"', f);
+		for (p = safe; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				putc('\\', f);
+			putc(*p, f);
+		}
+		putc('"', f);
+	}
+	free(safe);
+}

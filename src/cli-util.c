@@ -13,11 +13,13 @@
 
 #include "genfic/ca.h"
 #include "genfic/certdb.h"
+#include "genfic/constraints.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
 #include "genfic/pass.h"
 #include "genfic/policy.h"
+#include "genfic/request.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
 #include "genfic/x509util.h"
@@ -36,6 +38,15 @@ cli_exit_status(int code)
 	if (code == 0)
 		return 0;
 	return code == GF_ERR_USAGE ? EXIT_USAGE : EXIT_REFUSED;
+}
+
+int
+cli_parent_missing(const struct cli *cli, const char *mode, const char *what)
+{
+	if (cli->parent != NULL)
+		return 0;
+	fprintf(stderr, "%s: %s needs -p %s\n", gf_progname, mode, what);
+	return 1;
 }
 
 /*
@@ -433,4 +444,53 @@ cli_audit_head(void)
 	for (i = 0; i < sizeof(hash); i++)
 		fprintf(stderr, "%02x", hash[i]);
 	fputc('\n', stderr);
+}
+
+int
+cli_issuer_load(const struct cli *cli, int flags, struct cli_issuer *is)
+{
+	int r;
+
+	memset(is, 0, sizeof(*is));
+	if (cli->parent != NULL &&
+	    ((r = store_open(cli->dir, flags, &is->st)) != 0 ||
+	    (r = ca_load(is->st, cli->parent, &is->ca)) != 0 ||
+	    (r = constraints_load(is->st, is->ca, &is->constraints)) != 0))
+		return r;
+	if (is->ca != NULL && is->ca->revoked)
+		return gf_fail(GF_ERR_POLICY, "this CA is revoked and signs "
+		    "nothing");
+	if ((r = cli_template(cli, cli->template != NULL ? cli->template :
+	    is->ca->leaf_template, &is->tmpl)) != 0 ||
+	    (r = cli_san(cli, &is->extra_san)) != 0)
+		return r;
+	if (is->tmpl->is_ca)
+		return gf_fail(GF_ERR_POLICY, "template '%s' makes CAs; a CA is "
+		    "created with -c, so that its key and limits stay in the "
+		    "store", is->tmpl->name);
+	return 0;
+}
+
+void
+cli_issuer_rules(const struct cli *cli, const struct cli_issuer *is,
+    struct request_rules *rules)
+{
+	memset(rules, 0, sizeof(*rules));
+	rules->tmpl = is->tmpl;
+	rules->constraints = is->constraints;
+	rules->extra_san = is->extra_san;
+	rules->issuer = is->ca != NULL ? is->ca->cert : NULL;
+	rules->days = cli->days;
+	rules->no_clamp = cli->no_clamp;
+}
+
+void
+cli_issuer_clear(struct cli_issuer *is)
+{
+	GENERAL_NAMES_free(is->extra_san);
+	template_free(is->tmpl);
+	constraints_free(is->constraints);
+	ca_free(is->ca);
+	store_free(is->st);
+	memset(is, 0, sizeof(*is));
 }

@@ -11,6 +11,8 @@ struct store;
 struct template;
 struct passphrase;
 struct ca;
+struct constraints;
+struct request_rules;
 
 #define EXIT_REFUSED	1	/* the operation was refused or failed */
 #define EXIT_USAGE	2
@@ -85,6 +87,7 @@ int	cmd_publish(struct cli *cli);
 int	cmd_audit_verify(struct cli *cli);
 int	cmd_passwd(struct cli *cli);
 int	cmd_show_ca(struct cli *cli);
+int	cmd_inspect(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 
@@ -96,6 +99,13 @@ int	cli_fail(const char *what, int code);
  * option value found wrong after parsing, else EXIT_REFUSED.
  */
 int	cli_exit_status(int code);
+
+/*
+ * The modes that act as a CA: 1, with "MODE needs -p WHAT" said, if -p
+ * is missing (the mode exits EXIT_USAGE), else 0.
+ */
+int	cli_parent_missing(const struct cli *cli, const char *mode,
+	    const char *what);
 
 /* After a change: "genfic-ca: audit head N HEX" on a terminal's stderr. */
 void	cli_audit_head(void);
@@ -172,6 +182,12 @@ void	cli_put_text(FILE *f, const char *s, int max, int pad);
 /* Writes s to f as gf_escape() shows it, but its newlines kept. */
 void	cli_put_lines(FILE *f, const char *s);
 
+/*
+ * Writes s (NULL: "-", or null for JSON) as gf_escape() shows it; with
+ * json, as a JSON string of that text.
+ */
+void	cli_put_string(FILE *f, const char *s, int json);
+
 /* How many candidates an ambiguous -x, -S or -E lists. */
 #define CLI_MAX_MATCHES	20
 
@@ -187,5 +203,27 @@ int	cli_find_cert(struct store *st, const struct ca *ca, const char *value,
 
 /* Lists the candidates of an ambiguous value on stderr, one a line. */
 void	cli_list_matches(const struct cert_ref *refs, size_t count);
+
+/* What -s and --inspect issue under. */
+struct cli_issuer {
+	struct store		*st;
+	struct ca		*ca;		/* -p, or NULL without */
+	struct constraints	*constraints;	/* of the CA and above */
+	struct template		*tmpl;
+	GENERAL_NAMES		*extra_san;	/* --san, or NULL */
+};
+
+/*
+ * With -p CA: the store (store_open() flags), the CA, which must not be
+ * revoked, and the constraints of it and the CAs above; then the template
+ * (-t, else the CA's child template), which must not make CAs, and --san.
+ * Without -p, -t alone.  cli_issuer_clear() frees it, filled or not.
+ */
+int	cli_issuer_load(const struct cli *cli, int flags, struct cli_issuer *is);
+void	cli_issuer_clear(struct cli_issuer *is);
+
+/* The request_check() rules of is, with -v and --no-clamp. */
+void	cli_issuer_rules(const struct cli *cli, const struct cli_issuer *is,
+	    struct request_rules *rules);
 
 #endif

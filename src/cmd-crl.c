@@ -55,10 +55,8 @@ cmd_gencrl(struct cli *cli)
 
 	buf_init(&der);
 	memset(&out, 0, sizeof(out));
-	if (cli->parent == NULL) {
-		fprintf(stderr, "%s: -g needs -p CA\n", gf_progname);
+	if (cli_parent_missing(cli, "-g", "CA"))
 		return EXIT_USAGE;
-	}
 	if (cli->format != NULL && strcmp(cli->format, "pem") != 0 &&
 	    strcmp(cli->format, "der") != 0) {
 		fprintf(stderr, "%s: -g: --format is pem or der\n", gf_progname);

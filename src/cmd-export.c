@@ -195,30 +195,6 @@ export_link(const char *dir, unsigned long hash, const char *file)
 	return r;
 }
 
-/* The CAs to export: all, or one and its issuers; checked by ca_load_ids(). */
-static int
-export_trust_load(struct export *e, struct ca ***cas, size_t *n)
-{
-	sqlite3_stmt *stmt;
-	int r;
-
-	if ((r = store_prepare(e->st, "WITH RECURSIVE up(id) AS (SELECT id "
-	    "FROM ca WHERE ?1 = 'all' OR name = ?1 UNION SELECT ca.parent_id "
-	    "FROM ca JOIN up ON ca.id = up.id WHERE ca.parent_id IS NOT NULL) "
-	    "SELECT ca.id FROM ca JOIN up ON up.id = ca.id WHERE ca.cert_id "
-	    "IS NOT NULL ORDER BY ca.id", &stmt)) != 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, e->cli->arg, -1, SQLITE_STATIC) !=
-	    SQLITE_OK)
-		r = store_fail(e->st, "trust");
-	else
-		r = ca_load_ids(e->st, stmt, cas, n);
-	sqlite3_finalize(stmt);
-	if (r == 0 && *n == 0)
-		r = gf_fail(GF_ERR_NOT_FOUND, "no CA named '%s'", e->cli->arg);
-	return r;
-}
-
 /* -E all|CA --format trust -o DIR: NAME.crt per CA and HASH.N links. */
 static int
 export_trust(struct export *e)
@@ -230,7 +206,7 @@ export_trust(struct export *e)
 
 	if (e->cli->output == NULL)
 		return gf_fail(GF_ERR_USAGE, "--format trust needs -o DIR");
-	if ((r = export_trust_load(e, &cas, &n)) != 0 ||
+	if ((r = ca_load_with_issuers(e->st, e->cli->arg, &cas, &n)) != 0 ||
 	    (r = file_mkdir(e->cli->output, 0755)) != 0 ||
 	    (r = cli_output_dir_open(e->cli->output)) != 0)
 		goto out;

@@ -10,26 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "cli.h"
-#include "listing.h"
 
 #define SUBJECT_WIDTH	40
 /* An imported serial may have the 20 bytes RFC 5280 allows. */
 #define SERIAL_WIDTH	(2 * GF_SERIAL_MAX)
-
-#define LIST_COLUMNS \
-	"ca.name, hex(cert.serial), " LIST_STATUS ", " \
-	"date(cert.not_after, 'unixepoch'), cert.subject_hash, cert.subject, " \
-	"cert.label, cert.is_ca, CAST((cert.not_after - ?1) / 86400 AS INTEGER), "
-#define LIST_FROM	" FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
-
-enum {
-	COL_CA, COL_SERIAL, COL_STATUS, COL_EXPIRES, COL_HASH, COL_SUBJECT,
-	COL_LABEL, COL_IS_CA, COL_DAYS, COL_JSON,
-};
 
 struct table {
 	int	json;
@@ -98,26 +87,26 @@ table_header(const struct table *t)
 static void
 tsv_row(const struct table *t, sqlite3_stmt *stmt)
 {
-	static const int cols[] = { COL_CA, COL_SERIAL, COL_STATUS,
-	    COL_EXPIRES, COL_HASH, COL_SUBJECT, COL_LABEL };
+	static const int cols[] = { CERTDB_COL_CA, CERTDB_COL_SERIAL, CERTDB_COL_STATUS,
+	    CERTDB_COL_EXPIRES, CERTDB_COL_HASH, CERTDB_COL_SUBJECT, CERTDB_COL_LABEL };
 	size_t i;
 
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		if (i == 4 && t->days)
-			printf("%d\t", sqlite3_column_int(stmt, COL_DAYS));
+			printf("%d\t", sqlite3_column_int(stmt, CERTDB_COL_DAYS));
 		cli_put_text(stdout, text(stmt, cols[i]), 0, 0);
 		putchar('\t');
 	}
-	printf("%d\n", sqlite3_column_int(stmt, COL_IS_CA));
+	printf("%d\n", sqlite3_column_int(stmt, CERTDB_COL_IS_CA));
 }
 
 static void
 table_row(struct table *t, sqlite3_stmt *stmt)
 {
-	const char *status = text(stmt, COL_STATUS);
+	const char *status = text(stmt, CERTDB_COL_STATUS);
 
 	if (t->json) {
-		printf("%s\n  %s", t->rows > 0 ? "," : "", text(stmt, COL_JSON));
+		printf("%s\n  %s", t->rows > 0 ? "," : "", text(stmt, CERTDB_COL_JSON));
 		t->rows++;
 		return;
 	}
@@ -128,20 +117,20 @@ table_row(struct table *t, sqlite3_stmt *stmt)
 		tsv_row(t, stmt);
 		return;
 	}
-	cli_put_text(stdout, text(stmt, COL_CA), 0, t->ca_width + 2);
-	cli_put_text(stdout, text(stmt, COL_SERIAL), 0, SERIAL_WIDTH + 2);
+	cli_put_text(stdout, text(stmt, CERTDB_COL_CA), 0, t->ca_width + 2);
+	cli_put_text(stdout, text(stmt, CERTDB_COL_SERIAL), 0, SERIAL_WIDTH + 2);
 	if (t->colour && strcmp(status, "valid") != 0)
 		printf("\033[31m%-7s\033[0m  ", status);
 	else
 		printf("%-7s  ", status);
-	printf("%-10s  ", text(stmt, COL_EXPIRES));
-	cli_put_text(stdout, text(stmt, COL_HASH), 0, 10);
+	printf("%-10s  ", text(stmt, CERTDB_COL_EXPIRES));
+	cli_put_text(stdout, text(stmt, CERTDB_COL_HASH), 0, 10);
 	if (t->days)
-		printf("%4d  ", sqlite3_column_int(stmt, COL_DAYS));
-	cli_put_text(stdout, text(stmt, COL_SUBJECT), SUBJECT_WIDTH,
+		printf("%4d  ", sqlite3_column_int(stmt, CERTDB_COL_DAYS));
+	cli_put_text(stdout, text(stmt, CERTDB_COL_SUBJECT), SUBJECT_WIDTH,
 	    SUBJECT_WIDTH + 2);
-	cli_put_text(stdout, text(stmt, COL_LABEL), 0, 0);
-	fputs(sqlite3_column_int(stmt, COL_IS_CA) ? " (CA)\n" : "\n", stdout);
+	cli_put_text(stdout, text(stmt, CERTDB_COL_LABEL), 0, 0);
+	fputs(sqlite3_column_int(stmt, CERTDB_COL_IS_CA) ? " (CA)\n" : "\n", stdout);
 }
 
 /* The rows of each statement in turn, as one table (or JSON array). */
@@ -170,34 +159,6 @@ table_run(struct store *st, struct table *t, sqlite3_stmt *const *stmts,
 	if (fflush(stdout) != 0)
 		return gf_fail(GF_ERR_IO, "standard output: write failed");
 	return 0;
-}
-
-/*
- * The listing query: the JSON column only for --json (building it costs
- * more than the rest of a row), and the CA named only with -p, so that
- * the planner can walk cert_ca_not_after for that CA alone.
- */
-static int
-list_prepare(struct store *st, const struct table *t, int by_ca,
-    const char *where_order, sqlite3_stmt **stmt)
-{
-	static const char columns[] = "SELECT " LIST_COLUMNS;
-	const char *json = t->json ? LIST_JSON : "NULL";
-	const char *ca = by_ca ? "ca.name = ?2 AND " : "";
-	char *sql;
-	size_t n;
-	int r;
-
-	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
-	n = strlen(columns) + strlen(json) + strlen(LIST_FROM) + strlen(ca) +
-	    strlen(where_order) + 1;
-	if ((sql = malloc(n)) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	snprintf(sql, n, "%s%s%s%s%s", columns, json, LIST_FROM, ca,
-	    where_order);
-	r = store_prepare(st, sql, stmt);
-	free(sql);
-	return r;
 }
 
 static int
@@ -233,9 +194,23 @@ list_open(const struct cli *cli, struct store **st, struct table *t)
 	return 0;
 }
 
+static void
+listing_init(struct certdb_listing *l, const struct cli *cli, int kind)
+{
+	memset(l, 0, sizeof(*l));
+	l->kind = kind;
+	l->now = time(NULL);
+	l->ca = cli->parent;
+	l->template = cli->template;
+	l->status = cli->status;
+	l->days = cli->expiring_days;
+	l->json = cli->json;
+}
+
 int
 cmd_list(struct cli *cli)
 {
+	struct certdb_listing l;
 	struct store *st = NULL;
 	struct table t;
 	sqlite3_stmt *stmt = NULL;
@@ -245,66 +220,15 @@ cmd_list(struct cli *cli)
 		gf_report("-l", r);
 		return EXIT_USAGE;
 	}
-	if ((r = list_open(cli, &st, &t)) != 0 ||
-	    (r = list_prepare(st, &t, cli->parent != NULL,
-	    "(?3 IS NULL OR cert.template = ?3) AND (?4 IS NULL OR ?4 = 'all' "
-	    "OR " LIST_STATUS " = ?4) ORDER BY ca.name, cert.not_after",
-	    &stmt)) != 0)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)time(NULL));
-	if (cli->parent != NULL)
-		sqlite3_bind_text(stmt, 2, cli->parent, -1, SQLITE_STATIC);
-	if (cli->template != NULL)
-		sqlite3_bind_text(stmt, 3, cli->template, -1, SQLITE_STATIC);
-	if (cli->status != NULL)
-		sqlite3_bind_text(stmt, 4, cli->status, -1, SQLITE_STATIC);
-	r = table_run(st, &t, &stmt, 1);
- out:
+	listing_init(&l, cli, CERTDB_LIST_ALL);
+	if ((r = list_open(cli, &st, &t)) == 0 &&
+	    (r = certdb_list(st, &l, &stmt)) == 0)
+		r = table_run(st, &t, &stmt, 1);
 	if (r != 0)
 		gf_report("-l", r);
 	sqlite3_finalize(stmt);
 	store_free(st);
 	return cli_exit_status(r);
-}
-
-/* CRL rows of -e: the state of a CA's latest CRL, in the table's columns. */
-#define CRL_STATE \
-	"CASE WHEN last.number IS NULL THEN 'none' WHEN last.next_update <= " \
-	"?1 THEN 'stale' ELSE 'due' END"
-#define CRL_DAYS \
-	"CAST((last.next_update - ?1) / 86400 AS INTEGER)"
-
-/*
- * Each CA in service (its certificate valid) whose latest CRL's
- * nextUpdate is past or within ?3 days of ?1, or that has issued none:
- * the CRL that must be issued next.  The latest CRL of each CA is the row
- * of its max(number) (SQLite takes the bare column from that row).
- */
-static const char crl_due_sql[] =
-    "SELECT ca.name, 'CRL', " CRL_STATE ", coalesce(date(last.next_update, "
-    "'unixepoch'), '-'), '', CASE WHEN last.number IS NULL THEN 'no CRL "
-    "yet' ELSE 'latest CRL ' || last.number END, '', 0, coalesce("
-    CRL_DAYS ", 0), "
-    "json_object('kind', 'crl', 'ca', ca.name, 'status', " CRL_STATE ", "
-    "'crl_number', last.number, 'next_update', " ISO("last.next_update")
-    ", 'days_left', " CRL_DAYS ") "
-    "FROM ca JOIN cert ON cert.id = ca.cert_id LEFT JOIN (SELECT ca_id, "
-    "max(number) AS number, next_update FROM crl GROUP BY ca_id) AS last "
-    "ON last.ca_id = ca.id WHERE cert.not_after > ?1 AND cert.revoked_at "
-    "IS NULL AND (?2 IS NULL OR ca.name = ?2) AND (last.number IS NULL OR "
-    "last.next_update <= ?1 + ?3 * 86400) ORDER BY coalesce("
-    "last.next_update, 0), ca.name";
-
-static int
-expiring_bind(struct store *st, sqlite3_stmt *stmt, const struct cli *cli,
-    time_t now)
-{
-	if (sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now) != SQLITE_OK ||
-	    (cli->parent != NULL && sqlite3_bind_text(stmt, 2, cli->parent, -1,
-	    SQLITE_STATIC) != SQLITE_OK) ||
-	    sqlite3_bind_int(stmt, 3, cli->expiring_days) != SQLITE_OK)
-		return store_fail(st, "-e");
-	return 0;
 }
 
 /*
@@ -317,31 +241,23 @@ expiring_bind(struct store *st, sqlite3_stmt *stmt, const struct cli *cli,
 int
 cmd_expiring(struct cli *cli)
 {
+	struct certdb_listing l;
 	struct store *st = NULL;
 	struct table t;
 	sqlite3_stmt *stmts[2] = { NULL, NULL };
-	time_t now = time(NULL);
 	size_t n = 0;
 	int r;
 
+	listing_init(&l, cli, cli->expired ? CERTDB_LIST_EXPIRED :
+	    CERTDB_LIST_EXPIRING);
 	if ((r = list_open(cli, &st, &t)) != 0)
 		goto out;
 	t.days = 1;
-	if (!cli->expired && ((r = store_prepare(st, crl_due_sql,
-	    &stmts[n++])) != 0 || (r = expiring_bind(st, stmts[0], cli,
-	    now)) != 0))
+	/* --expired lists no CRL rows. */
+	if (!cli->expired && (r = certdb_list_crl_due(st, &l,
+	    &stmts[n++])) != 0)
 		goto out;
-	if (cli->expired)
-		r = list_prepare(st, &t, cli->parent != NULL, "cert.not_after "
-		    "<= ?1 AND cert.not_after > ?1 - ?3 * 86400 AND "
-		    "cert.revoked_at IS NULL ORDER BY cert.not_after DESC",
-		    &stmts[n]);
-	else
-		r = list_prepare(st, &t, cli->parent != NULL, "cert.not_after "
-		    "> ?1 AND cert.not_after <= ?1 + ?3 * 86400 AND "
-		    "cert.revoked_at IS NULL ORDER BY cert.not_after",
-		    &stmts[n]);
-	if (r != 0 || (r = expiring_bind(st, stmts[n++], cli, now)) != 0)
+	if ((r = certdb_list(st, &l, &stmts[n++])) != 0)
 		goto out;
 	r = table_run(st, &t, stmts, n);
  out:

@@ -54,10 +54,8 @@ cmd_revoke(struct cli *cli)
 	size_t n = 0;
 	int reason, r;
 
-	if (cli->parent == NULL) {
-		fprintf(stderr, "%s: -x needs -p CA\n", gf_progname);
+	if (cli_parent_missing(cli, "-x", "CA"))
 		return EXIT_USAGE;
-	}
 	if ((r = revoke_options(cli, &reason, &when, &invalidity)) != 0) {
 		gf_report(cli->parent, r);
 		return EXIT_USAGE;

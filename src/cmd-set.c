@@ -36,10 +36,8 @@ cmd_set(struct cli *cli)
 	char detail[3300];
 	int r;
 
-	if (cli->parent == NULL) {
-		fprintf(stderr, "%s: --set needs -p CA\n", gf_progname);
+	if (cli_parent_missing(cli, "--set", "CA"))
 		return EXIT_USAGE;
-	}
 	if (cli->crl_url == NULL && cli->ocsp_url == NULL &&
 	    cli->issuer_url == NULL && cli->crl_days == 0) {
 		fprintf(stderr, "%s: --set: nothing to set (--crl-url, "

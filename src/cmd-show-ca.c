@@ -21,13 +21,14 @@ show_ca_text(struct store *st, const char *json)
 	    "'yes' WHEN 'false' THEN 'no' WHEN 'null' THEN '-' ELSE value END "
 	    "FROM json_each(?1)", &stmt)) != 0)
 		return r;
-	if (sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC) != SQLITE_OK) {
+	if ((r = store_bind_text(stmt, 1, json)) != 0) {
 		sqlite3_finalize(stmt);
-		return store_fail(st, "CA settings");
+		return r;
 	}
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		key = (const char *)sqlite3_column_text(stmt, 0);
-		value = (const char *)sqlite3_column_text(stmt, 1);
+		if ((value = (const char *)sqlite3_column_text(stmt, 1)) == NULL)
+			value = "-";
 		gf_escape(safe, sizeof(safe), value, strlen(value));
 		printf("%-16s %s\n", key, safe);
 	}

@@ -13,14 +13,6 @@
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 #include "cli.h"
-#include "listing.h"
-
-/* The CA names from the issuer up to the root, aggregated by agg. */
-#define SHOW_CHAIN(agg) \
-	"(WITH RECURSIVE up(id, name, parent_id) AS (SELECT id, name, " \
-	"parent_id FROM ca WHERE id = cert.ca_id UNION ALL SELECT ca.id, " \
-	"ca.name, ca.parent_id FROM ca JOIN up ON ca.id = up.parent_id) " \
-	"SELECT " agg " FROM up)"
 
 /* openssl x509 -text of the DER, into a new string. */
 static char *
@@ -65,19 +57,8 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 	char *body = NULL;
 	int r;
 
-	if ((r = store_prepare(st, "SELECT cert.der, json_set(" LIST_JSON
-	    ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)") ")), ca.name, hex(cert.serial), "
-	    LIST_STATUS ", " ISO("cert.revoked_at") ", " LIST_REASON ", "
-	    "cert.label, cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
-	    " FROM cert JOIN ca ON "
-	    "ca.id = cert.ca_id WHERE cert.id = ?2", &stmt)) != 0)
+	if ((r = certdb_show(st, id, time(NULL), &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(stmt, 2, id);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		r = store_fail(st, "read certificate");
-		goto out;
-	}
 	if (cli->json) {
 		printf("%s\n", sqlite3_column_text(stmt, 1));
 		goto out;

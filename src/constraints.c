@@ -390,14 +390,43 @@ constraints_check_depth(const struct constraints *c)
 	return check_pathlen(c, -1);	/* -1: the new CA promises nothing */
 }
 
+/* The nameConstraints of every CA of c on subject and names. */
+static int
+check_names(const struct constraints *c, const X509_NAME *subject,
+    const GENERAL_NAMES *names, int leaf)
+{
+	X509 *view;
+	size_t k;
+	int cn, v, r = 0;
+
+	if (!c->any_nc)
+		return 0;
+	cn = !has_dns_name(names);
+	if ((view = view_new(subject, names)) == NULL)
+		return gf_fail_crypto("nameConstraints");
+	for (k = 0; k < c->n && r == 0; k++) {
+		if (c->cas[k].nc == NULL)
+			continue;
+		if ((v = nc_allows(view, c->cas[k].nc, leaf, cn)) != X509_V_OK)
+			r = nc_blame(subject, names, &c->cas[k], leaf, v);
+	}
+	X509_free(view);
+	return r;
+}
+
+int
+constraints_check_leaf(const struct constraints *c, const X509_NAME *subject,
+    const GENERAL_NAMES *names)
+{
+	return check_names(c, subject, names, 1);
+}
+
 int
 constraints_check(const struct constraints *c, X509 *cert)
 {
 	GENERAL_NAMES *names;
-	X509 *view = NULL;
 	long own;
-	size_t k;
-	int leaf, cn, v, r = 0;
+	int leaf, r;
 
 	leaf = !x509_is_ca(cert, &own);
 	if (!leaf && (r = check_pathlen(c, own)) != 0)
@@ -405,17 +434,7 @@ constraints_check(const struct constraints *c, X509 *cert)
 	if (!c->any_nc)
 		return 0;
 	names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	cn = !has_dns_name(names);
-	if ((view = view_new(X509_get_subject_name(cert), names)) == NULL)
-		r = gf_fail_crypto("nameConstraints");
-	for (k = 0; k < c->n && r == 0; k++) {
-		if (c->cas[k].nc == NULL)
-			continue;
-		if ((v = nc_allows(view, c->cas[k].nc, leaf, cn)) != X509_V_OK)
-			r = nc_blame(X509_get_subject_name(cert), names,
-			    &c->cas[k], leaf, v);
-	}
-	X509_free(view);
+	r = check_names(c, X509_get_subject_name(cert), names, leaf);
 	GENERAL_NAMES_free(names);
 	return r;
 }

@@ -60,40 +60,29 @@ crl_entry_der(struct buf *out, const unsigned char *serial, size_t len,
 	buf_free(&exts);
 }
 
+static void
+crl_entry(void *arg, const struct revocation *rv)
+{
+	crl_entry_der(arg, rv->serial, rv->serial_len, rv->revoked_at,
+	    rv->reason, rv->invalidity);
+}
+
 /*
  * The contents of revokedCertificates: every revoked certificate of the
- * CA, in serial order, read through the cert_revoked index in one query.
+ * CA, in serial order (revoke_list()).
  */
 static int
 crl_entries(struct store *st, const struct ca *ca, const struct crl_params *p,
     struct buf *out, long *count)
 {
-	sqlite3_stmt *stmt;
-	int step, r;
+	int r;
 
-	if ((r = store_prepare(st, "SELECT serial, revoked_at, reason, "
-	    "invalidity FROM cert WHERE ca_id = ?1 AND revoked_at IS NOT NULL "
-	    "AND (?2 OR not_after >= ?3) ORDER BY length(serial), serial",
-	    &stmt)) != 0)
+	if ((r = revoke_list(st, ca->id, p->include_expired, p->this_update,
+	    crl_entry, out, count)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca->id);
-	sqlite3_bind_int(stmt, 2, p->include_expired);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)p->this_update);
-	*count = 0;
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		crl_entry_der(out, sqlite3_column_blob(stmt, 0),
-		    (size_t)sqlite3_column_bytes(stmt, 0),
-		    (time_t)sqlite3_column_int64(stmt, 1),
-		    sqlite3_column_int(stmt, 2),
-		    (time_t)sqlite3_column_int64(stmt, 3));
-		(*count)++;
-	}
-	if (step != SQLITE_DONE)
-		r = store_fail(st, "read revocations");
-	else if (out->failed)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	sqlite3_finalize(stmt);
-	return r;
+	if (out->failed)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	return 0;
 }
 
 static int
@@ -280,8 +269,9 @@ crl_next_number(struct store *st, int64_t ca_id, int64_t *number)
 	if ((r = store_prepare(st, "SELECT next_crl_number FROM ca WHERE id = ?1",
 	    &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, ca_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0)
+		;
+	else if (sqlite3_step(stmt) == SQLITE_ROW)
 		*number = sqlite3_column_int64(stmt, 0);
 	else
 		r = store_fail(st, "CRL number");
@@ -299,21 +289,23 @@ crl_store(struct store *st, const struct ca *ca, const struct crl_params *p,
 	if ((r = store_prepare(st, "INSERT INTO crl (ca_id, number, this_update, "
 	    "next_update, der) VALUES (?1, ?2, ?3, ?4, ?5)", &stmt)) != 0)
 		goto out;
-	sqlite3_bind_int64(stmt, 1, ca->id);
-	sqlite3_bind_int64(stmt, 2, number);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)p->this_update);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)p->next_update);
-	sqlite3_bind_blob(stmt, 5, der->data, (int)der->len, SQLITE_STATIC);
+	if ((r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, number)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, (int64_t)p->this_update)) != 0 ||
+	    (r = store_bind_int64(stmt, 4, (int64_t)p->next_update)) != 0 ||
+	    (r = store_bind_blob(stmt, 5, der->data, der->len)) != 0)
+		goto out;
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		r = store_fail(st, "store CRL");
 		goto out;
 	}
 	sqlite3_finalize(stmt);
+	stmt = NULL;
 	if ((r = store_prepare(st, "UPDATE ca SET next_crl_number = ?2 WHERE "
-	    "id = ?1", &stmt)) != 0)
+	    "id = ?1", &stmt)) != 0 ||
+	    (r = store_bind_int64(stmt, 1, ca->id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, number + 1)) != 0)
 		goto out;
-	sqlite3_bind_int64(stmt, 1, ca->id);
-	sqlite3_bind_int64(stmt, 2, number + 1);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "advance CRL number");
  out:

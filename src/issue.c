@@ -11,7 +11,6 @@
 #include "genfic/err.h"
 #include "genfic/issue.h"
 #include "genfic/keys.h"
-#include "genfic/policy.h"
 #include "genfic/revoke.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
@@ -20,6 +19,39 @@
 
 #define ISSUE_SERIAL_TRIES	8
 
+int
+issue_validity(X509 *issuer, int days, int no_clamp, time_t now,
+    time_t *not_after, int *clamped)
+{
+	char want[GF_ISO_TIME_LEN], have[GF_ISO_TIME_LEN];
+	time_t end = now + (time_t)days * 86400, issuer_end;
+	int r;
+
+	*clamped = 0;
+	if (issuer == NULL) {
+		*not_after = end;
+		return 0;
+	}
+	if ((r = asn1_time_to_unix(X509_get0_notAfter(issuer),
+	    &issuer_end)) != 0)
+		return r;
+	if (issuer_end <= now)
+		return gf_fail(GF_ERR_POLICY, "the issuing CA's certificate has "
+		    "expired");
+	if (end <= issuer_end) {
+		*not_after = end;
+		return 0;
+	}
+	time_to_iso(end, want);
+	time_to_iso(issuer_end, have);
+	if (no_clamp)
+		return gf_fail(GF_ERR_POLICY, "notAfter %s would be past the "
+		    "issuer's notAfter %s (--no-clamp)", want, have);
+	*not_after = issuer_end;
+	*clamped = 1;
+	return 0;
+}
+
 /*
  * notAfter = now + days, but never past the issuer's notAfter (RFC 5280
  * 6.1.3 would reject the chain then): clamped with a warning, or refused.
@@ -27,37 +59,26 @@
 static int
 issue_set_validity(const struct issue_request *req, X509 *cert)
 {
-	const ASN1_TIME *limit;
 	char want[GF_ISO_TIME_LEN], have[GF_ISO_TIME_LEN];
-	time_t now = time(NULL), end, issuer_end;
-	int r;
+	time_t now = time(NULL), end;
+	int clamped, r;
 
-	end = now + (time_t)req->days * 86400;
 	/* One reading of the clock for both, so the days come out exact. */
 	if (X509_time_adj(X509_getm_notBefore(cert), 0, &now) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(cert), req->days, 0, &now) == NULL)
 		return gf_fail_crypto("validity");
-	if (req->issuer_cert == NULL)
-		return 0;
-	limit = X509_get0_notAfter(req->issuer_cert);
-	if ((r = asn1_time_to_unix(limit, &issuer_end)) != 0)
+	if ((r = issue_validity(req->issuer_cert, req->days, req->no_clamp, now,
+	    &end, &clamped)) != 0 || !clamped)
 		return r;
-	if (issuer_end <= now)
-		return gf_fail(GF_ERR_POLICY, "the issuing CA's certificate has "
-		    "expired");
-	if (end <= issuer_end)
-		return 0;
-	time_to_iso(end, want);
-	time_to_iso(issuer_end, have);
-	if (req->no_clamp)
-		return gf_fail(GF_ERR_POLICY, "notAfter %s would be past the "
-		    "issuer's notAfter %s (--no-clamp)", want, have);
 	if (req->clamped != NULL)
 		(*req->clamped)++;
-	else
+	else {
+		time_to_iso(now + (time_t)req->days * 86400, want);
+		time_to_iso(end, have);
 		gf_warnx("warning: notAfter %s clamped to the issuer's notAfter "
 		    "%s", want, have);
-	if (!X509_set1_notAfter(cert, limit))
+	}
+	if (!X509_set1_notAfter(cert, X509_get0_notAfter(req->issuer_cert)))
 		return gf_fail_crypto("validity");
 	return 0;
 }
@@ -224,26 +245,16 @@ issue_set_pubkey(const struct issue_request *req, X509 *cert)
 	return 0;
 }
 
-/* The template's limits on the certificate's subjectAltName. */
-static int
-issue_check_names(const struct issue_request *req, X509 *cert)
-{
-	GENERAL_NAMES *names;
-	int r;
-
-	if (!req->tmpl->san_limited)
-		return 0;
-	names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	r = policy_check_san_limits(req->tmpl, names);
-	GENERAL_NAMES_free(names);
-	return r;
-}
-
-/* What the CAs above allow, checked before anything is signed. */
+/*
+ * What the CAs above allow a new CA, checked before anything is signed.
+ * An end entity's names were judged with its request (request.h).
+ */
 static int
 issue_check_chain(const struct issue_request *req, X509 *cert)
 {
-	if (req->issuer_cert == NULL)
+	long pathlen;
+
+	if (req->issuer_cert == NULL || !x509_is_ca(cert, &pathlen))
 		return 0;
 	if (req->constraints == NULL)
 		return gf_fail(GF_ERR_INTERNAL, "the constraints of the issuer "
@@ -280,7 +291,6 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	}
 	if ((r = issue_set_validity(req, cert)) != 0 ||
 	    (r = issue_extensions(req, cert)) != 0 ||
-	    (r = issue_check_names(req, cert)) != 0 ||
 	    (r = issue_check_chain(req, cert)) != 0)
 		goto out;
 	if (X509_sign(cert, req->issuer_key, key_digest(req->issuer_key)) <= 0) {
@@ -295,22 +305,40 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	return r;
 }
 
+int
+issue_prepare(const struct issue_request *req, X509 **out,
+    struct cert_row *row)
+{
+	struct serial serial;
+	X509 *cert = NULL;
+	int r;
+
+	if ((r = serial_random(&serial)) != 0 ||
+	    (r = issue_build(req, &serial, &cert)) != 0 ||
+	    (r = certdb_row(cert, row)) != 0) {
+		X509_free(cert);
+		return r;
+	}
+	*out = cert;
+	return 0;
+}
+
 /* A fresh serial for a certificate whose serial was taken. */
 static int
 issue_again(const struct issue_request *req, X509 **cert,
     struct cert_row *row)
 {
-	struct serial serial;
+	struct cert_row fresh_row;
 	X509 *fresh;
 	int r;
 
-	if ((r = serial_random(&serial)) != 0 ||
-	    (r = issue_build(req, &serial, &fresh)) != 0)
+	if ((r = issue_prepare(req, &fresh, &fresh_row)) != 0)
 		return r;
 	X509_free(*cert);
 	*cert = fresh;
 	certdb_row_clear(row);
-	return certdb_row(fresh, row);
+	*row = fresh_row;
+	return 0;
 }
 
 int
@@ -344,30 +372,4 @@ issue_commit(struct store *st, int64_t issuer_id, const char *issuer_name,
 		return r;
 	serial_to_hex(&row->serial, hex);
 	return audit_append(st, "issue", issuer_name, hex, row->subject);
-}
-
-int
-issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
-    const struct issue_request *req, const char *label, X509 **out,
-    int64_t *cert_id)
-{
-	struct serial serial;
-	struct cert_row row;
-	X509 *cert = NULL;
-	int r;
-
-	if ((r = serial_random(&serial)) != 0 ||
-	    (r = issue_build(req, &serial, &cert)) != 0)
-		return r;
-	if ((r = certdb_row(cert, &row)) == 0) {
-		r = issue_commit(st, issuer_id, issuer_name, req, label, &cert,
-		    &row, cert_id);
-		certdb_row_clear(&row);
-	}
-	if (r != 0) {
-		X509_free(cert);
-		return r;
-	}
-	*out = cert;
-	return 0;
 }

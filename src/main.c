@@ -18,7 +18,7 @@
 
 enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
-	OPT_PASSWD, OPT_SHOW_CA,
+	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT,
 };
 
 static struct cli cli;
@@ -66,6 +66,9 @@ static struct poptOption mode_table[] = {
 	  "NAME" },
 	{ "show-ca", '\0', POPT_ARG_STRING, &mode_arg, OPT_SHOW_CA,
 	  "a CA's settings, key, CRL number and next update", "NAME" },
+	{ "inspect", '\0', POPT_ARG_STRING, &mode_arg, OPT_INSPECT,
+	  "a request, what -p CA (or -t) would issue from it and every "
+	  "verdict; writes nothing", "FILE" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -187,6 +190,7 @@ static const char examples[] =
     "  genfic-ca -p genfic-system -g -o /srv/pki/genfic-system.crl\n"
     "  genfic-ca -l --status revoked --json\n"
     "  genfic-ca -e 30          # exit 3 when something expires within 30 days\n"
+    "  genfic-ca -p genfic-system --inspect myhostname.req --json\n"
     "  genfic-ca -S myhostname\n"
     "  genfic-ca -E myhostname --format p12 --key myhostname.key -o host.p12\n"
     "  genfic-ca -I /etc/ssl/demoCA --name legacy\n"
@@ -311,6 +315,8 @@ dispatch(void)
 		return cmd_passwd(&cli);
 	case OPT_SHOW_CA:
 		return cmd_show_ca(&cli);
+	case OPT_INSPECT:
+		return cmd_inspect(&cli);
 	}
 	return EXIT_USAGE;
 }

@@ -68,14 +68,15 @@ revoke_set(struct store *st, int64_t id, int reason, time_t when,
 	if ((r = store_prepare(st, "UPDATE cert SET revoked_at = ?2, reason = "
 	    "?3, invalidity = ?4 WHERE id = ?1", &stmt)) != 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (reason != GF_REASON_REMOVE_FROM_CRL) {
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)when);
-		sqlite3_bind_int(stmt, 3, reason);
-		if (invalidity != 0)
-			sqlite3_bind_int64(stmt, 4, (sqlite3_int64)invalidity);
-	}
-	if (sqlite3_step(stmt) != SQLITE_DONE)
+	/* Releasing a hold clears all three. */
+	if ((r = store_bind_int64(stmt, 1, id)) != 0 ||
+	    (reason != GF_REASON_REMOVE_FROM_CRL &&
+	    ((r = store_bind_int64(stmt, 2, (int64_t)when)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, reason)) != 0 ||
+	    (invalidity != 0 && (r = store_bind_int64(stmt, 4,
+	    (int64_t)invalidity)) != 0))))
+		;
+	else if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "revoke");
 	sqlite3_finalize(stmt);
 	return r;
@@ -105,4 +106,38 @@ revoke_apply(struct store *st, const struct ca *ca, const struct cert_ref *ref,
 		return r;
 	return audit_append(st, reason == GF_REASON_REMOVE_FROM_CRL ?
 	    "release" : "revoke", ca->name, hex, ref->subject);
+}
+
+int
+revoke_list(struct store *st, int64_t ca_id, int include_expired, time_t now,
+    void (*fn)(void *, const struct revocation *), void *arg, long *count)
+{
+	struct revocation rv;
+	sqlite3_stmt *stmt;
+	int step, r;
+
+	*count = 0;
+	if ((r = store_prepare(st, "SELECT serial, revoked_at, reason, "
+	    "invalidity FROM cert WHERE ca_id = ?1 AND revoked_at IS NOT NULL "
+	    "AND (?2 OR not_after >= ?3) ORDER BY length(serial), serial",
+	    &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, include_expired)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, (int64_t)now)) != 0)
+		goto out;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rv.serial = sqlite3_column_blob(stmt, 0);
+		rv.serial_len = (size_t)sqlite3_column_bytes(stmt, 0);
+		rv.revoked_at = (time_t)sqlite3_column_int64(stmt, 1);
+		rv.reason = sqlite3_column_int(stmt, 2);
+		rv.invalidity = (time_t)sqlite3_column_int64(stmt, 3);
+		fn(arg, &rv);
+		(*count)++;
+	}
+	if (step != SQLITE_DONE)
+		r = store_fail(st, "read revocations");
+ out:
+	sqlite3_finalize(stmt);
+	return r;
 }

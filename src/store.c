@@ -1,5 +1,11 @@
-/* The store directory and its SQLite database. */
+/*
+ * The store directory and its SQLite database: opened to write (with the
+ * schema migrated), or to read only (store_open_ro(), which is all that
+ * genfic-ocspd links of this file).
+ */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +17,7 @@
 
 #define STORE_DB		"ca.db"
 #define STORE_BUSY_MS		60000	/* a spool signing holds the lock for long */
+#define STORE_RO_VFS		"genfic-ro"
 
 extern const char gf_schema_sql[];
 extern const char gf_migrate_2_sql[];
@@ -40,9 +47,10 @@ store_fail(struct store *st, const char *what)
 		return gf_fail(GF_ERR_DB, "%s/%s is not an SQLite database",
 		    st->dir, STORE_DB);
 	if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
-	    code == SQLITE_PERM)
-		return gf_fail(GF_ERR_IO, "%s: %s (is %s writable?)", what,
-		    sqlite3_errmsg(st->db), st->dir);
+	    code == SQLITE_PERM || code == SQLITE_AUTH)
+		return gf_fail(GF_ERR_IO, "%s: %s (is %s %s?)", what,
+		    sqlite3_errmsg(st->db), st->dir, st->readonly ? "readable" :
+		    "writable");
 	return gf_fail(GF_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
 }
 
@@ -50,6 +58,17 @@ int
 store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return store_fail(st, "prepare");
+	return 0;
+}
+
+/* Kept for the life of st: SQLite may place it so. */
+static int
+store_prepare_persistent(struct store *st, const char *sql,
+    sqlite3_stmt **stmt)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt,
+	    NULL) != SQLITE_OK)
 		return store_fail(st, "prepare");
 	return 0;
 }
@@ -68,7 +87,7 @@ store_cached(struct store *st, const char *sql, sqlite3_stmt **stmt)
 	if (i == GF_STORE_CACHED)
 		return gf_fail(GF_ERR_INTERNAL, "more than %d cached statements",
 		    GF_STORE_CACHED);
-	if ((r = store_prepare(st, sql, stmt)) != 0)
+	if ((r = store_prepare_persistent(st, sql, stmt)) != 0)
 		return r;
 	st->cached[i].sql = sql;
 	st->cached[i].stmt = *stmt;
@@ -179,7 +198,7 @@ store_check_version(struct store *st, int create)
 
 /* Brings the schema to GF_SCHEMA_VERSION in one transaction. */
 static int
-store_migrate(struct store *st, int writable)
+store_migrate(struct store *st)
 {
 	size_t i;
 	int version, r;
@@ -192,15 +211,6 @@ store_migrate(struct store *st, int writable)
 		    version, GF_SCHEMA_VERSION);
 	if (version == GF_SCHEMA_VERSION)
 		return 0;
-	/*
-	 * Migrations so far add indexes, and audit columns that
-	 * --audit-verify does without: an older store reads the same.
-	 */
-	if (!writable && version >= GF_SCHEMA_READABLE)
-		return 0;
-	if (!writable)
-		return gf_fail(GF_ERR_DB, "%s/%s is not a genfic-ca store of "
-		    "schema version %d", st->dir, STORE_DB, GF_SCHEMA_VERSION);
 	if ((r = store_begin(st)) != 0)
 		return r;
 	/* Another process may have migrated while we waited for the lock. */
@@ -251,8 +261,7 @@ store_connect(struct store *st, const char *path, int flags)
 {
 	int oflags, r;
 
-	oflags = (flags & GF_STORE_READONLY) ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | ((flags & GF_STORE_CREATE) ?
+	oflags = SQLITE_OPEN_READWRITE | ((flags & GF_STORE_CREATE) ?
 	    SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK)
@@ -261,8 +270,6 @@ store_connect(struct store *st, const char *path, int flags)
 	if ((r = store_exec(st, "PRAGMA foreign_keys = ON", "open")) != 0 ||
 	    (r = store_check_version(st, (flags & GF_STORE_CREATE) != 0)) != 0)
 		return r;
-	if (flags & GF_STORE_READONLY)
-		return 0;
 	/* FULL: a committed certificate survives a power cut, not just a crash. */
 	if ((r = store_exec(st, "PRAGMA journal_mode = WAL", "open")) != 0 ||
 	    (r = store_exec(st, "PRAGMA synchronous = FULL", "open")) != 0)
@@ -270,7 +277,7 @@ store_connect(struct store *st, const char *path, int flags)
 	return 0;
 }
 
-/* RFC 3986 percent-encoding for SQLite's file: URI (as genfic-ocspd's). */
+/* RFC 3986 percent-encoding for SQLite's file: URI. */
 static char *
 store_uri(const char *path, const char *query)
 {
@@ -297,45 +304,110 @@ store_uri(const char *path, const char *query)
 }
 
 /*
- * A reader (the security admin verifying the audit log) may have no write
- * access to the store directory.  A WAL database then cannot be read the
- * ordinary way when its -wal and -shm files do not exist, as SQLite must
- * create them.  With no -wal content there is nothing they would add, so
- * the file is read as immutable instead; a writer that starts meanwhile
- * can at worst make this read fail, never change the file.
+ * The "genfic-ro" VFS: the default one, but the files of a database are
+ * opened read-only and never made or deleted.  SQLite itself opens a WAL
+ * file read-write whenever the permissions allow, even for a read-only
+ * connection, and a descriptor genfic-ocspd opened so as root would
+ * outlive its privilege drop (issue 14).  Temporary files are as usual.
  */
+static sqlite3_vfs	 ro_vfs;
+static sqlite3_vfs	*ro_base;
+static pthread_once_t	 ro_once = PTHREAD_ONCE_INIT;
+static int		 ro_registered;
+
 static int
-store_connect_immutable(struct store *st, const char *path)
+ro_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file,
+    int flags, int *out)
 {
-	struct stat sb;
-	char *wal, *uri;
+	(void)vfs;
+	if (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_MAIN_JOURNAL |
+	    SQLITE_OPEN_WAL | SQLITE_OPEN_SUPER_JOURNAL)) {
+		flags &= ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_DELETEONCLOSE);
+		flags |= SQLITE_OPEN_READONLY;
+	}
+	return ro_base->xOpen(ro_base, name, file, flags, out);
+}
+
+static int
+ro_delete(sqlite3_vfs *vfs, const char *name, int sync)
+{
+	(void)vfs;
+	(void)name;
+	(void)sync;
+	return SQLITE_IOERR_DELETE;
+}
+
+static void
+ro_register(void)
+{
+	if ((ro_base = sqlite3_vfs_find(NULL)) == NULL)
+		return;
+	/* The base's methods and pAppData: its files are its own. */
+	ro_vfs = *ro_base;
+	ro_vfs.zName = STORE_RO_VFS;
+	ro_vfs.pNext = NULL;
+	ro_vfs.xOpen = ro_open;
+	ro_vfs.xDelete = ro_delete;
+	ro_registered = sqlite3_vfs_register(&ro_vfs, 0) == SQLITE_OK;
+}
+
+/* One read-only connection as flags say (see store_open_ro()). */
+static int
+store_connect_ro(struct store *st, const char *path, int flags, int busy_ms)
+{
+	const char *vfs = NULL;
+	char *uri;
 	int r;
 
-	if (asprintf(&wal, "%s-wal", path) == -1)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	r = stat(wal, &sb) == 0 && sb.st_size > 0;
-	free(wal);
-	if (r)
-		return GF_ERR_IO;	/* it has content: say why not */
-	if ((uri = store_uri(path, "?mode=ro&immutable=1")) == NULL)
+	if (flags & GF_STORE_RO_FILES) {
+		pthread_once(&ro_once, ro_register);
+		if (!ro_registered)
+			return gf_fail(GF_ERR_INTERNAL, "cannot register "
+			    "SQLite's read-only VFS");
+		vfs = STORE_RO_VFS;
+	}
+	if ((uri = store_uri(path, (flags & GF_STORE_IMMUTABLE) ?
+	    "?mode=ro&immutable=1" : (flags & GF_STORE_RO_FILES) ?
+	    "?mode=ro&readonly_shm=1" : "?mode=ro")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	sqlite3_close_v2(st->db);
 	st->db = NULL;
+	st->immutable = (flags & GF_STORE_IMMUTABLE) != 0;
 	if (sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK)
 		r = store_fail(st, path);
-	else
+	else {
+		sqlite3_busy_timeout(st->db, busy_ms);
+		/* Migrations so far add indexes and audit columns: older reads. */
 		r = store_check_version(st, 0);
+	}
 	free(uri);
 	return r;
 }
 
-int
-store_open(const char *dir, int flags, struct store **out)
+/* Whether PATH-wal holds anything an immutable read would miss. */
+static int
+store_wal_in_use(const char *path)
+{
+	struct stat sb;
+	char *wal;
+	int used;
+
+	if (asprintf(&wal, "%s-wal", path) == -1)
+		return 1;
+	used = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	return used;
+}
+
+/* A new struct store for dir, and DIR/ca.db checked to be a file. */
+static int
+store_locate(const char *dir, int flags, struct store **out, char **path_out)
 {
 	struct store *st;
 	struct stat sb;
-	char *path = NULL, why[512];
+	char *path = NULL;
 	int r;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
@@ -364,17 +436,59 @@ store_open(const char *dir, int flags, struct store **out)
 		r = gf_fail(GF_ERR_IO, "%s: not a regular file", path);
 		goto out;
 	}
-	if ((r = store_connect(st, path, flags)) == GF_ERR_IO &&
-	    (flags & GF_STORE_READONLY)) {
+	*out = st;
+	*path_out = path;
+	return 0;
+ out:
+	free(path);
+	store_free(st);
+	return r;
+}
+
+int
+store_open_ro(const char *dir, int flags, int busy_ms, struct store **out)
+{
+	struct store *st = NULL;
+	char *path = NULL, why[512];
+	int r;
+
+	if ((r = store_locate(dir, 0, &st, &path)) != 0)
+		return r;
+	st->readonly = 1;
+	r = store_connect_ro(st, path, flags, busy_ms);
+	/* A WAL database we cannot make the -wal and -shm of: see store.h. */
+	if (r == GF_ERR_IO && !(flags & (GF_STORE_IMMUTABLE |
+	    GF_STORE_NO_FALLBACK)) && !store_wal_in_use(path)) {
 		snprintf(why, sizeof(why), "%s", gf_errmsg(r));
-		if (store_connect_immutable(st, path) == 0)
+		if (store_connect_ro(st, path, flags | GF_STORE_IMMUTABLE,
+		    busy_ms) == 0)
 			r = 0;
 		else
 			gf_fail(r, "%s", why);
 	}
+	if (r == 0) {
+		*out = st;
+		st = NULL;
+	}
+	free(path);
+	store_free(st);
+	return r;
+}
+
+int
+store_open(const char *dir, int flags, struct store **out)
+{
+	struct store *st = NULL;
+	char *path = NULL;
+	int r;
+
+	if (flags & GF_STORE_READONLY)
+		return store_open_ro(dir, 0, STORE_BUSY_MS, out);
+	if ((r = store_locate(dir, flags, &st, &path)) != 0)
+		return r;
 	/* The subdirectories only once the database is known to be good. */
-	if (r != 0 ||
-	    (r = store_migrate(st, !(flags & GF_STORE_READONLY))) != 0 ||
+	if ((r = store_connect(st, path, flags)) != 0 ||
+	    (r = store_migrate(st)) != 0 ||
 	    ((flags & GF_STORE_CREATE) && (r = store_make_dirs(dir)) != 0))
 		goto out;
 	*out = st;
@@ -429,4 +543,46 @@ store_dir_path(const char *dir, const char *sub, const char *name,
 	    sub != NULL ? "/" : "", name, ext != NULL ? ext : "") == -1)
 		return NULL;
 	return p;
+}
+
+/*
+ * The binders: each checks SQLite's answer, so that a value that could not
+ * be bound (out of memory, too big) never runs the statement with NULL.
+ */
+static int
+store_bound(sqlite3_stmt *stmt, int rc)
+{
+	sqlite3 *db = sqlite3_db_handle(stmt);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	return gf_fail(rc == SQLITE_NOMEM ? GF_ERR_ALLOC : GF_ERR_DB,
+	    "bind parameter: %s", db != NULL ? sqlite3_errmsg(db) :
+	    sqlite3_errstr(rc));
+}
+
+int
+store_bind_int64(sqlite3_stmt *stmt, int col, int64_t value)
+{
+	return store_bound(stmt, sqlite3_bind_int64(stmt, col, value));
+}
+
+int
+store_bind_text(sqlite3_stmt *stmt, int col, const char *text)
+{
+	if (text == NULL)
+		return store_bound(stmt, sqlite3_bind_null(stmt, col));
+	return store_bound(stmt, sqlite3_bind_text(stmt, col, text, -1,
+	    SQLITE_STATIC));
+}
+
+int
+store_bind_blob(sqlite3_stmt *stmt, int col, const void *data, size_t len)
+{
+	if (data == NULL || len > INT_MAX)
+		return data == NULL ? store_bound(stmt, sqlite3_bind_null(stmt,
+		    col)) : gf_fail(GF_ERR_DB, "bind parameter: %zu bytes",
+		    len);
+	return store_bound(stmt, sqlite3_bind_blob(stmt, col, data, (int)len,
+	    SQLITE_STATIC));
 }

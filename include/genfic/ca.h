@@ -79,4 +79,18 @@ char	*ca_key_path(const struct store *st, const struct ca *ca);
 int	ca_key_load(struct store *st, const struct ca *ca,
 	    const struct passphrase *pass, EVP_PKEY **key);
 
+/*
+ * Raises CA ca_id's next CRL number to next if it is lower (an import
+ * continues a directory's numbering); *changed says whether it was.
+ */
+int	ca_raise_crl_number(struct store *st, int64_t ca_id, int64_t next,
+	    int *changed);
+
+/*
+ * CA name and every CA above it, or all the CAs ("all"), in id order
+ * (checked as ca_load_ids() does).  GF_ERR_NOT_FOUND if there is none.
+ */
+int	ca_load_with_issuers(struct store *st, const char *name,
+	    struct ca ***cas, size_t *n);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include "genfic/serial.h"
 #include "genfic/x509util.h"
@@ -95,7 +96,81 @@ int	certdb_insert_bare(struct store *st, int64_t ca_id,
 /* 1 if CA ca_id has a certificate labelled label, 0 if not, < 0 on error. */
 int	certdb_label_taken(struct store *st, int64_t ca_id, const char *label);
 
-/* Counts the certificates of CA ca_id (all CAs when 0). */
-int	certdb_count(struct store *st, int64_t ca_id, int64_t *count);
+/*
+ * The fingerprint of the certificate of CA ca_id with that serial:
+ * *has_md is 0 for a row imported without its certificate.
+ * GF_ERR_NOT_FOUND (nothing recorded) when CA ca_id has no such serial.
+ */
+int	certdb_serial_fingerprint(struct store *st, int64_t ca_id,
+	    const struct serial *serial, unsigned char md[GF_SHA256_LEN],
+	    int *has_md);
+
+/*
+ * The rows of the listing modes (-l, -e), streamed from a prepared
+ * statement the caller steps and finalizes; its columns, as text unless
+ * said: CA, serial (hex), status (valid, revoked, hold, expired),
+ * notAfter (a date), subject hash, subject, label, is_ca (int), days
+ * left (int), and the row as a JSON object (NULL unless json).
+ */
+enum certdb_list_column {
+	CERTDB_COL_CA, CERTDB_COL_SERIAL, CERTDB_COL_STATUS,
+	CERTDB_COL_EXPIRES, CERTDB_COL_HASH, CERTDB_COL_SUBJECT,
+	CERTDB_COL_LABEL, CERTDB_COL_IS_CA, CERTDB_COL_DAYS, CERTDB_COL_JSON,
+};
+
+struct certdb_listing {
+	enum {
+		CERTDB_LIST_ALL,	/* -l, by CA and notAfter */
+		CERTDB_LIST_EXPIRING,	/* valid, notAfter within days */
+		CERTDB_LIST_EXPIRED,	/* notAfter past, within days */
+	}		 kind;
+	time_t		 now;
+	const char	*ca;		/* a CA's name, or NULL for all */
+	const char	*template;	/* CERTDB_LIST_ALL: or NULL */
+	const char	*status;	/* CERTDB_LIST_ALL: or NULL, "all" */
+	int		 days;
+	int		 json;		/* fill the JSON column */
+};
+
+int	certdb_list(struct store *st, const struct certdb_listing *l,
+	    sqlite3_stmt **stmt);
+
+/*
+ * -e's CRL rows, in the same columns: each CA in service whose latest
+ * CRL's nextUpdate is past or within l->days, or that has none.
+ */
+int	certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
+	    sqlite3_stmt **stmt);
+
+/*
+ * -S: the row of certificate id, stepped: DER, the JSON object (with
+ * its chain), CA, serial, status, revoked at, reason, label, template,
+ * and the chain of CA names ("sub <- root").
+ */
+int	certdb_show(struct store *st, int64_t id, time_t now,
+	    sqlite3_stmt **stmt);
+
+/*
+ * The audit's statements on the cert table, run by its row hasher, which
+ * hashes their state columns in order.  certdb_state_sql: the state of
+ * the certificate of CA ?1 (a name) with serial ?2.  certdb_states_sql:
+ * every certificate, by id, as CA name, hex serial, subject, revoked_at,
+ * reason and DER, then its state from column 6.
+ */
+extern const char certdb_state_sql[];
+extern const char certdb_states_sql[];
+
+
+/*
+ * The valid certificate (not revoked, not expired at now) of CA ca_id
+ * for the key spki_hash and the subject (RFC 4514, as certdb_row() makes
+ * it): 1, with its hex serial in hex and a copy of its DER in *der (each
+ * when not NULL); 0 if there is none; < 0 on error.  Through the
+ * statement cache: one thread at a time per store.
+ */
+int	certdb_find_signed(struct store *st, int64_t ca_id,
+	    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
+	    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
+	    int *derlen);
 
 #endif

@@ -41,6 +41,14 @@ void	constraints_free(struct constraints *c);
 int	constraints_check(const struct constraints *c, X509 *cert);
 
 /*
+ * The names half of constraints_check() for an end-entity certificate of
+ * subject and names (NULL: none), before anything is built: the check of
+ * a request.
+ */
+int	constraints_check_leaf(const struct constraints *c,
+	    const X509_NAME *subject, const GENERAL_NAMES *names);
+
+/*
  * Refuses, before anything is signed, a new CA right below the first CA
  * of c when a pathLenConstraint of c forbids one that deep: the depth
  * half of constraints_check(), with the same message.

@@ -3,6 +3,7 @@
 #define GENFIC_ISSUE_H
 
 #include <stdint.h>
+#include <time.h>
 #include <openssl/x509v3.h>
 
 struct ca_limits;
@@ -31,22 +32,34 @@ struct issue_request {
 	int			*clamped;	/* counts clamps instead of warning */
 };
 
-/* Builds and signs the certificate with the given serial. */
+/*
+ * The notAfter of a certificate issued at now for days by issuer (NULL:
+ * self-signed): cut to the issuer's notAfter, *clamped then 1, or refused
+ * with no_clamp; refused when the issuer has expired.
+ */
+int	issue_validity(X509 *issuer, int days, int no_clamp, time_t now,
+	    time_t *not_after, int *clamped);
+
+/*
+ * Builds and signs the certificate with the given serial.  A CA's is
+ * checked against the constraints of the CAs above; an end entity's
+ * names are judged with its request (request.h), not here.
+ */
 int	issue_build(const struct issue_request *req, const struct serial *serial,
 	    X509 **cert);
 
 /*
- * Builds, signs and inserts a certificate of CA issuer_id, retrying with a
- * fresh serial on collision, and appends the audit entry.  Runs inside the
- * caller's write transaction.
+ * The first step of every issuance, CA or leaf: a random serial,
+ * issue_build(), and the certificate's certdb_row() in *row.  It needs no
+ * store, so any thread may run it; issue_commit() records the result.
  */
-int	issue_record(struct store *st, int64_t issuer_id, const char *issuer_name,
-	    const struct issue_request *req, const char *label, X509 **cert,
-	    int64_t *cert_id);
+int	issue_prepare(const struct issue_request *req, X509 **cert,
+	    struct cert_row *row);
 
 /*
- * Inserts a certificate built by issue_build(), row being its
- * certdb_row(), and appends the audit entry; refuses (GF_ERR_POLICY) a key
+ * The second step: inserts a certificate built by issue_prepare() (or
+ * issue_build(), row being its certdb_row()), and appends the audit
+ * entry; 0 only when the row is inserted; refuses (GF_ERR_POLICY) a key
  * revoked for keyCompromise (revoke_check_key()); on a serial collision it
  * signs again with a fresh serial, replacing *cert (which may be NULL)
  * and *row.  Runs inside the caller's write transaction.

@@ -46,4 +46,22 @@ int	revoke_check_key(struct store *st,
 int	revoke_set(struct store *st, int64_t id, int reason, time_t when,
 	    time_t invalidity);
 
+/* A revoked certificate as a CRL lists it. */
+struct revocation {
+	const unsigned char *serial;	/* its bytes, valid during the call */
+	size_t		 serial_len;
+	time_t		 revoked_at;
+	int		 reason;
+	time_t		 invalidity;	/* or 0 */
+};
+
+/*
+ * Calls fn for every revoked certificate of CA ca_id (those expired
+ * before now only if include_expired), in serial order, read through the
+ * cert_revoked index in one query; *count is how many.
+ */
+int	revoke_list(struct store *st, int64_t ca_id, int include_expired,
+	    time_t now, void (*fn)(void *, const struct revocation *),
+	    void *arg, long *count);
+
 #endif

@@ -15,13 +15,19 @@
 #define GF_SCHEMA_READABLE	1
 
 #define GF_STORE_CREATE		0x01	/* make the directory and database */
-#define GF_STORE_READONLY	0x02	/* the responder: never writes */
+#define GF_STORE_READONLY	0x02	/* never writes: store_open_ro() */
+/* For store_open_ro() (genfic-ocspd's needs): */
+#define GF_STORE_RO_FILES	0x04	/* no file opened writable or made */
+#define GF_STORE_IMMUTABLE	0x08	/* a snapshot: no locks, no -wal */
+#define GF_STORE_NO_FALLBACK	0x10	/* never read as immutable instead */
 
 #define GF_STORE_CACHED		8	/* statements kept prepared */
 
 struct store {
 	char		*dir;
 	sqlite3		*db;
+	int		 readonly;	/* opened by store_open_ro() */
+	int		 immutable;	/* read as a snapshot (see there) */
 	int64_t		 audit_id;	/* newest audit entry of the open transaction */
 	unsigned char	 audit_hash[32];	/* and its hash */
 	struct {
@@ -32,6 +38,27 @@ struct store {
 
 int	store_open(const char *dir, int flags, struct store **st);
 void	store_free(struct store *st);
+
+/*
+ * Opens the store in dir for reading only, waiting busy_ms for a
+ * writer's lock, with no migration (schema versions GF_SCHEMA_READABLE
+ * to GF_SCHEMA_VERSION are read as they are); nothing here writes, so
+ * the responder links it without any writing code.  flags:
+ *
+ * GF_STORE_RO_FILES: every file of the database is opened read-only and
+ * none is made or deleted, whatever the permissions (the "genfic-ro"
+ * VFS); the -shm is mapped read-only (readonly_shm), or SQLite builds
+ * its index in memory while no writer is attached.
+ * GF_STORE_IMMUTABLE: read as a file nobody writes (a --publish copy);
+ * a WAL database's -wal is not read.
+ *
+ * A WAL database without its -wal and -shm, in a directory we may not
+ * write, cannot be opened otherwise: when its -wal holds nothing, it is
+ * then read as immutable (st->immutable says so), unless
+ * GF_STORE_NO_FALLBACK, which makes that GF_ERR_IO.
+ */
+int	store_open_ro(const char *dir, int flags, int busy_ms,
+	    struct store **st);
 
 /*
  * True if dir holds a database (a store, or something store_open will
@@ -72,5 +99,15 @@ void	store_done(sqlite3_stmt *stmt);
 
 /* Records SQLite's last error on st as the failure of what. */
 int	store_fail(struct store *st, const char *what);
+
+/*
+ * Bind parameter col of stmt, checking SQLite's answer: 0, or a negative
+ * GF_ERR_* with the reason recorded.  Text and blobs are bound without a
+ * copy (SQLITE_STATIC): they must outlive the step; NULL binds SQL NULL.
+ */
+int	store_bind_int64(sqlite3_stmt *stmt, int col, int64_t value);
+int	store_bind_text(sqlite3_stmt *stmt, int col, const char *text);
+int	store_bind_blob(sqlite3_stmt *stmt, int col, const void *data,
+	    size_t len);
 
 #endif

@@ -63,9 +63,12 @@ root=""
 [ "$(id -u)" -eq 0 ] && root=--allow-root
 # start BIN: the daemon in the foreground on a free port; sets OPID, OURL.
 start() {
+	# Emptied here, not by the child's redirection: the loop below would
+	# otherwise read the last daemon's lines before the child truncates.
+	: >"$T/ocspd.log"
 	"$1" --foreground -q -l 127.0.0.1:0 $root -d "$SERVE" \
 	    --ca genfic-system --signer-cert "$T/ocsp.crt" \
-	    --signer-key "$T/ocsp.key" >"$T/ocspd.log" 2>&1 &
+	    --signer-key "$T/ocsp.key" >>"$T/ocspd.log" 2>&1 &
 	OPID=$!
 	i=0
 	while ! grep -q '^genfic-ocspd: serving' "$T/ocspd.log"; do

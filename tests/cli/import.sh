@@ -24,6 +24,16 @@ ca -revoke "$O/req/h8.crt" -crl_reason removeFromCRL
 rm "$O/newcerts/$(openssl x509 -in "$O/req/h7.crt" -noout -serial | cut -d= -f2).pem"
 [ "$(wc -l <"$O/index.txt")" -eq 20 ] && pass "openssl ca directory of 20" || fail "openssl ca directory"
 
+# A planted fault: the copy of --ca-key runs out of memory.  The import
+# must fail, not go on without the CA key; nothing is written.
+export GF_FAILSTRDUP="$O/private/cakey.pem"
+refuse "the copy of --ca-key fails: refused, not imported without the key" 1 \
+    "out of memory" preloaded "$GF_FAILSTRDUP_LIB" gca -I "$O" \
+    --ca-key "$O/private/cakey.pem" --passin pass:old-secret \
+    --passout pass:new-secret --batch
+unset GF_FAILSTRDUP
+check "and no store was made" test ! -e "$GENFIC_CA_DIR/ca.db"
+check "nor a key written" test ! -e "$GENFIC_CA_DIR/private/oldca.key"
 check "import it" gca -I "$O" --passin pass:old-secret --passout pass:new-secret --batch
 cp "$T/out" "$T/import.out"; cp "$T/err" "$T/import.err"
 grep -q "oldca: imported 20, skipped 0" "$T/import.out" && pass "summary line" || fail "summary line"

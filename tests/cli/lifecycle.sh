@@ -74,4 +74,20 @@ assert d['parent'] == 'genfic' and d['status'] == 'valid' and d['key_encrypted']
 "
 check "--show-ca of the root: no parent" sh -c "'$GENFIC_CA' --show-ca genfic | grep -q '^parent  *-$'"
 refuse "--show-ca of no such CA" 1 "no CA named 'nope'" gca --show-ca nope
+
+# A planted fault: the copy of the CA's CRL URL, read from the store, runs
+# out of memory.  Signing must fail, not issue a certificate without its
+# cRLDistributionPoints.
+check "--set a CRL URL" gca -p genfic-system --set --crl-url http://crl.example/sys.crl
+certs=$(rows cert)
+export GF_FAILSTRDUP=http://crl.example/sys.crl
+refuse "the URL's copy fails: refused, not issued without it" 1 "out of memory" \
+    preloaded "$GF_FAILSTRDUP_LIB" gca -p genfic-system -s "$T/host.req" \
+    -o "$T/host-cdp.crt" --passin pass:new-secret --batch
+unset GF_FAILSTRDUP
+check "nothing recorded" test "$(rows cert)" -eq "$certs"
+check "nothing written" test ! -e "$T/host-cdp.crt"
+check "without the fault it is signed" gca -p genfic-system -s "$T/host.req" \
+    -o "$T/host-cdp.crt" --passin pass:new-secret --batch
+check "with the URL" sh -c "openssl x509 -in '$T/host-cdp.crt' -noout -ext crlDistributionPoints | grep -q crl.example/sys.crl"
 finish

@@ -39,6 +39,23 @@ check "nothing audited by the spool" test "$(rows audit)" -eq "$audit"
 check "nothing written by the spool" test -z "$(ls "$T/certs")"
 check "the audit chain holds" gca --audit-verify
 
+# A CA's certificate takes the same path: the second child CA made with
+# the constant source finds every serial taken, and leaves no CA, no row,
+# no audit entry and no key file behind.
+ROOT="-p genfic --passin pass:root-secret --batch"
+check "a first CA takes the constant serial under the root" constrand $ROOT \
+    -c const-one --passout pass:one-secret -t intermediate
+cas=$(rows ca) certs=$(rows cert) audit=$(rows audit)
+refuse "a second CA: every retry collides, refused" 1 \
+    "random serials in a row were already taken" \
+    constrand $ROOT -c const-two --passout pass:two-secret -t intermediate
+check "no CA recorded" test "$(rows ca)" -eq "$cas"
+check "no certificate recorded" test "$(rows cert)" -eq "$certs"
+check "nothing audited for it" test "$(rows audit)" -eq "$audit"
+check "no key file left behind" test ! -e "$GENFIC_CA_DIR/private/const-two.key"
+check "no certificate file written" test ! -e "$GENFIC_CA_DIR/certs/const-two.crt"
+check "the audit chain still holds" gca --audit-verify
+
 # With the real random source the same requests are signed.
 check "without the fault, the spool signs" gca $SYS -s "$T/spool" -o "$T/certs"
 check "and the certificates verify" openssl verify -CAfile "$GENFIC_CA_DIR/certs/genfic.crt" \

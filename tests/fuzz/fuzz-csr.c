@@ -1,10 +1,12 @@
 /*
- * A certificate request as genfic-ca -s sees it: csr_parse(), the proof
- * of possession, the SAN and key and subject policy of the server and
- * user templates, and issue_build() by a fixture CA, then by the same CA
- * given nameConstraints, where what it issues must pass OpenSSL's own
- * check.  Every rule runs whatever the signature says, since whoever sends
- * a request can sign any content.  What is issued must be a CA:FALSE certificate that
+ * A certificate request as genfic-ca -s and --inspect see it:
+ * request_check(), the one function that parses and judges requests, with
+ * the server and user templates under a fixture CA, and with the server
+ * template under the same CA given nameConstraints, where what is issued
+ * must pass OpenSSL's own check.  Every verdict runs whatever the
+ * signature says (--inspect's mode), and what is refused for its
+ * signature alone is issued too, since whoever sends a request can sign
+ * any content.  What is issued must be a CA:FALSE certificate that
  * verifies and round-trips.
  */
 #include <stdlib.h>
@@ -17,7 +19,7 @@
 #include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/issue.h"
-#include "genfic/policy.h"
+#include "genfic/request.h"
 #include "genfic/serial.h"
 #include "genfic/template.h"
 #include "fuzz.h"
@@ -105,10 +107,30 @@ check_constrained(X509 *cert)
 	OPENSSL_free(der);
 }
 
-/* What cmd-sign does with a request once it is accepted. */
+/*
+ * Accepted, or refused for its signature alone: whoever sends a request
+ * can sign any content, so what the other checks let through is issued.
+ */
+static struct request *
+issuable(struct request *req, struct request_verdicts *all)
+{
+	size_t i;
+
+	if (req != NULL)
+		return req;
+	if (all->would == NULL)
+		return NULL;
+	for (i = 0; i < all->n; i++)
+		if (all->v[i].state != REQUEST_OK &&
+		    strcmp(all->v[i].check, "signature") != 0)
+			return NULL;
+	return all->would;
+}
+
+/* What cmd-sign does with a request once request_check() accepts it. */
 static void
-issue(const struct template *t, const struct csr *csr, X509_NAME *subject,
-    const GENERAL_NAMES *san)
+issue(const struct template *t, X509 *issuer, const struct request *req,
+    const struct constraints *c)
 {
 	static const struct serial serial = { { 0x42, 1, 2, 3, 4, 5, 6, 7, 8,
 	    9, 10, 11, 12, 13, 14, 15 }, GF_SERIAL_LEN };
@@ -118,59 +140,61 @@ issue(const struct template *t, const struct csr *csr, X509_NAME *subject,
 
 	memset(&ir, 0, sizeof(ir));
 	ir.tmpl = t;
-	ir.subject = subject;
-	ir.pubkey = csr->pkey;
-	ir.spki = csr->spki;
-	ir.san = t->copy_san ? san : NULL;
+	ir.subject = req->subject;
+	ir.pubkey = req->pkey;
+	ir.spki = req->spki;
+	ir.san = req->san;
 	ir.days = t->days;
-	ir.issuer_cert = ca;
+	ir.issuer_cert = issuer;
 	ir.issuer_key = ca_key;
-	ir.constraints = ca_constraints;
+	ir.constraints = c;
 	ir.crl_url = "http://crl.example.org/fuzz.crl";
 	ir.ocsp_url = "http://ocsp.example.org/";
 	ir.clamped = &clamped;
-	if (issue_build(&ir, &serial, &cert) == 0)
+	if (issue_build(&ir, &serial, &cert) == 0) {
 		check_issued(cert);
-	X509_free(cert);
-	cert = NULL;
-	ir.issuer_cert = nc_ca;
-	ir.constraints = nc_constraints;
-	if (issue_build(&ir, &serial, &cert) == 0)
-		check_constrained(cert);
+		if (issuer == nc_ca)
+			check_constrained(cert);
+	}
 	X509_free(cert);
 }
 
+/* request_check() with every verdict, as --inspect runs it, then -s's. */
 static void
-apply_template(const struct template *t, const struct csr *csr,
-    const GENERAL_NAMES *san)
+judge(const struct template *t, X509 *issuer, const struct constraints *c,
+    const uint8_t *data, size_t size)
 {
-	X509_NAME *subject = NULL;
+	struct request_rules rules;
+	struct request_verdicts all;
+	struct request *req = NULL, *ok;
 
-	if (policy_check_key(t, csr->pkey) == 0 &&
-	    policy_subject(t, csr->subject, &subject) == 0)
-		issue(t, csr, subject, san);
-	X509_NAME_free(subject);
+	memset(&rules, 0, sizeof(rules));
+	memset(&all, 0, sizeof(all));
+	rules.tmpl = t;
+	rules.constraints = c;
+	rules.issuer = issuer;
+	(void)request_check(&rules, data, size, &req, &all);
+	if (all.csr != NULL) {
+		free(dn_format(all.csr->subject));
+		free(dn_get_text(all.csr->subject, NID_commonName));
+	}
+	if ((ok = issuable(req, &all)) != NULL)
+		issue(t, issuer, ok, c);
+	request_free(req);
+	request_verdicts_clear(&all);
+	/* The first refusal alone, as the spool judges. */
+	req = NULL;
+	if (request_check(&rules, data, size, &req, NULL) == 0)
+		request_free(req);
+	gf_errclear();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct csr *csr = NULL;
-	GENERAL_NAMES *san = NULL;
-
-	if (csr_parse(data, size, &csr) != 0)
-		goto out;
-	(void)csr_verify(csr);
-	free(dn_format(csr->subject));
-	free(dn_get_text(csr->subject, NID_commonName));
-	if (csr_get_san(csr, &san) != 0 ||
-	    (san != NULL && policy_check_san(san) != 0))
-		goto out;
-	apply_template(server, csr, san);
-	apply_template(user, csr, san);
- out:
-	GENERAL_NAMES_free(san);
-	csr_free(csr);
+	judge(server, ca, ca_constraints, data, size);
+	judge(user, ca, ca_constraints, data, size);
+	judge(server, nc_ca, nc_constraints, data, size);
 	gf_errclear();
 	return 0;
 }

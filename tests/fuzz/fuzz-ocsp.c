@@ -1,12 +1,16 @@
 /*
  * An OCSP request as genfic-ocspd receives it (POST body or decoded GET):
- * responder_answer() against two fixture CAs, without HTTP or SQLite.
- * ca1 (EC P-256) signs through a delegated responder, ca2 (Ed25519) with
- * its own key.  Statuses come from the serial's last octet.
+ * answer_request(), the daemon's own path with its cache and the signers'
+ * health, against two fixture CAs, the store replaced by a status_source
+ * in memory.  ca1 (EC P-256) signs through a delegated responder, ca2
+ * (Ed25519) with its own key.  Statuses come from the serial's last octet;
+ * the source's generation moves every few inputs, so that cached entries
+ * are rechecked (STALE) as the daemon's are after a write.
  *
  * Every answer must decode and carry the status returned; a successful
  * one must verify against the fixture CAs, answer each CertID in order,
- * and echo the nonce.
+ * and echo the nonce.  A request that went into the cache must be
+ * answered from it the second time, byte for byte.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 
 #include "genfic/err.h"
 #include "genfic/revoke.h"
+#include "genfic/serial.h"
 #include "ocspd-local.h"
 #include "fuzz.h"
 
@@ -24,9 +29,12 @@
 #define VALIDITY	86400
 #define SERIAL_BUSY	0xbb
 #define SERIAL_BROKEN	0xee
+#define GEN_EVERY	8	/* inputs between two "writes" */
 
 static struct served_ca	 cas[2];
-static struct caset	 cs = { cas, 2, 1, 1 };
+static struct caset	 cs = { cas, 2, 1, 1, NULL };
+static uint64_t		 inputs;
+static struct responder	 rs;	/* filled below, with the source */
 static X509_STORE	*trust;
 static STACK_OF(X509)	*untrusted;
 
@@ -61,6 +69,8 @@ ca_init(struct served_ca *sc, int64_t id, const char *name, const char *ca,
 	sg->md = EVP_PKEY_get_base_id(sg->key) == EVP_PKEY_ED25519 ? NULL :
 	    EVP_sha256();
 	sg->not_after = NOW + 10 * 86400;
+	if (serial_from_asn1(X509_get0_serialNumber(sg->cert), &sg->serial) != 0)
+		fuzz_die("serial of the signer of %s", name);
 	if ((sg->tmpl = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(sg->tmpl, NULL, sg->md, NULL, sg->key) != 1)
 		fuzz_die("signing context of %s", name);
@@ -79,6 +89,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    (untrusted = sk_X509_new_null()) == NULL ||
 	    !sk_X509_push(untrusted, cas[1].cert))
 		fuzz_die("trust store");
+	/* A few entries a shard, so that eviction is reached too. */
+	if ((cs.health = health_new(2)) == NULL ||
+	    (rs.cache = cache_new(256, 4 << 20)) == NULL)
+		fuzz_die("health and cache");
+	logger_init(LOGGER_OFF);
 	return 0;
 }
 
@@ -99,6 +114,12 @@ lookup(void *arg, const struct served_ca *ca, const struct serial *s,
 	if (s->len == 0 || s->len > GF_SERIAL_MAX || s->bytes[0] == 0)
 		fuzz_die("lookup of a serial we cannot have issued");
 	memset(st, 0, sizeof(*st));
+	/* The responder certificate, for the signers' health. */
+	if (s->len == ca->signer.serial.len &&
+	    memcmp(s->bytes, ca->signer.serial.bytes, s->len) == 0) {
+		st->status = V_OCSP_CERTSTATUS_GOOD;
+		return 0;
+	}
 	last = s->bytes[s->len - 1];
 	if (last == SERIAL_BUSY)
 		return GF_ERR_BUSY;
@@ -117,6 +138,29 @@ lookup(void *arg, const struct served_ca *ca, const struct serial *s,
 	}
 	return 0;
 }
+
+static uint64_t
+generation(void *arg)
+{
+	(void)arg;
+	return 1 + inputs / GEN_EVERY;
+}
+
+/* The CAs themselves are good: their own status is read, not invented. */
+static int
+ca_status(void *arg, const struct served_ca *ca, struct cert_status *st)
+{
+	(void)arg;
+	if (ca != &cas[0] && ca != &cas[1])
+		fuzz_die("CA status for a CA not in the set");
+	memset(st, 0, sizeof(*st));
+	st->status = V_OCSP_CERTSTATUS_GOOD;
+	return 0;
+}
+
+static const struct status_source source = { generation, lookup, ca_status,
+    NULL };
+static struct responder rs = { &source, NULL, VALIDITY, VALIDITY / 2 };
 
 static void
 check_success(const uint8_t *data, size_t size, OCSP_RESPONSE *resp)
@@ -149,33 +193,56 @@ check_success(const uint8_t *data, size_t size, OCSP_RESPONSE *resp)
 	OCSP_REQUEST_free(req);
 }
 
+/* Decodes res's answer and checks what every answer must be. */
+static void
+check_answer(const uint8_t *data, size_t size, const struct result *res)
+{
+	const struct answer *a = &res->a;
+	const unsigned char *p;
+	OCSP_RESPONSE *resp;
+
+	p = a->der;
+	if (a->der == NULL ||
+	    (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)a->len)) == NULL ||
+	    p != a->der + a->len)
+		fuzz_die("an answer that does not decode");
+	if (OCSP_response_status(resp) != a->ocsp_status)
+		fuzz_die("answer says %d, we said %d",
+		    OCSP_response_status(resp), a->ocsp_status);
+	if (a->ocsp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		check_success(data, size, resp);
+	else if (a->ocsp_status != OCSP_RESPONSE_STATUS_MALFORMEDREQUEST &&
+	    a->ocsp_status != OCSP_RESPONSE_STATUS_UNAUTHORIZED &&
+	    a->ocsp_status != OCSP_RESPONSE_STATUS_TRYLATER &&
+	    a->ocsp_status != OCSP_RESPONSE_STATUS_INTERNALERROR)
+		fuzz_die("answer status %d", a->ocsp_status);
+	OCSP_RESPONSE_free(resp);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const unsigned char *p;
-	OCSP_RESPONSE *resp;
-	struct answer a;
+	struct result res, again;
 
-	if (responder_answer(data, size, &cs, lookup, NULL, NOW, VALIDITY,
-	    &a) != 0)
-		fuzz_die("no answer at all");
-	p = a.der;
-	if (a.der == NULL ||
-	    (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)a.len)) == NULL ||
-	    p != a.der + a.len)
-		fuzz_die("an answer that does not decode");
-	if (OCSP_response_status(resp) != a.ocsp_status)
-		fuzz_die("answer says %d, we said %d",
-		    OCSP_response_status(resp), a.ocsp_status);
-	if (a.ocsp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL)
-		check_success(data, size, resp);
-	else if (a.ocsp_status != OCSP_RESPONSE_STATUS_MALFORMEDREQUEST &&
-	    a.ocsp_status != OCSP_RESPONSE_STATUS_UNAUTHORIZED &&
-	    a.ocsp_status != OCSP_RESPONSE_STATUS_TRYLATER &&
-	    a.ocsp_status != OCSP_RESPONSE_STATUS_INTERNALERROR)
-		fuzz_die("answer status %d", a.ocsp_status);
-	OCSP_RESPONSE_free(resp);
-	answer_clear(&a);
+	inputs++;
+	memset(&res, 0, sizeof(res));
+	answer_request(&rs, &cs, data, size, NOW, &res);
+	check_answer(data, size, &res);
+	/* Just put in the cache: the same request must come from it. */
+	if (res.a.ocsp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+	    res.cache != NULL && strcmp(res.cache, "miss") == 0) {
+		memset(&again, 0, sizeof(again));
+		answer_request(&rs, &cs, data, size, NOW, &again);
+		if (again.cache == NULL || strcmp(again.cache, "hit") != 0 ||
+		    again.a.len != res.a.len ||
+		    memcmp(again.a.der, res.a.der, res.a.len) != 0)
+			fuzz_die("a cached answer not served from the cache "
+			    "(%s %s %d, then %s %s %d)", res.ca, res.serial,
+			    res.a.ocsp_status, again.ca, again.cache != NULL ?
+			    again.cache : "-", again.a.ocsp_status);
+		result_clear(&again);
+	}
+	result_clear(&res);
 	gf_errclear();
 	return 0;
 }

@@ -107,6 +107,11 @@ req mixed -issuer "$fx/ca1.pem" -serial 1 -issuer "$fx/ca2.pem" -serial 2
 req foreign -issuer "$tmp/other.pem" -serial 1
 req signed -issuer "$fx/ca1.pem" -serial 0x1003 -signer "$fx/rsp1.pem" \
     -signkey "$fx/rsp1.key"
+# Cached, then answered from the cache (fuzz-ocsp asks twice): in the
+# canonical form, and signed (looked up by its canonical form).
+req cached-ca2-sha256 -issuer "$fx/ca2.pem" -sha256 -serial 0x7003 -no_nonce
+req cached-ca1-signed -issuer "$fx/ca1.pem" -serial 0x1005 -no_nonce \
+    -signer "$fx/rsp1.pem" -signkey "$fx/rsp1.key"
 printf '\000' >"$co/ocsp/nul"
 
 # --- GET paths: the same requests, base64 written as clients write it.

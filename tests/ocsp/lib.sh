@@ -23,6 +23,15 @@ skip() {
 	echo "ok - $1 # SKIP $2"
 }
 
+# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (5 s).
+wait_grep() {
+	wg_i=0
+	while [ $wg_i -lt 50 ] && ! grep -q -- "$1" "$2"; do
+		sleep 0.1
+		wg_i=$((wg_i + 1))
+	done
+}
+
 # cert_serial CERT: its serial as openssl prints it (upper-case hex).
 cert_serial() {
 	openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'

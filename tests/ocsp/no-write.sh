@@ -7,9 +7,9 @@ npass=0 nfail=0
 pass() { npass=$((npass + 1)); echo "ok - $1"; }
 fail() { nfail=$((nfail + 1)); echo "not ok - $1"; }
 writers="store_begin store_commit certdb_insert certdb_insert_bare issue_build
-issue_commit issue_record crl_issue key_generate key_save ca_insert ca_update
-ca_set_cert audit_append revoke_set revoke_apply file_write_atomic
-file_write_unsynced"
+issue_commit issue_prepare crl_issue key_generate key_save ca_insert ca_update
+ca_set_cert ca_new_record ca_raise_crl_number audit_append revoke_set
+revoke_apply file_write_atomic file_write_unsynced"
 ocspd=$(nm "$GENFIC_OCSPD" 2>/dev/null | awk '$2 == "T" { print $3 }')
 ca=$(nm "$GENFIC_CA" 2>/dev/null | awk '$2 == "T" { print $3 }')
 [ -n "$ocspd" ] && [ -n "$ca" ] || { echo "not ok - nm reads the binaries"; exit 1; }

@@ -129,6 +129,19 @@ check "wrong Content-Type: 415" test "$(curl -s -o /dev/null -w '%{http_code}' \
     -H 'Content-Type: text/plain' --data-binary @"$T/garbage" "$URL/")" = 415
 check "PUT: 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
     --data-binary @"$T/garbage" "$URL/")" = 405
+# A method with ESC and BEL (refused: not a token) is logged
+# escaped, as gf_escape() shows it: no raw control byte reaches the log.
+python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"G\x1b[31mX\x07 / HTTP/1.1\r\nHost: x\r\n\r\n")
+s.makefile("rb").readline()
+PY
+wait_grep 'G\\x1b\[31mX\\x07 ' "$LOG"
+check "a method with ESC is logged escaped" \
+    grep -q '127\.0\.0\.1 G\\x1b\[31mX\\x07 ' "$LOG"
+check "... and no raw ESC or BEL reaches the log" \
+    not grep -q "$(printf '[\033\007]')" "$LOG"
 # Fifty clients that send half a request and wait stall no one.
 python3 - "$PORT" <<'EOF' &
 import socket, sys, time
@@ -332,6 +345,10 @@ ocspd_refuse "bad --threads" 2 "--threads" -d "$GENFIC_CA_DIR" --threads 0
 ocspd_refuse "bad --listen" 2 "ADDR:PORT" -d "$GENFIC_CA_DIR" -l nowhere
 ocspd_refuse "signer cert without key" 2 "go together" -d "$GENFIC_CA_DIR" \
     --signer-cert "$T/responder.crt"
+ocspd "--bad$(printf '\033')[2J" >/dev/null 2>"$T/badopt"
+check "an unknown option with ESC is shown escaped" \
+    grep -q '^genfic-ocspd: --bad\\x1b\[2J: unknown option$' "$T/badopt"
+check "... without the raw ESC" not grep -q "$(printf '\033')" "$T/badopt"
 check "--version" sh -c "'$GENFIC_OCSPD' --version | grep -q '^genfic-ocspd '"
 
 finish

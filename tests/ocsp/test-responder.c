@@ -1,6 +1,7 @@
 /*
- * The responder without HTTP or SQLite: responder_answer() against a CA
- * set made here, a status table for a callback, and requests built with
+ * The responder without HTTP or SQLite: answer_request(), the path the
+ * daemon runs, against a CA set made here, a status table for a
+ * status_source, and requests built with
  * OpenSSL's OCSP API.  Table-driven rows for each rule, then deterministic
  * mutation (every bit flipped, every truncation) of a valid request: each
  * must give a well-formed answer, and a successful one must verify.
@@ -55,6 +56,10 @@ struct fixture {
 	struct caset	 cs;
 	X509_STORE	*trust;
 	int		 lookups;
+	int		 ca_lookups;	/* of the CA's own status */
+	uint64_t	 gen;		/* the source's generation */
+	int		 good_is;	/* what S_GOOD reads as */
+	struct cert_status ca_st;	/* the CA's own status */
 };
 
 static struct fixture fx;
@@ -131,6 +136,11 @@ suite_init(void)
 	fx.cs.cas = &fx.sc;
 	fx.cs.n = 1;
 	fx.cs.gen = 1;
+	if ((fx.cs.health = health_new(1)) == NULL)
+		return -1;
+	fx.gen = 1;
+	fx.good_is = V_OCSP_CERTSTATUS_GOOD;
+	fx.ca_st.status = V_OCSP_CERTSTATUS_GOOD;
 	fx.trust = X509_STORE_new();
 	X509_STORE_add_cert(fx.trust, fx.ca);
 	return 0;
@@ -146,6 +156,7 @@ suite_clean(void)
 	EVP_PKEY_free(fx.other_key);
 	EVP_PKEY_free(fx.rsp_key);
 	X509_STORE_free(fx.trust);
+	health_free(fx.cs.health);
 	return 0;
 }
 
@@ -162,7 +173,11 @@ lookup(void *arg, const struct served_ca *ca, const struct serial *s,
 		return 0;
 	switch (s->bytes[0]) {
 	case S_GOOD:
-		st->status = V_OCSP_CERTSTATUS_GOOD;
+		st->status = fx.good_is;
+		if (st->status == V_OCSP_CERTSTATUS_REVOKED) {
+			st->reason = OCSP_REVOKED_STATUS_SUPERSEDED;
+			st->revoked_at = NOW - 10;
+		}
 		break;
 	case S_REVOKED:
 		st->status = V_OCSP_CERTSTATUS_REVOKED;
@@ -181,6 +196,49 @@ lookup(void *arg, const struct served_ca *ca, const struct serial *s,
 		return GF_ERR_DB;
 	}
 	return 0;
+}
+
+static uint64_t
+generation(void *arg)
+{
+	(void)arg;
+	return fx.gen;
+}
+
+static int
+ca_status(void *arg, const struct served_ca *ca, struct cert_status *st)
+{
+	(void)arg;
+	(void)ca;
+	fx.ca_lookups++;
+	*st = fx.ca_st;
+	return 0;
+}
+
+static const struct status_source source = { generation, lookup, ca_status,
+    NULL };
+
+/* The daemon's path, answer_request(), through rs (no cache: plain). */
+static struct responder plain = { &source, NULL, VALIDITY, VALIDITY / 2 };
+
+static int
+answer_with(const struct responder *rs, const unsigned char *der, size_t len,
+    struct result *res)
+{
+	memset(res, 0, sizeof(*res));
+	answer_request(rs, &fx.cs, der, len, NOW, res);
+	return res->a.der == NULL ? -1 : 0;
+}
+
+static int
+respond(const unsigned char *der, size_t len, struct answer *a)
+{
+	struct result res;
+	int r;
+
+	r = answer_with(&plain, der, len, &res);
+	*a = res.a;
+	return r;
 }
 
 /* A CertID for serial (hex, "-" prefix for negative) under issuer. */
@@ -290,6 +348,10 @@ static const struct row rows[] = {
 	  OCSP_RESPONSE_STATUS_INTERNALERROR, 0, 0 },
 };
 
+/* One certificate, good, no nonce: the request the cache keeps. */
+static const struct row good_row = { "good", "01", NID_sha1, 0, -1, 1, 0, 0,
+    V_OCSP_CERTSTATUS_GOOD, -1 };
+
 static OCSP_REQUEST *
 build(const struct row *r)
 {
@@ -380,8 +442,8 @@ test_rows(void)
 		buf = malloc(len + 1);
 		memcpy(buf, der, len);
 		buf[len] = 0;
-		CHECK_ROW(responder_answer(buf, len + (size_t)r->trailing,
-		    &fx.cs, lookup, NULL, NOW, VALIDITY, &a) == 0, r->name);
+		CHECK_ROW(respond(buf, len + (size_t)r->trailing, &a) == 0,
+		    r->name);
 		resp = decode(&a);
 		CHECK_ROW(resp != NULL, r->name);
 		if (resp == NULL)
@@ -423,15 +485,13 @@ test_garbage(void)
 	OCSP_RESPONSE *resp;
 	struct answer a;
 
-	CHECK_ROW(responder_answer(junk, sizeof(junk), &fx.cs, lookup, NULL,
-	    NOW, VALIDITY, &a) == 0, "text");
+	CHECK_ROW(respond(junk, sizeof(junk), &a) == 0, "text");
 	resp = decode(&a);
 	CHECK_ROW(resp != NULL && OCSP_response_status(resp) ==
 	    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, "text");
 	OCSP_RESPONSE_free(resp);
 	answer_clear(&a);
-	CHECK_ROW(responder_answer(junk, 0, &fx.cs, lookup, NULL, NOW,
-	    VALIDITY, &a) == 0 && a.ocsp_status ==
+	CHECK_ROW(respond(junk, 0, &a) == 0 && a.ocsp_status ==
 	    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, "empty");
 	answer_clear(&a);
 }
@@ -440,22 +500,18 @@ test_garbage(void)
 static void
 test_signer_expiry(void)
 {
-	const struct row good = { "good", "01", NID_sha1, 0, -1, 1, 0, 0,
-	    V_OCSP_CERTSTATUS_GOOD, -1 };
-	OCSP_REQUEST *req = build(&good);
+	OCSP_REQUEST *req = build(&good_row);
 	size_t len;
 	unsigned char *der = encode(req, &len);
 	time_t saved = fx.sc.signer.not_after;
 	struct answer a;
 
 	fx.sc.signer.not_after = NOW + 600;
-	CHECK_ROW(responder_answer(der, len, &fx.cs, lookup, NULL, NOW,
-	    VALIDITY, &a) == 0 && a.ocsp_status == 0 &&
+	CHECK_ROW(respond(der, len, &a) == 0 && a.ocsp_status == 0 &&
 	    a.next_update == NOW + 600, "clamped nextUpdate");
 	answer_clear(&a);
 	fx.sc.signer.not_after = NOW;
-	CHECK_ROW(responder_answer(der, len, &fx.cs, lookup, NULL, NOW,
-	    VALIDITY, &a) == 0 && a.ocsp_status ==
+	CHECK_ROW(respond(der, len, &a) == 0 && a.ocsp_status ==
 	    OCSP_RESPONSE_STATUS_INTERNALERROR, "expired signer");
 	answer_clear(&a);
 	fx.sc.signer.not_after = saved;
@@ -671,8 +727,7 @@ mutant(const unsigned char *der, size_t len, const char *what)
 	struct answer a;
 	int ok;
 
-	if (responder_answer(der, len, &fx.cs, lookup, NULL, NOW, VALIDITY,
-	    &a) != 0)
+	if (respond(der, len, &a) != 0)
 		return 0;
 	ok = (resp = decode(&a)) != NULL &&
 	    OCSP_response_status(resp) == a.ocsp_status;
@@ -734,9 +789,129 @@ test_no_lookup(void)
 	struct answer a;
 
 	fx.lookups = 0;
-	CU_ASSERT(responder_answer(der, len, &fx.cs, lookup, NULL, NOW,
-	    VALIDITY, &a) == 0 && a.ocsp_status == 0);
+	CU_ASSERT(respond(der, len, &a) == 0 && a.ocsp_status == 0);
 	CU_ASSERT(fx.lookups == 0);
+	answer_clear(&a);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+}
+
+/* The status of the first single of a successful answer, or -1. */
+static int
+first_status(const struct answer *a, int *reason)
+{
+	OCSP_RESPONSE *resp = decode(a);
+	OCSP_BASICRESP *bs;
+	ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
+	int status = -1;
+
+	*reason = -1;
+	if (resp != NULL && (bs = OCSP_response_get1_basic(resp)) != NULL) {
+		status = OCSP_single_get0_status(OCSP_resp_get0(bs, 0), reason,
+		    &rev, &thisupd, &nextupd);
+		OCSP_BASICRESP_free(bs);
+	}
+	OCSP_RESPONSE_free(resp);
+	return status;
+}
+
+/*
+ * The cache of the daemon's path: a second request is answered from it
+ * without a lookup, byte for byte; a change of generation rechecks the
+ * status and keeps the entry while it holds, re-signs once it changed;
+ * a request with a nonce is signed live.
+ */
+static void
+test_cache(void)
+{
+	const struct row nonce = { "nonce", "01", NID_sha1, 0, 16, 1, 0, 0,
+	    V_OCSP_CERTSTATUS_GOOD, -1 };
+	struct responder rs = plain;
+	struct result first, res;
+	OCSP_REQUEST *req = build(&good_row), *nreq = build(&nonce);
+	size_t len, nlen;
+	unsigned char *der = encode(req, &len), *nder = encode(nreq, &nlen);
+	int reason;
+
+	CU_ASSERT_FATAL((rs.cache = cache_new(16, 1 << 20)) != NULL);
+	fx.gen++;
+	CU_ASSERT(answer_with(&rs, der, len, &first) == 0);
+	CU_ASSERT(first.cache != NULL && strcmp(first.cache, "miss") == 0);
+	CU_ASSERT(strcmp(first.serial, "01") == 0 &&
+	    strcmp(first.ca, "test") == 0);
+	fx.lookups = 0;
+	CU_ASSERT(answer_with(&rs, der, len, &res) == 0);
+	CU_ASSERT(res.cache != NULL && strcmp(res.cache, "hit") == 0);
+	CU_ASSERT(fx.lookups == 0);
+	CU_ASSERT(res.a.len == first.a.len &&
+	    memcmp(res.a.der, first.a.der, res.a.len) == 0);
+	CU_ASSERT(strcmp(res.etag, first.etag) == 0);
+	result_clear(&res);
+	/* The store changed, not for this certificate: still the entry. */
+	fx.gen++;
+	CU_ASSERT(answer_with(&rs, der, len, &res) == 0);
+	CU_ASSERT(res.cache != NULL && strcmp(res.cache, "hit") == 0);
+	CU_ASSERT(fx.lookups >= 1);
+	result_clear(&res);
+	/* Revoked since: signed again, and says so. */
+	fx.good_is = V_OCSP_CERTSTATUS_REVOKED;
+	fx.gen++;
+	CU_ASSERT(answer_with(&rs, der, len, &res) == 0);
+	CU_ASSERT(res.cache != NULL && strcmp(res.cache, "miss") == 0);
+	CU_ASSERT(first_status(&res.a, &reason) == V_OCSP_CERTSTATUS_REVOKED &&
+	    reason == OCSP_REVOKED_STATUS_SUPERSEDED);
+	result_clear(&res);
+	fx.good_is = V_OCSP_CERTSTATUS_GOOD;
+	fx.gen++;
+	CU_ASSERT(answer_with(&rs, nder, nlen, &res) == 0);
+	CU_ASSERT(res.cache != NULL && strcmp(res.cache, "live") == 0 &&
+	    res.a.ocsp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	result_clear(&res);
+	result_clear(&first);
+	cache_free(rs.cache);
+	OPENSSL_free(der);
+	OPENSSL_free(nder);
+	OCSP_REQUEST_free(req);
+	OCSP_REQUEST_free(nreq);
+}
+
+/*
+ * The source's word on the CA itself: revoked for a compromise, its
+ * certificates are answered revoked (cACompromise, RFC 6960 2.7), and a
+ * revoked responder certificate signs nothing (tryLater).
+ */
+static void
+test_source_health(void)
+{
+	OCSP_REQUEST *req = build(&good_row);
+	size_t len;
+	unsigned char *der = encode(req, &len);
+	struct serial saved = fx.sc.signer.serial;
+	struct answer a;
+	int reason;
+
+	fx.ca_st.status = V_OCSP_CERTSTATUS_REVOKED;
+	fx.ca_st.reason = GF_REASON_CA_COMPROMISE;
+	fx.ca_st.revoked_at = NOW - 3600;
+	fx.ca_lookups = 0;
+	fx.gen++;
+	CU_ASSERT(respond(der, len, &a) == 0 && a.ocsp_status == 0);
+	CU_ASSERT(fx.ca_lookups == 1);
+	CU_ASSERT(first_status(&a, &reason) == V_OCSP_CERTSTATUS_REVOKED &&
+	    reason == OCSP_REVOKED_STATUS_CACOMPROMISE);
+	answer_clear(&a);
+	memset(&fx.ca_st, 0, sizeof(fx.ca_st));
+	fx.ca_st.status = V_OCSP_CERTSTATUS_GOOD;
+	/* The responder certificate is serial 02: revoked in the table. */
+	fx.sc.signer.serial.len = 1;
+	fx.sc.signer.serial.bytes[0] = S_REVOKED;
+	fx.gen++;
+	CU_ASSERT(respond(der, len, &a) == 0 &&
+	    a.ocsp_status == OCSP_RESPONSE_STATUS_TRYLATER);
+	answer_clear(&a);
+	fx.sc.signer.serial = saved;
+	fx.gen++;
+	CU_ASSERT(respond(der, len, &a) == 0 && a.ocsp_status == 0);
 	answer_clear(&a);
 	OPENSSL_free(der);
 	OCSP_REQUEST_free(req);
@@ -805,6 +980,8 @@ main(void)
 	    CU_add_test(s, "revoked CA", test_ca_revoked) == NULL ||
 	    CU_add_test(s, "cache bytes", test_cache_bytes) == NULL ||
 	    CU_add_test(s, "unissuable serials", test_no_lookup) == NULL ||
+	    CU_add_test(s, "cache", test_cache) == NULL ||
+	    CU_add_test(s, "source health", test_source_health) == NULL ||
 	    CU_add_test(s, "mutations", test_mutations) == NULL ||
 	    CU_add_test(s, "GET decoding", test_decode_get) == NULL) {
 		fprintf(stderr, "test-responder: %s\n", CU_get_error_msg());

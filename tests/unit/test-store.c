@@ -1,4 +1,5 @@
 /* store.c: creating, reopening and refusing store directories; statements. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -301,6 +302,65 @@ test_store_readonly_empty(void)
 	test_rmtree(dir);
 }
 
+static int
+exists(const char *dir, const char *name)
+{
+	char *path = test_path(dir, name);
+	int r = access(path, F_OK) == 0;
+
+	free(path);
+	return r;
+}
+
+/*
+ * store_open_ro() as genfic-ocspd opens: with GF_STORE_RO_FILES a WAL
+ * store closed by its last writer (no -wal, no -shm) gets neither made,
+ * whoever we are; that is GF_ERR_IO with GF_STORE_NO_FALLBACK, else it
+ * is read as immutable.  Nothing can be written through any of them.
+ */
+static void
+test_store_open_ro(void)
+{
+	struct store *st = NULL;
+	char *dir;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir = test_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(store_open(dir, GF_STORE_CREATE, &st), 0);
+	store_free(st);
+	st = NULL;
+	CU_ASSERT(!exists(dir, "ca.db-wal") && !exists(dir, "ca.db-shm"));
+	CU_ASSERT_EQUAL(store_open_ro(dir, GF_STORE_RO_FILES |
+	    GF_STORE_NO_FALLBACK, 100, &st), GF_ERR_IO);
+	CU_ASSERT_PTR_NULL(st);
+	gf_errclear();
+	CU_ASSERT_EQUAL(store_open_ro(dir, GF_STORE_RO_FILES, 100, &st), 0);
+	if (st != NULL) {
+		CU_ASSERT(st->readonly && st->immutable);
+		CU_ASSERT_EQUAL(user_version(st->db), GF_SCHEMA_VERSION);
+		CU_ASSERT_NOT_EQUAL(sqlite3_exec(st->db, "CREATE TABLE x (y)",
+		    NULL, NULL, NULL), SQLITE_OK);
+	}
+	store_free(st);
+	st = NULL;
+	CU_ASSERT(!exists(dir, "ca.db-wal") && !exists(dir, "ca.db-shm"));
+	CU_ASSERT_EQUAL(store_open_ro(dir, GF_STORE_IMMUTABLE, 100, &st), 0);
+	if (st != NULL) {
+		CU_ASSERT(st->immutable);
+		CU_ASSERT(table_exists(st->db, "cert"));
+	}
+	store_free(st);
+	st = NULL;
+	/* The CLI's read-only open may make them, as any SQLite reader. */
+	CU_ASSERT_EQUAL(store_open(dir, GF_STORE_READONLY, &st), 0);
+	if (st != NULL) {
+		CU_ASSERT(st->readonly && !st->immutable);
+		CU_ASSERT_NOT_EQUAL(sqlite3_exec(st->db, "CREATE TABLE x (y)",
+		    NULL, NULL, NULL), SQLITE_OK);
+	}
+	store_free(st);
+	test_rmtree(dir);
+}
+
 static void
 test_store_path(void)
 {
@@ -465,6 +525,46 @@ test_store_cached_full(void)
 	test_rmtree(dir);
 }
 
+/*
+ * The binders report what SQLite refuses (a parameter out of range, a
+ * blob over INT_MAX bytes) instead of leaving the parameter NULL, and
+ * bind NULL for a NULL pointer.
+ */
+static void
+test_store_bind(void)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct store *st;
+	char *dir;
+
+	CU_ASSERT_PTR_NOT_NULL(st = cached_store(&dir));
+	if (st == NULL) {
+		test_rmtree(dir);
+		return;
+	}
+	CU_ASSERT_EQUAL(store_prepare(st, "SELECT ?1, ?2, ?3", &stmt), 0);
+	if (stmt == NULL)
+		goto out;
+	CU_ASSERT_EQUAL(store_bind_int64(stmt, 1, 7), 0);
+	CU_ASSERT_EQUAL(store_bind_text(stmt, 2, NULL), 0);
+	CU_ASSERT_EQUAL(store_bind_blob(stmt, 3, "ab", 2), 0);
+	CU_ASSERT_EQUAL(sqlite3_step(stmt), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int64(stmt, 0), 7);
+	CU_ASSERT_EQUAL(sqlite3_column_type(stmt, 1), SQLITE_NULL);
+	CU_ASSERT_EQUAL(sqlite3_column_bytes(stmt, 2), 2);
+	sqlite3_reset(stmt);
+	CU_ASSERT_EQUAL(store_bind_int64(stmt, 4, 1), GF_ERR_DB);
+	CU_ASSERT_PTR_NOT_NULL(strstr(gf_errmsg(GF_ERR_DB), "bind parameter"));
+	CU_ASSERT_EQUAL(store_bind_text(stmt, 0, "x"), GF_ERR_DB);
+	CU_ASSERT_EQUAL(store_bind_blob(stmt, 3, "ab", (size_t)INT_MAX + 1),
+	    GF_ERR_DB);
+	gf_errclear();
+ out:
+	sqlite3_finalize(stmt);
+	store_free(st);
+	test_rmtree(dir);
+}
+
 int
 test_store_register(void)
 {
@@ -479,11 +579,13 @@ test_store_register(void)
 	    CU_add_test(s, "schema 1 migrated", test_store_migrates) == NULL ||
 	    CU_add_test(s, "read-only without schema",
 	    test_store_readonly_empty) == NULL ||
+	    CU_add_test(s, "store_open_ro", test_store_open_ro) == NULL ||
 	    CU_add_test(s, "store_path", test_store_path) == NULL ||
 	    CU_add_test(s, "store_cached and store_done",
 	    test_store_cached) == NULL ||
 	    CU_add_test(s, "store_cached when full",
-	    test_store_cached_full) == NULL)
+	    test_store_cached_full) == NULL ||
+	    CU_add_test(s, "store_bind_* report", test_store_bind) == NULL)
 		return -1;
 	return 0;
 }

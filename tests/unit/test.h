@@ -17,6 +17,7 @@ int	test_keys_register(void);
 int	test_pass_register(void);
 int	test_policy_register(void);
 int	test_pool_register(void);
+int	test_request_register(void);
 int	test_serial_register(void);
 int	test_store_register(void);
 int	test_template_register(void);

@@ -1,0 +1,296 @@
+/*
+ * --inspect FILE [-p CA] [-t TEMPLATE] [--san ...] [-v DAYS]: a request,
+ * the certificate that would be issued from it and every verdict of
+ * request_check(), as text or JSON.  Nothing is signed with the CA's key
+ * and nothing is written: the store is opened read-only, and the preview
+ * is signed with a throwaway key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "genfic/ca.h"
+#include "genfic/csr.h"
+#include "genfic/dn.h"
+#include "genfic/err.h"
+#include "genfic/issue.h"
+#include "genfic/request.h"
+#include "genfic/serial.h"
+#include "genfic/store.h"
+#include "genfic/template.h"
+#include "genfic/x509util.h"
+#include "cli.h"
+
+struct inspect {
+	struct cli		*cli;
+	struct cli_issuer	 is;		/* store, CA, template, --san */
+	struct request_rules	 rules;
+	struct request_verdicts	 all;
+	struct request		*req;		/* accepted, or NULL */
+	X509			*preview;	/* as it would be issued */
+	int			 clamped;	/* its notAfter was cut */
+};
+
+static const char *const state_names[] = { "ok", "refused", "unchecked" };
+
+/* What BIO-printing fn wrote of obj, as a string to free, or NULL. */
+static char *
+bio_text(int (*fn)(BIO *, const void *), const void *obj)
+{
+	BIO *bio;
+	char *text = NULL, *data;
+	long len;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (fn(bio, obj) > 0 && (len = BIO_get_mem_data(bio, &data)) >= 0)
+		text = OPENSSL_strndup(data, (size_t)len);
+	BIO_free(bio);
+	return text;
+}
+
+static int
+print_ext(BIO *bio, const void *ext)
+{
+	if (X509V3_EXT_print(bio, (X509_EXTENSION *)ext, 0, 0) <= 0)
+		ASN1_STRING_print(bio, X509_EXTENSION_get_data(
+		    (X509_EXTENSION *)ext));
+	return 1;
+}
+
+static int
+print_name(BIO *bio, const void *gn)
+{
+	return GENERAL_NAME_print(bio, (GENERAL_NAME *)gn);
+}
+
+static int
+print_key(BIO *bio, const void *pkey)
+{
+	char group[64];
+
+	if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), NULL) == 1)
+		return BIO_printf(bio, "%s %s", EVP_PKEY_get0_type_name(pkey),
+		    group);
+	return BIO_printf(bio, "%s %d bits", EVP_PKEY_get0_type_name(pkey),
+	    EVP_PKEY_get_bits(pkey));
+}
+
+static void
+put_field(const struct inspect *in, const char *key, const char *value,
+    int first)
+{
+	if (in->cli->json)
+		printf("%s\"%s\": ", first ? "" : ", ", key);
+	else
+		printf("  %-16s ", key);
+	cli_put_string(stdout, value, in->cli->json);
+	if (!in->cli->json)
+		putchar('\n');
+}
+
+static void
+show_request(const struct inspect *in)
+{
+	const struct csr *csr = in->all.csr;
+	char *subject = csr != NULL ? dn_format(csr->subject) : NULL;
+	char *key = csr != NULL && csr->pkey != NULL ?
+	    bio_text(print_key, csr->pkey) : NULL;
+
+	printf(in->cli->json ? "\"request\": {" : "request\n");
+	put_field(in, "file", in->cli->arg, 1);
+	put_field(in, "subject", subject, 0);
+	put_field(in, "key", key, 0);
+	printf(in->cli->json ? "}, " : "");
+	free(subject);
+	OPENSSL_free(key);
+}
+
+/* The preview's names and extensions, as a list. */
+static void
+show_list(const struct inspect *in, const char *key, int names)
+{
+	GENERAL_NAMES *san = NULL;
+	X509_EXTENSION *ext;
+	char *text, *nl, obj[80];
+	int i, n;
+
+	if (names)
+		san = X509_get_ext_d2i(in->preview, NID_subject_alt_name, NULL,
+		    NULL);
+	n = names ? sk_GENERAL_NAME_num(san) : X509_get_ext_count(in->preview);
+	printf(in->cli->json ? ", \"%s\": [" : "  %s\n", key);
+	for (i = 0; i < n; i++) {
+		if (names)
+			text = bio_text(print_name, sk_GENERAL_NAME_value(san, i));
+		else {
+			ext = X509_get_ext(in->preview, i);
+			OBJ_obj2txt(obj, sizeof(obj),
+			    X509_EXTENSION_get_object(ext), 0);
+			text = bio_text(print_ext, ext);
+			/* One line each: multi-line values joined. */
+			while (text != NULL && (nl = strchr(text, '\n')) != NULL)
+				*nl = ' ';
+			if (in->cli->json)
+				printf("%s{\"name\": \"%s\", \"critical\": "
+				    "%s, \"value\": ", i > 0 ? ", " : "", obj,
+				    X509_EXTENSION_get_critical(ext) ? "true" :
+				    "false");
+			else
+				printf("    %s%s: ", obj,
+				    X509_EXTENSION_get_critical(ext) ?
+				    " (critical)" : "");
+		}
+		if (!in->cli->json && names)
+			fputs("    ", stdout);
+		else if (names && i > 0)
+			fputs(", ", stdout);
+		cli_put_string(stdout, text, in->cli->json);
+		printf(in->cli->json ? (names ? "" : "}") : "\n");
+		OPENSSL_free(text);
+	}
+	printf(in->cli->json ? "]" : "");
+	GENERAL_NAMES_free(san);
+}
+
+static void
+show_certificate(const struct inspect *in)
+{
+	char *subject, nb[GF_ISO_TIME_LEN] = "", na[GF_ISO_TIME_LEN] = "";
+	time_t t;
+
+	if (in->preview == NULL) {
+		printf(in->cli->json ? "\"certificate\": null, " :
+		    "would issue: nothing\n");
+		return;
+	}
+	subject = dn_format(X509_get_subject_name(in->preview));
+	if (asn1_time_to_unix(X509_get0_notBefore(in->preview), &t) == 0)
+		time_to_iso(t, nb);
+	if (asn1_time_to_unix(X509_get0_notAfter(in->preview), &t) == 0)
+		time_to_iso(t, na);
+	printf(in->cli->json ? "\"certificate\": {" : "would issue\n");
+	put_field(in, "ca", in->is.ca != NULL ? in->is.ca->name : NULL, 1);
+	put_field(in, "template", in->is.tmpl->name, 0);
+	put_field(in, "subject", subject, 0);
+	put_field(in, "not_before", nb, 0);
+	put_field(in, "not_after", na, 0);
+	if (in->cli->json)
+		printf(", \"clamped\": %s", in->clamped ? "true" : "false");
+	else
+		printf("  %-16s %s\n", "clamped", in->clamped ?
+		    "yes, to the CA's notAfter" : "no");
+	show_list(in, "subjectAltName", 1);
+	show_list(in, "extensions", 0);
+	printf(in->cli->json ? "}, " : "");
+	free(subject);
+}
+
+static void
+show_verdicts(const struct inspect *in)
+{
+	const struct request_verdict *v;
+	size_t i;
+
+	printf(in->cli->json ? "\"verdicts\": [" : "verdicts\n");
+	for (i = 0; i < in->all.n; i++) {
+		v = &in->all.v[i];
+		if (in->cli->json) {
+			printf("%s{\"check\": \"%s\", \"result\": \"%s\", "
+			    "\"why\": ", i > 0 ? ", " : "", v->check,
+			    state_names[v->state]);
+			cli_put_string(stdout, v->why, 1);
+			putchar('}');
+		} else {
+			printf("  %-9s %s%s", state_names[v->state], v->check,
+			    v->why != NULL ? ": " : "");
+			if (v->why != NULL)
+				cli_put_string(stdout, v->why, 0);
+			putchar('\n');
+		}
+	}
+	printf(in->cli->json ? "], \"issue\": %s}\n" : "result: %s\n",
+	    in->req != NULL ? in->cli->json ? "true" : "would be issued" :
+	    in->cli->json ? "false" : "refused");
+}
+
+/* The certificate, signed with a throwaway key: the CA's is not needed. */
+static int
+inspect_preview(struct inspect *in)
+{
+	static const struct serial serial = { { 0x42 }, 1 };
+	struct issue_request ir;
+	EVP_PKEY *key;
+	int r;
+
+	if ((key = EVP_EC_gen("P-256")) == NULL)
+		return gf_fail_crypto("throwaway key");
+	request_to_issue(in->req, &in->rules, in->is.ca, key, &ir);
+	ir.clamped = &in->clamped;
+	r = issue_build(&ir, &serial, &in->preview);
+	EVP_PKEY_free(key);
+	return r;
+}
+
+static void
+inspect_free(struct inspect *in)
+{
+	X509_free(in->preview);
+	request_free(in->req);
+	request_verdicts_clear(&in->all);
+	cli_issuer_clear(&in->is);
+}
+
+/* "genfic-ca: FILE: refused: " the first refusal, on standard error. */
+static void
+inspect_refused(const struct inspect *in, int r)
+{
+	size_t i;
+
+	for (i = 0; i < in->all.n; i++)
+		if (in->all.v[i].state == REQUEST_REFUSED) {
+			r = gf_fail(in->all.v[i].r, "%s%s", in->all.v[i].r ==
+			    GF_ERR_POLICY ? "refused: " : "", in->all.v[i].why);
+			break;
+		}
+	gf_report(in->cli->arg, r);
+}
+
+int
+cmd_inspect(struct cli *cli)
+{
+	struct inspect in;
+	int r;
+
+	if (cli->parent == NULL && cli->template == NULL) {
+		fprintf(stderr, "%s: --inspect needs -p CA or -t TEMPLATE\n",
+		    gf_progname);
+		return EXIT_USAGE;
+	}
+	memset(&in, 0, sizeof(in));
+	in.cli = cli;
+	if ((r = cli_issuer_load(cli, GF_STORE_READONLY, &in.is)) != 0) {
+		gf_report(cli->parent != NULL ? cli->parent : cli->template, r);
+		inspect_free(&in);
+		return cli_exit_status(r);
+	}
+	cli_issuer_rules(cli, &in.is, &in.rules);
+	in.rules.st = in.is.st;		/* the keyCompromise verdict too */
+	if ((r = request_load(&in.rules, cli->arg, &in.req, &in.all)) == 0 &&
+	    (r = inspect_preview(&in)) != 0) {
+		request_free(in.req);
+		in.req = NULL;
+	}
+	printf(cli->json ? "{" : "");
+	show_request(&in);
+	show_certificate(&in);
+	show_verdicts(&in);
+	if (r != 0)
+		inspect_refused(&in, r);
+	inspect_free(&in);
+	return r == 0 ? 0 : EXIT_REFUSED;
+}
