@@ -74,6 +74,10 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 	show_field("\nLabel:     ", stmt, 7, NULL);
 	show_field("Template:  ", stmt, 8, NULL);
 	show_field("Chain:     ", stmt, 9, NULL);
+	if (sqlite3_column_type(stmt, 10) != SQLITE_NULL)
+		show_field("Renews:    ", stmt, 10, NULL);
+	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL)
+		show_field("Renewed by: ", stmt, 11, NULL);
 	/* openssl's text prints a SAN's IA5String raw: escape it too. */
 	putchar('\n');
 	cli_put_lines(stdout, body != NULL ? body : "");

@@ -18,7 +18,7 @@
 
 enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
-	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT,
+	OPT_PASSWD, OPT_SHOW_CA, OPT_RENEW, OPT_RENEW_EXPIRING, OPT_INSPECT,
 };
 
 static struct cli cli;
@@ -69,6 +69,13 @@ static struct poptOption mode_table[] = {
 	{ "inspect", '\0', POPT_ARG_STRING, &mode_arg, OPT_INSPECT,
 	  "a request, what -p CA (or -t) would issue from it and every "
 	  "verdict; writes nothing", "FILE" },
+	{ "renew", '\0', POPT_ARG_STRING, &mode_arg, OPT_RENEW,
+	  "a new certificate for the key, subject and names of one of "
+	  "--parent's (serial, label, CN or file); --reason superseded "
+	  "revokes the old one", "VALUE" },
+	{ "renew-expiring", '\0', POPT_ARG_STRING, &mode_arg,
+	  OPT_RENEW_EXPIRING, "renew every valid certificate of --parent "
+	  "expiring within DAYS and not renewed yet, into -o DIR", "DAYS" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -317,6 +324,10 @@ dispatch(void)
 		return cmd_show_ca(&cli);
 	case OPT_INSPECT:
 		return cmd_inspect(&cli);
+	case OPT_RENEW:
+		return cmd_renew(&cli);
+	case OPT_RENEW_EXPIRING:
+		return cmd_renew_expiring(&cli);
 	}
 	return EXIT_USAGE;
 }
@@ -394,6 +405,9 @@ main(int argc, const char **argv)
 	if (cli.mode == 'e' && strcmp(cli.arg, "0") != 0 &&
 	    (status = parse_number(pc, "-e", cli.arg, CLI_MAX_DAYS,
 	    &cli.expiring_days)) != 0)
+		goto out;
+	if (cli.mode == OPT_RENEW_EXPIRING && (status = parse_number(pc,
+	    "--renew-expiring", cli.arg, CLI_MAX_DAYS, &cli.expiring_days)) != 0)
 		goto out;
 	if ((status = parse_number(pc, "-v", days_text, CLI_MAX_DAYS,
 	    &cli.days)) != 0 ||

@@ -102,10 +102,10 @@ check "-g root" gca -p genfic -g -o "$T/root.crl" --passin pass:root-secret --ba
 check "openssl verify -crl_check_all: the renewal" chain_ok "$T/www2.crt" "$T/root.crl" "$T/sys.crl"
 check "openssl verify -crl_check_all: the renewed one stays valid" chain_ok "$T/www.crt" "$T/root.crl" "$T/sys.crl"
 check "openssl verify -crl_check_all: the superseded one fails" not chain_ok "$T/mail.crt" "$T/root.crl" "$T/sys.crl"
-check "... and the CRL says superseded" sh -c "openssl crl -in '$T/sys.crl' -noout -text | grep -A2 'Serial Number: $old_mail' | grep -q 'Superseded'"
+check "... and the CRL says superseded" sh -c "openssl crl -in '$T/sys.crl' -noout -text | grep -A4 'Serial Number: $old_mail' | grep -q 'Superseded'"
 check "certtool --verify-chain: the renewal" sh -c "cat '$T/www2.crt' '$SYS_CRT' '$ROOT_CRT' >'$T/bundle.pem' &&
     certtool --verify-chain --infile '$T/bundle.pem'"
-if start_ocspd "$T/ocspd.log" -d "$GENFIC_CA_DIR"; then
+if start_ocspd "$T/ocspd.log" -d "$GENFIC_CA_DIR" --ca genfic-system --passin pass:system-secret; then
 	pass "genfic-ocspd starts"
 	ask "OCSP: the renewal is good" ": good" -issuer "$SYS_CRT" -CAfile "$ROOT_CRT" -cert "$T/www2.crt"
 	ask "OCSP: the renewed one is good" ": good" -issuer "$SYS_CRT" -CAfile "$ROOT_CRT" -cert "$T/www.crt"
@@ -116,21 +116,48 @@ else
 fi
 
 # --renew-expiring: mail (revoked) and vpn (compromised key) are not renewed;
-# www is 300 days out, far 400.
+# api is due in 40 days, www is 300 days out (renewed already), far and late 400 and 430.
+sign api 40 --label api || { echo "Bail out! sign api"; exit 1; }
+sign late 430 || { echo "Bail out! sign late"; exit 1; }
+api=$(serial_of "$T/api.crt") late=$(serial_of "$T/late.crt") far=$(serial_of "$T/far.crt")
 mkdir "$T/renewed"
-gca -p genfic-system --renew-expiring 60 -o "$T/renewed" $SYS >"$T/out" 2>"$T/err"
-check "--renew-expiring 60 refuses vpn (exit 1)" test $? -eq 1
-check "... says why" grep -q "vpn.*$twin" "$T/err"
-check "... renews nothing else within 60 days: no files" test -z "$(ls "$T/renewed")"
-gca -p genfic-system --renew-expiring 350 -o "$T/renewed" $SYS >"$T/out" 2>"$T/err"
-check "--renew-expiring 350 (exit 1: vpn)" test $? -eq 1
-check "... and nothing else: www was renewed already" test -z "$(ls "$T/renewed")"
-check "--renew-expiring 450 renews far" sh -c "'$GENFIC_CA' -p genfic-system --renew-expiring 450 -o '$T/renewed' $SYS; [ \$? -eq 1 ]"
-far=$(serial_of "$T/far.crt")
-check "... into DIR/SERIAL.crt" test -f "$T/renewed/$far.crt"
+gca -p genfic-system --renew-expiring 60 -o "$T/renewed" $SYS >"$T/due.out" 2>"$T/due.err"
+check "--renew-expiring 60: exit 1, vpn refused" test $? -eq 1
+check "... says why, naming the compromised certificate" grep -q "^genfic-ca: $(serial_of "$T/vpn.crt"): .*$twin" "$T/due.err"
+check "... and counts it" grep -q "^genfic-ca: genfic-system: 1 renewed, 1 refused$" "$T/due.err"
+check "... api renewed into DIR/LABEL.crt" sh -c "[ \"\$(ls '$T/renewed')\" = api.crt ]"
+check "... and says so on stdout" grep -q "^$api renewed as [0-9A-F]*: $T/renewed/api.crt\$" "$T/due.out"
+check "... the same key and names as api" sh -c "[ \"\$(identity '$T/api.crt')\" = \"\$(identity '$T/renewed/api.crt')\" ]"
+gca -p genfic-system --renew-expiring 350 -o "$T/renewed" --json $SYS >"$T/due.out" 2>"$T/due.err"
+check "--renew-expiring 350: exit 1 (vpn)" test $? -eq 1
+check "... nothing else: www and api were renewed already" sh -c "[ \"\$(ls '$T/renewed')\" = api.crt ] && [ ! -s '$T/due.out' ]"
+: >"$T/renewed/$late.crt"
+gca -p genfic-system --renew-expiring 450 -o "$T/renewed" --json $SYS >"$T/due.out" 2>"$T/due.err"
+check "--renew-expiring 450: exit 1 (vpn, and late's file exists)" test $? -eq 1
+check "... late refused: its file exists" grep -q "^genfic-ca: $late: .*exists" "$T/due.err"
+check "... far renewed into DIR/SERIAL.crt, --json" python3 -c "
+import json
+rows = [json.loads(l) for l in open('$T/due.out')]
+assert len(rows) == 1 and rows[0]['old'] == '$far' and rows[0]['file'] == '$T/renewed/$far.crt', rows
+assert rows[0]['new'] != '$far'
+"
 check "... the same key as far" sh -c "[ \"\$(identity '$T/far.crt')\" = \"\$(identity '$T/renewed/$far.crt')\" ]"
 check "... which verifies" chain_ok "$T/renewed/$far.crt" "$T/root.crl" "$T/sys.crl"
-check "a second run renews nothing" sh -c "'$GENFIC_CA' -p genfic-system --renew-expiring 450 -o '$T/renewed' $SYS >'$T/out2' 2>&1;
-    [ \$(ls '$T/renewed' | wc -l) -eq 1 ]"
+check "... late's file untouched" test ! -s "$T/renewed/$late.crt"
+check "--force replaces late's file" sh -c "'$GENFIC_CA' -p genfic-system --renew-expiring 450 -o '$T/renewed' --force $SYS; [ \$? -eq 1 ]"
+check "... with late's renewal" sh -c "[ \"\$(identity '$T/late.crt')\" = \"\$(identity '$T/renewed/$late.crt')\" ]"
+files >"$T/files.before"
+rows=$(cert_audit_rows)
+gca -p genfic-system --renew-expiring 450 -o "$T/renewed" $SYS >"$T/due.out" 2>"$T/due.err"
+check "a second run renews nothing (exit 1: vpn still refused)" test $? -eq 1
+check "... no new row" test "$rows" = "$(cert_audit_rows)"
+check "... nothing on stdout" test ! -s "$T/due.out"
+files >"$T/files.after"
+check "... no file changed" cmp -s "$T/files.before" "$T/files.after"
+check "revoking vpn, the run is clean (exit 0)" sh -c "'$GENFIC_CA' -p genfic-system -x vpn --reason keyCompromise $SYS >/dev/null &&
+    '$GENFIC_CA' -p genfic-system --renew-expiring 450 -o '$T/renewed' $SYS"
+refuse "--renew-expiring without -o" 2 "needs -o DIR" gca -p genfic-system --renew-expiring 30 $SYS
+refuse "--renew-expiring 0" 2 "renew-expiring" gca -p genfic-system --renew-expiring 0 -o "$T/renewed" $SYS
+refuse "--renew --reason keyCompromise" 2 "superseded" gca -p genfic-system --renew www --reason keyCompromise $SYS
 check "the audit chain holds" gca --audit-verify
 finish
