@@ -748,7 +748,7 @@ certdb_show(struct store *st, int64_t id, time_t now, sqlite3_stmt **out)
 	sqlite3_stmt *stmt;
 	int renewals, r;
 
-	/* A store of before schema 4, read as it is, renewed nothing. */
+	/* A store of before schema 5, read as it is, renewed nothing. */
 	if ((r = store_has_table(st, "renewal", &renewals)) != 0 ||
 	    (r = store_prepare(st, renewals ?
 	    SHOW_SQL(SHOW_RENEWS, SHOW_RENEWED_BY) : SHOW_SQL("NULL", "NULL"),
@@ -837,7 +837,7 @@ certdb_find_signed(struct store *st, int64_t ca_id,
 }
 
 /*
- * Renewals (the renewal table, schema 4): what a renewal copies of a
+ * Renewals (the renewal table, schema 5): what a renewal copies of a
  * certificate, the link it records, and which certificates are due.
  */
 static const char renew_source_sql[] = "SELECT cert.der, cert.label, "

@@ -1,4 +1,4 @@
--- Schema 4: which certificate renewed which (--renew, --renew-expiring).
+-- Schema 5: which certificate renewed which (--renew, --renew-expiring).
 -- A certificate is renewed at most once: its renewal is renewed next.
 CREATE TABLE renewal (
 	old_id	INTEGER PRIMARY KEY REFERENCES cert(id),
