@@ -766,23 +766,39 @@ certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
 	"ca.name, ca.parent_id FROM ca JOIN up ON ca.id = up.parent_id) " \
 	"SELECT " agg " FROM up)"
 
+/* The serial of what a certificate renews, and of what renewed it. */
+#define SHOW_RENEWS \
+	"(SELECT hex(o.serial) FROM renewal JOIN cert o ON o.id = " \
+	"renewal.old_id WHERE renewal.new_id = cert.id)"
+#define SHOW_RENEWED_BY \
+	"(SELECT hex(n.serial) FROM renewal JOIN cert n ON n.id = " \
+	"renewal.new_id WHERE renewal.old_id = cert.id)"
+
 int
 certdb_show(struct store *st, int64_t id, time_t now, const char *generation,
     sqlite3_stmt **out)
 {
 	const char *gen = generation != NULL ? generation : "1";
+	const char *renews = SHOW_RENEWS, *renewed_by = SHOW_RENEWED_BY;
 	sqlite3_stmt *stmt;
 	char *sql;
-	int r;
+	int renewals, r;
 
+	/* A store of before schema 5, read as it is, renewed nothing. */
+	if ((r = store_has_table(st, "renewal", &renewals)) != 0)
+		return r;
+	if (!renewals)
+		renews = renewed_by = "NULL";
 	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
-	if (asprintf(&sql, "%s%s%s%s%s", "SELECT cert.der, json_set("
-	    LIST_JSON ", '$.chain', json(" SHOW_CHAIN("json_group_array(name)")
-	    "), '$.generation', ", gen, "), ca.name, hex(cert.serial), "
-	    LIST_STATUS ", " ISO("cert.revoked_at") ", " LIST_REASON ", "
-	    "cert.label, cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')")
-	    ", ", gen, " FROM cert JOIN ca ON ca.id = cert.ca_id WHERE "
-	    "cert.id = ?2") == -1)
+	if (asprintf(&sql, "%s%s%s%s%s%s%s%s%s%s%s%s%s", "SELECT cert.der, "
+	    "json_set(" LIST_JSON ", '$.chain', json("
+	    SHOW_CHAIN("json_group_array(name)") "), '$.generation', ", gen,
+	    ", '$.renews', ", renews, ", '$.renewed_by', ", renewed_by,
+	    "), ca.name, hex(cert.serial), " LIST_STATUS ", "
+	    ISO("cert.revoked_at") ", " LIST_REASON ", cert.label, "
+	    "cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')") ", ",
+	    gen, ", ", renews, ", ", renewed_by, " FROM cert JOIN ca ON "
+	    "ca.id = cert.ca_id WHERE cert.id = ?2") == -1)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	r = store_prepare(st, sql, &stmt);
 	free(sql);
@@ -867,5 +883,154 @@ certdb_find_signed(struct store *st, int64_t ca_id,
 	}
  out:
 	store_done(stmt);
+	return r;
+}
+
+/*
+ * Renewals (the renewal table, schema 5): what a renewal copies of a
+ * certificate, the link it records, and which certificates are due.
+ */
+static const char renew_source_sql[] = "SELECT cert.der, cert.label, "
+    "cert.template, cert.is_ca, (SELECT hex(n.serial) FROM renewal JOIN "
+    "cert n ON n.id = renewal.new_id WHERE renewal.old_id = cert.id), "
+    "hex(cert.serial), cert.subject, cert.revoked_at IS NOT NULL, "
+    "cert.reason FROM cert WHERE cert.id = ?1";
+
+static int
+column_dup(sqlite3_stmt *stmt, int col, char **out)
+{
+	*out = NULL;
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return 0;
+	if ((*out = strdup((const char *)sqlite3_column_text(stmt, col))) ==
+	    NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	return 0;
+}
+
+int
+certdb_renew_source(struct store *st, int64_t id, struct renew_source *src)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(src, 0, sizeof(*src));
+	if ((r = store_cached(st, renew_source_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, id)) != 0)
+		goto out;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		r = store_fail(st, "read certificate");
+		goto out;
+	}
+	src->is_ca = sqlite3_column_int(stmt, 3);
+	src->revoked = sqlite3_column_int(stmt, 7);
+	src->reason = sqlite3_column_int(stmt, 8);
+	if ((r = x509_from_der(sqlite3_column_blob(stmt, 0),
+	    (size_t)sqlite3_column_bytes(stmt, 0), &src->cert)) != 0 ||
+	    (r = column_dup(stmt, 1, &src->label)) != 0 ||
+	    (r = column_dup(stmt, 2, &src->template)) != 0 ||
+	    (r = column_dup(stmt, 4, &src->renewed_by)) != 0 ||
+	    (r = column_dup(stmt, 5, &src->serial)) != 0 ||
+	    (r = column_dup(stmt, 6, &src->subject)) != 0)
+		certdb_renew_source_clear(src);
+ out:
+	store_done(stmt);
+	return r;
+}
+
+void
+certdb_renew_source_clear(struct renew_source *src)
+{
+	X509_free(src->cert);
+	free(src->label);
+	free(src->template);
+	free(src->renewed_by);
+	free(src->serial);
+	free(src->subject);
+	memset(src, 0, sizeof(*src));
+}
+
+static const char renew_link_sql[] = "INSERT INTO renewal (old_id, new_id) "
+    "VALUES (?1, ?2)";
+static const char label_clear_sql[] = "UPDATE cert SET label = NULL "
+    "WHERE id = ?1";
+
+int
+certdb_renew_link(struct store *st, int64_t old_id, int64_t new_id)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, renew_link_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, old_id)) == 0 &&
+	    (r = store_bind_int64(stmt, 2, new_id)) == 0 &&
+	    sqlite3_step(stmt) != SQLITE_DONE)
+		r = store_fail(st, "record the renewal");
+	store_done(stmt);
+	return r;
+}
+
+int
+certdb_label_clear(struct store *st, int64_t id)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, label_clear_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, id)) == 0 &&
+	    sqlite3_step(stmt) != SQLITE_DONE)
+		r = store_fail(st, "move the label");
+	store_done(stmt);
+	return r;
+}
+
+/* Valid end-entity certificates of a CA expiring in (now, until], not renewed. */
+static const char renew_due_sql[] = "SELECT cert.id FROM cert "
+    "WHERE cert.ca_id = ?1 AND cert.not_after > ?2 AND cert.not_after <= ?3 "
+    "AND cert.revoked_at IS NULL AND cert.is_ca = 0 AND NOT EXISTS "
+    "(SELECT 1 FROM renewal WHERE renewal.old_id = cert.id) "
+    "ORDER BY cert.not_after, cert.id";
+
+int
+certdb_renew_due(struct store *st, int64_t ca_id, time_t now, time_t until,
+    int64_t **ids, size_t *count)
+{
+	sqlite3_stmt *stmt;
+	int64_t *grown;
+	size_t cap = 0;
+	int rc, r;
+
+	*ids = NULL;
+	*count = 0;
+	if ((r = store_prepare(st, renew_due_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, (int64_t)now)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, (int64_t)until)) != 0)
+		goto out;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*count == cap) {
+			cap = cap == 0 ? 64 : 2 * cap;
+			if ((grown = reallocarray(*ids, cap, sizeof(**ids))) ==
+			    NULL) {
+				r = gf_fail(GF_ERR_ALLOC, "out of memory");
+				goto out;
+			}
+			*ids = grown;
+		}
+		(*ids)[(*count)++] = sqlite3_column_int64(stmt, 0);
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(st, "list certificates to renew");
+ out:
+	if (r != 0) {
+		free(*ids);
+		*ids = NULL;
+		*count = 0;
+	}
+	sqlite3_finalize(stmt);
 	return r;
 }

@@ -87,6 +87,8 @@ int	cmd_publish(struct cli *cli);
 int	cmd_audit_verify(struct cli *cli);
 int	cmd_passwd(struct cli *cli);
 int	cmd_show_ca(struct cli *cli);
+int	cmd_renew(struct cli *cli);
+int	cmd_renew_expiring(struct cli *cli);
 int	cmd_inspect(struct cli *cli);
 int	cmd_recertify(struct cli *cli);
 int	cmd_rollover(struct cli *cli);

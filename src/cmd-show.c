@@ -80,6 +80,10 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 	/* Which key of its CA signed it (--rollover makes more than one). */
 	printf("Generation: %s generation %d\n", sqlite3_column_text(stmt, 2),
 	    sqlite3_column_int(stmt, 10));
+	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL)
+		show_field("Renews:    ", stmt, 11, NULL);
+	if (sqlite3_column_type(stmt, 12) != SQLITE_NULL)
+		show_field("Renewed by: ", stmt, 12, NULL);
 	/* openssl's text prints a SAN's IA5String raw: escape it too. */
 	putchar('\n');
 	cli_put_lines(stdout, body != NULL ? body : "");

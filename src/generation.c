@@ -25,20 +25,7 @@
 int
 generation_table(struct store *st, int *has)
 {
-	sqlite3_stmt *stmt;
-	int r;
-
-	if ((r = store_prepare(st, "SELECT count(*) FROM sqlite_master WHERE "
-	    "type = 'table' AND name = ?1", &stmt)) != 0)
-		return r;
-	if ((r = store_bind_text(stmt, 1, "ca_generation")) != 0)
-		;
-	else if (sqlite3_step(stmt) != SQLITE_ROW)
-		r = store_fail(st, "read generations");
-	else
-		*has = sqlite3_column_int(stmt, 0) > 0;
-	sqlite3_finalize(stmt);
-	return r;
+	return store_has_table(st, "ca_generation", has);
 }
 
 void

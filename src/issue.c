@@ -396,5 +396,6 @@ issue_commit(struct store *st, int64_t issuer_id, const char *issuer_name,
 	if (r != 0)
 		return r;
 	serial_to_hex(&row->serial, hex);
-	return audit_append(st, "issue", issuer_name, hex, row->subject);
+	return audit_append(st, req->operation != NULL ? req->operation :
+	    "issue", issuer_name, hex, row->subject);
 }

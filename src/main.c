@@ -19,6 +19,7 @@
 enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
 	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT, OPT_RECERTIFY, OPT_ROLLOVER,
+	OPT_RENEW, OPT_RENEW_EXPIRING,
 };
 
 static struct cli cli;
@@ -74,6 +75,13 @@ static struct poptOption mode_table[] = {
 	  "for a root)", "NAME" },
 	{ "rollover", '\0', POPT_ARG_STRING, &mode_arg, OPT_ROLLOVER,
 	  "new key + certificate for CA NAME, its next generation", "NAME" },
+	{ "renew", '\0', POPT_ARG_STRING, &mode_arg, OPT_RENEW,
+	  "a new certificate for the key, subject and names of one of "
+	  "--parent's (serial, label, CN or file); --reason superseded "
+	  "revokes the old one", "VALUE" },
+	{ "renew-expiring", '\0', POPT_ARG_STRING, &mode_arg,
+	  OPT_RENEW_EXPIRING, "renew every valid certificate of --parent "
+	  "expiring within DAYS and not renewed yet, into -o DIR", "DAYS" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -328,6 +336,10 @@ dispatch(void)
 		return cmd_recertify(&cli);
 	case OPT_ROLLOVER:
 		return cmd_rollover(&cli);
+	case OPT_RENEW:
+		return cmd_renew(&cli);
+	case OPT_RENEW_EXPIRING:
+		return cmd_renew_expiring(&cli);
 	}
 	return EXIT_USAGE;
 }
@@ -405,6 +417,9 @@ main(int argc, const char **argv)
 	if (cli.mode == 'e' && strcmp(cli.arg, "0") != 0 &&
 	    (status = parse_number(pc, "-e", cli.arg, CLI_MAX_DAYS,
 	    &cli.expiring_days)) != 0)
+		goto out;
+	if (cli.mode == OPT_RENEW_EXPIRING && (status = parse_number(pc,
+	    "--renew-expiring", cli.arg, CLI_MAX_DAYS, &cli.expiring_days)) != 0)
 		goto out;
 	if ((status = parse_number(pc, "-v", days_text, CLI_MAX_DAYS,
 	    &cli.days)) != 0 ||

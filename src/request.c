@@ -116,11 +116,15 @@ make_san(struct judging *j)
 	GENERAL_NAME *gn;
 	int i, r;
 
-	/* Looked at only where the template keeps them, as before. */
+	/*
+	 * A request's, only where the template keeps them, as before; a
+	 * renewal keeps every name of the certificate (--san's included).
+	 */
 	if (j->rules->tmpl->copy_san && j->csr != NULL &&
 	    (r = csr_get_san(j->csr, &j->asked_san)) != 0)
 		return r;
-	if (j->rules->tmpl->copy_san && j->asked_san != NULL) {
+	if ((j->rules->tmpl->copy_san || j->csr == NULL) &&
+	    j->asked_san != NULL) {
 		if ((r = policy_check_san(j->asked_san)) != 0)
 			return r;
 		san = j->asked_san;

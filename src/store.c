@@ -23,6 +23,7 @@ extern const char gf_schema_sql[];
 extern const char gf_migrate_2_sql[];
 extern const char gf_migrate_3_sql[];
 extern const char gf_migrate_4_sql[];
+extern const char gf_migrate_5_sql[];
 
 /* Each entry brings the database from version - 1 to version. */
 static const struct {
@@ -33,6 +34,7 @@ static const struct {
 	{ 2, gf_migrate_2_sql },
 	{ 3, gf_migrate_3_sql },
 	{ 4, gf_migrate_4_sql },
+	{ 5, gf_migrate_5_sql },
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     GF_SCHEMA_VERSION, "one migration per schema version");
@@ -587,4 +589,23 @@ store_bind_blob(sqlite3_stmt *stmt, int col, const void *data, size_t len)
 		    len);
 	return store_bound(stmt, sqlite3_bind_blob(stmt, col, data, (int)len,
 	    SQLITE_STATIC));
+}
+
+int
+store_has_table(struct store *st, const char *name, int *has)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = ?1", &stmt)) != 0)
+		return r;
+	if ((r = store_bind_text(stmt, 1, name)) == 0) {
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			*has = sqlite3_column_int(stmt, 0) > 0;
+		else
+			r = store_fail(st, "read the schema");
+	}
+	sqlite3_finalize(stmt);
+	return r;
 }

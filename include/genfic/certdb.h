@@ -159,7 +159,8 @@ int	certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
  * its chain and generation), CA, serial, status, revoked at, reason,
  * label, template, the chain of CA names ("sub <- root"), and the
  * generation of its CA that signed it (int), generation being
- * generation_sql()'s expression for it (NULL: 1).
+ * generation_sql()'s expression for it (NULL: 1), and the serials of
+ * what it renews and of what renewed it (NULL for none).
  */
 int	certdb_show(struct store *st, int64_t id, time_t now,
 	    const char *generation, sqlite3_stmt **stmt);
@@ -186,5 +187,37 @@ int	certdb_find_signed(struct store *st, int64_t ca_id,
 	    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
 	    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
 	    int *derlen);
+
+/* What a renewal copies of a certificate, and whether it was renewed. */
+struct renew_source {
+	X509		*cert;
+	char		*label;		/* or NULL; moves to the renewal */
+	char		*template;	/* the template it was issued from */
+	int		 is_ca;
+	char		*renewed_by;	/* the renewal's hex serial, or NULL */
+	char		*serial;	/* its own, hex */
+	char		*subject;	/* RFC 4514 */
+	int		 revoked;	/* or on hold */
+	int		 reason;
+};
+
+/* Certificate id's renew_source; clear it with certdb_renew_source_clear(). */
+int	certdb_renew_source(struct store *st, int64_t id,
+	    struct renew_source *src);
+void	certdb_renew_source_clear(struct renew_source *src);
+
+/* Records that new_id renews old_id (a certificate is renewed once). */
+int	certdb_renew_link(struct store *st, int64_t old_id, int64_t new_id);
+
+/* Takes certificate id's label away, so that its renewal may carry it. */
+int	certdb_label_clear(struct store *st, int64_t id);
+
+/*
+ * The valid end-entity certificates of CA ca_id whose notAfter falls in
+ * (now, until] and that were not renewed, soonest first: *count ids in a
+ * new array *ids.
+ */
+int	certdb_renew_due(struct store *st, int64_t ca_id, time_t now,
+	    time_t until, int64_t **ids, size_t *count);
 
 #endif

@@ -30,6 +30,7 @@ struct issue_request {
 	const char		*ocsp_url;
 	const char		*ca_issuers_url;
 	int			*clamped;	/* counts clamps instead of warning */
+	const char		*operation;	/* its audit entry's, or NULL: "issue" */
 };
 
 /*

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #define GF_STORE_DEFAULT	"/var/lib/genfic-ca"
-#define GF_SCHEMA_VERSION	4
+#define GF_SCHEMA_VERSION	5
 /* The oldest schema a read-only open reads as it is. */
 #define GF_SCHEMA_READABLE	1
 
@@ -109,5 +109,8 @@ int	store_bind_int64(sqlite3_stmt *stmt, int col, int64_t value);
 int	store_bind_text(sqlite3_stmt *stmt, int col, const char *text);
 int	store_bind_blob(sqlite3_stmt *stmt, int col, const void *data,
 	    size_t len);
+
+/* *has: whether the database has table name (an older schema may not). */
+int	store_has_table(struct store *st, const char *name, int *has);
 
 #endif

@@ -42,7 +42,7 @@ while [ $i -lt 100 ] && ! grep -q '^genfic-ocspd: serving' "$T/ocspd.log"; do
 done
 port=$(sed -n 's/^genfic-ocspd: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/ocspd.log")
 if [ -n "$port" ]; then
-	# The root of section 1: section 11 makes certs/genfic.crt generation 2.
+	# The root of section 1: section 12 makes certs/genfic.crt generation 2.
 	(cd "$T/work" && openssl ocsp -url "http://127.0.0.1:$port/" \
 	    -issuer store/certs/genfic-system.crt -cert out/www.crt \
 	    -CAfile genfic-root.pem) >"$T/ans" 2>&1
