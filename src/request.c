@@ -346,12 +346,17 @@ request_check_cert(const struct request_rules *rules, X509 *cert,
 	j.requested = X509_get_subject_name(cert);
 	if ((j.req = calloc(1, sizeof(*j.req))) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if ((j.req->spki = X509_PUBKEY_dup(X509_get_X509_PUBKEY(cert))) ==
-	    NULL || (j.req->pkey = X509_get_pubkey(cert)) == NULL) {
+	/*
+	 * Not X509_PUBKEY_dup(): OpenSSL 3.0's loses the bit string's
+	 * unused-bits count, and a key ending in a 0 bit then encodes (and
+	 * hashes) as another; a key revoked for keyCompromise went unseen.
+	 */
+	if ((j.req->spki = spki_copy(X509_get_X509_PUBKEY(cert))) == NULL ||
+	    (j.req->pkey = X509_get_pubkey(cert)) == NULL) {
 		r = gf_fail_crypto("the certificate's public key");
 		goto out;
 	}
-	if ((r = spki_hash(j.req->spki, j.req->spki_hash)) != 0)
+	if ((r = spki_hash(X509_get_X509_PUBKEY(cert), j.req->spki_hash)) != 0)
 		goto out;
 	j.asked_san = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	(void)judge_policy(&j);

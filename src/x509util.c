@@ -185,6 +185,22 @@ spki_hash(const X509_PUBKEY *spki, unsigned char md[GF_SHA256_LEN])
 	return r;
 }
 
+X509_PUBKEY *
+spki_copy(const X509_PUBKEY *spki)
+{
+	const unsigned char *p;
+	unsigned char *der = NULL;
+	X509_PUBKEY *copy = NULL;
+	int len;
+
+	if ((len = i2d_X509_PUBKEY(spki, &der)) > 0) {
+		p = der;
+		copy = d2i_X509_PUBKEY(NULL, &p, len);
+	}
+	OPENSSL_free(der);
+	return copy;
+}
+
 int
 asn1_time_to_unix(const ASN1_TIME *t, time_t *out)
 {

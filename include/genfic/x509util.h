@@ -46,6 +46,9 @@ int	spki_set(X509_PUBKEY *spki, const X509_ALGOR *alg,
 /* SHA-256 of the DER SubjectPublicKeyInfo. */
 int	spki_hash(const X509_PUBKEY *spki, unsigned char md[GF_SHA256_LEN]);
 
+/* A copy of spki as encoded (through its DER), or NULL. */
+X509_PUBKEY	*spki_copy(const X509_PUBKEY *spki);
+
 /* Converts an ASN.1 time to seconds since the epoch. */
 int	asn1_time_to_unix(const ASN1_TIME *t, time_t *out);
 

@@ -136,6 +136,47 @@ test_request_from_cert(void)
 	EVP_PKEY_free(key);
 }
 
+/*
+ * The request made of a certificate hashes its key as the store does,
+ * whatever the key's last bit: OpenSSL 3.0's X509_PUBKEY_dup() re-encoded
+ * a P-256 point ending in a 0 bit with an unused-bits count of 1, so the
+ * hash missed a key revoked for keyCompromise half of the time.
+ */
+static void
+test_request_from_cert_hash(void)
+{
+	struct request_rules rules;
+	unsigned char md[GF_SHA256_LEN];
+	int even = 0, odd = 0, i;
+
+	memset(&rules, 0, sizeof(rules));
+	rules.tmpl = tmpl;
+	for (i = 0; i < 64 && (even < 4 || odd < 4); i++) {
+		EVP_PKEY *key = EVP_EC_gen("P-256");
+		X509 *cert = make_cert(key, "host.example.org", NULL);
+		const unsigned char *pub;
+		struct request *req = NULL;
+		int len;
+
+		CU_ASSERT_FATAL(X509_PUBKEY_get0_param(NULL, &pub, &len, NULL,
+		    X509_get_X509_PUBKEY(cert)) == 1);
+		if (pub[len - 1] & 1)
+			odd++;
+		else
+			even++;
+		CU_ASSERT_EQUAL_FATAL(request_check_cert(&rules, cert, &req,
+		    NULL), 0);
+		CU_ASSERT_EQUAL(spki_hash(X509_get_X509_PUBKEY(cert), md), 0);
+		CU_ASSERT_EQUAL(memcmp(req->spki_hash, md, sizeof(md)), 0);
+		CU_ASSERT_EQUAL(spki_hash(req->spki, md), 0);
+		CU_ASSERT_EQUAL(memcmp(req->spki_hash, md, sizeof(md)), 0);
+		request_free(req);
+		X509_free(cert);
+		EVP_PKEY_free(key);
+	}
+	CU_ASSERT(even >= 4 && odd >= 4);
+}
+
 /* The policy still judges a certificate's request: key, names, chain. */
 static void
 test_request_from_cert_refused(void)
@@ -256,6 +297,8 @@ test_request_register(void)
 	    NULL ||
 	    CU_add_test(s, "request_check_cert", test_request_from_cert) ==
 	    NULL ||
+	    CU_add_test(s, "request_check_cert key hash",
+	    test_request_from_cert_hash) == NULL ||
 	    CU_add_test(s, "request_check_cert refusals",
 	    test_request_from_cert_refused) == NULL ||
 	    CU_add_test(s, "request_check order and seen",
