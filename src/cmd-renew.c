@@ -28,7 +28,7 @@ struct renew_run {
 	struct constraints *constraints;
 	EVP_PKEY	*key;
 	struct renewer	 rn;
-	size_t		 renewed, refused, unwritten;
+	struct renew_counts counts;	/* of --renew-expiring */
 };
 
 static int
@@ -181,116 +181,39 @@ cmd_renew(struct cli *cli)
 	return cli_exit_status(r);
 }
 
-/* One renewal of a group: where it goes, and the renewal. */
-struct renew_item {
-	char		*path;		/* DIR/<label or serial>.crt */
-	struct renewal	 rw;
-	int		 recorded;
-};
-
-/* DIR/LABEL.crt when the label makes a file name, else DIR/SERIAL.crt. */
-static char *
-renew_path(const char *dir, const struct renewal *rw)
-{
-	const char *label = rw->src.label;
-	char *path;
-
-	if (asprintf(&path, "%s/%s.crt", dir, label != NULL &&
-	    file_name_ok(label, 200) ? label : rw->old_hex) == -1)
-		return NULL;
-	return path;
-}
-
-/* Judges and signs certificate id into item, writing nothing. */
-static int
-renew_due_prepare(struct renew_run *run, int64_t id, struct renew_item *item)
-{
-	int r;
-
-	if ((r = renew_prepare(&run->rn, id, &item->rw)) != 0)
-		return r;
-	if ((item->path = renew_path(run->cli->output, &item->rw)) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	/* Nothing is committed that cannot be written. */
-	return cli_output_check(item->path, run->cli->force);
-}
-
-/* Written once committed: a failure leaves the renewal in the store. */
+/* A renewal written (r 0) or not, or refused (written 0). */
 static void
-renew_due_write(struct renew_run *run, struct renew_item *item)
+renew_due_told(void *arg, const struct renewal *rw, const char *path,
+    int written, int r)
 {
-	char hex[2 * GF_SERIAL_MAX + 1], *pem;
-	size_t len;
-	int r;
+	struct renew_run *run = arg;
+	char hex[2 * GF_SERIAL_MAX + 1];
 
-	serial_to_hex(&item->rw.row.serial, hex);
-	if ((r = der_to_pem("CERTIFICATE", item->rw.row.der,
-	    (size_t)item->rw.row.derlen, &pem, &len)) == 0) {
-		r = file_write_atomic(item->path, pem, len, 0644,
-		    run->cli->force);
-		free(pem);
-	}
 	if (r != 0) {
-		gf_report(item->path, r == GF_ERR_EXISTS ? gf_fail(r, "exists "
-		    "(-E %s writes it again)", hex) : r);
-		run->unwritten++;
+		gf_report(written ? path : rw->old_hex[0] != '\0' ?
+		    rw->old_hex : "renewal", r);
 		return;
 	}
-	run->renewed++;
+	serial_to_hex(&rw->row.serial, hex);
 	if (run->cli->json) {
 		printf("{\"old\":\"%s\",\"new\":\"%s\",\"file\":",
-		    item->rw.old_hex, hex);
-		cli_put_string(stdout, item->path, 1);
+		    rw->old_hex, hex);
+		cli_put_string(stdout, path, 1);
 		printf("}\n");
 	} else
-		printf("%s renewed as %s: %s\n", item->rw.old_hex, hex,
-		    item->path);
-}
-
-/*
- * Renews ids[0..n) in one transaction: a renewal refused is reported and
- * left out; a failure to record one rolls the group back and stops.
- */
-static int
-renew_due_group(struct renew_run *run, const int64_t *ids, size_t n)
-{
-	struct renew_item *items;
-	size_t i;
-	int r;
-
-	if ((items = calloc(n, sizeof(*items))) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if ((r = store_begin(run->st)) != 0)
-		goto out;
-	for (i = 0; i < n && r == 0; i++) {
-		gf_errclear();
-		if ((r = renew_due_prepare(run, ids[i], &items[i])) != 0) {
-			gf_report(items[i].rw.old_hex[0] != '\0' ?
-			    items[i].rw.old_hex : "renewal", r);
-			run->refused++;
-			r = 0;
-		} else if ((r = renew_record(&run->rn, &items[i].rw)) == 0)
-			items[i].recorded = 1;
-	}
-	if (r != 0 || (r = store_commit(run->st)) != 0) {
-		store_rollback(run->st);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if (items[i].recorded)
-			renew_due_write(run, &items[i]);
- out:
-	for (i = 0; i < n; i++) {
-		free(items[i].path);
-		renewal_clear(&items[i].rw);
-	}
-	free(items);
-	return r;
+		printf("%s renewed as %s: %s\n", rw->old_hex, hex, path);
 }
 
 static int
 renew_due(struct renew_run *run)
 {
+	struct renew_due due = {
+		.dir = run->cli->output,
+		.force = run->cli->force,
+		.out_check = cli_output_check,
+		.told = renew_due_told,
+		.arg = run,
+	};
 	time_t now = time(NULL);
 	int64_t *ids = NULL;
 	size_t n = 0, at;
@@ -301,8 +224,9 @@ renew_due(struct renew_run *run)
 		return r;
 	if (n > 0 && (r = renew_key(run)) == 0)
 		for (at = 0; at < n && r == 0; at += RENEW_GROUP)
-			r = renew_due_group(run, ids + at, n - at < RENEW_GROUP ?
-			    n - at : RENEW_GROUP);
+			r = renew_group(&run->rn, &due, ids + at,
+			    n - at < RENEW_GROUP ? n - at : RENEW_GROUP,
+			    &run->counts);
 	free(ids);
 	return r;
 }
@@ -328,10 +252,12 @@ cmd_renew_expiring(struct cli *cli)
 		gf_report(cli->parent, r);
 	else
 		fprintf(stderr, "%s: %s: %zu renewed, %zu refused%s\n",
-		    gf_progname, run.ca->name, run.renewed, run.refused,
-		    run.unwritten > 0 ? ", some not written" : "");
+		    gf_progname, run.ca->name, run.counts.renewed,
+		    run.counts.refused, run.counts.unwritten > 0 ?
+		    ", some not written" : "");
 	renew_close(&run);
 	if (r != 0)
 		return cli_exit_status(r);
-	return run.refused == 0 && run.unwritten == 0 ? 0 : EXIT_REFUSED;
+	return run.counts.refused == 0 && run.counts.unwritten == 0 ? 0 :
+	    EXIT_REFUSED;
 }

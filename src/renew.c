@@ -3,6 +3,7 @@
  * request under the template it was issued from, signed with a new
  * serial and validity, and recorded as the old one's renewal.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,10 +11,12 @@
 #include "genfic/audit.h"
 #include "genfic/ca.h"
 #include "genfic/err.h"
+#include "genfic/file.h"
 #include "genfic/renew.h"
 #include "genfic/revoke.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
+#include "genfic/x509util.h"
 
 /* The template old was issued from, loaded once for a run of them. */
 static int
@@ -119,6 +122,106 @@ renew_record(struct renewer *rn, struct renewal *rw)
 	    rw->old_hex, rw->src.subject)) != 0)
 		return r;
 	return rn->supersede ? renew_supersede(rn, rw) : 0;
+}
+
+/* One renewal of a group: where it goes, and the renewal. */
+struct renew_item {
+	char		*path;
+	struct renewal	 rw;
+	int		 recorded;
+};
+
+/* DIR/LABEL.crt when the label makes a file name, else DIR/SERIAL.crt. */
+static char *
+renew_path(const char *dir, const struct renewal *rw)
+{
+	const char *label = rw->src.label;
+	char *path;
+
+	if (asprintf(&path, "%s/%s.crt", dir, label != NULL &&
+	    file_name_ok(label, 200) ? label : rw->old_hex) == -1)
+		return NULL;
+	return path;
+}
+
+/* Judges and signs certificate id into item, writing nothing. */
+static int
+renew_item_prepare(struct renewer *rn, const struct renew_due *due,
+    int64_t id, struct renew_item *item)
+{
+	int r;
+
+	if ((r = renew_prepare(rn, id, &item->rw)) != 0)
+		return r;
+	if ((item->path = renew_path(due->dir, &item->rw)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	/* Nothing is committed that cannot be written. */
+	return due->out_check(item->path, due->force);
+}
+
+/* Written once committed: a failure leaves the renewal in the store. */
+static int
+renew_item_write(const struct renew_due *due, const struct renew_item *item)
+{
+	char hex[2 * GF_SERIAL_MAX + 1], *pem;
+	size_t len;
+	int r;
+
+	if ((r = der_to_pem("CERTIFICATE", item->rw.row.der,
+	    (size_t)item->rw.row.derlen, &pem, &len)) != 0)
+		return r;
+	r = file_write_atomic(item->path, pem, len, 0644, due->force);
+	free(pem);
+	if (r == GF_ERR_EXISTS) {
+		serial_to_hex(&item->rw.row.serial, hex);
+		r = gf_fail(r, "exists (-E %s writes it again)", hex);
+	}
+	return r;
+}
+
+int
+renew_group(struct renewer *rn, const struct renew_due *due,
+    const int64_t *ids, size_t n, struct renew_counts *counts)
+{
+	struct renew_item *items;
+	size_t i;
+	int r;
+
+	if ((items = calloc(n, sizeof(*items))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if ((r = store_begin(rn->st)) != 0)
+		goto out;
+	for (i = 0; i < n && r == 0; i++) {
+		gf_errclear();
+		if ((r = renew_item_prepare(rn, due, ids[i], &items[i])) != 0) {
+			due->told(due->arg, &items[i].rw, items[i].path, 0, r);
+			counts->refused++;
+			r = 0;
+		} else if ((r = renew_record(rn, &items[i].rw)) == 0)
+			items[i].recorded = 1;
+	}
+	if (r != 0 || (r = store_commit(rn->st)) != 0) {
+		store_rollback(rn->st);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!items[i].recorded)
+			continue;
+		r = renew_item_write(due, &items[i]);
+		due->told(due->arg, &items[i].rw, items[i].path, 1, r);
+		if (r == 0)
+			counts->renewed++;
+		else
+			counts->unwritten++;
+	}
+	r = 0;
+ out:
+	for (i = 0; i < n; i++) {
+		free(items[i].path);
+		renewal_clear(&items[i].rw);
+	}
+	free(items);
+	return r;
 }
 
 void

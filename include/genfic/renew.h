@@ -62,6 +62,31 @@ int	renew_prepare(struct renewer *rn, int64_t old_id, struct renewal *rw);
  */
 int	renew_record(struct renewer *rn, struct renewal *rw);
 
+/* What --renew-expiring does with the renewals of a group. */
+struct renew_due {
+	const char	*dir;		/* DIR/<label or old serial>.crt */
+	int		 force;		/* replace existing files */
+	/* 0 if path may be written (refuses the renewal before signing). */
+	int		(*out_check)(const char *path, int replace);
+	/* Each renewal's end: written to path (r 0), or not, or refused. */
+	void		(*told)(void *arg, const struct renewal *rw,
+			    const char *path, int written, int r);
+	void		*arg;
+};
+
+struct renew_counts {
+	size_t	renewed, refused, unwritten;
+};
+
+/*
+ * Renews certificates ids[0..n) in one transaction, as a spool group:
+ * a renewal refused is told and left out; one that fails to record rolls
+ * the group back and ends it (a run again finishes it); the files are
+ * written once the group is committed.
+ */
+int	renew_group(struct renewer *rn, const struct renew_due *due,
+	    const int64_t *ids, size_t n, struct renew_counts *counts);
+
 void	renewal_clear(struct renewal *rw);
 void	renewer_clear(struct renewer *rn);
 
