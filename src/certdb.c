@@ -1,6 +1,8 @@
 /*
  * Certificate rows: every statement on the cert table lives here, but
- * revocation's (revoke.c).
+ * revocation's (revoke.c) and the joins that load a CA or a CA generation
+ * with its own certificate (ca.c, generation.c), one row each.  The
+ * responder's reads are at the end; genfic-ocspd links them alone.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
