@@ -380,10 +380,13 @@ served_generations(struct store *st, const char *name, size_t *count)
 	return r;
 }
 
-/* CA name as its generation gen (0 the oldest) signs: its cert and key. */
+/*
+ * CA name as its generation gen (0 the oldest) signs: its cert and key,
+ * and in sc the range of certificate ids that key signed.
+ */
 static int
 served_ca_load(struct store *st, const char *name, size_t gen,
-    struct ca **out)
+    struct served_ca *sc, struct ca **out)
 {
 	struct generation *gens = NULL;
 	struct ca *ca = NULL;
@@ -393,7 +396,11 @@ served_ca_load(struct store *st, const char *name, size_t gen,
 	if ((r = ca_load(st, name, &ca)) != 0 ||
 	    (r = generation_list(st, ca, &gens, &n)) != 0)
 		goto out;
-	if (gen + 1 >= n) {
+	if (gen + 1 >= n)
+		gen = n - 1;
+	sc->first_cert = gens[gen].first_cert;
+	sc->end_cert = gens[gen].end_cert;
+	if (gen + 1 == n) {
 		*out = ca;
 		ca = NULL;
 	} else
@@ -413,7 +420,7 @@ served_load(struct store *st, const struct caset_config *cfg,
 	struct ca *ca = NULL;
 	int r;
 
-	if ((r = served_ca_load(st, name, gen, &ca)) != 0)
+	if ((r = served_ca_load(st, name, gen, sc, &ca)) != 0)
 		return r;
 	sc->id = ca->id;
 	if ((sc->name = strdup(ca->name)) == NULL) {

@@ -46,6 +46,8 @@ struct served_ca {
 	int64_t		 id;		/* ca.id in the store */
 	char		*name;
 	X509		*cert;
+	int64_t		 first_cert;	/* the first cert.id its key signed */
+	int64_t		 end_cert;	/* the first it did not; 0: current */
 	unsigned char	 name_hash[CERTID_NMD][EVP_MAX_MD_SIZE];
 	unsigned char	 key_hash[CERTID_NMD][EVP_MAX_MD_SIZE];
 	struct signer	 signer;
@@ -295,8 +297,11 @@ int	statusdb_connect(struct statusdb *sdb, struct store **st);
 /* Opens and queries a connection as the current user: a startup check. */
 int	statusdb_check(struct statusdb *sdb);
 
-/* Looks a certificate up on this thread's connection. */
-int	statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
+/*
+ * Looks a certificate of ca up on this thread's connection: "unknown"
+ * unless ca's generation (its key) signed it.
+ */
+int	statusdb_lookup(struct statusdb *sdb, const struct served_ca *ca,
 	    const struct serial *serial, struct cert_status *st);
 
 /* The status of CA ca_id's own certificate, on this thread's connection. */

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/store.h"
 #include "ocspd-local.h"
@@ -66,11 +67,6 @@ struct statusdb {
 	int		 running;
 };
 
-static const char lookup_sql[] = "SELECT revoked_at, reason, invalidity "
-    "FROM cert WHERE ca_id = ?1 AND serial = ?2";
-static const char ca_lookup_sql[] = "SELECT c.revoked_at, c.reason, "
-    "c.invalidity FROM ca JOIN cert AS c ON c.id = ca.cert_id "
-    "WHERE ca.id = ?1";
 static const char version_sql[] = "PRAGMA data_version";
 
 /*
@@ -268,14 +264,11 @@ statusdb_path(const struct statusdb *sdb)
 static int
 conn_open(struct statusdb *sdb, struct conn *c)
 {
-	sqlite3_stmt *stmt;
 	int r;
 
 	if ((r = sdb_open(sdb, &c->st)) != 0)
 		return r;
-	/* Both prepared now: a failure shows at startup, not per request. */
-	if ((r = store_cached(c->st, lookup_sql, &stmt)) != 0 ||
-	    (r = store_cached(c->st, ca_lookup_sql, &stmt)) != 0)
+	if ((r = certdb_status_prepare(c->st)) != 0)
 		conn_close(c);
 	return r;
 }
@@ -309,58 +302,40 @@ conn_get(struct statusdb *sdb, struct conn **out)
 	return 0;
 }
 
-static void
-row_status(sqlite3_stmt *stmt, struct cert_status *st)
-{
-	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
-		st->status = V_OCSP_CERTSTATUS_GOOD;
-		return;
-	}
-	st->status = V_OCSP_CERTSTATUS_REVOKED;
-	st->revoked_at = (time_t)sqlite3_column_int64(stmt, 0);
-	st->reason = sqlite3_column_int(stmt, 1);	/* NULL reads 0 */
-	st->invalidity = (time_t)sqlite3_column_int64(stmt, 2);
-}
+/* What a status lookup asks: a certificate, or the CA's own (no serial). */
+struct ask {
+	int64_t			 ca_id;
+	const struct serial	*serial;	/* NULL: the CA's own */
+	int64_t			 first, end;	/* the generation's ids */
+};
 
-/*
- * Runs sql (a status query: ?1 the CA, ?2 the serial unless NULL) on st.
- * *found is whether it had a row, whose status is then in *out.
- */
 static int
-status_query(struct store *st, const char *sql, int64_t ca_id,
-    const struct serial *serial, struct cert_status *out, int *found)
+status_query(struct store *st, const struct ask *q, struct cert_status *out,
+    int *found)
 {
-	sqlite3_stmt *stmt;
+	struct certdb_status cs;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	*found = 0;
-	if ((r = store_cached(st, sql, &stmt)) != 0)
+	if (q->serial != NULL)
+		r = certdb_status(st, q->ca_id, q->serial, q->first, q->end,
+		    &cs, found);
+	else
+		r = certdb_ca_status(st, q->ca_id, &cs, found);
+	if (r != 0 || !*found)
 		return r;
-	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
-	    (serial != NULL && (r = store_bind_blob(stmt, 2, serial->bytes,
-	    serial->len)) != 0))
-		goto out;
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		row_status(stmt, out);
-		*found = 1;
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		r = store_fail(st, serial != NULL ? "look up certificate" :
-		    "look up a CA's certificate");
-	}
- out:
-	store_done(stmt);
-	return r;
+	out->status = cs.revoked ? V_OCSP_CERTSTATUS_REVOKED :
+	    V_OCSP_CERTSTATUS_GOOD;
+	out->revoked_at = cs.revoked_at;
+	out->reason = cs.reason;
+	out->invalidity = cs.invalidity;
+	return 0;
 }
 
 /* status_query() on this thread's connection, dropped when it failed. */
 static int
-conn_query(struct statusdb *sdb, const char *sql, int64_t ca_id,
-    const struct serial *serial, struct cert_status *out, int *found)
+conn_query(struct statusdb *sdb, const struct ask *q, struct cert_status *out,
+    int *found)
 {
 	struct conn *c = NULL;
 	int r;
@@ -368,23 +343,22 @@ conn_query(struct statusdb *sdb, const char *sql, int64_t ca_id,
 	if ((r = conn_get(sdb, &c)) != 0)
 		return r;
 	/* A fresh connection may do better on the next request. */
-	if ((r = status_query(c->st, sql, ca_id, serial, out, found)) != 0 &&
-	    r != GF_ERR_BUSY)
+	if ((r = status_query(c->st, q, out, found)) != 0 && r != GF_ERR_BUSY)
 		conn_close(c);
 	return r;
 }
 
 int
-statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
+statusdb_lookup(struct statusdb *sdb, const struct served_ca *ca,
     const struct serial *serial, struct cert_status *st)
 {
+	const struct ask q = { ca->id, serial, ca->first_cert, ca->end_cert };
 	struct cert_status out;
 	int found, r;
 
-	if ((r = conn_query(sdb, lookup_sql, ca_id, serial, &out,
-	    &found)) != 0)
+	if ((r = conn_query(sdb, &q, &out, &found)) != 0)
 		return r;
-	/* Not issued by this CA: never "good". */
+	/* Not issued by this CA (with this key): never "good". */
 	if (!found)
 		out.status = V_OCSP_CERTSTATUS_UNKNOWN;
 	*st = out;
@@ -394,11 +368,11 @@ statusdb_lookup(struct statusdb *sdb, int64_t ca_id,
 int
 statusdb_ca_status(struct statusdb *sdb, int64_t ca_id, struct cert_status *st)
 {
+	const struct ask q = { ca_id, NULL, 0, 0 };
 	struct cert_status out;
 	int found, r;
 
-	if ((r = conn_query(sdb, ca_lookup_sql, ca_id, NULL, &out,
-	    &found)) != 0)
+	if ((r = conn_query(sdb, &q, &out, &found)) != 0)
 		return r;
 	if (!found)
 		return gf_fail(GF_ERR_NOT_FOUND, "%s: CA %lld has no "
@@ -425,6 +399,7 @@ statusdb_check(struct statusdb *sdb)
 {
 	struct conn c;
 	struct serial s;
+	struct ask q = { 0, &s, 0, 0 };
 	struct cert_status st;
 	int found, r;
 
@@ -433,7 +408,7 @@ statusdb_check(struct statusdb *sdb)
 	s.len = 1;
 	if ((r = conn_open(sdb, &c)) != 0)
 		return r;
-	r = status_query(c.st, lookup_sql, 0, &s, &st, &found);
+	r = status_query(c.st, &q, &st, &found);
 	conn_close(&c);
 	return r;
 }
@@ -592,7 +567,7 @@ static int
 source_lookup(void *arg, const struct served_ca *ca,
     const struct serial *serial, struct cert_status *st)
 {
-	return statusdb_lookup(arg, ca->id, serial, st);
+	return statusdb_lookup(arg, ca, serial, st);
 }
 
 static int

@@ -1,6 +1,8 @@
 /*
  * Certificate rows: every statement on the cert table lives here, but
- * revocation's (revoke.c).
+ * revocation's (revoke.c) and the joins that load a CA or a CA generation
+ * with its own certificate (ca.c, generation.c), one row each.  The
+ * responder's reads are at the end; genfic-ocspd links them alone.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1032,5 +1034,101 @@ certdb_renew_due(struct store *st, int64_t ca_id, time_t now, time_t until,
 		*count = 0;
 	}
 	sqlite3_finalize(stmt);
+	return r;
+}
+
+/*
+ * The responder's reads (genfic-ocspd links these, and no writer: the
+ * build's --gc-sections drops the rest of this file from it).
+ */
+
+/* ?3 and ?4 bound the ids to those one CA generation signed. */
+static const char status_sql[] = "SELECT revoked_at, reason, invalidity "
+    "FROM cert WHERE ca_id = ?1 AND serial = ?2 AND id >= ?3 AND "
+    "(?4 = 0 OR id < ?4)";
+static const char ca_status_sql[] = "SELECT c.revoked_at, c.reason, "
+    "c.invalidity FROM ca JOIN cert AS c ON c.id = ca.cert_id "
+    "WHERE ca.id = ?1";
+const char certdb_ca_certs_sql[] = "SELECT ca.id, cert.der FROM ca "
+    "JOIN cert ON cert.id = ca.cert_id";
+
+int
+certdb_status_prepare(struct store *st)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, status_sql, &stmt)) != 0)
+		return r;
+	store_done(stmt);
+	if ((r = store_cached(st, ca_status_sql, &stmt)) != 0)
+		return r;
+	store_done(stmt);
+	return 0;
+}
+
+static void
+status_from_row(sqlite3_stmt *stmt, struct certdb_status *out)
+{
+	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+		return;
+	out->revoked = 1;
+	out->revoked_at = (time_t)sqlite3_column_int64(stmt, 0);
+	out->reason = sqlite3_column_int(stmt, 1);	/* NULL reads 0 */
+	out->invalidity = (time_t)sqlite3_column_int64(stmt, 2);
+}
+
+/* Steps stmt, bound: *found whether it had a row, read into *out. */
+static int
+status_step(struct store *st, sqlite3_stmt *stmt, const char *what,
+    struct certdb_status *out, int *found)
+{
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		status_from_row(stmt, out);
+		*found = 1;
+		return 0;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, what);
+	}
+}
+
+int
+certdb_status(struct store *st, int64_t ca_id, const struct serial *serial,
+    int64_t first, int64_t end, struct certdb_status *out, int *found)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((r = store_cached(st, status_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) == 0 &&
+	    (r = store_bind_blob(stmt, 2, serial->bytes, serial->len)) == 0 &&
+	    (r = store_bind_int64(stmt, 3, first)) == 0 &&
+	    (r = store_bind_int64(stmt, 4, end)) == 0)
+		r = status_step(st, stmt, "look up certificate", out, found);
+	store_done(stmt);
+	return r;
+}
+
+int
+certdb_ca_status(struct store *st, int64_t ca_id, struct certdb_status *out,
+    int *found)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((r = store_cached(st, ca_status_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) == 0)
+		r = status_step(st, stmt, "look up a CA's certificate", out,
+		    found);
+	store_done(stmt);
 	return r;
 }

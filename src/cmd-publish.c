@@ -14,6 +14,7 @@
 
 #include "genfic/ca.h"
 #include "genfic/audit.h"
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/store.h"
@@ -171,9 +172,8 @@ cmd_publish(struct cli *cli)
 	    (r = file_mkdir(cli->arg, 0755)) != 0 ||
 	    (r = publish_check_target(st, cli->arg)) != 0 ||
 	    (r = publish_db(st, cli->arg)) != 0 ||
-	    (r = publish_rows(st, cli->arg, "SELECT ca.id, cert.der FROM ca "
-	    "JOIN cert ON cert.id = ca.cert_id", "certs", ".crt",
-	    PEM_STRING_X509, cas, ncas, &certs)) != 0 ||
+	    (r = publish_rows(st, cli->arg, certdb_ca_certs_sql, "certs",
+	    ".crt", PEM_STRING_X509, cas, ncas, &certs)) != 0 ||
 	    (r = publish_rows(st, cli->arg, "SELECT crl.ca_id, crl.der FROM "
 	    "crl WHERE crl.number = (SELECT max(number) FROM crl AS c WHERE "
 	    "c.ca_id = crl.ca_id)", "crl", ".crl", PEM_STRING_X509_CRL, cas,

@@ -220,4 +220,36 @@ int	certdb_label_clear(struct store *st, int64_t id);
 int	certdb_renew_due(struct store *st, int64_t ca_id, time_t now,
 	    time_t until, int64_t **ids, size_t *count);
 
+/* The responder's reads: genfic-ocspd links these and no writer. */
+
+/* A certificate's revocation state. */
+struct certdb_status {
+	int	 revoked;	/* or on hold */
+	int	 reason;	/* CRLReason (0 when none recorded) */
+	time_t	 revoked_at;
+	time_t	 invalidity;	/* invalidityDate, or 0 */
+};
+
+/*
+ * Prepares the status statements on st's statement cache, so that a
+ * failure shows when a connection opens, not at its first request.
+ */
+int	certdb_status_prepare(struct store *st);
+
+/*
+ * The certificate of CA ca_id with serial, if one of the ids [first, end)
+ * (end 0: no end), those one CA generation signed: *found, and its state
+ * in *out.  On st's statement cache: one thread at a time per store.
+ */
+int	certdb_status(struct store *st, int64_t ca_id,
+	    const struct serial *serial, int64_t first, int64_t end,
+	    struct certdb_status *out, int *found);
+
+/* The state of CA ca_id's current certificate, as certdb_status(). */
+int	certdb_ca_status(struct store *st, int64_t ca_id,
+	    struct certdb_status *out, int *found);
+
+/* Rows (ca.id, cert.der): every CA's current certificate. */
+extern const char certdb_ca_certs_sql[];
+
 #endif

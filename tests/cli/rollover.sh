@@ -241,6 +241,13 @@ if [ -n "${GENFIC_OCSPD:-}" ] && start_ocspd "$T/ocspd.log" -d "$S" --passin $P;
 	    -cert "$T/new-user.crt" -CAfile "$T/roots.pem"
 	ask "OCSP: generation 2, good" "new-user2.crt: good" -issuer "$T/user2.pem" \
 	    -cert "$T/new-user2.crt" -CAfile "$T/roots.pem"
+	# A CertID names a key: a serial that key never signed is unknown.
+	ask "OCSP: a generation 2 certificate asked of generation 1: unknown" \
+	    "new-user2.crt: unknown" -issuer "$T/user1.pem" \
+	    -cert "$T/new-user2.crt" -CAfile "$T/roots.pem"
+	ask "OCSP: a generation 1 certificate asked of generation 2: unknown" \
+	    "old-user2.crt: unknown" -issuer "$T/user2.pem" \
+	    -cert "$T/old-user2.crt" -CAfile "$T/roots.pem"
 	ask "OCSP: the system CA, under root generation 1" "system1b.pem: good" \
 	    -issuer "$T/root1.pem" -cert "$T/system1b.pem" -CAfile "$T/roots.pem"
 	ask "OCSP: the user CA, under root generation 2" "user2.pem: good" \
@@ -278,7 +285,7 @@ check "schema 3 store: -l reads it as it is" sh -c "'$GENFIC_CA' -l | grep -q ho
 check "... and leaves it at version 3" sh -c "[ \$(sqlite3 '$S/ca.db' 'PRAGMA user_version') -eq 3 ]"
 check "--rollover upgrades it" gca --rollover genfic-system --passin $P --passout $P \
     --batch -o "$T/fx-system2.pem"
-check "... to version 4" sh -c "[ \$(sqlite3 '$S/ca.db' 'PRAGMA user_version') -eq 4 ]"
+check "... to the current version (5: renewals)" sh -c "[ \$(sqlite3 '$S/ca.db' 'PRAGMA user_version') -eq 5 ]"
 check "... -g signs for both generations" gca -p genfic-system -g --passin $P --batch -o /dev/null
 cat "$S/certs/genfic.crt" >"$T/roots.pem"
 verify_crl "the old store's leaf verifies after the upgrade" ": OK" "$F/host.crt" \

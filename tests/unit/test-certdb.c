@@ -1,4 +1,7 @@
-/* certdb.c: the row certdb_row() derives from a certificate. */
+/*
+ * certdb.c: the row certdb_row() derives from a certificate; the
+ * responder's status reads, bounded to a CA generation's ids.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 
 #include "genfic/certdb.h"
 #include "genfic/err.h"
+#include "genfic/store.h"
 
 #include "test.h"
 
@@ -511,6 +515,101 @@ test_certdb_row_clear(void)
 	certdb_row_clear(&row);
 }
 
+/* A store with CA 1 and two certificates: serial 1 good, 2 revoked. */
+static struct store *
+status_store(char **dir, int64_t id[2])
+{
+	struct store *st = NULL;
+	struct serial s;
+	X509_NAME *name;
+	char *path;
+	int i, ok = 1;
+
+	if ((*dir = test_tmpdir()) == NULL)
+		return NULL;
+	path = test_path(*dir, "store");
+	name = X509_NAME_new();
+	if (name == NULL || !X509_NAME_add_entry_by_txt(name, "CN",
+	    MBSTRING_ASC, (const unsigned char *)"status.example", -1, -1, 0) ||
+	    store_open(path, GF_STORE_CREATE, &st) != 0 ||
+	    sqlite3_exec(st->db, "INSERT INTO ca (id, name, key_ref, template, "
+	    "leaf_template, crl_days, created) VALUES (1, 'status', "
+	    "'file:private/status.key', 'root', 'user', 7, 0)", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		ok = 0;
+	memset(&s, 0, sizeof(s));
+	s.len = 1;
+	for (i = 0; ok && i < 2; i++) {
+		s.bytes[0] = (unsigned char)(i + 1);
+		ok = certdb_insert_bare(st, 1, &s, name, 2000000000,
+		    &id[i]) == 0;
+	}
+	if (ok && sqlite3_exec(st->db, "UPDATE cert SET revoked_at = 100, "
+	    "reason = 1 WHERE serial = x'02'", NULL, NULL, NULL) != SQLITE_OK)
+		ok = 0;
+	X509_NAME_free(name);
+	free(path);
+	if (!ok) {
+		store_free(st);
+		st = NULL;
+	}
+	return st;
+}
+
+/* certdb_status() of serial byte b for CA ca_id in [first, end): found? */
+static int
+status_found(struct store *st, int64_t ca_id, unsigned char b, int64_t first,
+    int64_t end, struct certdb_status *out)
+{
+	struct serial s;
+	int found = -1;
+
+	memset(&s, 0, sizeof(s));
+	s.len = 1;
+	s.bytes[0] = b;
+	CU_ASSERT_EQUAL(certdb_status(st, ca_id, &s, first, end, out,
+	    &found), 0);
+	return found;
+}
+
+static void
+test_certdb_status(void)
+{
+	struct certdb_status cs;
+	struct store *st;
+	int64_t id[2];
+	char *dir = NULL;
+	int found = -1;
+
+	CU_ASSERT_PTR_NOT_NULL(st = status_store(&dir, id));
+	if (st == NULL) {
+		test_rmtree(dir);
+		return;
+	}
+	CU_ASSERT_EQUAL(certdb_status_prepare(st), 0);
+	CU_ASSERT_EQUAL(status_found(st, 1, 1, 0, 0, &cs), 1);
+	CU_ASSERT_EQUAL(cs.revoked, 0);
+	CU_ASSERT_EQUAL(status_found(st, 1, 2, 0, 0, &cs), 1);
+	CU_ASSERT(cs.revoked && cs.revoked_at == 100 && cs.reason == 1 &&
+	    cs.invalidity == 0);
+	CU_ASSERT_EQUAL(status_found(st, 2, 1, 0, 0, &cs), 0);
+	CU_ASSERT_EQUAL(status_found(st, 1, 3, 0, 0, &cs), 0);
+	/* A generation's range: the first id is in it, the end is not. */
+	CU_ASSERT_EQUAL(status_found(st, 1, 1, id[1], 0, &cs), 0);
+	CU_ASSERT_EQUAL(status_found(st, 1, 2, id[1], 0, &cs), 1);
+	CU_ASSERT_EQUAL(status_found(st, 1, 1, 0, id[1], &cs), 1);
+	CU_ASSERT_EQUAL(status_found(st, 1, 2, 0, id[1], &cs), 0);
+	/* The CA's own certificate, once it has one. */
+	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, &cs, &found), 0);
+	CU_ASSERT_EQUAL(found, 0);
+	CU_ASSERT_EQUAL(sqlite3_exec(st->db, "UPDATE ca SET cert_id = (SELECT "
+	    "id FROM cert WHERE serial = x'02')", NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, &cs, &found), 0);
+	CU_ASSERT(found == 1 && cs.revoked && cs.revoked_at == 100);
+	store_free(st);
+	test_rmtree(dir);
+}
+
 int
 test_certdb_register(void)
 {
@@ -525,6 +624,9 @@ test_certdb_register(void)
 		return -1;
 	if (CU_add_test(s, "certdb_row odd names", test_certdb_san_odd) == NULL ||
 	    CU_add_test(s, "certdb_row long name", test_certdb_long_name) == NULL)
+		return -1;
+	if (CU_add_test(s, "certdb_status: a generation's ids",
+	    test_certdb_status) == NULL)
 		return -1;
 	return 0;
 }
