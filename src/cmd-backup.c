@@ -97,8 +97,7 @@ backup_paths(const struct cli *cli, struct backup *b)
 		if ((b->paths[k] = file_join(cli->output, name)) == NULL)
 			return gf_fail(GF_ERR_ALLOC, "out of memory");
 		if ((r = cli_output_check(b->paths[k], cli->force)) != 0)
-			return gf_fail(r, "%s: %s%s", b->paths[k], gf_errmsg(r),
-			    r == GF_ERR_EXISTS ? "; --force replaces it" : "");
+			return r;
 	}
 	return 0;
 }
