@@ -71,7 +71,7 @@ backup_secret(EVP_PKEY *key, uint8_t **der, size_t *len)
 	else if (n > KEYSHARE_MAX_SECRET)
 		r = gf_fail(GF_ERR_TOO_LARGE, "a key of %d bytes; at most %d "
 		    "are split", n, KEYSHARE_MAX_SECRET);
-	else if ((buf = OPENSSL_secure_malloc(n)) == NULL)
+	else if ((buf = keyshare_alloc(n)) == NULL)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 	else if ((p = buf, i2d_PKCS8_PRIV_KEY_INFO(p8, &p)) != n) {
 		r = gf_fail_crypto("encode private key");
@@ -111,7 +111,7 @@ backup_split(struct backup *b, const uint8_t *secret, size_t len)
 	if (RAND_bytes(b->ks.backup, sizeof(b->ks.backup)) != 1)
 		return gf_fail_crypto("backup id");
 	for (k = 0; k < b->ks.count; k++)
-		if ((b->shares[k] = OPENSSL_secure_malloc(len)) == NULL)
+		if ((b->shares[k] = keyshare_alloc(len)) == NULL)
 			return gf_fail(GF_ERR_ALLOC, "out of memory");
 	b->ks.len = len;
 	return shamir_split(secret, len, b->ks.threshold, b->ks.count,
@@ -341,9 +341,24 @@ restore_generation(struct store *st, const struct ca *ca,
 	return r;
 }
 
+/*
+ * The shares' bytes are wiped once combined: the secure heap they may
+ * fill is where the key is encoded next.
+ */
+static void
+restore_wipe(struct restore *rs)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++) {
+		OPENSSL_secure_clear_free(rs->ks[i].data, rs->ks[i].len);
+		rs->ks[i].data = NULL;
+	}
+}
+
 /* The key the first threshold shares rebuild, if it is the cert's. */
 static int
-restore_combine(const struct restore *rs, X509 *cert, EVP_PKEY **key)
+restore_combine(struct restore *rs, X509 *cert, EVP_PKEY **key)
 {
 	const struct keyshare *ks = rs->ks;
 	const uint8_t *ys[SHAMIR_MAX_SHARES];
@@ -352,7 +367,7 @@ restore_combine(const struct restore *rs, X509 *cert, EVP_PKEY **key)
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	int i, m = ks[0].threshold, r;
 
-	if ((der = OPENSSL_secure_malloc(ks[0].len)) == NULL)
+	if ((der = keyshare_alloc(ks[0].len)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	for (i = 0; i < m; i++) {
 		xs[i] = (uint8_t)ks[i].index;
@@ -360,6 +375,7 @@ restore_combine(const struct restore *rs, X509 *cert, EVP_PKEY **key)
 	}
 	if ((r = shamir_combine(xs, ys, m, ks[0].len, der)) != 0)
 		goto out;
+	restore_wipe(rs);
 	p = der;
 	r = gf_fail(GF_ERR_POLICY, "the shares rebuild no key of the CA "
 	    "certificate: a share is wrong");
@@ -446,7 +462,7 @@ restore_write(const struct cli *cli, struct store *st, const char *path,
 /* The rebuilt key, under a new passphrase, where the CA's key goes. */
 static int
 restore_key(const struct cli *cli, struct store *st, const struct ca *gen,
-    const struct restore *rs)
+    struct restore *rs)
 {
 	struct passphrase pass = { 0 };
 	EVP_PKEY *key = NULL;

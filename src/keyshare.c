@@ -19,6 +19,16 @@
 #define KEYSHARE_HEADER_MAX	512
 #define KEYSHARE_LINE		48	/* bytes per base64 line: 64 chars */
 
+void *
+keyshare_alloc(size_t len)
+{
+	void *p;
+
+	if ((p = OPENSSL_secure_malloc(len)) == NULL)
+		p = OPENSSL_malloc(len);
+	return p;
+}
+
 void
 keyshare_hex(const unsigned char *bytes, size_t len, char *out)
 {
@@ -108,7 +118,7 @@ keyshare_format(const struct keyshare *ks, char **text, size_t *len)
 	/* base64: 65 characters a line at most, each line of 48 bytes. */
 	size = strlen(intro) + strlen(header) + 2 * sizeof(KEYSHARE_PEM_NAME) +
 	    64 + (ks->len / KEYSHARE_LINE + 1) * 66;
-	if ((out = OPENSSL_secure_malloc(size)) == NULL)
+	if ((out = keyshare_alloc(size)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	off = snprintf(out, size, "%s-----BEGIN " KEYSHARE_PEM_NAME "-----\n"
 	    "%s\n", intro, header);
@@ -321,8 +331,13 @@ keyshare_parse(const char *text, size_t len, struct keyshare *ks)
 		    "bytes", KEYSHARE_MAX_FILE);
 	if ((bio = BIO_new_mem_buf(text, (int)len)) == NULL)
 		return gf_fail_crypto("key share");
-	if (PEM_read_bio_ex(bio, &name, &header, &data, &dlen,
-	    PEM_FLAG_SECURE) != 1) {
+	if ((r = PEM_read_bio_ex(bio, &name, &header, &data, &dlen,
+	    PEM_FLAG_SECURE)) != 1 && BIO_reset(bio) == 1) {
+		/* The secure heap may be full (200 shares of an RSA key). */
+		gf_errclear();
+		r = PEM_read_bio_ex(bio, &name, &header, &data, &dlen, 0);
+	}
+	if (r != 1) {
 		gf_errclear();
 		r = gf_fail(GF_ERR_FORMAT, "malformed: no " KEYSHARE_PEM_NAME
 		    " block, or its base64 is damaged");

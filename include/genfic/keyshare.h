@@ -24,13 +24,13 @@ struct keyshare {
 	int		 index;		/* the share's x: 1..count */
 	int		 threshold;	/* shares that rebuild the key */
 	int		 count;		/* shares made */
-	uint8_t		*data;		/* the share, in the secure heap */
+	uint8_t		*data;		/* the share (keyshare_alloc()) */
 	size_t		 len;
 };
 
 /*
  * The share file of ks: a line saying what it is and how to restore it,
- * then the block.  *text is in the secure heap, NUL-terminated; free it
+ * then the block.  *text is from keyshare_alloc(), NUL-terminated; free it
  * with keyshare_text_free().
  */
 int	keyshare_format(const struct keyshare *ks, char **text, size_t *len);
@@ -39,11 +39,18 @@ void	keyshare_text_free(char *text, size_t len);
 /*
  * Parses one share file: exactly one block, the header as
  * keyshare_format() writes it, the checksum right (GF_ERR_POLICY when it
- * is not: the share was changed).  ks->data is new; keyshare_clear()
+ * is not: the share was changed).  ks->data is new (keyshare_alloc()); keyshare_clear()
  * wipes and frees it.
  */
 int	keyshare_parse(const char *text, size_t len, struct keyshare *ks);
 void	keyshare_clear(struct keyshare *ks);
+
+/*
+ * len bytes for key material: in the secure heap, or when that (1 MiB)
+ * is full, as for 255 shares of an RSA-8192 key, in the ordinary heap.
+ * OPENSSL_secure_clear_free() wipes and frees either.
+ */
+void	*keyshare_alloc(size_t len);
 
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
 void	keyshare_hex(const unsigned char *bytes, size_t len, char *out);

@@ -209,4 +209,17 @@ check "into private/genfic.key, the first generation's file" \
     key_of_cert "$K" new-root-secret "$S/certs/genfic.1.crt"
 check "-g signs for both generations again" gca -p genfic -g -o /dev/null \
     --passin pass:new-root-secret --batch
+
+# --- many shares of a large key: more than OpenSSL's secure heap holds ---
+mkdir "$T/big-shares"
+check "an RSA-4096 root in another store" gca -d "$T/big" -r big -k rsa:4096 \
+    --subject /CN=Big --passout pass:big-secret --batch
+check "its key split into 120 shares, 110 needed" gca -d "$T/big" \
+    --backup-key big --shares 120 --threshold 110 -o "$T/big-shares" \
+    --passin pass:big-secret --batch
+rm "$T/big/private/big.key"
+check "restored from all 120" gca -d "$T/big" --restore-key big \
+    "$T/big-shares"/* --passout pass:big-secret --batch
+check "the RSA-4096 key is its certificate's" \
+    key_of_cert "$T/big/private/big.key" big-secret "$T/big/certs/big.crt"
 finish
