@@ -88,7 +88,7 @@ backup_secret(EVP_PKEY *key, uint8_t **der, size_t *len)
 static int
 backup_paths(const struct cli *cli, struct backup *b)
 {
-	char name[KEYSHARE_NAME_MAX + 32];
+	char name[KEYSHARE_NAME_MAX + 64];
 	int k, r;
 
 	for (k = 0; k < b->ks.count; k++) {
