@@ -23,6 +23,7 @@
 #include "genfic/pass.h"
 #include "genfic/shamir.h"
 #include "genfic/store.h"
+#include "genfic/x509util.h"
 #include "cli.h"
 
 /* The shares of one split, and where they go. */
@@ -156,7 +157,7 @@ backup_commit(const struct cli *cli, struct store *st, struct backup *b)
 	char detail[160], id[2 * KEYSHARE_BACKUP_LEN + 1];
 	int r;
 
-	keyshare_hex(b->ks.backup, sizeof(b->ks.backup), id);
+	hex_encode(b->ks.backup, sizeof(b->ks.backup), id);
 	snprintf(detail, sizeof(detail), "key split into %d shares, any %d "
 	    "rebuild it; backup %s", b->ks.count, b->ks.threshold, id);
 	if ((r = store_begin(st)) != 0)
@@ -332,10 +333,14 @@ restore_generation(struct store *st, const struct ca *ca,
 			break;
 		}
 		if (memcmp(id.key_sha256, rs->ks[0].key_sha256,
-		    sizeof(id.key_sha256)) == 0) {
+		    sizeof(id.key_sha256)) != 0)
+			continue;
+		if (strncmp(gens[i].key_ref, "file:", 5) != 0)
+			r = gf_fail(GF_ERR_POLICY, "generation %d's key is not "
+			    "a file (%s)", gens[i].number, gens[i].key_ref);
+		else
 			r = generation_ca(ca, &gens[i], out);
-			break;
-		}
+		break;
 	}
 	generation_free_all(gens, count);
 	return r;
@@ -426,7 +431,7 @@ restore_detail(const struct restore *rs, char *buf, size_t size)
 	for (i = 0; i < rs->ks[0].threshold && n < size; i++)
 		n += snprintf(buf + n, size - n, "%s %d", i == 0 ? "" : ",",
 		    rs->ks[i].index);
-	keyshare_hex(rs->ks[0].backup, sizeof(rs->ks[0].backup), id);
+	hex_encode(rs->ks[0].backup, sizeof(rs->ks[0].backup), id);
 	if (n < size)
 		snprintf(buf + n, size - n, " of backup %s", id);
 }

@@ -14,6 +14,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keyshare.h"
+#include "genfic/x509util.h"
 
 #define KEYSHARE_VERSION	1
 #define KEYSHARE_HEADER_MAX	512
@@ -29,19 +30,6 @@ keyshare_alloc(size_t len)
 	return p;
 }
 
-void
-keyshare_hex(const unsigned char *bytes, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
 /* The header lines the checksum covers, each ending in '\n'. */
 static int
 keyshare_fields(const struct keyshare *ks, char *buf, size_t size)
@@ -49,9 +37,9 @@ keyshare_fields(const struct keyshare *ks, char *buf, size_t size)
 	char key[65], cert[65], backup[2 * KEYSHARE_BACKUP_LEN + 1];
 	int n;
 
-	keyshare_hex(ks->key_sha256, sizeof(ks->key_sha256), key);
-	keyshare_hex(ks->cert_sha256, sizeof(ks->cert_sha256), cert);
-	keyshare_hex(ks->backup, sizeof(ks->backup), backup);
+	hex_encode(ks->key_sha256, sizeof(ks->key_sha256), key);
+	hex_encode(ks->cert_sha256, sizeof(ks->cert_sha256), cert);
+	hex_encode(ks->backup, sizeof(ks->backup), backup);
 	n = snprintf(buf, size, "Version: %d\nCA: %s\nKey-SHA256: %s\n"
 	    "Certificate-SHA256: %s\nBackup: %s\nShare: %d of %d\n"
 	    "Threshold: %d\n", KEYSHARE_VERSION, ks->ca, key, cert, backup,
@@ -77,7 +65,7 @@ keyshare_checksum(const char *fields, size_t n, const struct keyshare *ks,
 	    EVP_DigestFinal_ex(ctx, md, NULL) != 1)
 		r = gf_fail_crypto("key share checksum");
 	else
-		keyshare_hex(md, sizeof(md), hex);
+		hex_encode(md, sizeof(md), hex);
 	EVP_MD_CTX_free(ctx);
 	return r;
 }

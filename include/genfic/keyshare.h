@@ -52,7 +52,4 @@ void	keyshare_clear(struct keyshare *ks);
  */
 void	*keyshare_alloc(size_t len);
 
-/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
-void	keyshare_hex(const unsigned char *bytes, size_t len, char *out);
-
 #endif
