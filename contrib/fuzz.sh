@@ -13,7 +13,7 @@
 set -eu
 usage() {
 	echo "usage: contrib/fuzz.sh SECONDS" \
-	    "[csr|ocsp|dn|template|get-path ...]" >&2
+	    "[csr|ocsp|dn|template|get-path|keyshare ...]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -25,7 +25,7 @@ esac
 cd "$(dirname "$0")/.."
 src=$(pwd)
 build=${FUZZ_BUILD:-build-fuzz}
-all="csr ocsp dn template get-path"
+all="csr ocsp dn template get-path keyshare"
 targets=${*:-$all}
 for h in $targets; do
 	case " $all " in

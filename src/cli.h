@@ -24,7 +24,8 @@ struct request_rules;
 struct cli {
 	int		  mode;		/* the short option of the mode */
 	const char	 *arg;		/* the mode's value */
-	const char	**files;	/* -s: the request files, NULL-terminated */
+	const char	**files;	/* -s: the request files, --restore-key:
+					   the shares; NULL-terminated */
 
 	const char	 *parent;	/* -p */
 	const char	 *output;	/* -o */
@@ -64,6 +65,8 @@ struct cli {
 	int		  batch;
 	int		  no_clamp;
 	int		  force;
+	int		  shares;	/* --backup-key: N, else 0 */
+	int		  threshold;	/* --backup-key: M, else 0 */
 
 	const char	 *template_dirs[5];	/* search order, NULL-terminated */
 	char		 *store_templates;	/* DIR/templates, owned */
@@ -92,6 +95,8 @@ int	cmd_renew_expiring(struct cli *cli);
 int	cmd_inspect(struct cli *cli);
 int	cmd_recertify(struct cli *cli);
 int	cmd_rollover(struct cli *cli);
+int	cmd_backup_key(struct cli *cli);
+int	cmd_restore_key(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

@@ -13,13 +13,14 @@
 #include "genfic/file.h"
 #include "genfic/opt.h"
 #include "genfic/pass.h"
+#include "genfic/shamir.h"
 #include "genfic/store.h"
 #include "cli.h"
 
 enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
 	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT, OPT_RECERTIFY, OPT_ROLLOVER,
-	OPT_RENEW, OPT_RENEW_EXPIRING,
+	OPT_RENEW, OPT_RENEW_EXPIRING, OPT_BACKUP_KEY, OPT_RESTORE_KEY,
 };
 
 static struct cli cli;
@@ -27,6 +28,8 @@ static const char *days_text;
 static const char *crl_days_text;
 static const char *crl_hours_text;
 static const char *pathlen_text;
+static const char *shares_text;
+static const char *threshold_text;
 static const char *mode_arg;
 
 static struct poptOption mode_table[] = {
@@ -82,6 +85,12 @@ static struct poptOption mode_table[] = {
 	{ "renew-expiring", '\0', POPT_ARG_STRING, &mode_arg,
 	  OPT_RENEW_EXPIRING, "renew every valid certificate of --parent "
 	  "expiring within DAYS and not renewed yet, into -o DIR", "DAYS" },
+	{ "backup-key", '\0', POPT_ARG_STRING, &mode_arg, OPT_BACKUP_KEY,
+	  "CA NAME's key as --shares N files in -o DIR, any --threshold M "
+	  "of which rebuild it", "NAME" },
+	{ "restore-key", '\0', POPT_ARG_STRING, &mode_arg, OPT_RESTORE_KEY,
+	  "CA NAME's key file again from the share files after it "
+	  "(--passout)", "NAME SHARE..." },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -168,6 +177,10 @@ static struct poptOption option_table[] = {
 	  "a short name for the certificate, unique per CA", "NAME" },
 	{ "no-clamp", '\0', POPT_ARG_NONE, &cli.no_clamp, 0,
 	  "refuse a validity past the issuer's instead of shortening it", NULL },
+	{ "shares", '\0', POPT_ARG_STRING, &shares_text, GF_OPT_VALUE,
+	  "--backup-key: how many shares (2 to 255)", "N" },
+	{ "threshold", '\0', POPT_ARG_STRING, &threshold_text, GF_OPT_VALUE,
+	  "--backup-key: how many shares rebuild the key (2 to N)", "M" },
 	{ "force", '\0', POPT_ARG_NONE, &cli.force, 0,
 	  "replace existing output files", NULL },
 	{ "batch", '\0', POPT_ARG_NONE, &cli.batch, 0,
@@ -211,6 +224,8 @@ static const char examples[] =
     "  genfic-ca --publish /media/usb/pki\n"
     "  genfic-ca --recertify genfic-system -v 3650 --passin env:ROOT_PASS\n"
     "  genfic-ca --rollover genfic --passin env:ROOT_PASS --passout env:NEW_PASS\n"
+    "  genfic-ca --backup-key genfic --shares 5 --threshold 3 -o /media/usb\n"
+    "  genfic-ca --restore-key genfic share1.txt share3.txt share5.txt\n"
     "  genfic-ca --audit-verify\n"
     "See genfic-ca(1) and genfic-ca-templates(5).\n";
 
@@ -340,24 +355,32 @@ dispatch(void)
 		return cmd_renew(&cli);
 	case OPT_RENEW_EXPIRING:
 		return cmd_renew_expiring(&cli);
+	case OPT_BACKUP_KEY:
+		return cmd_backup_key(&cli);
+	case OPT_RESTORE_KEY:
+		return cmd_restore_key(&cli);
 	}
 	return EXIT_USAGE;
 }
 
-/* -s takes every remaining argument as a request file too. */
+/*
+ * -s takes every remaining argument as a request file too; --restore-key
+ * takes them as its share files.
+ */
 static int
 collect_files(poptContext pc)
 {
 	const char **rest = poptGetArgs(pc);
-	size_t n = 0, i;
+	size_t n = 0, i, k = 0;
 
 	while (rest != NULL && rest[n] != NULL)
 		n++;
 	if ((cli.files = calloc(n + 2, sizeof(*cli.files))) == NULL)
 		return -1;
-	cli.files[0] = cli.arg;
+	if (cli.mode == 's')
+		cli.files[k++] = cli.arg;
 	for (i = 0; i < n; i++)
-		cli.files[i + 1] = rest[i];
+		cli.files[k++] = rest[i];
 	return 0;
 }
 
@@ -410,7 +433,8 @@ main(int argc, const char **argv)
 		status = opt_usage(pc, "%s", "no mode given (-r, -c, -R, -s, -x, -g, ...)");
 		goto out;
 	}
-	if (cli.mode != 's' && poptPeekArg(pc) != NULL) {
+	if (cli.mode != 's' && cli.mode != OPT_RESTORE_KEY &&
+	    poptPeekArg(pc) != NULL) {
 		status = opt_usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
 		goto out;
 	}
@@ -427,8 +451,18 @@ main(int argc, const char **argv)
 	    &cli.crl_days)) != 0 ||
 	    (status = parse_number(pc, "--crl-hours", crl_hours_text, 87840,
 	    &cli.crl_hours)) != 0 ||
-	    (status = parse_pathlen(pc)) != 0)
+	    (status = parse_pathlen(pc)) != 0 ||
+	    (status = parse_number(pc, "--shares", shares_text,
+	    SHAMIR_MAX_SHARES, &cli.shares)) != 0 ||
+	    (status = parse_number(pc, "--threshold", threshold_text,
+	    SHAMIR_MAX_SHARES, &cli.threshold)) != 0)
 		goto out;
+	if ((cli.shares != 0 || cli.threshold != 0) &&
+	    cli.mode != OPT_BACKUP_KEY) {
+		status = opt_bad_value("%s", "--shares and --threshold go "
+		    "with --backup-key");
+		goto out;
+	}
 	if ((cli.name_constraints != NULL || cli.pathlen >= 0) &&
 	    cli.mode != 'r' && cli.mode != 'c') {
 		status = opt_bad_value("%s", "--name-constraints and --pathlen "
@@ -442,7 +476,8 @@ main(int argc, const char **argv)
 	}
 	if (cli.dir == NULL && (cli.dir = getenv("GENFIC_CA_DIR")) == NULL)
 		cli.dir = GF_STORE_DEFAULT;
-	if (setup_template_dirs() != 0 || (cli.mode == 's' && collect_files(pc) != 0)) {
+	if (setup_template_dirs() != 0 || ((cli.mode == 's' ||
+	    cli.mode == OPT_RESTORE_KEY) && collect_files(pc) != 0)) {
 		status = cli_fail("genfic-ca", GF_ERR_ALLOC);
 		goto out;
 	}

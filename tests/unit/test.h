@@ -19,6 +19,7 @@ int	test_policy_register(void);
 int	test_pool_register(void);
 int	test_request_register(void);
 int	test_serial_register(void);
+int	test_shamir_register(void);
 int	test_store_register(void);
 int	test_template_register(void);
 

@@ -23,6 +23,7 @@ static int (*const registrations[])(void) = {
 	test_certdb_register,
 	test_audit_register,
 	test_file_register,
+	test_shamir_register,
 };
 
 int
