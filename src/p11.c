@@ -92,13 +92,13 @@ p11_uri_parse(const char *uri, P11KitUri **out)
 	int r;
 
 	if (strlen(uri) > P11_URI_MAX)
-		return gf_fail(GF_ERR_USAGE, "PKCS#11 URI longer than %d bytes",
+		return gf_fail(GF_ERR_FORMAT, "PKCS#11 URI longer than %d bytes",
 		    P11_URI_MAX);
 	if ((u = p11_kit_uri_new()) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if ((r = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u)) !=
 	    P11_KIT_URI_OK) {
-		r = gf_fail(GF_ERR_USAGE, "%s: not a PKCS#11 URI (RFC 7512): "
+		r = gf_fail(GF_ERR_FORMAT, "%s: not a PKCS#11 URI (RFC 7512): "
 		    "%s", uri, p11_kit_uri_message(r));
 		goto fail;
 	}
@@ -108,7 +108,7 @@ p11_uri_parse(const char *uri, P11KitUri **out)
 	if ((ti->label[0] == '\0' && ti->serialNumber[0] == '\0') ||
 	    ((label == NULL || label->ulValueLen == 0) &&
 	    (id == NULL || id->ulValueLen == 0))) {
-		r = gf_fail(GF_ERR_USAGE, "%s: the URI must name a token "
+		r = gf_fail(GF_ERR_FORMAT, "%s: the URI must name a token "
 		    "(token= or serial=) and an object (object= or id=)", uri);
 		goto fail;
 	}
@@ -129,7 +129,7 @@ p11_uri_check(const char *uri)
 		return r;
 	/* The URI is recorded in the store and seen in process lists. */
 	if (p11_kit_uri_get_pin_value(u) != NULL)
-		r = gf_fail(GF_ERR_USAGE, "%s: pin-value would put the PIN in "
+		r = gf_fail(GF_ERR_POLICY, "%s: pin-value would put the PIN in "
 		    "the store; give pin-source or --passin", uri);
 	p11_kit_uri_free(u);
 	return r != 0 ? r : p11_module_check();
@@ -260,7 +260,7 @@ p11_raw_slot(CK_FUNCTION_LIST *f, P11KitUri *u, const char *uri,
 		r = gf_fail(GF_ERR_NOT_FOUND, "%s: no such token in module %s",
 		    uri, p11_module());
 	else if (r == 0 && found > 1)
-		r = gf_fail(GF_ERR_USAGE, "%s: %lu tokens match; name one "
+		r = gf_fail(GF_ERR_CONFLICT, "%s: %lu tokens match; name one "
 		    "(serial=)", uri, (unsigned long)found);
 	return r;
 }
@@ -417,7 +417,7 @@ p11_generate(const char *uri, const char *type, const struct passphrase *pin)
 	    (r = p11_gen_type(type, &g)) != 0)
 		goto out;
 	if ((label = p11_uri_label(u)) == NULL) {
-		r = gf_fail(GF_ERR_USAGE, "%s: a key made on a token needs a "
+		r = gf_fail(GF_ERR_FORMAT, "%s: a key made on a token needs a "
 		    "label (object=)", uri);
 		goto out;
 	}
@@ -511,7 +511,7 @@ p11_slot(P11KitUri *u, const char *uri, PKCS11_SLOT **out)
 		return gf_fail(GF_ERR_NOT_FOUND, "%s: no such token in module "
 		    "%s", uri, p11_module());
 	if (found > 1)
-		return gf_fail(GF_ERR_USAGE, "%s: %u tokens match; name one "
+		return gf_fail(GF_ERR_CONFLICT, "%s: %u tokens match; name one "
 		    "(serial=)", uri, found);
 	return 0;
 }
@@ -580,7 +580,7 @@ p11_find_key(PKCS11_SLOT *slot, P11KitUri *u, const char *uri,
 		return gf_fail(GF_ERR_NOT_FOUND, "%s: no such private key on "
 		    "the token", uri);
 	if (found > 1)
-		return gf_fail(GF_ERR_USAGE, "%s: %u private keys match; name "
+		return gf_fail(GF_ERR_CONFLICT, "%s: %u private keys match; name "
 		    "one (id=)", uri, found);
 	return 0;
 }
