@@ -321,6 +321,8 @@ p11_raw_generate(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *label,
 	CK_ATTRIBUTE pub[] = {
 		{ CKA_TOKEN, &yes, sizeof(yes) },
 		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &no, sizeof(no) },
+		{ CKA_WRAP, &no, sizeof(no) },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 		{ CKA_ID, g->id, sizeof(g->id) },
 		{ CKA_MODULUS_BITS, &g->bits, sizeof(g->bits) },
@@ -331,7 +333,11 @@ p11_raw_generate(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *label,
 		{ CKA_PRIVATE, &yes, sizeof(yes) },
 		{ CKA_SENSITIVE, &yes, sizeof(yes) },
 		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		/* A CA key signs, and does nothing else. */
 		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &no, sizeof(no) },
+		{ CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_DERIVE, &no, sizeof(no) },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 		{ CKA_ID, g->id, sizeof(g->id) },
 	};
@@ -339,12 +345,12 @@ p11_raw_generate(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *label,
 	CK_RV rv;
 
 	if (g->ec_params != NULL) {
-		pub[4].type = CKA_EC_PARAMS;
-		pub[4].pValue = g->ec_params;
-		pub[4].ulValueLen = (CK_ULONG)g->ec_params_len;
+		pub[6].type = CKA_EC_PARAMS;
+		pub[6].pValue = g->ec_params;
+		pub[6].ulValueLen = (CK_ULONG)g->ec_params_len;
 	}
 	rv = f->C_GenerateKeyPair(s, &g->mech, pub, g->ec_params != NULL ?
-	    5 : 6, priv, sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv);
+	    7 : 8, priv, sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv);
 	if (rv != CKR_OK)
 		return gf_fail(GF_ERR_IO, "key pair generation on the token "
 		    "failed (CK_RV 0x%lx)", (unsigned long)rv);

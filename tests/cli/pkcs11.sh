@@ -153,6 +153,22 @@ check "the user CA's key is RSA 3072" sh -c "openssl x509 -in \
     '$GENFIC_CA_DIR/certs/genfic-user.crt' -noout -text |
     grep -q 'Public-Key: (3072 bit)'"
 
+# --- RSA-3072 made on a token, the type from the template.
+mkdir "$T/tmpl"
+sed 's/^key_type = .*/key_type = rsa:3072/' \
+    "$GENFIC_CA_TEMPLATES/system-ca.cnf" >"$T/tmpl/rsa-ca.cnf"
+check "-c -k URI makes an RSA-3072 key (the template's type)" gca \
+    -c genfic-rsa -p genfic -t rsa-ca --templates "$T/tmpl" \
+    -k 'pkcs11:token=genfic-rsa;object=made' $PIN --batch
+check "... its certificate holds an RSA 3072 key" sh -c "openssl x509 -in \
+    '$GENFIC_CA_DIR/certs/genfic-rsa.crt' -noout -text |
+    grep -q 'Public-Key: (3072 bit)'"
+p11tool genfic-rsa --list-objects >"$T/objects"
+check "... the key made there only signs, and never leaves" sh -c \
+    "sed -n '/^Private Key Object; RSA/,/^[A-Z]/p' '$T/objects' >'$T/made' &&
+    grep -q 'label: *made' '$T/made' && grep -q 'Usage: *sign\$' '$T/made' &&
+    grep -q 'Access:.*always sensitive, never extractable' '$T/made'"
+
 # --- Signing, CRLs and the chain.
 gca -R "$T/host" --san DNS:host.example --nopass --batch >/dev/null 2>&1
 gca -R "$T/alice" --subject "/CN=Alice/emailAddress=alice@example.org" \
