@@ -7,7 +7,7 @@
 static int
 p11_none(void)
 {
-	return gf_fail(GF_ERR_USAGE, "PKCS#11 key URI: genfic-ca was built "
+	return gf_fail(GF_ERR_POLICY, "PKCS#11 key URI: genfic-ca was built "
 	    "without PKCS#11 support (meson -Dpkcs11=enabled, with libp11 "
 	    "and p11-kit)");
 }
