@@ -201,6 +201,33 @@ check "certtool --verify-chain (RSA CA)" sh -c "certtool --verify-chain \
     --infile '$T/rsa-chain.pem' 2>&1 | grep -q 'Chain verification output: \
 Verified'"
 
+# --- A spool signed by the worker threads, renewals, re-certification.
+mkdir "$T/spool" "$T/spool-out"
+for i in 1 2 3 4 5 6; do
+	gca -R "$T/spool/h$i" --san DNS:h$i.example --nopass --batch \
+	    >/dev/null 2>&1
+	rm -f "$T/spool/h$i.key"
+done
+check "-s SPOOL signs every request on the token" gca -s "$T/spool" \
+    -p genfic-system -o "$T/spool-out" $PIN --batch
+check "... six certificates, each verifies" sh -c "[ \$(ls '$T/spool-out' |
+    grep -c '\\.crt\$') -eq 6 ] && for c in '$T/spool-out'/*.crt; do
+    openssl verify -CAfile '$S/genfic.crt' -untrusted \
+    '$S/genfic-system.crt' \"\$c\" >/dev/null || exit 1; done"
+check "--renew signs on the token" gca -p genfic-system --renew \
+    "$T/host.crt" -o "$T/host2.crt" $PIN --batch
+check "... and the renewal verifies" openssl verify -CAfile "$S/genfic.crt" \
+    -untrusted "$S/genfic-system.crt" "$T/host2.crt"
+check "--recertify genfic-system signs on the root's token" gca \
+    --recertify genfic-system -v 3000 $PIN --batch
+check "... its new certificate verifies" openssl verify \
+    -CAfile "$S/genfic.crt" "$S/genfic-system.crt"
+gca -R "$T/after" --san DNS:after.example --nopass --batch >/dev/null 2>&1
+check "... and it signs on the same key, on its token" gca -s "$T/after.req" \
+    -p genfic-system -o "$T/after.crt" $PIN --batch
+check "... what it signs verifies under the new certificate" openssl verify \
+    -CAfile "$S/genfic.crt" -untrusted "$S/genfic-system.crt" "$T/after.crt"
+
 # --- p11-kit's proxy is the default module (SoftHSM2 registers there).
 if [ -e /usr/share/p11-kit/modules/softhsm2.module ]; then
 	check "p11-kit's proxy is the default module" env \
