@@ -79,8 +79,9 @@ ca_row_check(const struct ca *ca)
 	    0 || (n = strlen(file)) <= 4 || strcmp(file + n - 4, ".key") != 0 ||
 	    !file_name_ok(file, CA_NAME_MAX + 4))
 		return gf_fail(GF_ERR_DB, "CA %s in the store: key reference "
-		    "'%s' is not file:private/NAME.key; refused, as it would "
-		    "be read as a path", ca->name, ca->key_ref);
+		    "'%s' is not file:private/NAME.key nor a pkcs11: URI; "
+		    "refused, as it would be read as a path", ca->name,
+		    ca->key_ref);
 	return 0;
 }
 
