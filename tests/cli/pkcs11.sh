@@ -53,6 +53,16 @@ p11tool() {
 	    --pin 123456 "$@" 2>/dev/null
 }
 
+# privkey LABEL <LISTING: the private key object of that label in what
+# pkcs11-tool --list-objects printed (objects start in column 1).
+privkey() {
+	awk -v l="$1" '
+	function out() { if (b ~ ("\n *label: *" l "\n")) printf "%s", b }
+	/^[A-Za-z]/ { out(); b = ""; priv = /^Private Key Object/ }
+	priv { b = b $0 "\n" }
+	END { out() }'
+}
+
 # state: what a refusal must leave as it was (store and tokens).
 state() {
 	{
@@ -103,9 +113,10 @@ check "the root's key is P-384" sh -c "openssl x509 -in '$T/root.pem' \
 p11tool genfic-root --list-objects >"$T/objects"
 check "pkcs11-tool: the private key is on the token" \
     grep -q '^Private Key Object; EC' "$T/objects"
-check "pkcs11-tool: CKA_SENSITIVE true, CKA_EXTRACTABLE false" sh -c \
-    "sed -n '/^Private Key Object/,/^[A-Z]/p' '$T/objects' |
-    grep -q 'Access:.*always sensitive, never extractable'"
+privkey root <"$T/objects" >"$T/root.obj"
+check "pkcs11-tool: CKA_SENSITIVE true, CKA_EXTRACTABLE false" \
+    grep -q 'Access:.*always sensitive, never extractable' "$T/root.obj"
+check "pkcs11-tool: it may only sign" grep -q 'Usage: *sign$' "$T/root.obj"
 # CKA_EC_POINT is the point in an OCTET STRING (04 61 for P-384).
 sed -n '/^Public Key Object/,/^Private/s/^ *EC_POINT: *0461//p' "$T/objects" \
     >"$T/token.point"
@@ -164,10 +175,10 @@ check "... its certificate holds an RSA 3072 key" sh -c "openssl x509 -in \
     '$GENFIC_CA_DIR/certs/genfic-rsa.crt' -noout -text |
     grep -q 'Public-Key: (3072 bit)'"
 p11tool genfic-rsa --list-objects >"$T/objects"
-check "... the key made there only signs, and never leaves" sh -c \
-    "sed -n '/^Private Key Object; RSA/,/^[A-Z]/p' '$T/objects' >'$T/made' &&
-    grep -q 'label: *made' '$T/made' && grep -q 'Usage: *sign\$' '$T/made' &&
-    grep -q 'Access:.*always sensitive, never extractable' '$T/made'"
+privkey made <"$T/objects" >"$T/made"
+check "... the key made there only signs" grep -q 'Usage: *sign$' "$T/made"
+check "... and never leaves" \
+    grep -q 'Access:.*always sensitive, never extractable' "$T/made"
 
 # --- Signing, CRLs and the chain.
 gca -R "$T/host" --san DNS:host.example --nopass --batch >/dev/null 2>&1
@@ -274,4 +285,24 @@ EOF
 		fail "certtool makes the responder's request on the token"
 	fi
 fi
+
+# --- Rolling the root over to a new key pair on its token.
+before=$(state)
+refuse "--rollover -k with a label taken is refused" 1 \
+    "is on the token already" gca --rollover genfic -k "$ROOT" $PIN --batch
+unchanged "--rollover refused"
+check "--rollover -k URI makes generation 2's key on the token" gca \
+    --rollover genfic -k 'pkcs11:token=genfic-root;object=root-2' $PIN --batch
+check "... generation 2 records the URI" test "$(sqlite3 \
+    "$GENFIC_CA_DIR/ca.db" "SELECT key_ref FROM ca WHERE name = 'genfic'")" = \
+    'pkcs11:token=genfic-root;object=root-2'
+check "... the new root verifies, and the cross-certificate under the old" \
+    sh -c "openssl verify -CAfile '$S/genfic.crt' '$S/genfic.crt' &&
+    openssl verify -CAfile '$S/genfic.1.crt' '$S/genfic.cross-1-2.crt'"
+check "-g signs with both generations on the token" gca -g -p genfic $PIN \
+    --batch
+check "... the old generation's CRL verifies under the old root" openssl crl \
+    -in "$GENFIC_CA_DIR/crl/genfic.1.crl" -CAfile "$S/genfic.1.crt" -noout
+check "... the new one under the new root" openssl crl \
+    -in "$GENFIC_CA_DIR/crl/genfic.crl" -CAfile "$S/genfic.crt" -noout
 finish
