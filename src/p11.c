@@ -272,11 +272,13 @@ p11_raw_login(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, P11KitUri *u,
 	struct passphrase own = { 0 };
 	char token[33];
 	const char *p;
+	size_t n;
 	CK_RV rv;
 	int r;
 
 	snprintf(token, sizeof(token), "%.32s", (const char *)ti->label);
-	token[strcspn(token, " ")] = '\0';
+	for (n = strlen(token); n > 0 && token[n - 1] == ' '; n--)
+		token[n - 1] = '\0';	/* the label's padding */
 	if (p11_login_refused)
 		return gf_fail(GF_ERR_PASSPHRASE, "token %s: a PIN was "
 		    "refused already in this run", token);
