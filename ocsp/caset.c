@@ -15,6 +15,7 @@
 #include "genfic/file.h"
 #include "genfic/generation.h"
 #include "genfic/keys.h"
+#include "genfic/p11.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 #include "ocspd-local.h"
@@ -258,7 +259,7 @@ signer_delegated(const struct served_ca *ca, const char *cert_path,
 	return r;
 }
 
-/* The CA's own key from DIR/private/NAME.key. */
+/* The CA's own key from DIR/private/NAME.key, or its token. */
 static int
 signer_own(struct store *st, const struct ca *ca, const struct passphrase *pass,
     struct signer *out)
@@ -270,7 +271,7 @@ signer_own(struct store *st, const struct ca *ca, const struct passphrase *pass,
 	memset(&sg, 0, sizeof(sg));
 	if ((path = ca_key_path(st, ca)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if (!file_exists(path)) {
+	if (!p11_is_uri(path) && !file_exists(path)) {
 		r = gf_fail(GF_ERR_NOT_FOUND, "no signer: %s does not exist; "
 		    "serve only the CAs that --signer-cert covers with --ca "
 		    "NAME, or give this CA a responder with --signer "

@@ -22,6 +22,7 @@
 
 #include "genfic/err.h"
 #include "genfic/opt.h"
+#include "genfic/p11.h"
 #include "genfic/pass.h"
 #include "genfic/store.h"
 #include "ocspd-local.h"
@@ -57,6 +58,7 @@ struct options {
 	const char	 *signer_key;
 	const char	**signers;	/* --signer CA=CERT,KEY */
 	const char	 *passin;
+	const char	 *pkcs11_module;	/* for pkcs11: signer keys */
 	const char	 *listen;
 	const char	 *user;
 	const char	 *threads;
@@ -111,7 +113,11 @@ static struct poptOption option_table[] = {
 	{ "signer-cert", '\0', POPT_ARG_STRING, &opt.signer_cert, GF_OPT_VALUE,
 	  "delegated responder certificate (genfic-ca -t ocsp)", "FILE" },
 	{ "signer-key", '\0', POPT_ARG_STRING, &opt.signer_key, GF_OPT_VALUE,
-	  "its private key", "FILE" },
+	  "its private key: a file, or a pkcs11: URI (the PIN from --passin "
+	  "or the URI's pin-source)", "FILE" },
+	{ "pkcs11-module", '\0', POPT_ARG_STRING, &opt.pkcs11_module,
+	  GF_OPT_VALUE, "PKCS#11 module for pkcs11: keys (default "
+	  "$GENFIC_CA_PKCS11_MODULE, else p11-kit's proxy)", "PATH" },
 	{ "signer", '\0', POPT_ARG_ARGV, &opt.signers, 0,
 	  "responder certificate and key for one CA (repeatable)",
 	  "CA=CERT,KEY" },
@@ -375,6 +381,7 @@ parse_options(poptContext pc)
 		return opt_usage(pc, "--signer-cert and --signer-key go together");
 	if ((r = parse_signers(pc)) != 0 || (r = parse_prefix(pc)) != 0)
 		return r;
+	p11_set_module(opt.pkcs11_module);
 	if (opt.dir == NULL && (opt.dir = getenv("GENFIC_CA_DIR")) == NULL)
 		opt.dir = GF_STORE_DEFAULT;
 	if (opt.listen == NULL)

@@ -261,7 +261,7 @@ ca_new_row(const struct ca_new *n, char *ref, size_t size, struct ca *ca)
 	snprintf(ref, size, "file:private/%s.key", n->name);
 	ca->name = (char *)n->name;
 	ca->parent_id = n->parent != NULL ? n->parent->id : 0;
-	ca->key_ref = ref;
+	ca->key_ref = n->key_uri != NULL ? (char *)n->key_uri : ref;
 	ca->template = n->tmpl->name;
 	ca->leaf_template = n->tmpl->child_template != NULL ?
 	    n->tmpl->child_template : "server";

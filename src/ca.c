@@ -7,6 +7,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
+#include "genfic/p11.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 
@@ -71,13 +72,16 @@ ca_row_check(const struct ca *ca)
 		return gf_fail(GF_ERR_DB, "CA %lld in the store: %s; "
 		    "refused, as the name makes file names",
 		    (long long)ca->id, gf_errmsg(r));
+	if (p11_is_uri(ca->key_ref))
+		return 0;	/* the key is on a token, never a path */
 	file = ca->key_ref + strlen("file:private/");
 	if (strncmp(ca->key_ref, "file:private/", strlen("file:private/")) !=
 	    0 || (n = strlen(file)) <= 4 || strcmp(file + n - 4, ".key") != 0 ||
 	    !file_name_ok(file, CA_NAME_MAX + 4))
 		return gf_fail(GF_ERR_DB, "CA %s in the store: key reference "
-		    "'%s' is not file:private/NAME.key; refused, as it would "
-		    "be read as a path", ca->name, ca->key_ref);
+		    "'%s' is not file:private/NAME.key nor a pkcs11: URI; "
+		    "refused, as it would be read as a path", ca->name,
+		    ca->key_ref);
 	return 0;
 }
 
@@ -276,6 +280,8 @@ ca_set_cert(struct store *st, int64_t ca_id, int64_t cert_id)
 char *
 ca_key_path(const struct store *st, const struct ca *ca)
 {
+	if (p11_is_uri(ca->key_ref))
+		return strdup(ca->key_ref);
 	/* ca_row_check() made it "file:private/NAME.key". */
 	return store_path(st, NULL, ca->key_ref + strlen("file:"), NULL);
 }

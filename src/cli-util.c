@@ -17,6 +17,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
+#include "genfic/p11.h"
 #include "genfic/pass.h"
 #include "genfic/policy.h"
 #include "genfic/request.h"
@@ -158,11 +159,13 @@ cli_ca_key(const struct cli *cli, struct store *st, const struct ca *ca,
 
 	if ((path = ca_key_path(st, ca)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	snprintf(prompt, sizeof(prompt), "Passphrase of CA %s: ", ca->name);
+	snprintf(prompt, sizeof(prompt), p11_is_uri(ca->key_ref) ?
+	    "PIN of the token of CA %s: " : "Passphrase of CA %s: ", ca->name);
 	if (!key_is_encrypted(path))
 		r = ca_key_load(st, ca, NULL, key);
 	else if ((r = pass_get(cli->passin, prompt, 0, cli->batch, &pass)) == 0) {
-		if ((r = ca_key_load(st, ca, &pass, key)) == GF_ERR_PASSPHRASE)
+		if ((r = ca_key_load(st, ca, &pass, key)) == GF_ERR_PASSPHRASE &&
+		    !p11_is_uri(ca->key_ref))
 			r = gf_fail(r, "cannot decrypt CA key: wrong passphrase?");
 		pass_clear(&pass);
 	}

@@ -1,4 +1,7 @@
-/* -r NAME and -c NAME -p PARENT: a new CA, its key and certificate. */
+/*
+ * -r NAME and -c NAME -p PARENT: a new CA, its key (a file, or on a
+ * PKCS#11 token) and certificate.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
+#include "genfic/p11.h"
 #include "genfic/pass.h"
 #include "genfic/policy.h"
 #include "genfic/store.h"
@@ -23,7 +27,9 @@ struct create {
 	struct ca_new	 n;		/* what the core chooses and records */
 	struct constraints *constraints;	/* the parent's and above */
 	char		*key_path;
-	struct passphrase pass;		/* of the new key */
+	const char	*token;		/* -k or --key pkcs11: URI, or NULL */
+	int		 made;		/* the key pair was made on token */
+	struct passphrase pass;		/* of the new key, or token's PIN */
 	X509		*cert;
 	struct cli_out	 out;		/* -o */
 };
@@ -43,6 +49,28 @@ create_free(struct create *c)
 	cli_output_close(&c->out);
 }
 
+/* -k TYPE, -k URI (make the key there) or --key URI (adopt it). */
+static int
+create_check_key_args(struct create *c)
+{
+	const struct cli *cli = c->cli;
+
+	if (cli->key != NULL && !p11_is_uri(cli->key))
+		return gf_fail(GF_ERR_USAGE, "--key '%s': at -r/-c it adopts a "
+		    "key on a token, named by a pkcs11: URI", cli->key);
+	if (cli->key != NULL && cli->key_type != NULL)
+		return gf_fail(GF_ERR_USAGE, "-k and --key: one or the other "
+		    "(--key adopts a key that exists)");
+	if (cli->key != NULL)
+		c->token = cli->key;
+	else if (p11_is_uri(cli->key_type))
+		c->token = cli->key_type;
+	else if (cli->key_type != NULL)
+		return key_type_check(cli->key_type);
+	c->n.key_uri = c->token;
+	return c->token != NULL ? p11_uri_check(c->token) : 0;
+}
+
 static int
 create_check_args(struct create *c)
 {
@@ -56,8 +84,7 @@ create_check_args(struct create *c)
 	    (r = cli_url_check("--crl-url", c->cli->crl_url)) != 0 ||
 	    (r = cli_url_check("--ocsp-url", c->cli->ocsp_url)) != 0 ||
 	    (r = cli_url_check("--issuer-url", c->cli->issuer_url)) != 0 ||
-	    (c->cli->key_type != NULL &&
-	    (r = key_type_check(c->cli->key_type)) != 0) ||
+	    (r = create_check_key_args(c)) != 0 ||
 	    (r = cli_output_open(&c->out, c->cli->output, c->cli->force)) != 0)
 		return r;
 	if (c->cli->subject != NULL && (r = dn_parse(c->cli->subject,
@@ -91,7 +118,7 @@ create_check(struct create *c)
 	if ((c->key_path = store_dir_path(c->cli->dir, "private", c->n.name,
 	    ".key")) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if (access(c->key_path, F_OK) == 0)
+	if (c->token == NULL && access(c->key_path, F_OK) == 0)
 		return gf_fail(GF_ERR_EXISTS, "%s exists; it is never "
 		    "overwritten", c->key_path);
 	if (!c->n.tmpl->is_ca)
@@ -102,6 +129,30 @@ create_check(struct create *c)
 	    constraints_check_depth(c->constraints) : 0;
 }
 
+/*
+ * The key on the token: made there (-k URI, in the template's type) or
+ * found there (--key URI).  Its PIN is asked once.
+ */
+static int
+create_token_key(struct create *c)
+{
+	char prompt[128];
+	int r;
+
+	snprintf(prompt, sizeof(prompt), "PIN of the token for CA %s: ",
+	    c->n.name);
+	if (p11_needs_pin(c->token) && (r = pass_get(c->cli->passin, prompt, 0,
+	    c->cli->batch, &c->pass)) != 0)
+		return r;
+	if (c->cli->key == NULL) {
+		if ((r = p11_generate(c->token, c->n.tmpl->key_type,
+		    &c->pass)) != 0)
+			return r;
+		c->made = 1;
+	}
+	return key_load(c->token, &c->pass, &c->n.key);
+}
+
 /* The new key and its passphrase, in memory: written by create_ca(). */
 static int
 create_key(struct create *c)
@@ -109,6 +160,8 @@ create_key(struct create *c)
 	char prompt[128];
 	int r;
 
+	if (c->token != NULL)
+		return create_token_key(c);
 	if ((r = key_generate(c->cli->key_type != NULL ? c->cli->key_type :
 	    c->n.tmpl->key_type, &c->n.key)) != 0)
 		return r;
@@ -177,6 +230,17 @@ create_prepare(struct create *c, int root)
 	return 0;
 }
 
+/* A key pair this run made on a token goes when its CA was not made. */
+static void
+create_undo(struct create *c)
+{
+	if (c->made) {
+		EVP_PKEY_free(c->n.key);
+		c->n.key = NULL;
+		p11_remove(c->token, &c->pass);
+	}
+}
+
 static int
 create_ca(struct cli *cli, int root)
 {
@@ -208,16 +272,20 @@ create_ca(struct cli *cli, int root)
 	if ((r = create_key(&c)) != 0 ||
 	    (c.n.st == NULL && ((r = store_open(cli->dir, GF_STORE_CREATE,
 	    &c.n.st)) != 0 || (r = create_check(&c)) != 0)) ||
-	    (r = key_save(c.key_path, c.n.key, &c.pass)) != 0)
+	    (c.token == NULL && (r = key_save(c.key_path, c.n.key,
+	    &c.pass)) != 0))
 		goto out;
 	if ((r = ca_new_record(&c.n, &c.cert)) != 0) {
-		unlink(c.key_path);	/* no CA without its key, nor the reverse */
+		if (c.token == NULL)	/* no CA without its key, nor the reverse */
+			unlink(c.key_path);
 		goto out;
 	}
+	c.made = 0;	/* the CA's key now */
 	r = cli_ca_cert_publish(c.n.st, c.n.name, c.cert, &c.out);
  out:
 	if (r != 0)
 		gf_report(what, r);
+	create_undo(&c);
 	create_free(&c);
 	return cli_exit_status(r);
 }

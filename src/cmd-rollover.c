@@ -17,6 +17,7 @@
 #include "genfic/generation.h"
 #include "genfic/issue.h"
 #include "genfic/keys.h"
+#include "genfic/p11.h"
 #include "genfic/pass.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
@@ -49,7 +50,8 @@ struct regen {
 	EVP_PKEY		*key;		/* --rollover: the new key */
 	struct generation	 next;		/* --rollover: its generation */
 	char			*key_path;	/* and the new key's file */
-	struct passphrase	 pass;		/* of the new key */
+	struct passphrase	 pass;		/* of the new key, or its PIN */
+	int			 made;		/* made on a token, not recorded */
 	struct regen_cert	 new;		/* the new CA certificate */
 	X509			*new_cert;	/* a reference to it, the issuer
 						   of cross[1] */
@@ -245,6 +247,29 @@ cmd_recertify(struct cli *cli)
 	return cli_exit_status(r);
 }
 
+/* -k pkcs11:URI: the next generation's key pair, made on that token. */
+static int
+rollover_token_key(struct regen *g)
+{
+	const char *uri = g->cli->key_type;
+	char prompt[128];
+	int r;
+
+	if ((r = p11_uri_check(uri)) != 0)
+		return r;
+	if ((g->next.key_ref = strdup(uri)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	snprintf(prompt, sizeof(prompt), "PIN of the token for CA %s "
+	    "generation %d: ", g->ca->name, g->next.number);
+	if (p11_needs_pin(uri) && (r = pass_get(g->cli->passin, prompt, 0,
+	    g->cli->batch, &g->pass)) != 0)
+		return r;
+	if ((r = p11_generate(uri, g->tmpl->key_type, &g->pass)) != 0)
+		return r;
+	g->made = 1;
+	return key_load(uri, &g->pass, &g->key);
+}
+
 /* The next generation's key, in memory, and where it will be written. */
 static int
 rollover_key(struct regen *g)
@@ -254,6 +279,8 @@ rollover_key(struct regen *g)
 	int r;
 
 	g->next.number = cur->number + 1;
+	if (p11_is_uri(g->cli->key_type))
+		return rollover_token_key(g);
 	snprintf(ref, sizeof(ref), "file:private/%s.%d.key", g->ca->name,
 	    g->next.number);
 	if ((g->next.key_ref = strdup(ref)) == NULL ||
@@ -365,22 +392,30 @@ cmd_rollover(struct cli *cli)
 	int r;
 
 	if ((r = regen_open(&g, cli)) != 0 || (r = rollover_key(&g)) != 0 ||
-	    (r = key_save(g.key_path, g.key, &g.pass)) != 0)
+	    (g.key_path != NULL && (r = key_save(g.key_path, g.key,
+	    &g.pass)) != 0))
 		goto out;
 	if ((r = rollover_record(&g)) != 0) {
-		unlink(g.key_path);	/* no generation without its key */
+		if (g.key_path != NULL)	/* no generation without its key */
+			unlink(g.key_path);
 		goto out;
 	}
+	g.made = 0;	/* the generation's key now */
 	if ((r = rollover_publish(&g)) != 0)
 		goto out;
 	fprintf(stderr, "%s: %s: generation %d, key %s, certs/%s.crt; "
 	    "generation %d keeps signing CRLs for what it issued "
 	    "(crl/%s.%d.crl)\n", gf_progname, g.ca->name, g.next.number,
-	    g.next.key_ref + 5, g.ca->name, g.next.number - 1, g.ca->name,
-	    g.next.number - 1);
+	    g.key_path != NULL ? g.next.key_ref + 5 : g.next.key_ref,
+	    g.ca->name, g.next.number - 1, g.ca->name, g.next.number - 1);
  out:
 	if (r != 0)
 		gf_report(cli->arg, r);
+	if (g.made) {	/* nor a key pair on a token without its generation */
+		EVP_PKEY_free(g.key);
+		g.key = NULL;
+		p11_remove(g.next.key_ref, &g.pass);
+	}
 	regen_free(&g);
 	return cli_exit_status(r);
 }

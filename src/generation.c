@@ -14,6 +14,7 @@
 #include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/generation.h"
+#include "genfic/p11.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 
@@ -90,6 +91,8 @@ generation_check(const struct ca *ca, const struct generation *g)
 {
 	char want[160];
 
+	if (p11_is_uri(g->key_ref))
+		return 0;	/* on a token, never a path */
 	if (g->number == 1)
 		snprintf(want, sizeof(want), "file:private/%s.key", ca->name);
 	else

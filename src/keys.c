@@ -1,4 +1,4 @@
-/* Private keys: generation and encrypted PKCS#8 files. */
+/* Private keys: generation, encrypted PKCS#8 files, and (p11.c) tokens. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/keys.h"
+#include "genfic/p11.h"
 #include "genfic/pass.h"
 
 /*
@@ -198,6 +199,8 @@ key_is_encrypted(const char *ref)
 	size_t len;
 	int enc;
 
+	if (p11_is_uri(ref))
+		return p11_needs_pin(ref);
 	if (file_read(key_ref_path(ref), GF_MAX_INPUT_FILE, &data, &len) != 0) {
 		gf_errclear();
 		return 0;
@@ -219,6 +222,8 @@ key_load(const char *ref, const struct passphrase *pass, EVP_PKEY **out)
 	BIO *bio = NULL;
 	int r;
 
+	if (p11_is_uri(ref))
+		return p11_load(ref, pass, out);
 	if ((r = file_read(path, GF_MAX_INPUT_FILE, &data, &len)) != 0)
 		return gf_fail(r, "key %s: %s", path, gf_errmsg(r));
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {

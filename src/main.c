@@ -12,6 +12,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/opt.h"
+#include "genfic/p11.h"
 #include "genfic/pass.h"
 #include "genfic/shamir.h"
 #include "genfic/store.h"
@@ -26,6 +27,7 @@ enum {
 static struct cli cli;
 static const char *days_text;
 static const char *crl_days_text;
+static const char *pkcs11_module;	/* --pkcs11-module */
 static const char *crl_hours_text;
 static const char *pathlen_text;
 static const char *shares_text;
@@ -111,7 +113,8 @@ static struct poptOption option_table[] = {
 	{ "templates", '\0', POPT_ARG_STRING, &cli.templates, GF_OPT_VALUE,
 	  "template directory searched first", "DIR" },
 	{ "key-type", 'k', POPT_ARG_STRING, &cli.key_type, GF_OPT_VALUE,
-	  "rsa:2048..8192, ec:P-256, ec:P-384, ec:P-521, ed25519, ed448",
+	  "rsa:2048..8192, ec:P-256, ec:P-384, ec:P-521, ed25519, ed448; "
+	  "at -r/-c a pkcs11: URI generates the CA key on that token",
 	  "TYPE" },
 	{ "subject", '\0', POPT_ARG_STRING, &cli.subject, GF_OPT_VALUE,
 	  "subject, as /C=BE/O=Example/CN=Name", "DN" },
@@ -172,7 +175,11 @@ static struct poptOption option_table[] = {
 	{ "with-root", '\0', POPT_ARG_NONE, &cli.with_root, 0,
 	  "-E: include the root in a chain or PKCS#12", NULL },
 	{ "key", '\0', POPT_ARG_STRING, &cli.key, GF_OPT_VALUE,
-	  "-E --format p12: the certificate's private key", "FILE" },
+	  "-E --format p12: the certificate's private key; -r/-c: adopt the "
+	  "key of this pkcs11: URI", "FILE" },
+	{ "pkcs11-module", '\0', POPT_ARG_STRING, &pkcs11_module, GF_OPT_VALUE,
+	  "PKCS#11 module for pkcs11: keys (default "
+	  "$GENFIC_CA_PKCS11_MODULE, else p11-kit's proxy)", "PATH" },
 	{ "label", '\0', POPT_ARG_STRING, &cli.label, GF_OPT_VALUE,
 	  "a short name for the certificate, unique per CA", "NAME" },
 	{ "no-clamp", '\0', POPT_ARG_NONE, &cli.no_clamp, 0,
@@ -476,6 +483,7 @@ main(int argc, const char **argv)
 	}
 	if (cli.dir == NULL && (cli.dir = getenv("GENFIC_CA_DIR")) == NULL)
 		cli.dir = GF_STORE_DEFAULT;
+	p11_set_module(pkcs11_module);
 	if (setup_template_dirs() != 0 || ((cli.mode == 's' ||
 	    cli.mode == OPT_RESTORE_KEY) && collect_files(pc) != 0)) {
 		status = cli_fail("genfic-ca", GF_ERR_ALLOC);

@@ -23,6 +23,7 @@ struct ca_new {
 	struct ca	*parent;	/* NULL for a root */
 	EVP_PKEY	*key;		/* the new CA's key */
 	EVP_PKEY	*parent_key;	/* the parent's, for a child */
+	const char	*key_uri;	/* a token's key, or NULL: a file */
 	const struct constraints *constraints;	/* the parent's and above */
 	struct ca_limits limits;	/* --name-constraints (owned), --pathlen */
 	int		 days;		/* 0: the template's */

@@ -1,7 +1,7 @@
 /*
  * Private keys: generation, and PKCS#8 files encrypted with AES-256-CBC
  * under scrypt.  Every key access goes through here, so that a PKCS#11
- * URI can later stand in for a file.
+ * URI (p11.h) stands in for a file.
  */
 #ifndef GENFIC_KEYS_H
 #define GENFIC_KEYS_H
@@ -31,13 +31,14 @@ int	key_replace(const char *path, EVP_PKEY *pkey,
 	    const struct passphrase *pass);
 
 /*
- * Loads the key at ref ("file:PATH" or a plain path); GF_ERR_PASSPHRASE
- * when an encrypted key does not decrypt.
+ * Loads the key at ref ("file:PATH", a plain path, or a "pkcs11:" URI,
+ * whose key signs on its token and pass is the PIN); GF_ERR_PASSPHRASE
+ * when an encrypted key does not decrypt or the PIN is refused.
  */
 int	key_load(const char *ref, const struct passphrase *pass,
 	    EVP_PKEY **pkey);
 
-/* True if the file at ref holds an encrypted key. */
+/* True if the file at ref holds an encrypted key, or the token a PIN. */
 int	key_is_encrypted(const char *ref);
 
 /* The NID of an EC key's curve, or NID_undef. */
