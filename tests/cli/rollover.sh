@@ -266,6 +266,7 @@ check "... and the current generation's CRL is issued all the same" sh -c "
 
 # --- A store of schema 3 (made by 458ab8f) is upgraded, then rolled over.
 F=$TESTS_DATA/schema3-store
+V=$(sqlite3 "$S/ca.db" 'PRAGMA user_version')	# a new store's schema
 export GENFIC_CA_DIR="$T/old-store"
 S=$GENFIC_CA_DIR
 mkdir -p "$S"
@@ -278,7 +279,7 @@ check "schema 3 store: -l reads it as it is" sh -c "'$GENFIC_CA' -l | grep -q ho
 check "... and leaves it at version 3" sh -c "[ \$(sqlite3 '$S/ca.db' 'PRAGMA user_version') -eq 3 ]"
 check "--rollover upgrades it" gca --rollover genfic-system --passin $P --passout $P \
     --batch -o "$T/fx-system2.pem"
-check "... to version 4" sh -c "[ \$(sqlite3 '$S/ca.db' 'PRAGMA user_version') -eq 4 ]"
+check "... to the current schema, $V" sh -c "[ \$(sqlite3 '$S/ca.db' 'PRAGMA user_version') -eq $V ]"
 check "... -g signs for both generations" gca -p genfic-system -g --passin $P --batch -o /dev/null
 cat "$S/certs/genfic.crt" >"$T/roots.pem"
 verify_crl "the old store's leaf verifies after the upgrade" ": OK" "$F/host.crt" \
