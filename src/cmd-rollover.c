@@ -5,7 +5,6 @@
  * The mode: options, passphrases, -o and what is said; regen.c does it.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "genfic/ca.h"
@@ -17,7 +16,7 @@
 
 /* -o, the store, the CA as regen_load() reads it, and the key that signs. */
 static int
-regen_cli_open(struct cli *cli, struct regen *g, struct cli_out *out)
+rollover_open(struct cli *cli, struct regen *g, struct cli_out *out)
 {
 	int r;
 
@@ -34,8 +33,9 @@ regen_cli_open(struct cli *cli, struct regen *g, struct cli_out *out)
 	return cli_ca_key(cli, g->st, regen_signer(g), &g->signer);
 }
 
+/* Says what failed, frees it all, and returns the mode's exit status. */
 static int
-regen_cli_close(struct cli *cli, struct regen *g, struct cli_out *out, int r)
+rollover_close(struct cli *cli, struct regen *g, struct cli_out *out, int r)
 {
 	if (r != 0)
 		gf_report(cli->arg, r);
@@ -52,13 +52,13 @@ cmd_recertify(struct cli *cli)
 	struct cli_out out;
 	int r;
 
-	if ((r = regen_cli_open(cli, &g, &out)) != 0 ||
+	if ((r = rollover_open(cli, &g, &out)) != 0 ||
 	    (r = regen_recertify(&g)) != 0 ||
 	    (r = cli_ca_cert_publish(g.st, g.ca->name, g.new.cert, &out)) != 0)
-		return regen_cli_close(cli, &g, &out, r);
+		return rollover_close(cli, &g, &out, r);
 	fprintf(stderr, "%s: %s: re-certified (generation %d), certs/%s.crt\n",
 	    gf_progname, g.ca->name, g.gens[g.ngens - 1].number, g.ca->name);
-	return regen_cli_close(cli, &g, &out, 0);
+	return rollover_close(cli, &g, &out, 0);
 }
 
 /* The next generation's key, and its passphrase (--passout). */
@@ -102,16 +102,16 @@ cmd_rollover(struct cli *cli)
 	struct passphrase pass = { 0 };
 	int r;
 
-	if ((r = regen_cli_open(cli, &g, &out)) == 0 &&
+	if ((r = rollover_open(cli, &g, &out)) == 0 &&
 	    (r = rollover_key(cli, &g, &pass)) == 0)
 		r = regen_rollover(&g, &pass);
 	pass_clear(&pass);
 	if (r != 0 || (r = rollover_publish(&g, &out)) != 0)
-		return regen_cli_close(cli, &g, &out, r);
+		return rollover_close(cli, &g, &out, r);
 	fprintf(stderr, "%s: %s: generation %d, key %s, certs/%s.crt; "
 	    "generation %d keeps signing CRLs for what it issued "
 	    "(crl/%s.%d.crl)\n", gf_progname, g.ca->name, g.next.number,
 	    g.next.key_ref + 5, g.ca->name, g.next.number - 1, g.ca->name,
 	    g.next.number - 1);
-	return regen_cli_close(cli, &g, &out, 0);
+	return rollover_close(cli, &g, &out, 0);
 }
