@@ -86,6 +86,13 @@ refuse_same "rollover with the wrong passphrase" 1 "wrong passphrase" \
     gca --rollover genfic --passin pass:wrong-one --passout $P --batch
 refuse_same "rollover without a new passphrase in batch mode" 1 "" \
     gca --rollover genfic-user --passin $P --batch
+refuse_same "recertify whose commit fails" 1 "commit" \
+    preloaded "$GF_FAILCOMMIT" "$GENFIC_CA" --recertify genfic-system \
+    --passin $P --batch
+# The new key is written before the transaction, and removed with it.
+refuse_same "rollover whose commit fails leaves no key" 1 "commit" \
+    preloaded "$GF_FAILCOMMIT" "$GENFIC_CA" --rollover genfic --passin $P \
+    --passout $P --batch
 
 # --- Year 10: the system CA certified again with its key.
 check "--recertify genfic-system" gca --recertify genfic-system -v 3650 \
