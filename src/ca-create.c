@@ -46,6 +46,25 @@ ca_new_predecessor(struct ca_new *n)
 	return r;
 }
 
+int
+ca_new_absent(const struct ca_new *n)
+{
+	struct ca *existing = NULL;
+	int r;
+
+	if (n->st == NULL)
+		return 0;
+	if ((r = ca_load(n->st, n->name, &existing)) == 0) {
+		ca_free(existing);
+		return gf_fail(GF_ERR_EXISTS, "a CA of that name already "
+		    "exists in %s", n->st->dir);
+	}
+	if (r != GF_ERR_NOT_FOUND)
+		return r;
+	gf_errclear();
+	return 0;
+}
+
 /*
  * Loads template name if it is a CA template: 0, GF_ERR_NOT_FOUND (with
  * the error cleared) when there is no such template or it is not a CA

@@ -101,19 +101,10 @@ create_check_args(struct create *c)
 static int
 create_check(struct create *c)
 {
-	struct ca *existing = NULL;
 	int r;
 
-	if (c->n.st != NULL) {
-		if ((r = ca_load(c->n.st, c->n.name, &existing)) == 0) {
-			ca_free(existing);
-			return gf_fail(GF_ERR_EXISTS, "a CA of that name already "
-			    "exists in %s", c->n.st->dir);
-		}
-		if (r != GF_ERR_NOT_FOUND)
-			return r;
-		gf_errclear();
-	}
+	if ((r = ca_new_absent(&c->n)) != 0)
+		return r;
 	free(c->key_path);
 	if ((c->key_path = store_dir_path(c->cli->dir, "private", c->n.name,
 	    ".key")) == NULL)

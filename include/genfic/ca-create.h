@@ -44,6 +44,9 @@ void	ca_new_clear(struct ca_new *n);
 /* The CA the new one succeeds under the same parent, if any (n->pred). */
 int	ca_new_predecessor(struct ca_new *n);
 
+/* No CA of n->name in n->st yet (GF_ERR_EXISTS if there is); 0 without a store. */
+int	ca_new_absent(const struct ca_new *n);
+
 /*
  * The template of a new CA, and why (genfic-ca(1), -c): given (-t); for
  * a root, "root"; for a child, only when its parent's child template is
