@@ -13,6 +13,7 @@ int	test_csr_register(void);
 int	test_dn_register(void);
 int	test_err_register(void);
 int	test_file_register(void);
+int	test_keybackup_register(void);
 int	test_keys_register(void);
 int	test_pass_register(void);
 int	test_policy_register(void);

@@ -24,6 +24,7 @@ static int (*const registrations[])(void) = {
 	test_audit_register,
 	test_file_register,
 	test_shamir_register,
+	test_keybackup_register,
 };
 
 int
