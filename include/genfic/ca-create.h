@@ -44,7 +44,10 @@ void	ca_new_clear(struct ca_new *n);
 /* The CA the new one succeeds under the same parent, if any (n->pred). */
 int	ca_new_predecessor(struct ca_new *n);
 
-/* No CA of n->name in n->st yet (GF_ERR_EXISTS if there is); 0 without a store. */
+/*
+ * 0 when n->st has no CA n->name yet, or there is no store yet;
+ * GF_ERR_EXISTS when it has.
+ */
 int	ca_new_absent(const struct ca_new *n);
 
 /*

@@ -21,7 +21,7 @@ struct store;
 struct keybackup {
 	struct keyshare	  ks;		/* the fields all shares have */
 	uint8_t		 *shares[SHAMIR_MAX_SHARES];	/* secure heap */
-	char		 *paths[SHAMIR_MAX_SHARES];	/* the caller's, freed here */
+	char		 *paths[SHAMIR_MAX_SHARES];	/* set by the caller */
 	size_t		  written;	/* files written so far */
 };
 
@@ -47,7 +47,7 @@ int	keybackup_split(struct keybackup *b, EVP_PKEY *key);
  */
 int	keybackup_commit(struct store *st, struct keybackup *b, int force);
 
-/* Wipes and frees the shares and frees the paths. */
+/* Wipes and frees the shares; frees the paths. */
 void	keybackup_clear(struct keybackup *b);
 
 /*
