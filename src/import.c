@@ -229,7 +229,8 @@ import_key_read(struct import *im)
 		goto out;
 	if ((r = key_load(im->key_file, enc ? &in : NULL, &key)) != 0)
 		goto out;
-	if (X509_check_private_key(im->ca_cert, key) != 1) {
+	if (X509_check_private_key(im->ca_cert, key) != 1 ||
+	    !key_signs_for(key, im->ca_cert)) {
 		gf_errclear();
 		r = gf_fail(GF_ERR_POLICY, "%s is not the key of the CA "
 		    "certificate", im->key_file);

@@ -314,7 +314,8 @@ keyrestore_combine(struct keyrestore *rs, X509 *cert, EVP_PKEY **key)
 	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)ks[0].len)) == NULL ||
 	    p != der + ks[0].len || (*key = EVP_PKCS82PKEY(p8)) == NULL)
 		goto out;
-	if (X509_check_private_key(cert, *key) != 1) {
+	if (X509_check_private_key(cert, *key) != 1 ||
+	    !key_signs_for(*key, cert)) {
 		EVP_PKEY_free(*key);
 		*key = NULL;
 		goto out;

@@ -6,7 +6,9 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
+#include <openssl/err.h>
 #include <openssl/pkcs12.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "genfic/err.h"
@@ -306,3 +308,25 @@ key_digest(const EVP_PKEY *pkey)
 	}
 	return EVP_sha256();
 }
+
+int
+key_signs_for(EVP_PKEY *key, X509 *cert)
+{
+	unsigned char msg[32], sig[1024];
+	size_t siglen = sizeof(sig);
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if (RAND_bytes(msg, sizeof(msg)) != 1 || (ctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	ok = EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, key, NULL) == 1 &&
+	    EVP_DigestSign(ctx, sig, &siglen, msg, sizeof(msg)) == 1;
+	EVP_MD_CTX_reset(ctx);
+	ok = ok && EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL,
+	    X509_get0_pubkey(cert), NULL) == 1 &&
+	    EVP_DigestVerify(ctx, sig, siglen, msg, sizeof(msg)) == 1;
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+

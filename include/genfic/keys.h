@@ -47,6 +47,14 @@ int	key_ec_curve(const EVP_PKEY *pkey);
 /* "EC P-256", "RSA 3072", "ED25519": a description for messages. */
 void	key_describe(const EVP_PKEY *pkey, char *buf, size_t size);
 
+/*
+ * 1 if private key key signs what the public key of cert verifies.  More
+ * than X509_check_private_key(), which compares only the public half a
+ * private key carries: a key rebuilt from a share edited in its private
+ * part still carries the right public half.
+ */
+int	key_signs_for(EVP_PKEY *key, X509 *cert);
+
 /* The digest to sign with for this key: NULL for EdDSA. */
 const EVP_MD *key_digest(const EVP_PKEY *pkey);
 

@@ -82,6 +82,15 @@ test_keybackup_split_combine(void)
 	    GF_ERR_POLICY && back == NULL);
 	keyrestore_clear(&rs);
 
+	/* In the private scalar: the public half still matches. */
+	restore_from(&rs, &b, xs, 2);
+	rs.ks[1].data[40] ^= 0x01;
+	CU_ASSERT(keyrestore_combine(&rs, cert, &back) == GF_ERR_POLICY &&
+	    back == NULL);
+	keyrestore_clear(&rs);
+	EVP_PKEY_free(back);
+	back = NULL;
+
 	restore_from(&rs, &b, xs, 2);
 	rs.ks[1].data[b.ks.len - 1] ^= 0x01;	/* in the public key */
 	CU_ASSERT(keyrestore_combine(&rs, cert, &back) == GF_ERR_POLICY &&
