@@ -31,4 +31,15 @@ unset GENFIC_CA_TEMPLATES
 check "the installed binary uses the installed templates" "$bin" -d "$T/s" --templates "$D$tdir" \
     -r inst --passout pass:inst-secret --batch -o "$T/inst.pem"
 check "bash completion loads" bash -c ". '$D$prefix/share/bash-completion/completions/genfic-ca' && complete -p genfic-ca"
+# Every long option --help lists is one the completion offers.
+"$bin" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/help.opts"
+cat >"$T/complete.sh" <<EOS
+. '$D$prefix/share/bash-completion/completions/genfic-ca'
+COMP_WORDS=(genfic-ca -) COMP_CWORD=1
+_genfic_ca
+printf '%s\\n' "\${COMPREPLY[@]}"
+EOS
+bash "$T/complete.sh" | grep -- '^--' | sort -u >"$T/comp.opts"
+check "bash completion offers every option of --help" test -z "$(comm -23 "$T/help.opts" "$T/comp.opts")"
+[ -s "$T/comp.opts" ] && [ -s "$T/help.opts" ] && pass "... both lists read" || fail "... both lists read"
 finish
