@@ -45,7 +45,7 @@ signer_clear(struct signer *sg)
  * ECDSA P-256 signature.  Copying a ready context does not.  Without it
  * (a copy that fails), responder_sign() initialises its own.
  */
-static void
+void
 signer_prepare(struct signer *sg)
 {
 	if ((sg->tmpl = EVP_MD_CTX_new()) == NULL ||
@@ -74,6 +74,15 @@ signer_same(const struct signer *a, const struct signer *b)
 	return a->delegated && b->delegated && X509_cmp(a->cert, b->cert) == 0;
 }
 
+static void
+served_clear(struct served_ca *sc)
+{
+	free(sc->name);
+	X509_free(sc->cert);
+	signer_clear(&sc->signer);
+	memset(sc, 0, sizeof(*sc));
+}
+
 void
 caset_free(struct caset *cs)
 {
@@ -81,11 +90,8 @@ caset_free(struct caset *cs)
 
 	if (cs == NULL)
 		return;
-	for (i = 0; i < cs->n; i++) {
-		free(cs->cas[i].name);
-		X509_free(cs->cas[i].cert);
-		signer_clear(&cs->cas[i].signer);
-	}
+	for (i = 0; i < cs->n; i++)
+		served_clear(&cs->cas[i]);
 	free(cs->cas);
 	health_free(cs->health);
 	free(cs);
@@ -114,8 +120,8 @@ caset_find(const struct caset *cs, enum certid_md md,
 }
 
 /* issuerNameHash and issuerKeyHash, as OCSP_cert_id_new() makes them. */
-static int
-ca_hashes(struct served_ca *ca)
+int
+caset_hashes(struct served_ca *ca)
 {
 	unsigned int len;
 	int md;
@@ -131,51 +137,46 @@ ca_hashes(struct served_ca *ca)
 	return 0;
 }
 
-/* The names of every CA of the store, oldest first. */
+/* The CAs to serve: those --ca names, else every CA of the store. */
 static int
-all_names(struct store *st, char ***out, size_t *count)
+cas_to_serve(struct store *st, const char *const *names, struct ca ***out,
+    size_t *count)
 {
 	sqlite3_stmt *stmt;
-	char **names = NULL;
+	struct ca **cas;
 	size_t n = 0, i;
-	int step, r;
+	int r;
 
-	if ((r = store_prepare(st, "SELECT name FROM ca WHERE cert_id IS NOT "
+	if (names != NULL) {
+		while (names[n] != NULL)
+			n++;
+		if ((cas = calloc(n, sizeof(*cas))) == NULL)
+			return gf_fail(GF_ERR_ALLOC, "out of memory");
+		for (i = 0; i < n; i++)
+			if ((r = ca_load(st, names[i], &cas[i])) != 0) {
+				ca_free_all(cas, n);
+				return r;
+			}
+		*out = cas;
+		*count = n;
+		return 0;
+	}
+	if ((r = store_prepare(st, "SELECT id FROM ca WHERE cert_id IS NOT "
 	    "NULL ORDER BY id", &stmt)) != 0)
 		return r;
-	if ((names = calloc(CASET_MAX + 1, sizeof(*names))) == NULL) {
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == CASET_MAX) {
-			r = gf_fail(GF_ERR_TOO_LARGE, "more than %d CAs in the "
-			    "store: name those to serve with --ca", CASET_MAX);
-			goto out;
-		}
-		if ((names[n++] = strdup((const char *)
-		    sqlite3_column_text(stmt, 0))) == NULL) {
-			r = gf_fail(GF_ERR_ALLOC, "out of memory");
-			goto out;
-		}
-	}
-	if (step != SQLITE_DONE) {
-		r = store_fail(st, "list CAs");
-		goto out;
-	}
-	if (n == 0) {
-		r = gf_fail(GF_ERR_NOT_FOUND, "the store has no CA");
-		goto out;
-	}
-	*out = names;
-	*count = n;
-	names = NULL;
- out:
+	r = ca_load_ids(st, stmt, &cas, &n);
 	sqlite3_finalize(stmt);
-	for (i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
-	return r;
+	if (r != 0)
+		return r;
+	if (n == 0 || n > CASET_MAX) {
+		ca_free_all(cas, n);
+		return n == 0 ? gf_fail(GF_ERR_NOT_FOUND, "the store has no "
+		    "CA") : gf_fail(GF_ERR_TOO_LARGE, "more than %d CAs in "
+		    "the store: name those to serve with --ca", CASET_MAX);
+	}
+	*out = cas;
+	*count = n;
+	return 0;
 }
 
 static int
@@ -218,7 +219,7 @@ delegated_check(const struct served_ca *ca, X509 *cert, EVP_PKEY *key,
 		return gf_fail(GF_ERR_POLICY, "%s: RFC 6960 4.2.2.2: no "
 		    "id-kp-OCSPSigning extended key usage (issue it with -t "
 		    "ocsp)", path);
-	if (X509_check_private_key(cert, key) != 1)
+	if (X509_check_private_key(cert, key) != 1 || !key_signs_for(key, cert))
 		return gf_fail(GF_ERR_POLICY, "%s: the key does not match the "
 		    "certificate", path);
 	if ((r = asn1_time_to_unix(X509_get0_notBefore(cert),
@@ -365,100 +366,95 @@ served(const struct caset *cs, const char *name)
 	return 0;
 }
 
-/* How many generations CA name has (--rollover): one served CA each. */
-static int
-served_generations(struct store *st, const char *name, size_t *count)
-{
-	struct generation *gens = NULL;
-	struct ca *ca = NULL;
-	int r;
-
-	if ((r = ca_load(st, name, &ca)) == 0)
-		r = generation_list(st, ca, &gens, count);
-	if (r == 0)
-		generation_free_all(gens, *count);
-	ca_free(ca);
-	return r;
-}
-
 /*
- * CA name as its generation gen (0 the oldest) signs: its cert and key,
+ * CA ca as its generation g signs (current: ca itself): its cert and key,
  * and in sc the range of certificate ids that key signed.
  */
 static int
-served_ca_load(struct store *st, const char *name, size_t gen,
-    struct served_ca *sc, struct ca **out)
-{
-	struct generation *gens = NULL;
-	struct ca *ca = NULL;
-	size_t n = 0;
-	int r;
-
-	if ((r = ca_load(st, name, &ca)) != 0 ||
-	    (r = generation_list(st, ca, &gens, &n)) != 0)
-		goto out;
-	if (gen + 1 >= n)
-		gen = n - 1;
-	sc->first_cert = gens[gen].first_cert;
-	sc->end_cert = gens[gen].end_cert;
-	if (gen + 1 == n) {
-		*out = ca;
-		ca = NULL;
-	} else
-		r = generation_ca(ca, &gens[gen], out);
- out:
-	generation_free_all(gens, n);
-	ca_free(ca);
-	return r;
-}
-
-static int
 served_load(struct store *st, const struct caset_config *cfg,
-    const char *name, size_t gen, const struct caset *prev,
-    struct served_ca *sc, int *used_cert, time_t now)
+    const struct ca *ca, const struct generation *g, int current,
+    const struct caset *prev, struct served_ca *sc, int *used_cert,
+    time_t now)
 {
 	const struct served_ca *old;
-	struct ca *ca = NULL;
+	struct ca *gen_ca = NULL;
 	int r;
 
-	if ((r = served_ca_load(st, name, gen, sc, &ca)) != 0)
-		return r;
+	if (!current) {
+		if ((r = generation_ca(ca, g, &gen_ca)) != 0)
+			return r;
+		ca = gen_ca;
+	}
 	sc->id = ca->id;
+	sc->first_cert = g->first_cert;
+	sc->end_cert = g->end_cert;
 	if ((sc->name = strdup(ca->name)) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}
 	sc->cert = ca->cert;
 	X509_up_ref(sc->cert);
-	if ((r = ca_hashes(sc)) != 0)
+	if ((r = caset_hashes(sc)) != 0)
 		goto out;
 	/* Whether ca->revoked matters is health.c's to say and log. */
 	r = signer_load(st, cfg, ca, sc, used_cert, now);
 	/* After the privilege drop a key may be out of reach: keep ours. */
 	if (r == GF_ERR_IO && (old = prev_ca(prev, sc)) != NULL) {
 		logger_warnx("CA %s: %s; keeping the signer loaded before",
-		    name, gf_errmsg(r));
+		    ca->name, gf_errmsg(r));
 		gf_errclear();
 		signer_copy(&sc->signer, &old->signer);
 		r = 0;
 	}
 	if (r != 0)
-		r = gf_fail(r, "CA %s: %s", name, gf_errmsg(r));
+		r = gf_fail(r, "CA %s: %s", ca->name, gf_errmsg(r));
  out:
-	ca_free(ca);
+	ca_free(gen_ca);
 	return r;
 }
 
-/* Drops the served CA just loaded into cs->cas[cs->n - 1]. */
-static void
-served_drop_last(struct caset *cs)
+/*
+ * Every generation of ca (--rollover), the current one first, appended to
+ * cs: one served CA each, matched by its key hash.  An older one whose
+ * signer cannot be loaded is left out with a warning, not the whole set.
+ */
+static int
+served_generations(struct store *st, const struct caset_config *cfg,
+    const struct ca *ca, const struct caset *prev, struct caset *cs,
+    int *used_cert, time_t now)
 {
-	struct served_ca *sc = &cs->cas[--cs->n];
+	struct generation *gens = NULL;
+	struct served_ca *grown;
+	size_t n = 0, j;
+	int has, r;
 
-	free(sc->name);
-	X509_free(sc->cert);
-	signer_clear(&sc->signer);
-	memset(sc, 0, sizeof(*sc));
+	if ((r = store_has_table(st, "ca_generation", &has)) != 0 ||
+	    (r = generation_list(st, ca, &gens, &n)) != 0)
+		return r;
+	if ((grown = reallocarray(cs->cas, cs->n + n, sizeof(*grown))) ==
+	    NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	cs->cas = grown;
+	for (j = n; j-- > 0;) {
+		memset(&cs->cas[cs->n], 0, sizeof(cs->cas[0]));
+		cs->cas[cs->n].generation = has ? gens[j].number : 0;
+		r = served_load(st, cfg, ca, &gens[j], j + 1 == n, prev,
+		    &cs->cas[cs->n++], used_cert, now);
+		if (r != 0 && j + 1 == n)
+			goto out;
+		if (r != 0) {
+			logger_warnx("%s generation %zu not served: %s",
+			    ca->name, j + 1, gf_errmsg(r));
+			gf_errclear();
+			served_clear(&cs->cas[--cs->n]);
+			r = 0;
+		}
+	}
+ out:
+	generation_free_all(gens, n);
+	return r;
 }
 
 int
@@ -467,53 +463,25 @@ caset_load(struct store *st, const struct caset_config *cfg,
 {
 	static uint64_t next_gen;
 	struct caset *cs = NULL;
-	const char *const *names = cfg->names;
-	char **all = NULL;
-	size_t *gens = NULL, n = 0, total = 0, i, j;
+	struct ca **cas = NULL;
+	size_t n = 0, i;
 	int used_cert = 0, r;
 	time_t now = time(NULL);
 
-	if (names == NULL) {
-		if ((r = all_names(st, &all, &n)) != 0)
-			return r;
-		names = (const char *const *)all;
-	} else
-		while (names[n] != NULL)
-			n++;
-	if ((gens = calloc(n, sizeof(*gens))) == NULL) {
+	if ((r = cas_to_serve(st, cfg->names, &cas, &n)) != 0)
+		return r;
+	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if ((r = served_generations(st, names[i], &gens[i])) != 0)
-			goto out;
-		total += gens[i];
-	}
-	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
-	    (cs->cas = calloc(total, sizeof(*cs->cas))) == NULL ||
-	    (cs->health = health_new(total)) == NULL) {
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	/*
-	 * Every generation of a CA is served (matched by its key hash), the
-	 * current one first; an older one whose signer cannot be loaded is
-	 * left out with a warning, not the whole set.
-	 */
 	for (i = 0; i < n; i++)
-		for (j = gens[i]; j-- > 0;) {
-			r = served_load(st, cfg, names[i], j, prev,
-			    &cs->cas[cs->n], &used_cert, now);
-			cs->n++;
-			if (r != 0 && j + 1 == gens[i])
-				goto out;
-			if (r != 0) {
-				logger_warnx("%s generation %zu not served: %s",
-				    names[i], j + 1, gf_errmsg(r));
-				gf_errclear();
-				served_drop_last(cs);
-			}
-		}
+		if ((r = served_generations(st, cfg, cas[i], prev, cs,
+		    &used_cert, now)) != 0)
+			goto out;
+	if ((cs->health = health_new(cs->n)) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
 	if (cfg->signer_cert != NULL && !used_cert) {
 		r = gf_fail(GF_ERR_POLICY, "%s was issued by none of the CAs "
 		    "served", cfg->signer_cert);
@@ -533,9 +501,6 @@ caset_load(struct store *st, const struct caset_config *cfg,
 	r = 0;
  out:
 	caset_free(cs);
-	free(gens);
-	for (i = 0; all != NULL && i < n; i++)
-		free(all[i]);
-	free(all);
+	ca_free_all(cas, n);
 	return r;
 }

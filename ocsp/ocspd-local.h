@@ -46,6 +46,7 @@ struct served_ca {
 	int64_t		 id;		/* ca.id in the store */
 	char		*name;
 	X509		*cert;
+	int		 generation;	/* its number; 0: no generations */
 	int64_t		 first_cert;	/* the first cert.id its key signed */
 	int64_t		 end_cert;	/* the first it did not; 0: current */
 	unsigned char	 name_hash[CERTID_NMD][EVP_MAX_MD_SIZE];
@@ -91,6 +92,15 @@ void	caset_free(struct caset *cs);
 int	caset_find(const struct caset *cs, enum certid_md md,
 	    const ASN1_OCTET_STRING *name_hash,
 	    const ASN1_OCTET_STRING *key_hash);
+
+/*
+ * Fills ca's name_hash and key_hash from ca->cert (ca->name for the
+ * message).  0 or GF_ERR_LIBCRYPTO.
+ */
+int	caset_hashes(struct served_ca *ca);
+
+/* Makes sg->tmpl from sg->key and sg->md; left NULL if that fails. */
+void	signer_prepare(struct signer *sg);
 
 /* Whether one signature can vouch for certificates of both CAs. */
 int	signer_same(const struct signer *a, const struct signer *b);
@@ -304,8 +314,11 @@ int	statusdb_check(struct statusdb *sdb);
 int	statusdb_lookup(struct statusdb *sdb, const struct served_ca *ca,
 	    const struct serial *serial, struct cert_status *st);
 
-/* The status of CA ca_id's own certificate, on this thread's connection. */
-int	statusdb_ca_status(struct statusdb *sdb, int64_t ca_id,
+/*
+ * The status of ca's own certificate (its generation's current one), on
+ * this thread's connection.
+ */
+int	statusdb_ca_status(struct statusdb *sdb, const struct served_ca *ca,
 	    struct cert_status *st);
 
 /* Whether the watcher cannot read the database at the moment. */

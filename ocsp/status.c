@@ -307,6 +307,7 @@ struct ask {
 	int64_t			 ca_id;
 	const struct serial	*serial;	/* NULL: the CA's own */
 	int64_t			 first, end;	/* the generation's ids */
+	int			 generation;	/* the CA's own: whose */
 };
 
 static int
@@ -321,7 +322,7 @@ status_query(struct store *st, const struct ask *q, struct cert_status *out,
 		r = certdb_status(st, q->ca_id, q->serial, q->first, q->end,
 		    &cs, found);
 	else
-		r = certdb_ca_status(st, q->ca_id, &cs, found);
+		r = certdb_ca_status(st, q->ca_id, q->generation, &cs, found);
 	if (r != 0 || !*found)
 		return r;
 	out->status = cs.revoked ? V_OCSP_CERTSTATUS_REVOKED :
@@ -366,17 +367,18 @@ statusdb_lookup(struct statusdb *sdb, const struct served_ca *ca,
 }
 
 int
-statusdb_ca_status(struct statusdb *sdb, int64_t ca_id, struct cert_status *st)
+statusdb_ca_status(struct statusdb *sdb, const struct served_ca *ca,
+    struct cert_status *st)
 {
-	const struct ask q = { ca_id, NULL, 0, 0 };
+	const struct ask q = { ca->id, NULL, 0, 0, ca->generation };
 	struct cert_status out;
 	int found, r;
 
 	if ((r = conn_query(sdb, &q, &out, &found)) != 0)
 		return r;
 	if (!found)
-		return gf_fail(GF_ERR_NOT_FOUND, "%s: CA %lld has no "
-		    "certificate", sdb->path, (long long)ca_id);
+		return gf_fail(GF_ERR_NOT_FOUND, "%s: CA %s generation %d has "
+		    "no certificate", sdb->path, ca->name, ca->generation);
 	*st = out;
 	return 0;
 }
@@ -573,7 +575,7 @@ source_lookup(void *arg, const struct served_ca *ca,
 static int
 source_ca_status(void *arg, const struct served_ca *ca, struct cert_status *st)
 {
-	return statusdb_ca_status(arg, ca->id, st);
+	return statusdb_ca_status(arg, ca, st);
 }
 
 void

@@ -434,7 +434,7 @@ verify_generations(struct verify *v)
 	char op[32];
 	int step, verdict, has, r;
 
-	if ((r = generation_table(v->st, &has)) != 0 || !has)
+	if ((r = store_has_table(v->st, "ca_generation", &has)) != 0 || !has)
 		return r;
 	if ((r = store_prepare(v->st, "SELECT ca.name, CAST(ca_generation."
 	    "generation AS TEXT), " GEN_STATE " FROM ca_generation LEFT JOIN "

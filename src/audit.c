@@ -160,9 +160,9 @@ static const char crl_state_sql[] = "SELECT " CRL_STATE " FROM crl "
     "WHERE number = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
 
 /*
- * The state of the row that sql selects with (ca, key): a serial (blob),
- * a CRL or generation number, or none.  Missing is an internal error: the caller
- * has just written it.
+ * The state of the row that sql selects with (ca, ?2): a serial (blob),
+ * a CRL or generation number, or none (no ?2).  Missing is an internal
+ * error: the caller has just written it.
  */
 static int
 audit_state_of(struct store *st, const char *kind, const char *sql,
@@ -177,9 +177,8 @@ audit_state_of(struct store *st, const char *kind, const char *sql,
 	if ((r = store_bind_text(stmt, 1, ca)) != 0 ||
 	    (serial != NULL && (r = store_bind_blob(stmt, 2, serial->bytes,
 	    serial->len)) != 0) ||
-	    (serial == NULL && (sql == crl_state_sql ||
-	    sql == gen_state_sql) && (r = store_bind_int64(stmt, 2,
-	    number)) != 0))
+	    (serial == NULL && sqlite3_bind_parameter_count(stmt) > 1 &&
+	    (r = store_bind_int64(stmt, 2, number)) != 0))
 		;
 	else switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:

@@ -43,19 +43,6 @@ ca_free(struct ca *ca)
 	free(ca);
 }
 
-/* A copy of a text column into *out (NULL for NULL); 0, or -1 out of memory. */
-static int
-column_strdup(sqlite3_stmt *stmt, int col, char **out)
-{
-	const unsigned char *s = sqlite3_column_text(stmt, col);
-
-	*out = NULL;
-	if (s == NULL)
-		return sqlite3_errcode(sqlite3_db_handle(stmt)) == SQLITE_NOMEM ?
-		    -1 : 0;
-	return (*out = strdup((const char *)s)) != NULL ? 0 : -1;
-}
-
 /*
  * What the store holds is used to build paths (private/NAME.key,
  * certs/NAME.crt, --publish and -E --format trust files): a row edited
@@ -100,13 +87,13 @@ ca_from_row(sqlite3_stmt *stmt, struct ca **out)
 	ca->next_crl_number = sqlite3_column_int64(stmt, 10);
 	ca->revoked = sqlite3_column_int(stmt, 12);
 	/* A URL lost to a failed copy would drop from what the CA issues. */
-	oom = column_strdup(stmt, 1, &ca->name) != 0 ||
-	    column_strdup(stmt, 4, &ca->key_ref) != 0 ||
-	    column_strdup(stmt, 5, &ca->template) != 0 ||
-	    column_strdup(stmt, 6, &ca->leaf_template) != 0 ||
-	    column_strdup(stmt, 8, &ca->crl_url) != 0 ||
-	    column_strdup(stmt, 9, &ca->ocsp_url) != 0 ||
-	    column_strdup(stmt, 13, &ca->issuer_url) != 0;
+	oom = store_column_dup(stmt, 1, &ca->name) != 0 ||
+	    store_column_dup(stmt, 4, &ca->key_ref) != 0 ||
+	    store_column_dup(stmt, 5, &ca->template) != 0 ||
+	    store_column_dup(stmt, 6, &ca->leaf_template) != 0 ||
+	    store_column_dup(stmt, 8, &ca->crl_url) != 0 ||
+	    store_column_dup(stmt, 9, &ca->ocsp_url) != 0 ||
+	    store_column_dup(stmt, 13, &ca->issuer_url) != 0;
 	if (oom)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 	else if (ca->name == NULL || ca->key_ref == NULL ||
@@ -298,8 +285,13 @@ ca_key_load(struct store *st, const struct ca *ca,
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if ((r = key_load(path, pass, &key)) != 0)
 		goto out;
-	/* A key left in private/ by another CA must never sign for this one. */
-	if (X509_check_private_key(ca->cert, key) != 1) {
+	/*
+	 * A key left in private/ by another CA must never sign for this one,
+	 * nor one whose private half no longer makes the signatures its
+	 * public half verifies (key_signs_for()).
+	 */
+	if (X509_check_private_key(ca->cert, key) != 1 ||
+	    !key_signs_for(key, ca->cert)) {
 		gf_errclear();
 		r = gf_fail(GF_ERR_POLICY, "key %s does not match the CA "
 		    "certificate", strncmp(ca->key_ref, "file:", 5) == 0 ?
@@ -373,8 +365,8 @@ ca_settings(struct store *st, const struct ca *ca, char **json)
 		key_describe(pub, key_type, sizeof(key_type));
 	if ((path = ca_key_path(st, ca)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	encrypted = strncmp(ca->key_ref, "file:", 5) == 0 &&
-	    key_is_encrypted(path);
+	/* A token's key never leaves it, whether or not a PIN is asked. */
+	encrypted = p11_is_uri(ca->key_ref) || key_is_encrypted(path);
 	free(path);
 	if ((r = store_prepare(st, ca_settings_sql, &stmt)) != 0)
 		return r;

@@ -898,18 +898,6 @@ static const char renew_source_sql[] = "SELECT cert.der, cert.label, "
     "hex(cert.serial), cert.subject, cert.revoked_at IS NOT NULL, "
     "cert.reason FROM cert WHERE cert.id = ?1";
 
-static int
-column_dup(sqlite3_stmt *stmt, int col, char **out)
-{
-	*out = NULL;
-	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
-		return 0;
-	if ((*out = strdup((const char *)sqlite3_column_text(stmt, col))) ==
-	    NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	return 0;
-}
-
 int
 certdb_renew_source(struct store *st, int64_t id, struct renew_source *src)
 {
@@ -930,11 +918,11 @@ certdb_renew_source(struct store *st, int64_t id, struct renew_source *src)
 	src->reason = sqlite3_column_int(stmt, 8);
 	if ((r = x509_from_der(sqlite3_column_blob(stmt, 0),
 	    (size_t)sqlite3_column_bytes(stmt, 0), &src->cert)) != 0 ||
-	    (r = column_dup(stmt, 1, &src->label)) != 0 ||
-	    (r = column_dup(stmt, 2, &src->template)) != 0 ||
-	    (r = column_dup(stmt, 4, &src->renewed_by)) != 0 ||
-	    (r = column_dup(stmt, 5, &src->serial)) != 0 ||
-	    (r = column_dup(stmt, 6, &src->subject)) != 0)
+	    (r = store_column_dup(stmt, 1, &src->label)) != 0 ||
+	    (r = store_column_dup(stmt, 2, &src->template)) != 0 ||
+	    (r = store_column_dup(stmt, 4, &src->renewed_by)) != 0 ||
+	    (r = store_column_dup(stmt, 5, &src->serial)) != 0 ||
+	    (r = store_column_dup(stmt, 6, &src->subject)) != 0)
 		certdb_renew_source_clear(src);
  out:
 	store_done(stmt);
@@ -1049,6 +1037,11 @@ static const char status_sql[] = "SELECT revoked_at, reason, invalidity "
 static const char ca_status_sql[] = "SELECT c.revoked_at, c.reason, "
     "c.invalidity FROM ca JOIN cert AS c ON c.id = ca.cert_id "
     "WHERE ca.id = ?1";
+/* A generation without a row is the CA's only one: its ca row's (schema 4). */
+static const char gen_status_sql[] = "SELECT revoked_at, reason, invalidity "
+    "FROM cert WHERE id = coalesce((SELECT cert_id FROM ca_generation "
+    "WHERE ca_id = ?1 AND generation = ?2), (SELECT cert_id FROM ca WHERE "
+    "id = ?1))";
 const char certdb_ca_certs_sql[] = "SELECT ca.id, cert.der FROM ca "
     "JOIN cert ON cert.id = ca.cert_id";
 
@@ -1116,17 +1109,21 @@ certdb_status(struct store *st, int64_t ca_id, const struct serial *serial,
 }
 
 int
-certdb_ca_status(struct store *st, int64_t ca_id, struct certdb_status *out,
-    int *found)
+certdb_ca_status(struct store *st, int64_t ca_id, int generation,
+    struct certdb_status *out, int *found)
 {
 	sqlite3_stmt *stmt;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	*found = 0;
-	if ((r = store_cached(st, ca_status_sql, &stmt)) != 0)
+	/* Prepared on first use: a store of before schema 4 has no table. */
+	if ((r = store_cached(st, generation != 0 ? gen_status_sql :
+	    ca_status_sql, &stmt)) != 0)
 		return r;
-	if ((r = store_bind_int64(stmt, 1, ca_id)) == 0)
+	if ((r = store_bind_int64(stmt, 1, ca_id)) == 0 &&
+	    (generation == 0 || (r = store_bind_int64(stmt, 2,
+	    generation)) == 0))
 		r = status_step(st, stmt, "look up a CA's certificate", out,
 		    found);
 	store_done(stmt);

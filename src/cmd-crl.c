@@ -25,17 +25,13 @@ static int
 crl_publish(const struct cli *cli, struct cli_out *out, struct store *st,
     const struct ca *ca, int generation, const struct buf *der)
 {
-	char *pem = NULL, *path;
+	char ext[32] = ".crl", *pem = NULL, *path;
 	size_t pemlen = 0;
 	int r, want_der = cli->format != NULL && strcmp(cli->format, "der") == 0;
 
-	if (out == NULL) {
-		if (asprintf(&path, "%s/crl/%s.%d.crl", st->dir, ca->name,
-		    generation) == -1)
-			path = NULL;
-	} else
-		path = store_path(st, "crl", ca->name, ".crl");
-	if (path == NULL)
+	if (out == NULL)
+		snprintf(ext, sizeof(ext), ".%d.crl", generation);
+	if ((path = store_path(st, "crl", ca->name, ext)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if ((r = der_to_pem(PEM_STRING_X509_CRL, der->data, der->len, &pem,
 	    &pemlen)) != 0 ||

@@ -57,16 +57,18 @@ export_chain(struct export *e, int64_t ca_id)
 			return r;
 		r = generation_issuer(e->st, ca, child, &issuer);
 		ca_id = ca->parent_id;
-		if (r == 0 && (ca->parent_id != 0 || e->cli->with_root) &&
-		    !sk_X509_push(e->chain, issuer)) {
-			X509_free(issuer);
-			r = gf_fail_crypto("chain");
-		} else if (r == 0 && ca->parent_id == 0 && !e->cli->with_root)
-			X509_free(issuer);
 		ca_free(ca);
 		if (r != 0)
 			return r;
-		child = issuer;	/* the chain holds it, or the loop ends */
+		if (ca_id == 0 && !e->cli->with_root) {
+			X509_free(issuer);
+			break;
+		}
+		if (!sk_X509_push(e->chain, issuer)) {
+			X509_free(issuer);
+			return gf_fail_crypto("chain");
+		}
+		child = issuer;	/* held by the chain */
 	}
 	return 0;
 }
@@ -91,7 +93,9 @@ export_p12(struct export *e)
 		return r;
 	if ((r = key_load(e->cli->key, in.len > 0 ? &in : NULL, &key)) != 0)
 		goto out;
-	if (X509_check_private_key(e->cert, key) != 1) {
+	/* The public half alone may match a key whose private half does not. */
+	if (X509_check_private_key(e->cert, key) != 1 ||
+	    !key_signs_for(key, e->cert)) {
 		gf_errclear();
 		r = gf_fail(GF_ERR_POLICY, "%s is not the key of this "
 		    "certificate", e->cli->key);

@@ -109,10 +109,7 @@ renew_commit_one(struct renew_run *run, struct renewal *rw)
 
 	if ((r = store_begin(run->st)) != 0)
 		return r;
-	if ((r = renew_record(&run->rn, rw)) != 0 ||
-	    (r = store_commit(run->st)) != 0)
-		store_rollback(run->st);
-	return r;
+	return store_end(run->st, renew_record(&run->rn, rw));
 }
 
 /* The renewal, recorded already, to out or standard output. */

@@ -58,10 +58,9 @@ cmd_set(struct cli *cli)
 	    ca->issuer_url != NULL ? ca->issuer_url : "-", ca->crl_days);
 	if ((r = store_begin(st)) != 0)
 		goto out;
-	if ((r = ca_update(st, ca)) != 0 ||
-	    (r = audit_append(st, "set", ca->name, NULL, detail)) != 0 ||
-	    (r = store_commit(st)) != 0)
-		store_rollback(st);
+	if ((r = ca_update(st, ca)) == 0)
+		r = audit_append(st, "set", ca->name, NULL, detail);
+	r = store_end(st, r);
  out:
 	if (r != 0)
 		gf_report(cli->parent, r);

@@ -5,11 +5,10 @@
 
 #include <time.h>
 
-#include <openssl/bn.h>
-
 #include "genfic/ca.h"
 #include "genfic/err.h"
 #include "genfic/generation.h"
+#include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 #include "cli.h"
@@ -22,28 +21,26 @@ static int
 show_ca_generation(struct store *st, const struct ca *ca,
     const struct generation *g, time_t now, char **out)
 {
-	char when[GF_ISO_TIME_LEN], *hex = NULL;
-	BIGNUM *bn = NULL;
+	char when[GF_ISO_TIME_LEN], hex[2 * GF_SERIAL_MAX + 1];
+	struct serial serial;
 	time_t not_after;
 	int live, r;
 
 	if ((r = generation_live(st, ca, g, now, &live)) != 0 ||
 	    (r = asn1_time_to_unix(X509_get0_notAfter(g->cert),
-	    &not_after)) != 0)
+	    &not_after)) != 0 ||
+	    (r = serial_from_asn1(X509_get0_serialNumber(g->cert),
+	    &serial)) != 0)
 		return r;
 	time_to_iso(not_after, when);
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(g->cert),
-	    NULL)) == NULL || (hex = BN_bn2hex(bn)) == NULL)
-		r = gf_fail_crypto("serial");
-	else if (asprintf(out, "{\"generation\":%d,\"current\":%s,"
+	serial_to_hex(&serial, hex);
+	if (asprintf(out, "{\"generation\":%d,\"current\":%s,"
 	    "\"key\":\"%s\",\"serial\":\"%s\",\"not_after\":\"%s\","
 	    "\"signs_crls\":%s}", g->number, g->end_cert == 0 ? "true" :
 	    "false", g->key_ref, hex, when,
 	    live ? "true" : "false") == -1)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return r;
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	return 0;
 }
 
 /* The settings with "generation" (the current one) and "generations". */
@@ -53,6 +50,7 @@ show_ca_generations(struct store *st, const struct ca *ca, char **json)
 	struct generation *gens = NULL;
 	sqlite3_stmt *stmt = NULL;
 	char *list = NULL, *one, *grown;
+	const char *text;
 	size_t n = 0, i;
 	time_t now = time(NULL);
 	int r;
@@ -76,13 +74,14 @@ show_ca_generations(struct store *st, const struct ca *ca, char **json)
 	if ((r = store_prepare(st, "SELECT json_set(?1, '$.generation', ?2, "
 	    "'$.generations', json(?3 || ']'))", &stmt)) != 0)
 		goto out;
-	if (sqlite3_bind_text(stmt, 1, *json, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(stmt, 2, gens[n - 1].number) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 3, list, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_ROW)
+	if ((r = store_bind_text(stmt, 1, *json)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, gens[n - 1].number)) != 0 ||
+	    (r = store_bind_text(stmt, 3, list)) != 0)
+		goto out;
+	if (sqlite3_step(stmt) != SQLITE_ROW)
 		r = store_fail(st, "CA settings");
-	else if ((one = strdup((const char *)sqlite3_column_text(stmt,
-	    0))) == NULL)
+	else if ((text = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
+	    (one = strdup(text)) == NULL)
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 	else {
 		free(*json);

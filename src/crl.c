@@ -331,15 +331,10 @@ crl_issue(struct store *st, const struct ca *ca, EVP_PKEY *key,
 	if ((r = store_begin(st)) != 0)
 		return r;
 	/* The checkpoint signs the head that the CRL's own entry makes. */
-	if ((r = crl_next_number(st, ca->id, number)) != 0 ||
-	    (r = crl_build(st, ca, key, p, *number, der, count)) != 0 ||
-	    (r = crl_store(st, ca, p, *number, der)) != 0 ||
-	    (r = audit_append_crl(st, ca->name, *number)) != 0 ||
-	    (r = audit_checkpoint(st, ca, key, *number)) != 0)
-		goto out;
-	r = store_commit(st);
- out:
-	if (r != 0)
-		store_rollback(st);
-	return r;
+	if ((r = crl_next_number(st, ca->id, number)) == 0 &&
+	    (r = crl_build(st, ca, key, p, *number, der, count)) == 0 &&
+	    (r = crl_store(st, ca, p, *number, der)) == 0 &&
+	    (r = audit_append_crl(st, ca->name, *number)) == 0)
+		r = audit_checkpoint(st, ca, key, *number);
+	return store_end(st, r);
 }

@@ -135,6 +135,18 @@ file_write_unsynced(const char *path, const void *data, size_t len,
 	return write_atomic(path, data, len, mode, replace, 0);
 }
 
+int
+file_sync_dir(const char *dir)
+{
+	int fd, r;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = syncfs(fd);
+	close(fd);
+	return r;
+}
+
 /*
  * A file with no name until it is whole: O_TMPFILE, linked into place,
  * which fails on an existing path.  One directory operation where a

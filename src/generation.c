@@ -23,12 +23,6 @@
 	"coalesce((SELECT max(g.generation) FROM ca_generation AS g WHERE " \
 	"g.ca_id = cert.ca_id AND g.first_cert <= cert.id), 1)"
 
-int
-generation_table(struct store *st, int *has)
-{
-	return store_has_table(st, "ca_generation", has);
-}
-
 void
 generation_free_all(struct generation *gens, size_t count)
 {
@@ -155,7 +149,7 @@ generation_list(struct store *st, const struct ca *ca,
 {
 	int has = 0, r;
 
-	if ((r = generation_table(st, &has)) != 0)
+	if ((r = store_has_table(st, "ca_generation", &has)) != 0)
 		return r;
 	if (has && (r = generation_read(st, ca, gens, count)) != 0)
 		return r;
@@ -240,7 +234,7 @@ generation_sql(struct store *st, const char **expr)
 	int has = 0, r;
 
 	*expr = "1";
-	if ((r = generation_table(st, &has)) != 0 || !has)
+	if ((r = store_has_table(st, "ca_generation", &has)) != 0 || !has)
 		return r;
 	if ((r = store_prepare(st, "SELECT 1 FROM ca_generation WHERE "
 	    "generation > 1 LIMIT 1", &stmt)) != 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -297,6 +298,7 @@ keyrestore_combine(struct keyrestore *rs, X509 *cert, EVP_PKEY **key)
 	uint8_t xs[SHAMIR_MAX_SHARES], *der;
 	const unsigned char *p;
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	EVP_PKEY *pkey = NULL;
 	int i, m = ks[0].threshold, r;
 
 	if ((der = keyshare_alloc(ks[0].len)) == NULL)
@@ -309,20 +311,17 @@ keyrestore_combine(struct keyrestore *rs, X509 *cert, EVP_PKEY **key)
 		goto out;
 	keyrestore_wipe(rs);
 	p = der;
-	r = gf_fail(GF_ERR_POLICY, "the shares rebuild no key of the CA "
-	    "certificate: a share is wrong");
 	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)ks[0].len)) == NULL ||
-	    p != der + ks[0].len || (*key = EVP_PKCS82PKEY(p8)) == NULL)
-		goto out;
-	if (X509_check_private_key(cert, *key) != 1 ||
-	    !key_signs_for(*key, cert)) {
-		EVP_PKEY_free(*key);
-		*key = NULL;
-		goto out;
-	}
-	r = 0;
+	    p != der + ks[0].len || (pkey = EVP_PKCS82PKEY(p8)) == NULL ||
+	    X509_check_private_key(cert, pkey) != 1 ||
+	    !key_signs_for(pkey, cert)) {
+		ERR_clear_error();
+		EVP_PKEY_free(pkey);
+		r = gf_fail(GF_ERR_POLICY, "the shares rebuild no key of the "
+		    "CA certificate: a share is wrong");
+	} else
+		*key = pkey;
  out:
-	gf_errclear();
 	PKCS8_PRIV_KEY_INFO_free(p8);
 	OPENSSL_secure_clear_free(der, ks[0].len);
 	return r;

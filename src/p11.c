@@ -1,7 +1,9 @@
 /*
  * CA keys on PKCS#11 tokens: RFC 7512 URIs parsed by p11-kit, key pairs
  * generated through the module's own C_GenerateKeyPair (libp11 0.4 can
- * only make RSA keys), and signing keys from libp11, whose EVP_PKEY
+ * only make RSA keys) and destroyed there again when their CA is not
+ * recorded (libp11's sessions are read-only), and signing keys from
+ * libp11, whose EVP_PKEY
  * sends every private-key operation to the token.
  */
 #include <stdio.h>
@@ -119,9 +121,17 @@ p11_uri_parse(const char *uri, P11KitUri **out)
 	return r;
 }
 
+/* The file a pin-source names: "file:PATH" or PATH. */
+static const char *
+p11_pin_path(const char *src)
+{
+	return strncmp(src, "file:", 5) == 0 ? src + 5 : src;
+}
+
 int
 p11_uri_check(const char *uri)
 {
+	const char *src;
 	P11KitUri *u;
 	int r;
 
@@ -131,6 +141,12 @@ p11_uri_check(const char *uri)
 	if (p11_kit_uri_get_pin_value(u) != NULL)
 		r = gf_fail(GF_ERR_POLICY, "%s: pin-value would put the PIN in "
 		    "the store; give pin-source or --passin", uri);
+	/* ...and used from whatever directory a later run starts in. */
+	else if ((src = p11_kit_uri_get_pin_source(u)) != NULL &&
+	    p11_pin_path(src)[0] != '/')
+		r = gf_fail(GF_ERR_POLICY, "%s: pin-source=%s: not an absolute "
+		    "path; the URI is recorded and read from any directory",
+		    uri, src);
 	p11_kit_uri_free(u);
 	return r != 0 ? r : p11_module_check();
 }
@@ -165,9 +181,7 @@ p11_pin(P11KitUri *u, const struct passphrase *pin, struct passphrase *own,
 		return 0;
 	}
 	if ((src = p11_kit_uri_get_pin_source(u)) != NULL) {
-		if (strncmp(src, "file:", 5) == 0)
-			src += 5;
-		if (asprintf(&file, "file:%s", src) < 0)
+		if (asprintf(&file, "file:%s", p11_pin_path(src)) < 0)
 			return gf_fail(GF_ERR_ALLOC, "out of memory");
 		r = pass_get(file, NULL, 0, 1, own);
 		free(file);
@@ -593,31 +607,22 @@ p11_find_key(PKCS11_SLOT *slot, P11KitUri *u, const char *uri,
 	return 0;
 }
 
-static int
-p11_open_key(const char *uri, const struct passphrase *pin, PKCS11_SLOT **slot,
-    PKCS11_KEY **out)
+int
+p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **out)
 {
+	PKCS11_SLOT *slot = NULL;
+	PKCS11_KEY *key = NULL;
+	EVP_PKEY *pkey;
 	P11KitUri *u;
 	int r;
 
 	if ((r = p11_uri_parse(uri, &u)) != 0)
 		return r;
-	if ((r = p11_ctx_open()) == 0 && (r = p11_slot(u, uri, slot)) == 0 &&
-	    (r = p11_login(*slot, u, pin)) == 0)
-		r = p11_find_key(*slot, u, uri, out);
+	if ((r = p11_ctx_open()) == 0 && (r = p11_slot(u, uri, &slot)) == 0 &&
+	    (r = p11_login(slot, u, pin)) == 0)
+		r = p11_find_key(slot, u, uri, &key);
 	p11_kit_uri_free(u);
-	return r;
-}
-
-int
-p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **out)
-{
-	PKCS11_SLOT *slot;
-	PKCS11_KEY *key;
-	EVP_PKEY *pkey;
-	int r;
-
-	if ((r = p11_open_key(uri, pin, &slot, &key)) != 0)
+	if (r != 0)
 		return r;
 	if ((pkey = PKCS11_get_private_key(key)) == NULL)
 		return gf_fail_crypto("%s: cannot use the key", uri);
@@ -625,23 +630,52 @@ p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **out)
 	return 0;
 }
 
+/*
+ * Destroys the objects labelled label: those p11_generate() made, as it
+ * refuses a label the token holds already.
+ */
+static int
+p11_raw_destroy(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *label)
+{
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	CK_OBJECT_HANDLE h[4];
+	CK_ULONG n = 0, i;
+	int r = 0;
+
+	if (f->C_FindObjectsInit(s, tmpl, 1) != CKR_OK)
+		return -1;
+	if (f->C_FindObjects(s, h, sizeof(h) / sizeof(h[0]), &n) != CKR_OK)
+		r = -1;
+	f->C_FindObjectsFinal(s);
+	for (i = 0; r == 0 && i < n; i++)
+		if (f->C_DestroyObject(s, h[i]) != CKR_OK)
+			r = -1;
+	return r;
+}
+
+/*
+ * Through the raw module: libp11's sessions are read-only, and a token
+ * refuses C_DestroyObject in one.
+ */
 void
 p11_remove(const char *uri, const struct passphrase *pin)
 {
-	PKCS11_SLOT *slot;
-	PKCS11_KEY *key, *pub;
-	unsigned int n, i;
+	struct p11_raw raw = { 0 };
+	P11KitUri *u = NULL;
+	char *label = NULL;
+	int r;
 
-	if (p11_open_key(uri, pin, &slot, &key) != 0) {
-		gf_errclear();
-		return;
-	}
-	/* Its public half has the same label and id. */
-	if (PKCS11_enumerate_public_keys(slot->token, &pub, &n) == 0)
-		for (i = 0; i < n; i++)
-			if (pub[i].id_len == key->id_len &&
-			    memcmp(pub[i].id, key->id, key->id_len) == 0)
-				PKCS11_remove_key(&pub[i]);
-	PKCS11_remove_key(key);
-	ERR_clear_error();
+	if ((r = p11_uri_parse(uri, &u)) == 0 &&
+	    (label = p11_uri_label(u)) != NULL &&
+	    (r = p11_raw_open(&raw, u, uri, pin)) == 0)
+		r = p11_raw_destroy(raw.f, raw.s, label);
+	gf_errclear();
+	if (r != 0 || label == NULL)
+		gf_warnx("warning: %s: the key pair made for it is still on "
+		    "the token; remove it with the token's tools", uri);
+	p11_raw_close(&raw);
+	free(label);
+	p11_kit_uri_free(u);
 }

@@ -144,19 +144,6 @@ regen_commit(struct regen *g, struct regen_cert *rc)
 	    NULL, &rc->cert, &rc->row, &rc->id);
 }
 
-/*
- * Ends the write transaction that recorded (r 0) or failed with r:
- * committed, else rolled back.  Returns r, or the commit's failure.
- */
-static int
-regen_end(struct store *st, int r)
-{
-	if (r == 0 && (r = store_commit(st)) == 0)
-		return 0;
-	store_rollback(st);
-	return r;
-}
-
 /* The rows of --recertify, in its transaction. */
 static int
 regen_recertify_rows(struct regen *g)
@@ -183,7 +170,7 @@ regen_recertify(struct regen *g)
 	    g->signer)) != 0 ||
 	    (r = store_begin(g->st)) != 0)
 		return r;
-	return regen_end(g->st, regen_recertify_rows(g));
+	return store_end(g->st, regen_recertify_rows(g));
 }
 
 int
@@ -199,8 +186,13 @@ regen_next_token_key(struct regen *g, const char *uri,
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if ((r = p11_generate(uri, g->tmpl->key_type, pin)) != 0)
 		return r;
+	/* Left on the token, the pair would refuse a re-run (GF_ERR_EXISTS). */
+	if ((r = key_load(uri, pin, &g->key)) != 0) {
+		p11_remove(uri, pin);
+		return r;
+	}
 	g->made = 1;
-	return key_load(uri, pin, &g->key);
+	return 0;
 }
 
 int
@@ -284,7 +276,7 @@ regen_rollover(struct regen *g, const struct passphrase *pass)
 		return r;
 	if ((r = regen_rollover_sign(g)) == 0 &&
 	    (r = store_begin(g->st)) == 0)
-		r = regen_end(g->st, regen_rollover_rows(g));
+		r = store_end(g->st, regen_rollover_rows(g));
 	/* No generation without its key, nor a key without its generation. */
 	if (r != 0 && g->key_path != NULL)
 		unlink(g->key_path);

@@ -43,21 +43,37 @@ renew_template(struct renewer *rn, const struct renew_source *src,
 
 /* What may not be renewed at all, whatever the template says. */
 static int
-renew_refusal(const struct renewal *rw)
+renew_refusal(const struct renew_source *src)
 {
-	const struct renew_source *src = &rw->src;
-
 	if (src->is_ca)
 		return gf_fail(GF_ERR_POLICY, "%s is a CA certificate: "
-		    "--recertify renews a CA", rw->old_hex);
+		    "--recertify renews a CA", src->serial);
 	if (src->revoked)
 		return gf_fail(GF_ERR_POLICY, "%s is revoked (%s): a revoked "
-		    "certificate is not renewed", rw->old_hex,
+		    "certificate is not renewed", src->serial,
 		    reason_name(src->reason));
 	if (src->renewed_by != NULL)
 		return gf_fail(GF_ERR_EXISTS, "%s was already renewed as %s "
-		    "(renew that one instead)", rw->old_hex, src->renewed_by);
+		    "(renew that one instead)", src->serial, src->renewed_by);
 	return 0;
+}
+
+/*
+ * renew_refusal() again, in the write transaction: --renew signs before
+ * it takes the lock, and a revocation or renewal committed in between
+ * would otherwise be overwritten or doubled.
+ */
+static int
+renew_still(struct renewer *rn, const struct renewal *rw)
+{
+	struct renew_source now;
+	int r;
+
+	if ((r = certdb_renew_source(rn->st, rw->old_id, &now)) != 0)
+		return r;
+	r = renew_refusal(&now);
+	certdb_renew_source_clear(&now);
+	return r;
 }
 
 int
@@ -72,7 +88,7 @@ renew_prepare(struct renewer *rn, int64_t old_id, struct renewal *rw)
 	if ((r = certdb_renew_source(rn->st, old_id, &rw->src)) != 0)
 		return r;
 	snprintf(rw->old_hex, sizeof(rw->old_hex), "%s", rw->src.serial);
-	if ((r = renew_refusal(rw)) != 0 ||
+	if ((r = renew_refusal(&rw->src)) != 0 ||
 	    (r = renew_template(rn, &rw->src, &tmpl)) != 0)
 		return r;
 	rules->tmpl = tmpl;
@@ -111,6 +127,8 @@ renew_record(struct renewer *rn, struct renewal *rw)
 	const char *label = rw->src.label;
 	int r;
 
+	if ((r = renew_still(rn, rw)) != 0)
+		return r;
 	/* The label names the current certificate: it moves. */
 	if (label != NULL && (r = certdb_label_clear(rn->st, rw->old_id)) != 0)
 		return r;
@@ -159,7 +177,10 @@ renew_item_prepare(struct renewer *rn, const struct renew_due *due,
 	return due->out_check(item->path, due->force);
 }
 
-/* Written once committed: a failure leaves the renewal in the store. */
+/*
+ * Written once committed, synced with the group (renew_group()): a
+ * failure or a crash leaves the renewal in the store, for -E.
+ */
 static int
 renew_item_write(const struct renew_due *due, const struct renew_item *item)
 {
@@ -170,7 +191,7 @@ renew_item_write(const struct renew_due *due, const struct renew_item *item)
 	if ((r = der_to_pem("CERTIFICATE", item->rw.row.der,
 	    (size_t)item->rw.row.derlen, &pem, &len)) != 0)
 		return r;
-	r = file_write_atomic(item->path, pem, len, 0644, due->force);
+	r = file_write_unsynced(item->path, pem, len, 0644, due->force);
 	free(pem);
 	if (r == GF_ERR_EXISTS) {
 		serial_to_hex(&item->rw.row.serial, hex);
@@ -200,10 +221,8 @@ renew_group(struct renewer *rn, const struct renew_due *due,
 		} else if ((r = renew_record(rn, &items[i].rw)) == 0)
 			items[i].recorded = 1;
 	}
-	if (r != 0 || (r = store_commit(rn->st)) != 0) {
-		store_rollback(rn->st);
+	if ((r = store_end(rn->st, r)) != 0)
 		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		if (!items[i].recorded)
 			continue;
@@ -214,6 +233,9 @@ renew_group(struct renewer *rn, const struct renew_due *due,
 		else
 			counts->unwritten++;
 	}
+	/* One flush for the group, as a spool does, not two per file. */
+	if (file_sync_dir(due->dir) != 0)
+		gf_warnx("warning: %s: sync failed", due->dir);
 	r = 0;
  out:
 	for (i = 0; i < n; i++) {

@@ -156,16 +156,17 @@ judge_subject(struct judging *j)
 	return judge(j, "subject", j->subject_r);
 }
 
+/* Whether the issuer's notAfter allows it; issue_build() sets it. */
 static int
 judge_validity(struct judging *j)
 {
 	const struct request_rules *rules = j->rules;
 	int days = rules->days != 0 ? rules->days : rules->tmpl->days;
+	time_t not_after;
+	int clamped;
 
-	j->req->not_before = time(NULL);
 	return judge(j, "validity", issue_validity(rules->issuer, days,
-	    rules->no_clamp, j->req->not_before, &j->req->not_after,
-	    &j->req->clamped));
+	    rules->no_clamp, time(NULL), &not_after, &clamped));
 }
 
 /* The names: their syntax, the template's limits, the CAs' subtrees. */

@@ -3,7 +3,6 @@
  * commits and the relay of outputs.
  */
 #include <dirent.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -386,6 +385,7 @@ spool_record(struct spool *s, struct spool_job *j)
 {
 	struct issue_request req;
 	X509 *cert = NULL;	/* signed again if its serial was taken */
+	int64_t id = 0;
 	int r;
 
 	/* Whatever else is wrong with a request, it was honoured. */
@@ -415,9 +415,11 @@ spool_record(struct spool *s, struct spool_job *j)
 	}
 	spool_request_of(s, j, &req);
 	r = issue_commit(s->p->st, s->p->ca->id, s->p->ca->name, &req, s->p->label,
-	    &cert, &j->row, NULL);
+	    &cert, &j->row, &id);
 	X509_free(cert);
-	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO)
+	/* Once its row is in (its audit entry failed), the group rolls back. */
+	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO ||
+	    (r != 0 && id != 0))
 		return r;
 	if (r != 0) {
 		spool_job_fail(j, r);
@@ -437,19 +439,6 @@ spool_job_clear(struct spool_job *j)
 	free(j->why);
 	j->why = NULL;
 	j->req = NULL;
-}
-
-/* One flush for all the files written unsynced into dir. */
-static void
-spool_sync_dir(const char *dir)
-{
-	int fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	if (syncfs(fd) == -1)
-		gf_warnx("warning: %s: sync failed", dir);
-	close(fd);
 }
 
 /* The relay: writes committed certificate i out and frees its job. */
@@ -475,8 +464,8 @@ spool_output(void *ctx, size_t i, int last)
 	if (r == 0 && last && !s->out_dir)
 		r = s->p->out_write(s->p->arg, NULL, 0);
 	/* Flushed group by group, while the workers go on, not all at the end. */
-	if (last && s->out_dir)
-		spool_sync_dir(s->out_dir);
+	if (last && s->out_dir && file_sync_dir(s->out_dir) != 0)
+		gf_warnx("warning: %s: sync failed", s->out_dir);
 	if (r != 0) {
 		/* Recorded all the same: -E can write it again. */
 		gf_report(j->path, r);
@@ -616,8 +605,8 @@ spool_run(struct spool *s, struct spool_counts *counts)
 
 	spool_open_seen(s);
 	r = spool_write(s);
-	if (s->out_dir != NULL)
-		spool_sync_dir(s->out_dir);
+	if (s->out_dir != NULL && file_sync_dir(s->out_dir) != 0)
+		gf_warnx("warning: %s: sync failed", s->out_dir);
 	memset(counts, 0, sizeof(*counts));
 	counts->requests = s->njobs;
 	counts->signed_ = s->signed_;

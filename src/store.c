@@ -144,6 +144,15 @@ store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+store_end(struct store *st, int r)
+{
+	if (r == 0 && (r = store_commit(st)) == 0)
+		return 0;
+	store_rollback(st);
+	return r;
+}
+
 int64_t
 store_audit_head(unsigned char hash[32])
 {
@@ -218,20 +227,15 @@ store_migrate(struct store *st)
 	if ((r = store_begin(st)) != 0)
 		return r;
 	/* Another process may have migrated while we waited for the lock. */
-	if ((r = store_user_version(st, &version)) != 0)
-		goto out;
-	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+	r = store_user_version(st, &version);
+	for (i = 0; r == 0 && i < sizeof(migrations) / sizeof(migrations[0]);
+	    i++) {
 		if (migrations[i].version <= version)
 			continue;
-		if ((r = store_exec(st, migrations[i].sql, "create schema")) != 0 ||
-		    (r = store_set_version(st, migrations[i].version)) != 0)
-			goto out;
+		if ((r = store_exec(st, migrations[i].sql, "create schema")) == 0)
+			r = store_set_version(st, migrations[i].version);
 	}
-	r = store_commit(st);
- out:
-	if (r != 0)
-		store_rollback(st);
-	return r;
+	return store_end(st, r);
 }
 
 static int
@@ -609,3 +613,19 @@ store_has_table(struct store *st, const char *name, int *has)
 	sqlite3_finalize(stmt);
 	return r;
 }
+
+int
+store_column_dup(sqlite3_stmt *stmt, int col, char **out)
+{
+	const unsigned char *text;
+
+	*out = NULL;
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return 0;
+	/* Not NULL, yet no text: SQLite could not convert it (memory). */
+	if ((text = sqlite3_column_text(stmt, col)) == NULL ||
+	    (*out = strdup((const char *)text)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	return 0;
+}
+

@@ -245,8 +245,13 @@ int	certdb_status(struct store *st, int64_t ca_id,
 	    const struct serial *serial, int64_t first, int64_t end,
 	    struct certdb_status *out, int *found);
 
-/* The state of CA ca_id's current certificate, as certdb_status(). */
-int	certdb_ca_status(struct store *st, int64_t ca_id,
+/*
+ * The state of the current certificate of CA ca_id's generation (its
+ * number, 1 the first; 0 in a store without generations: the ca row's),
+ * as certdb_status().  Each generation has its own: an older one's is not
+ * the one the ca row names.
+ */
+int	certdb_ca_status(struct store *st, int64_t ca_id, int generation,
 	    struct certdb_status *out, int *found);
 
 /* Rows (ca.id, cert.der): every CA's current certificate. */

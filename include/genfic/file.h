@@ -34,6 +34,12 @@ int	file_write_atomic(const char *path, const void *data, size_t len,
 int	file_write_unsynced(const char *path, const void *data, size_t len,
 	    mode_t mode, int replace);
 
+/*
+ * One flush for all the files written unsynced into dir (syncfs() of its
+ * file system).  Returns 0, or -1 with errno.
+ */
+int	file_sync_dir(const char *dir);
+
 /* Makes dir with mode unless it exists as a directory. */
 int	file_mkdir(const char *dir, mode_t mode);
 

@@ -25,9 +25,6 @@ struct generation {
 	int		 recorded;	/* has its ca_generation row */
 };
 
-/* Has the store the ca_generation table (a read-only open may be older)? */
-int	generation_table(struct store *st, int *has);
-
 /*
  * The generations of ca, oldest first, the last one current.  A CA
  * without recorded generations (or a store of before schema 4) has one,

@@ -63,7 +63,9 @@ int	issue_prepare(const struct issue_request *req, X509 **cert,
  * entry; 0 only when the row is inserted; refuses (GF_ERR_POLICY) a key
  * revoked for keyCompromise (revoke_check_key()); on a serial collision it
  * signs again with a fresh serial, replacing *cert (which may be NULL)
- * and *row.  Runs inside the caller's write transaction.
+ * and *row.  Runs inside the caller's write transaction.  *cert_id (when
+ * not NULL) is set as soon as the row is inserted: set after a failure,
+ * the transaction holds a row with no audit entry and must roll back.
  */
 int	issue_commit(struct store *st, int64_t issuer_id,
 	    const char *issuer_name, const struct issue_request *req,

@@ -45,7 +45,10 @@ int	p11_generate(const char *uri, const char *type,
 int	p11_load(const char *uri, const struct passphrase *pin,
 	    EVP_PKEY **key);
 
-/* Removes the key pair p11_generate() made, after a failure later on. */
+/*
+ * Removes the key pair p11_generate() made, after a failure later on;
+ * warns when it cannot.
+ */
 void	p11_remove(const char *uri, const struct passphrase *pin);
 
 #endif

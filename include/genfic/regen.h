@@ -87,12 +87,6 @@ int	regen_recertify(struct regen *g);
 int	regen_next_key(struct regen *g, const char *key_type);
 
 /*
- * --rollover: writes the new key under pass (NULL: unencrypted), then
- * records in one transaction the new certificate and, for a root, the
- * cross-certificates, and makes the new generation current.  When that
- * fails the key file is removed: no generation without its key.
- */
-/*
  * The next generation's key pair made on the PKCS #11 token of uri (pin:
  * its PIN), in the CA template's key type; regen_rollover() removes it
  * again if the generation is not recorded.
@@ -100,6 +94,13 @@ int	regen_next_key(struct regen *g, const char *key_type);
 int	regen_next_token_key(struct regen *g, const char *uri,
 	    const struct passphrase *pin);
 
+/*
+ * --rollover: writes the new key under pass (NULL: unencrypted; the PIN
+ * for a key on a token), then records in one transaction the new
+ * certificate and, for a root, the cross-certificates, and makes the new
+ * generation current.  When that fails the key file (or the token's key
+ * pair) is removed: no generation without its key.
+ */
 int	regen_rollover(struct regen *g, const struct passphrase *pass);
 
 /* Files of certs/ besides NAME.crt, as -r and -c write that one. */

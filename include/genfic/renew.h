@@ -58,7 +58,8 @@ int	renew_prepare(struct renewer *rn, int64_t old_id, struct renewal *rw);
 /*
  * Records rw in the caller's write transaction: the new certificate
  * (audited "renew"), the link, the old one's label moved to it, and with
- * supersede the old one revoked.
+ * supersede the old one revoked.  Refused, writing nothing, when the old
+ * one was revoked or renewed since renew_prepare() read it.
  */
 int	renew_record(struct renewer *rn, struct renewal *rw);
 
@@ -66,7 +67,8 @@ int	renew_record(struct renewer *rn, struct renewal *rw);
 struct renew_due {
 	const char	*dir;		/* DIR/<label or old serial>.crt */
 	int		 force;		/* replace existing files */
-	/* 0 if path may be written (refuses the renewal before signing). */
+	/* 0 if path may be written (else the renewal, signed, is refused
+	   before it is recorded). */
 	int		(*out_check)(const char *path, int replace);
 	/* Each renewal's end: written to path (r 0), or not, or refused. */
 	void		(*told)(void *arg, const struct renewal *rw,

@@ -9,7 +9,6 @@
 #define GENFIC_REQUEST_H
 
 #include <stddef.h>
-#include <time.h>
 
 #include <openssl/x509v3.h>
 
@@ -59,8 +58,9 @@ struct request_rules {
  * parses hostile input will hand over to the one that holds the CA key:
  * it crosses a pipe as three length-prefixed DER blobs, i2d_X509_PUBKEY
  * (spki), i2d_X509_NAME (subject) and i2d_GENERAL_NAMES (san, length 0
- * for none), and two 64-bit times; the receiver decodes pkey from spki
- * and hashes it again rather than trusting the sender's hash.
+ * for none); the receiver decodes pkey from spki and hashes it again
+ * rather than trusting the sender's hash.  The validity is not part of
+ * it: issue_build() sets it when it signs, by the rules that judged it.
  */
 struct request {
 	X509_PUBKEY	*spki;		/* the subject's key, as encoded */
@@ -68,9 +68,6 @@ struct request {
 	X509_NAME	*subject;	/* the certificate's: template applied */
 	GENERAL_NAMES	*san;		/* the certificate's, or NULL */
 	unsigned char	 spki_hash[GF_SHA256_LEN];	/* certdb_row()'s */
-	time_t		 not_before;	/* with rules->issuer: the validity */
-	time_t		 not_after;
-	int		 clamped;	/* notAfter cut to the issuer's */
 };
 
 void	request_free(struct request *req);

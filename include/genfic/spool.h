@@ -65,8 +65,9 @@ int	spool_out_dir(struct spool *s, const char *dir);
 
 /*
  * Judges, signs, records and writes every request; a refused request is
- * reported ("path: why") and counted.  Returns 0, or a store failure that
- * stopped it (the group then rolled back).
+ * reported ("path: why") and counted.  Returns 0, or the failure that
+ * stopped it (the group then rolled back): the store's, or any once a
+ * certificate's row was inserted.
  */
 int	spool_run(struct spool *s, struct spool_counts *counts);
 

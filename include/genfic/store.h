@@ -81,6 +81,12 @@ int	store_commit(struct store *st);
 void	store_rollback(struct store *st);
 
 /*
+ * Ends the write transaction whose work returned r: committed if r is 0,
+ * else rolled back.  Returns r, or the commit's failure.
+ */
+int	store_end(struct store *st, int r);
+
+/*
  * The newest audit entry a transaction of this process committed, and
  * its hash (the head of the chain for the logbook).  Returns its id, or 0.
  */
@@ -112,5 +118,8 @@ int	store_bind_blob(sqlite3_stmt *stmt, int col, const void *data,
 
 /* *has: whether the database has table name (an older schema may not). */
 int	store_has_table(struct store *st, const char *name, int *has);
+
+/* A copy of text column col in *out (NULL for SQL NULL), or GF_ERR_ALLOC. */
+int	store_column_dup(sqlite3_stmt *stmt, int col, char **out);
 
 #endif

@@ -119,4 +119,14 @@ grep -q "OCSP - URI:http://ocsp.example/" "$T/ext" && pass "AIA from --ocsp-url"
 grep -q "CA Issuers - URI:http://pki.example/genfic-system.crt" "$T/ext" && pass "AIA caIssuers from --issuer-url" ||
     fail "AIA caIssuers from --issuer-url"
 refuse "--set with a bad URL" 2 "URL expected" gca -p genfic-system --set --crl-url ftp://x
+
+# A -g whose commit fails writes no CRL file, and keeps neither the row,
+# the number nor the audit entry.
+crls=$(rows crl) audit=$(rows audit)
+next=$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT next_crl_number FROM ca WHERE name = 'genfic-system'")
+refuse "-g whose commit fails" 1 "genfic-system: commit" \
+    preloaded "$GF_FAILCOMMIT" "$GENFIC_CA" $SYS -g --force -o "$T/failed.crl"
+check "... writes no CRL" test ! -e "$T/failed.crl"
+check "... and records nothing" test "$(rows crl)" -eq "$crls" -a "$(rows audit)" -eq "$audit" -a \
+    "$(sqlite3 "$GENFIC_CA_DIR/ca.db" "SELECT next_crl_number FROM ca WHERE name = 'genfic-system'")" -eq "$next"
 finish

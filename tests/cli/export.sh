@@ -34,6 +34,15 @@ refuse "p12 with a wrong key passphrase" 1 "enc: cannot decrypt the key: wrong p
     gca -E enc --format p12 --key "$T/enc.key" --passin pass:nope --passout pass:p12-secret --batch -o "$T/y.p12"
 refuse "p12 with the wrong key" 1 "is not the key of this certificate" \
     gca -E enc --format p12 --key "$T/host.key" --passout pass:p12-secret --batch -o "$T/x.p12"
+# A key whose private scalar was damaged, its public half intact: a PKCS#12
+# file of it would hold a key that makes no signature the certificate verifies.
+openssl pkey -in "$T/host.key" -outform DER -out "$T/damaged.der"
+printf '\377' | dd of="$T/damaged.der" bs=1 seek=10 conv=notrunc 2>/dev/null
+openssl pkey -inform DER -in "$T/damaged.der" -out "$T/damaged.key"
+check "the damaged key carries the certificate's public key" sh -c "
+    openssl pkey -in '$T/damaged.key' -pubout | cmp -s - '$T/p2'"
+refuse "p12 with a damaged key" 1 "is not the key of this certificate" \
+    gca -E host --format p12 --key "$T/damaged.key" --passout pass:p12-secret --batch -o "$T/x.p12"
 refuse "p12 without --key" 2 "needs --key" gca -E host --format p12 --passout pass:x --batch
 refuse "trust without -o" 2 "needs -o DIR" gca -E all --format trust
 [ ! -e "$T/x.p12" ] && pass "no file left by a refusal" || fail "no file left by a refusal"

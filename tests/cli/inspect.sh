@@ -23,12 +23,7 @@ newkey weak -algorithm RSA -pkeyopt rsa_keygen_bits:1024
 csr weak weak /CN=weak.example.org -outform der
 # The weak request's signature broken too: the proof of possession is
 # refused first, and --inspect still judges the key.
-size=$(wc -c <"$T/weak.req")
-off=$((size - 5))
-byte=$(od -An -tu1 -j "$off" -N1 "$T/weak.req" | tr -d ' ')
-cp "$T/weak.req" "$T/flipped.req"
-printf "\\$(printf '%03o' $((byte ^ 0xff)))" |
-    dd of="$T/flipped.req" bs=1 seek="$off" conv=notrunc 2>/dev/null
+flip_sig "$T/weak.req" "$T/flipped.req"
 
 sha256sum "$DB" >"$T/db.sum"
 audit_before=$(rows audit)
@@ -127,4 +122,18 @@ files | grep -v "/templates\|/v30$\|/v100$\|\.json$\|/order$\|/nostore" >"$T/fil
 grep -v "/templates\|/v30$\|/v100$\|\.json$\|/order$\|/nostore" "$T/files.before" >"$T/files.b"
 cmp -s "$T/files.b" "$T/files.after" && pass "no file written" || {
 	fail "no file written"; diff "$T/files.b" "$T/files.after" | sed 's/^/#   /' | head; }
+# A key revoked for keyCompromise: the key-compromise verdict names the
+# revoked serial, and every other check still runs (#16).
+req leaked /CN=leaked.example.org --san DNS:leaked.example.org
+check "sign leaked.req" gca $ACME -s "$T/leaked.req" -o "$T/leaked.crt" \
+    --passin pass:acme-secret --batch
+check "revoke it for keyCompromise" gca $ACME -x "$T/leaked.crt" --reason keyCompromise
+leaked=$(serial_of "$T/leaked.crt")
+refuse "a key revoked for keyCompromise is refused" 1 \
+    "leaked.req: refused: key revoked for keyCompromise (serial $leaked)" \
+    gca $ACME --inspect "$T/leaked.req"
+grep -q "^  refused   key-compromise: key revoked for keyCompromise (serial $leaked)" "$T/out" &&
+    grep -q "^  ok        validity" "$T/out" && grep -q "^result: refused" "$T/out" &&
+    pass "... as the key-compromise verdict, the validity still judged" ||
+    fail "... as the key-compromise verdict, the validity still judged"
 finish

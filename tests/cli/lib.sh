@@ -75,6 +75,16 @@ csr() {
 	    -out "${KEYS:-$T}/$csr_name.req"
 }
 
+# flip_sig SRC DST: DST is DER request SRC with the fifth byte from its
+# end (in the signature) inverted: still DER, no longer signed.
+flip_sig() {
+	fs_off=$(($(wc -c <"$1") - 5))
+	fs_byte=$(od -An -tu1 -j "$fs_off" -N1 "$1" | tr -d ' ')
+	cp "$1" "$2"
+	printf "\\$(printf '%03o' $((fs_byte ^ 0xff)))" |
+	    dd of="$2" bs=1 seek="$fs_off" conv=notrunc 2>/dev/null
+}
+
 finish() {
 	echo "$npass passed, $nfail failed"
 	[ "$nfail" -eq 0 ]

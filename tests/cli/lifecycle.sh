@@ -50,6 +50,27 @@ check "the chain verifies" openssl verify -CAfile "$GENFIC_CA_DIR/certs/genfic.c
     -untrusted "$GENFIC_CA_DIR/certs/genfic-system.crt" "$T/host.crt"
 check "the audit chain holds" gca --audit-verify
 
+# A CA key whose private scalar was damaged (its public half intact, so
+# X509_check_private_key() passes) signs nothing: it would record and publish
+# a certificate and a CRL that no one can verify.
+cp "$KEY" "$T/key.good"
+openssl pkey -in "$KEY" -passin pass:new-secret -outform DER -out "$T/key.der"
+# ECPrivateKey: SEQUENCE, INTEGER 1, OCTET STRING of 32 bytes at offset 7.
+printf '\377' | dd of="$T/key.der" bs=1 seek=10 conv=notrunc 2>/dev/null
+openssl pkey -inform DER -in "$T/key.der" -aes256 -passout pass:new-secret \
+    -out "$KEY" 2>/dev/null
+check "the damaged key carries the CA certificate's public key" sh -c "
+    openssl pkey -in '$KEY' -passin pass:new-secret -pubout | cmp -s - '$T/pub.cert'"
+certs=$(rows cert) audit=$(rows audit)
+refuse "-s with a damaged CA key" 1 \
+    "genfic-system: key private/genfic-system.key does not match the CA certificate" \
+    gca -p genfic-system -s "$T/host.req" -o "$T/bad.crt" --passin pass:new-secret --batch
+check "... records nothing" test "$(rows cert)" -eq "$certs" -a "$(rows audit)" -eq "$audit"
+refuse "-g with a damaged CA key" 1 "does not match the CA certificate" \
+    gca -p genfic-system -g -o "$T/bad.crl" --passin pass:new-secret --batch
+check "... and writes no CRL" test ! -e "$T/bad.crl"
+cp "$T/key.good" "$KEY"
+
 # --show-ca
 check "--show-ca before any CRL" gca --show-ca genfic-system
 cp "$T/out" "$T/show.before"

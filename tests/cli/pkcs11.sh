@@ -88,6 +88,10 @@ refuse "a URI without an object is refused" 1 "must name a token" \
     gca -r genfic --batch -k 'pkcs11:token=genfic-root' $PIN
 refuse "pin-value is refused (the URI is recorded)" 1 "pin-value" \
     gca -r genfic --batch -k "$ROOT;pin-value=123456"
+# From $T, where the file is, but the store would read it from anywhere.
+refuse "a relative pin-source is refused (the URI is recorded)" 1 \
+    "pin-source=file:pin: not an absolute path" env -C "$T" "$GENFIC_CA" \
+    -r genfic --batch -k "$ROOT?pin-source=file:pin"
 refuse "a missing module is refused" 1 "PKCS#11 module /nonexistent.so: not found" \
     gca -r genfic --batch -k "$ROOT" --pkcs11-module /nonexistent.so $PIN
 refuse "no such token" 1 "no such token" \
@@ -134,6 +138,10 @@ unchanged "label taken"
 refuse "a wrong PIN for the parent's token is refused" 1 "wrong PIN" \
     gca -c genfic-system -p genfic -k "$SYS" --passin pass:654321 --batch
 unchanged "wrong PIN"
+refuse "-c -k URI whose CA cannot be recorded is refused" 1 "genfic-system" \
+    preloaded "$GF_FAILCOMMIT" "$GENFIC_CA" -c genfic-system -p genfic \
+    -k "$SYS" $PIN --batch
+unchanged "a CA not recorded: the key pair made for it removed again"
 
 # --- The system CA: a P-256 key pair on its own token.
 check "-c -k URI makes the system CA's key on its token" gca -c genfic-system \
@@ -163,6 +171,28 @@ check "--key URI (with pin-source) adopts the RSA key" gca -c genfic-user \
 check "the user CA's key is RSA 3072" sh -c "openssl x509 -in \
     '$GENFIC_CA_DIR/certs/genfic-user.crt' -noout -text |
     grep -q 'Public-Key: (3072 bit)'"
+
+# --- What a key file allows and a token key does not.
+before=$(state)
+mkdir "$T/shares"
+refuse "--backup-key of a CA on a token is refused" 1 \
+    "never leaves the token" gca --backup-key genfic --shares 3 \
+    --threshold 2 -o "$T/shares" $PIN --batch
+check "... and writes no share" test -z "$(ls "$T/shares")"
+refuse "--passwd of a CA on a token is refused" 1 "not a file" \
+    gca --passwd genfic $PIN --passout pass:newpass --batch
+unchanged "--backup-key and --passwd refused"
+
+# --- A token key is never reported as a key left in the clear.
+check "--show-ca: the root's key on its token is key_encrypted yes" sh -c \
+    "'$GENFIC_CA' --show-ca genfic | grep -q '^key_encrypted  *yes\$'"
+check "--show-ca: so is a token key whose URI has a pin-source" sh -c \
+    "'$GENFIC_CA' --show-ca genfic-user | grep -q '^key_encrypted  *yes\$'"
+check "--show-ca --json: key_encrypted true, the key its URI" sh -c \
+    "'$GENFIC_CA' --show-ca genfic --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"key_encrypted\"] is True and d[\"key\"] == \"$ROOT\", d'"
 
 # --- RSA-3072 made on a token, the type from the template.
 mkdir "$T/tmpl"
@@ -291,6 +321,10 @@ before=$(state)
 refuse "--rollover -k with a label taken is refused" 1 \
     "is on the token already" gca --rollover genfic -k "$ROOT" $PIN --batch
 unchanged "--rollover refused"
+refuse "--rollover -k URI whose generation cannot be recorded is refused" 1 \
+    "genfic" preloaded "$GF_FAILCOMMIT" "$GENFIC_CA" --rollover genfic \
+    -k 'pkcs11:token=genfic-root;object=root-2' $PIN --batch
+unchanged "a generation not recorded: its key pair removed again"
 check "--rollover -k URI makes generation 2's key on the token" gca \
     --rollover genfic -k 'pkcs11:token=genfic-root;object=root-2' $PIN --batch
 check "... generation 2 records the URI" test "$(sqlite3 \

@@ -97,12 +97,7 @@ refuse_clean "DSA 2048 request" 1 "dsa.req: refused: DSA key: unsupported" \
     gca $SYS -s "$R/dsa.req"
 
 # One byte of the signature flipped: still DER, no longer signed.
-size=$(wc -c <"$R/good.der")
-off=$((size - 5))
-byte=$(od -An -tu1 -j "$off" -N1 "$R/good.der" | tr -d ' ')
-cp "$R/good.der" "$R/flipped.der"
-printf "\\$(printf '%03o' $((byte ^ 0xff)))" |
-    dd of="$R/flipped.der" bs=1 seek="$off" conv=notrunc 2>/dev/null
+flip_sig "$R/good.der" "$R/flipped.der"
 check "openssl verifies the good request" \
     test "$(req_verify "$R/good.der" -inform der)" = OK
 check "openssl finds the flipped request's signature bad" \
@@ -295,4 +290,49 @@ refuse_clean "ca.db that is not SQLite" 1 "not an SQLite database" \
     gca -d "$T/notdb" $SYS -s "$R/good.req"
 check "... and is left as it was" grep -qx \
     "this is not a database, only text" "$T/notdb/ca.db"
+# --- A key revoked for keyCompromise, in a spool -------------------------
+# The workers judge without the store; the writer's issue_commit() refuses
+# the key in the transaction that would record it, naming the revoked
+# serial, and the rest of the group is committed.
+newkey kc1 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+newkey kc2 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+csr kc1 kc1 /CN=kc1.example
+csr kc1-again kc1 /CN=kc1-again.example
+csr kc2 kc2 /CN=kc2.example
+check "sign kc1" gca $SYS -s "$R/kc1.req" -o "$T/kc1.crt"
+check "revoke it for keyCompromise" gca $SYS -x "$T/kc1.crt" --reason keyCompromise
+kc1=$(serial_of "$T/kc1.crt")
+mkdir -p "$T/kc" "$T/kc.out"
+cp "$R/kc1-again.req" "$R/kc2.req" "$T/kc/"
+before=$(rows cert)
+gca $SYS -s "$T/kc" -o "$T/kc.out" >"$T/kc.stdout" 2>"$T/kc.err"
+status=$?
+check "a spool holding a compromised key exits 1" test "$status" -eq 1
+check "... that request refused, the revoked serial named" grep -q \
+    "^genfic-ca: $T/kc/kc1-again.req: refused: key revoked for keyCompromise (serial $kc1)" \
+    "$T/kc.err"
+check "... the other signed in the same run" grep -q \
+    "^genfic-ca: genfic-system: 1 signed, 1 refused, 0 skipped" "$T/kc.err"
+check "... one row more, and only kc2.crt written" test "$(rows cert)" -eq \
+    $((before + 1)) -a "$(ls "$T/kc.out")" = kc2.crt
+# --- A failure once a certificate's row is in the transaction ------------
+# Its audit entry fails (planted: out of memory right after the insert):
+# not a refusal of that request, whose row would be committed unaudited,
+# but a failure of the group, rolled back; nothing recorded or written.
+mkdir -p "$T/fa" "$T/fa.out"
+newkey fa1 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+csr fa1 fa1 /CN=fa1.example
+csr fa2 kc2 /CN=fa2.example
+cp "$R/fa1.req" "$R/fa2.req" "$T/fa/"
+before="$(rows cert) $(rows audit)"
+preloaded "$GF_FAILAUDIT" "$GENFIC_CA" $SYS -s "$T/fa" -o "$T/fa.out" \
+    >"$T/fa.stdout" 2>"$T/fa.err"
+status=$?
+check "an audit entry failing after its row: exit 1" test "$status" -eq 1
+check "... the failure said, the group not recorded" grep -q \
+    "^genfic-ca: genfic-system: 0 signed, 0 refused, 0 skipped, 2 not recorded" \
+    "$T/fa.err"
+check "... no row, no audit entry, no file" test \
+    "$(rows cert) $(rows audit) $(ls "$T/fa.out" | wc -l)" = "$before 0"
+check "... and without the fault both are signed" gca $SYS -s "$T/fa" -o "$T/fa.out"
 finish

@@ -160,4 +160,24 @@ refuse "--renew-expiring without -o" 2 "needs -o DIR" gca -p genfic-system --ren
 refuse "--renew-expiring 0" 2 "renew-expiring" gca -p genfic-system --renew-expiring 0 -o "$T/renewed" $SYS
 refuse "--renew --reason keyCompromise" 2 "superseded" gca -p genfic-system --renew www --reason keyCompromise $SYS
 check "the audit chain holds" gca --audit-verify
+
+# --renew signs before it takes the write lock: a revocation committed in
+# between (here by a writer holding the lock while --renew signs; raw SQL,
+# so after the audit check) refuses the renewal instead of overwriting it.
+sign race 300 --label race || { echo "Bail out! sign race"; exit 1; }
+race=$(serial_of "$T/race.crt")
+{ echo "BEGIN IMMEDIATE;"; sleep 4
+  echo "UPDATE cert SET revoked_at = 1700000000, reason = 5 WHERE hex(serial) = '$race'; COMMIT;"
+} | sqlite3 "$GENFIC_CA_DIR/ca.db" &
+holder=$!
+# Until the writer holds the lock (a write attempt that does not wait fails).
+i=0
+while [ $i -lt 30 ] && sqlite3 "$GENFIC_CA_DIR/ca.db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; do
+	sleep 0.1; i=$((i + 1))
+done
+refuse_clean "--renew of what was revoked while it signed" 1 "revoked (cessationOfOperation)" \
+    gca -p genfic-system --renew race --reason superseded -o "$T/race2.crt" $SYS
+wait $holder
+check "... the revocation stands as it was made" test "$(sql "SELECT revoked_at || ' ' || reason FROM cert WHERE hex(serial) = '$race'")" = "1700000000 5"
+check "... no renewal recorded" test "$(sql "SELECT count(*) FROM renewal JOIN cert ON cert.id = renewal.old_id WHERE hex(cert.serial) = '$race'")" -eq 0
 finish

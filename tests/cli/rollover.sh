@@ -229,6 +229,12 @@ check "--show-ca --json: the current generation and each one's key" sh -c "
 check "--show-ca: generation 1 still signs CRLs" sh -c "
     '$GENFIC_CA' --show-ca genfic-user | grep '^generations ' |
     grep -q '\"generation\":1,\"current\":false,[^}]*\"signs_crls\":true'"
+check "--show-ca --json: the current generation's serial is its certificate's" python3 -c "
+import json, subprocess
+d = json.loads(subprocess.check_output(['$GENFIC_CA', '--show-ca', 'genfic-user', '--json']))
+g = [g for g in d['generations'] if g['current']]
+assert len(g) == 1 and g[0]['serial'] == '$(serial_of "$S/certs/genfic-user.crt")', d['generations']
+"
 check "--audit-verify: a store with a recertify and rollovers verifies" gca --audit-verify
 check "... each generation row is audited" sh -c "[ \$(sqlite3 '$S/ca.db' \
     \"SELECT count(*) FROM audit WHERE object = 'generation'\") -eq 5 ]"
@@ -259,6 +265,26 @@ if [ -n "${GENFIC_OCSPD:-}" ] && start_ocspd "$T/ocspd.log" -d "$S" --passin $P;
 	    -issuer "$T/root1.pem" -cert "$T/system1b.pem" -CAfile "$T/roots.pem"
 	ask "OCSP: the user CA, under root generation 2" "user2.pem: good" \
 	    -issuer "$T/root2.pem" -cert "$T/user2.pem" -CAfile "$T/roots.pem"
+	# Generation 1's own certificate revoked: its key signs no more
+	# (tryLater, /health 503 naming that certificate); generation 2,
+	# whose certificate is not revoked, answers on.
+	check "revoke genfic-user's generation 1 certificate (cACompromise)" \
+	    gca -p genfic -x "$(serial_of "$T/user1.pem")" \
+	    --reason cACompromise --passin $P --batch
+	i=0
+	while [ $i -lt 25 ] && ! openssl ocsp -url "$URL" -issuer "$T/user1.pem" \
+	    -cert "$T/old-user2.crt" -no_nonce -noverify 2>&1 |
+	    grep -q 'Responder Error: trylater'; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	check "OCSP: generation 1 answers tryLater within 5 s" test $i -lt 25
+	curl -s -o "$T/health" -w '%{http_code}\n' "$URL/health" >"$T/code"
+	check "/health: 503 naming generation 1's certificate" sh -c "
+	    grep -qx 503 '$T/code' && grep -q 'signer revoked: CA genfic-user: own certificate .* $(serial_of "$T/user1.pem") revoked at .*(cACompromise)' '$T/health' ||
+	    { cat '$T/code' '$T/health'; exit 1; }"
+	ask "OCSP: generation 2 still good" "new-user2.crt: good" \
+	    -issuer "$T/user2.pem" -cert "$T/new-user2.crt" -CAfile "$T/roots.pem"
 	stop_ocspd
 elif [ -n "${GENFIC_OCSPD:-}" ]; then
 	fail "genfic-ocspd starts on a store with rolled-over CAs"
@@ -277,6 +303,23 @@ refuse "-g: an old generation's key that --passin does not open is named" 1 \
 check "... and the current generation's CRL is issued all the same" sh -c "
     ! cmp -s '$S/crl/genfic-system.crl' '$T/system-before.crl' &&
     openssl crl -in '$S/crl/genfic-system.crl' -CAfile '$S/certs/genfic-system.crt' -noout"
+# genfic-ocspd with that passphrase: generation 1 is left out, named.
+if [ -n "${GENFIC_OCSPD:-}" ] && start_ocspd "$T/ocspd2.log" -d "$S" \
+    --ca genfic-system --passin pass:other-secret; then
+	pass "genfic-ocspd starts when an old generation's key does not open"
+	check "... and names the generation it leaves out" grep -q \
+	    "genfic-system generation 1 not served: CA genfic-system: .*wrong passphrase" \
+	    "$T/ocspd2.log"
+	ask "OCSP: generation 2 answers" "0x01: unknown" \
+	    -issuer "$S/certs/genfic-system.crt" -serial 0x01 -CAfile "$T/roots.pem"
+	openssl ocsp -url "$URL" -issuer "$T/system1b.pem" -cert "$T/old-host.crt" \
+	    -no_nonce >"$T/unauth" 2>&1
+	check "OCSP: generation 1 is not served: unauthorized" \
+	    grep -q 'Responder Error: unauthorized' "$T/unauth"
+	stop_ocspd
+elif [ -n "${GENFIC_OCSPD:-}" ]; then
+	fail "genfic-ocspd starts when an old generation's key does not open"
+fi
 
 # --- A store of schema 3 (made by 458ab8f) is upgraded, then rolled over.
 F=$TESTS_DATA/schema3-store

@@ -14,6 +14,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "genfic/ca.h"
 #include "genfic/constraints.h"
 #include "genfic/csr.h"
 #include "genfic/dn.h"
@@ -127,33 +128,28 @@ issuable(struct request *req, struct request_verdicts *all)
 	return all->would;
 }
 
-/* What cmd-sign does with a request once request_check() accepts it. */
+/*
+ * What the spool does with a request once request_check() accepts it:
+ * request_to_issue(), then issue_build() with a fixed serial (the fuzzer
+ * stays deterministic) where the spool's issue_prepare() draws one.
+ */
 static void
-issue(const struct template *t, X509 *issuer, const struct request *req,
-    const struct constraints *c)
+issue(const struct request_rules *rules, struct request *req)
 {
 	static const struct serial serial = { { 0x42, 1, 2, 3, 4, 5, 6, 7, 8,
 	    9, 10, 11, 12, 13, 14, 15 }, GF_SERIAL_LEN };
+	struct ca issuer = { .cert = rules->issuer,
+	    .crl_url = "http://crl.example.org/fuzz.crl",
+	    .ocsp_url = "http://ocsp.example.org/" };
 	struct issue_request ir;
 	X509 *cert = NULL;
 	int clamped = 0;
 
-	memset(&ir, 0, sizeof(ir));
-	ir.tmpl = t;
-	ir.subject = req->subject;
-	ir.pubkey = req->pkey;
-	ir.spki = req->spki;
-	ir.san = req->san;
-	ir.days = t->days;
-	ir.issuer_cert = issuer;
-	ir.issuer_key = ca_key;
-	ir.constraints = c;
-	ir.crl_url = "http://crl.example.org/fuzz.crl";
-	ir.ocsp_url = "http://ocsp.example.org/";
+	request_to_issue(req, rules, &issuer, ca_key, &ir);
 	ir.clamped = &clamped;
 	if (issue_build(&ir, &serial, &cert) == 0) {
 		check_issued(cert);
-		if (issuer == nc_ca)
+		if (rules->issuer == nc_ca)
 			check_constrained(cert);
 	}
 	X509_free(cert);
@@ -179,7 +175,7 @@ judge(const struct template *t, X509 *issuer, const struct constraints *c,
 		free(dn_get_text(all.csr->subject, NID_commonName));
 	}
 	if ((ok = issuable(req, &all)) != NULL)
-		issue(t, issuer, ok, c);
+		issue(&rules, ok);
 	request_free(req);
 	request_verdicts_clear(&all);
 	/* The first refusal alone, as the spool judges. */

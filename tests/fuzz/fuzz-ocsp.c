@@ -38,21 +38,7 @@ static struct responder	 rs;	/* filled below, with the source */
 static X509_STORE	*trust;
 static STACK_OF(X509)	*untrusted;
 
-static void
-ca_hashes(struct served_ca *sc)
-{
-	const EVP_MD *md[CERTID_NMD] = { EVP_sha1(), EVP_sha256() };
-	unsigned int len;
-	int i;
-
-	for (i = 0; i < CERTID_NMD; i++)
-		if (!X509_NAME_digest(X509_get_subject_name(sc->cert), md[i],
-		    sc->name_hash[i], &len) ||
-		    !X509_pubkey_digest(sc->cert, md[i], sc->key_hash[i], &len))
-			fuzz_die("CertID hashes of %s", sc->name);
-}
-
-/* As caset.c does: a signing context made once and copied. */
+/* caset.c's hashes and signing context, for fixture files. */
 static void
 ca_init(struct served_ca *sc, int64_t id, const char *name, const char *ca,
     const char *ca_key, const char *rsp, const char *rsp_key)
@@ -62,7 +48,8 @@ ca_init(struct served_ca *sc, int64_t id, const char *name, const char *ca,
 	sc->id = id;
 	sc->name = (char *)name;
 	sc->cert = fuzz_cert(ca);
-	ca_hashes(sc);
+	if (caset_hashes(sc) != 0)
+		fuzz_die("CertID hashes of %s", name);
 	sg->delegated = rsp != NULL;
 	sg->cert = sg->delegated ? fuzz_cert(rsp) : sc->cert;
 	sg->key = fuzz_key(sg->delegated ? rsp_key : ca_key);
@@ -71,8 +58,8 @@ ca_init(struct served_ca *sc, int64_t id, const char *name, const char *ca,
 	sg->not_after = NOW + 10 * 86400;
 	if (serial_from_asn1(X509_get0_serialNumber(sg->cert), &sg->serial) != 0)
 		fuzz_die("serial of the signer of %s", name);
-	if ((sg->tmpl = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(sg->tmpl, NULL, sg->md, NULL, sg->key) != 1)
+	signer_prepare(sg);
+	if (sg->tmpl == NULL)
 		fuzz_die("signing context of %s", name);
 }
 

@@ -337,6 +337,17 @@ ocspd_refuse "signer of another CA" 1 "issued by none of the CAs" \
 ocspd_refuse "not a responder certificate" 1 "OCSPSigning" \
     -d "$GENFIC_CA_DIR" --ca genfic-system \
     --signer-cert "$T/good.crt" --signer-key "$T/good.key"
+# The responder key with its private scalar damaged, its public half intact
+# (X509_check_private_key() passes): it would sign answers no client verifies.
+openssl pkey -in "$T/responder.key" -outform DER -out "$T/damaged.der"
+printf '\377' | dd of="$T/damaged.der" bs=1 seek=10 conv=notrunc 2>/dev/null
+openssl pkey -inform DER -in "$T/damaged.der" -out "$T/damaged.key" 2>/dev/null
+check "the damaged responder key carries the responder's public key" sh -c "
+    openssl pkey -in '$T/damaged.key' -pubout | cmp -s - \$(openssl x509 -in '$T/responder.crt' -noout -pubkey >'$T/rpub'; echo '$T/rpub')"
+ocspd_refuse "a responder key that does not sign for its certificate" 1 \
+    "the key does not match the certificate" -d "$GENFIC_CA_DIR" \
+    --ca genfic-system --signer-cert "$T/responder.crt" \
+    --signer-key "$T/damaged.key"
 gca --publish "$T/pub" >/dev/null 2>&1
 ocspd_refuse "a published store without --ca: names the CA and says what to give" 1 \
     "CA genfic: no signer: .*private/genfic.key does not exist; serve only the CAs that --signer-cert covers with --ca NAME" \

@@ -95,21 +95,6 @@ make_cert(const char *cn, long serial, EVP_PKEY *key, X509 *issuer,
 	return x;
 }
 
-static void
-hashes(struct served_ca *sc)
-{
-	unsigned int len;
-
-	X509_NAME_digest(X509_get_subject_name(sc->cert), EVP_sha1(),
-	    sc->name_hash[CERTID_SHA1], &len);
-	X509_pubkey_digest(sc->cert, EVP_sha1(), sc->key_hash[CERTID_SHA1],
-	    &len);
-	X509_NAME_digest(X509_get_subject_name(sc->cert), EVP_sha256(),
-	    sc->name_hash[CERTID_SHA256], &len);
-	X509_pubkey_digest(sc->cert, EVP_sha256(),
-	    sc->key_hash[CERTID_SHA256], &len);
-}
-
 static int
 suite_init(void)
 {
@@ -127,7 +112,8 @@ suite_init(void)
 	fx.sc.id = 1;
 	fx.sc.name = "test";
 	fx.sc.cert = fx.ca;
-	hashes(&fx.sc);
+	if (caset_hashes(&fx.sc) != 0)
+		return -1;
 	fx.sc.signer.cert = fx.rsp;
 	fx.sc.signer.key = fx.rsp_key;
 	fx.sc.signer.md = EVP_sha256();

@@ -600,12 +600,24 @@ test_certdb_status(void)
 	CU_ASSERT_EQUAL(status_found(st, 1, 1, 0, id[1], &cs), 1);
 	CU_ASSERT_EQUAL(status_found(st, 1, 2, 0, id[1], &cs), 0);
 	/* The CA's own certificate, once it has one. */
-	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, &cs, &found), 0);
+	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, 0, &cs, &found), 0);
 	CU_ASSERT_EQUAL(found, 0);
 	CU_ASSERT_EQUAL(sqlite3_exec(st->db, "UPDATE ca SET cert_id = (SELECT "
 	    "id FROM cert WHERE serial = x'02')", NULL, NULL, NULL), SQLITE_OK);
-	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, &cs, &found), 0);
+	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, 0, &cs, &found), 0);
 	CU_ASSERT(found == 1 && cs.revoked && cs.revoked_at == 100);
+	/* A generation without a row is the ca row's. */
+	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, 1, &cs, &found), 0);
+	CU_ASSERT(found == 1 && cs.revoked);
+	/* Each recorded generation its own, not the ca row's. */
+	CU_ASSERT_EQUAL(sqlite3_exec(st->db, "INSERT INTO ca_generation (ca_id, "
+	    "generation, key_ref, cert_id, first_cert, created) SELECT 1, 1, "
+	    "'file:private/status.key', id, 0, 0 FROM cert WHERE serial = "
+	    "x'01'", NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, 1, &cs, &found), 0);
+	CU_ASSERT(found == 1 && !cs.revoked);
+	CU_ASSERT_EQUAL(certdb_ca_status(st, 1, 0, &cs, &found), 0);
+	CU_ASSERT(found == 1 && cs.revoked);
 	store_free(st);
 	test_rmtree(dir);
 }

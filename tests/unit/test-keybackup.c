@@ -87,6 +87,8 @@ test_keybackup_split_combine(void)
 	rs.ks[1].data[40] ^= 0x01;
 	CU_ASSERT(keyrestore_combine(&rs, cert, &back) == GF_ERR_POLICY &&
 	    back == NULL);
+	/* The message says why: it reaches --restore-key's report. */
+	CU_ASSERT(strstr(gf_errmsg(GF_ERR_POLICY), "a share is wrong") != NULL);
 	keyrestore_clear(&rs);
 	EVP_PKEY_free(back);
 	back = NULL;

@@ -565,6 +565,76 @@ test_store_bind(void)
 	test_rmtree(dir);
 }
 
+/*
+ * store_has_table() (how a read-only open of an older store learns what it
+ * lacks): the schema's tables, no other, the name bound and not spliced.
+ */
+static void
+test_store_has_table(void)
+{
+	struct store *st;
+	char *dir;
+	int has;
+
+	CU_ASSERT_PTR_NOT_NULL(st = cached_store(&dir));
+	if (st == NULL) {
+		test_rmtree(dir);
+		return;
+	}
+	has = -1;
+	CU_ASSERT(store_has_table(st, "cert", &has) == 0 && has == 1);
+	has = -1;
+	CU_ASSERT(store_has_table(st, "ca_generation", &has) == 0 && has == 1);
+	has = -1;
+	CU_ASSERT(store_has_table(st, "nosuch", &has) == 0 && has == 0);
+	has = -1;
+	CU_ASSERT(store_has_table(st, "x' OR name = 'cert", &has) == 0 &&
+	    has == 0);
+	CU_ASSERT_EQUAL(sqlite3_exec(st->db, "DROP TABLE renewal", NULL, NULL,
+	    NULL), SQLITE_OK);
+	has = -1;
+	CU_ASSERT(store_has_table(st, "renewal", &has) == 0 && has == 0);
+	store_free(st);
+	test_rmtree(dir);
+}
+
+/* store_end(): the work's 0 commits, its failure rolls back and is kept. */
+static void
+test_store_end(void)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct store *st;
+	char *dir;
+
+	CU_ASSERT_PTR_NOT_NULL(st = cached_store(&dir));
+	if (st == NULL) {
+		test_rmtree(dir);
+		return;
+	}
+	CU_ASSERT_EQUAL(sqlite3_exec(st->db, "CREATE TABLE t (x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(store_begin(st), 0);
+	CU_ASSERT_EQUAL(sqlite3_exec(st->db, "INSERT INTO t VALUES (1)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(store_end(st, GF_ERR_POLICY), GF_ERR_POLICY);
+	CU_ASSERT(sqlite3_get_autocommit(st->db));
+	CU_ASSERT_EQUAL(store_begin(st), 0);
+	CU_ASSERT_EQUAL(sqlite3_exec(st->db, "INSERT INTO t VALUES (2)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL(store_end(st, 0), 0);
+	CU_ASSERT(sqlite3_get_autocommit(st->db));
+	/* Only the second row: the first was rolled back. */
+	CU_ASSERT_EQUAL(store_prepare(st, "SELECT group_concat(x) FROM t",
+	    &stmt), 0);
+	if (stmt != NULL) {
+		CU_ASSERT_EQUAL(sqlite3_step(stmt), SQLITE_ROW);
+		CU_ASSERT_STRING_EQUAL(sqlite3_column_text(stmt, 0), "2");
+		sqlite3_finalize(stmt);
+	}
+	store_free(st);
+	test_rmtree(dir);
+}
+
 int
 test_store_register(void)
 {
@@ -585,7 +655,9 @@ test_store_register(void)
 	    test_store_cached) == NULL ||
 	    CU_add_test(s, "store_cached when full",
 	    test_store_cached_full) == NULL ||
-	    CU_add_test(s, "store_bind_* report", test_store_bind) == NULL)
+	    CU_add_test(s, "store_bind_* report", test_store_bind) == NULL ||
+	    CU_add_test(s, "store_has_table", test_store_has_table) == NULL ||
+	    CU_add_test(s, "store_end", test_store_end) == NULL)
 		return -1;
 	return 0;
 }
