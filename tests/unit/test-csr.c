@@ -654,7 +654,7 @@ test_csr_format(void)
 {
 	static const char garbage[] = "hello, this is no request\n";
 	struct fixture f;
-	struct csr *csr;
+	struct csr *csr = NULL;
 	unsigned char *longer;
 	char *pem;
 	size_t pemlen;
@@ -702,7 +702,7 @@ test_csr_version(void)
 	X509_NAME *subject;
 	X509_REQ *req;
 	unsigned char *der;
-	struct csr *csr;
+	struct csr *csr = NULL;
 	char row[32];
 	size_t i, len;
 
