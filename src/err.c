@@ -254,7 +254,10 @@ gf_warnx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	gf_escape(line + n, sizeof(line) - (size_t)n - 1, tmp, strlen(tmp));
-	strcat(line, "\n");
+	/* One byte kept for the newline. */
+	n += (int)gf_escape(line + n, sizeof(line) - (size_t)n - 1, tmp,
+	    strlen(tmp));
+	line[n] = '\n';
+	line[n + 1] = '\0';
 	fputs(line, stderr);
 }

@@ -307,7 +307,7 @@ store_uri(const char *path, const char *query)
 			*q++ = hex[*p & 0x0f];
 		}
 	}
-	strcpy(q, query);
+	memcpy(q, query, strlen(query) + 1);
 	return uri;
 }
 

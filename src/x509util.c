@@ -99,7 +99,7 @@ der_to_pem(const char *label, const unsigned char *der, size_t derlen,
     char **pem, size_t *len)
 {
 	size_t lines = (derlen + 47) / 48, size, i, chunk;
-	char *p;
+	char *p, *end;
 	int n;
 
 	/* 48 bytes make a line of 64 characters, as PEM_write() writes them. */
@@ -108,14 +108,15 @@ der_to_pem(const char *label, const unsigned char *der, size_t derlen,
 	size = 2 * (strlen(label) + 16) + (derlen + 2) / 3 * 4 + lines + 1;
 	if ((*pem = p = malloc(size)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	p += sprintf(p, "-----BEGIN %s-----\n", label);
+	end = p + size;
+	p += snprintf(p, (size_t)(end - p), "-----BEGIN %s-----\n", label);
 	for (i = 0; i < derlen; i += chunk) {
 		chunk = derlen - i < 48 ? derlen - i : 48;
 		n = EVP_EncodeBlock((unsigned char *)p, der + i, (int)chunk);
 		p += n;
 		*p++ = '\n';
 	}
-	p += sprintf(p, "-----END %s-----\n", label);
+	p += snprintf(p, (size_t)(end - p), "-----END %s-----\n", label);
 	*len = (size_t)(p - *pem);
 	return 0;
 }
@@ -219,7 +220,7 @@ time_to_iso(time_t t, char buf[GF_ISO_TIME_LEN])
 
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(buf, GF_ISO_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		strcpy(buf, "?");
+		snprintf(buf, GF_ISO_TIME_LEN, "?");
 }
 
 void

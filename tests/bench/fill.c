@@ -6,6 +6,7 @@
  * usage: gf-bench-fill DIR CA N REVOKED-PERCENT PASSPHRASE-SOURCE
  * Validities are spread over 1 to 730 days.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,18 @@ fill_revoke(struct store *st, int64_t ca_id, int percent)
 	return r;
 }
 
+/* TEXT as a whole non-negative decimal number, or -1. */
+static long
+count_arg(const char *text)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(text, &end, 10);
+	return errno != 0 || end == text || *end != '\0' || n < 0 ? -1 : n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,15 +107,15 @@ main(int argc, char **argv)
 	EVP_PKEY *key = NULL, *subject_key = NULL;
 	X509_PUBKEY *spki = NULL;
 	char *keypath = NULL;
-	long n, i;
+	long n, i, percent;
 	int r;
 
-	if (argc != 6 || dirs[0] == NULL) {
+	if (argc != 6 || dirs[0] == NULL || (n = count_arg(argv[3])) < 0 ||
+	    (percent = count_arg(argv[4])) < 0 || percent > 100) {
 		fprintf(stderr, "usage: GENFIC_CA_TEMPLATES=DIR gf-bench-fill "
 		    "DIR CA N REVOKED-PERCENT PASSPHRASE-SOURCE\n");
 		return 2;
 	}
-	n = atol(argv[3]);
 	if ((r = store_open(argv[1], 0, &st)) != 0 ||
 	    (r = ca_load(st, argv[2], &ca)) != 0 ||
 	    (r = constraints_load(st, ca, &constraints)) != 0 ||
@@ -128,7 +141,7 @@ main(int argc, char **argv)
 		goto out;
 	for (i = 0; i < n && r == 0; i++)
 		r = fill_one(st, ca, &req, i);
-	if (r == 0 && (r = fill_revoke(st, ca->id, atoi(argv[4]))) == 0)
+	if (r == 0 && (r = fill_revoke(st, ca->id, (int)percent)) == 0)
 		r = store_commit(st);
 	else
 		store_rollback(st);

@@ -62,5 +62,6 @@ main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == atoi(argv[2]) ? 0 : 1;
+	return WIFEXITED(status) &&
+	    WEXITSTATUS(status) == strtol(argv[2], NULL, 10) ? 0 : 1;
 }
