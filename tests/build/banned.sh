@@ -36,10 +36,9 @@ else
 fi
 
 objs=$(find "$MESON_BUILD_ROOT" -name '*.o' ! -path '*/meson-private/*')
-syms=$(for o in $objs; do
-	nm -u "$o" | awk -v o="${o#"$MESON_BUILD_ROOT"/}" -v re="^(__)?($alt)(_chk)?$" '
-	    { s = $NF; sub(/@.*/, "", s) } s ~ re { print o ": " s }'
-done)
+# shellcheck disable=SC2086
+syms=$(nm -u -A $objs | awk -v re="^(__)?($alt)(_chk)?$" '
+    { s = $NF; sub(/@.*/, "", s) } s ~ re { print $1, s }')
 nobjs=$(echo "$objs" | grep -c .)
 if [ "$nobjs" -eq 0 ]; then
 	fail "no object found under $MESON_BUILD_ROOT"

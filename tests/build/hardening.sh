@@ -73,10 +73,11 @@ done
 # Every object of the programs, not only those that reached main: the CET
 # note (IBT, SHSTK) in each.
 if [ "$GF_CPU" = x86_64 ]; then
-	missing=$(objects | while read -r o; do
-		readelf -nW "$o" | grep -q 'x86 feature: IBT, SHSTK' ||
-		    echo "$o"
-	done)
+	# shellcheck disable=SC2046
+	missing=$(readelf -nW $(objects) | awk '
+	    /^File: / { if (f != "" && !cet) print f; f = $2; cet = 0 }
+	    /x86 feature: IBT, SHSTK/ { cet = 1 }
+	    END { if (f != "" && !cet) print f }')
 	[ -z "$missing" ] && pass "every object has the IBT, SHSTK note" || {
 		fail "objects without the IBT, SHSTK note"
 		echo "$missing" | head -5 | sed 's/^/#   /'
