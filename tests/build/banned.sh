@@ -14,7 +14,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 
 banned="strcpy strcat strncpy strncat sprintf vsprintf gets atoi atol atoll
 atof strtok gmtime localtime asctime ctime tmpnam tempnam mktemp alloca"
-alt=$(echo $banned | tr ' ' '|')
+alt=$(printf "%s" "$banned" | tr -s " \n" "||")
 
 # FILE: "FILE:LINE: text" for each call of a banned function.
 calls_in() {
