@@ -20,6 +20,11 @@ trap 'rm -rf "$work"' EXIT INT TERM
 mkdir "$work/genfic-ca"
 git -C "$top" ls-files -z | (cd "$top" && tar --null -T - -cf -) |
     tar -x -C "$work/genfic-ca"
+# Every source file dated debian/changelog's entry (SOURCE_DATE_EPOCH),
+# not its checkout: dpkg-deb clamps newer times only, and an older file's
+# time would otherwise vary from one checkout to the next.
+sde=$(dpkg-parsechangelog -l "$work/genfic-ca/debian/changelog" -STimestamp)
+find "$work/genfic-ca" -exec touch -h -d "@$sde" {} +
 (
 	cd "$work/genfic-ca"
 	export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS-nocheck}"
