@@ -89,6 +89,12 @@ version=$(meson introspect --projectinfo "$MESON_BUILD_ROOT" |
     pass "genfic-ocspd --version: $version" || fail "genfic-ocspd --version"
 dpkg-query -W -f='${Version}' genfic-ca | grep -qx "$version" &&
     pass "the package version is meson's" || fail "the package version is meson's"
+# debian/rules asks dpkg-buildflags for all of Debian's hardening.
+for b in /usr/bin/genfic-ca /usr/sbin/genfic-ocspd; do
+	if ! command -v readelf >/dev/null; then skip "$b hardened" "no readelf"; break; fi
+	readelf -lW "$b" | grep -q GNU_RELRO && readelf -d "$b" | grep -q 'FLAGS_1.*NOW.*PIE' &&
+	    pass "$b: PIE, full RELRO (BIND_NOW)" || fail "$b: PIE, full RELRO (BIND_NOW)"
+done
 unset GENFIC_CA_TEMPLATES
 check "the installed genfic-ca makes a root with the installed templates" \
     /usr/bin/genfic-ca -d "$T/s" -r pkgroot --passout pass:pkg-secret --batch
