@@ -6,7 +6,8 @@ libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev
 iproute2 procps gdb
 libp11-dev libp11-kit-dev p11-kit p11-kit-modules softhsm2 opensc
 binutils devscripts selinux-policy-dev checkpolicy semodule-utils setools
-selinux-utils selinux-policy-default"
+selinux-utils selinux-policy-default
+debhelper dpkg-dev lintian diffoscope-minimal adduser"
 
 install_deps() {
 	missing=""

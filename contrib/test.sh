@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs every test twice: a plain
 # build and an ASan+UBSan build; builds everything with clang too and runs
 # its C tests and build checks; then each fuzzer for 60 s (clang, ASan and
-# UBSan).  Exits non-zero on any failure.
+# UBSan).  The Debian package tests (tests/pkg) run in the plain build only.
+# Exits non-zero on any failure.
 set -eu
 cd "$(dirname "$0")/.."
 . contrib/deps.sh
@@ -23,14 +24,18 @@ run_suite() {
 		meson setup "$dir" $setup >/dev/null
 	fi
 	ninja -C "$dir" >/dev/null
-	meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" || status=1
+	# shellcheck disable=SC2086
+	meson test -C "$dir" --print-errorlogs --num-processes 2 ${TEST_ARGS:-} \
+	    "$@" || status=1
 }
 
 status=0
 echo "== build and test"
 run_suite build
 echo "== ASan + UBSan build and test"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+# The package tests (suite pkg) build from the tree, not from build-asan:
+# once is enough.
+TEST_ARGS="--no-suite pkg" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
 # clang sees what gcc does not (uninitialised variables on early exits):
 # the whole tree with -Werror; the end-to-end scripts ran above.

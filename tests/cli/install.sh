@@ -19,6 +19,13 @@ for m in man1/genfic-ca.1 man5/genfic-ca-templates.5 man8/genfic-ocspd.8; do
 done
 [ -f "$D$prefix/share/bash-completion/completions/genfic-ca" ] && pass "bash completion" || fail "bash completion"
 [ -f "$D$prefix/lib/systemd/system/genfic-ocspd.service" ] && pass "systemd unit" || fail "systemd unit"
+unit=$D$prefix/lib/systemd/system/genfic-ocspd.service
+[ "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")" = "$prefix/sbin/genfic-ocspd" ] &&
+    pass "the unit starts $prefix/sbin/genfic-ocspd" || fail "the unit's ExecStart: $(grep ^ExecStart "$unit")"
+for d in guide.md migrating.md performance.md security.md NEWS.md; do
+	[ -f "$D$prefix/share/doc/genfic-ca/$d" ] || fail "doc $d installed"
+done
+pass "the guide, migrating, performance, security and NEWS are installed"
 tdir=$("$bin" --version | sed -n 's/^  templates: //p')
 [ "$tdir" = "$prefix/share/genfic-ca/templates" ] && pass "built-in template directory is the installed one" ||
     fail "built-in template directory ($tdir)"
