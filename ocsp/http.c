@@ -204,6 +204,11 @@ answer(struct ocspd *od, const unsigned char *der, size_t len,
 	ocspd_conf_put(od, cs);
 }
 
+/*
+ * RFC 5019 6.2.  A cache may keep the answer until max-age or Expires,
+ * whichever it reads; both end at nextUpdate or sooner (--max-age), never
+ * later, so that no cache serves an answer that is no longer valid.
+ */
 static void
 cache_headers(struct MHD_Response *resp, struct ocspd *od,
     const struct result *res, time_t now)
@@ -217,7 +222,7 @@ cache_headers(struct MHD_Response *resp, struct ocspd *od,
 		age = od->max_age;
 	http_date(res->a.this_update, date);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
-	http_date(res->a.next_update, date);
+	http_date(now + age, date);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, date);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, res->etag);
 	snprintf(control, sizeof(control), "max-age=%lld, public, "
