@@ -19,6 +19,7 @@ for m in man1/genfic-ca.1 man5/genfic-ca-templates.5 man8/genfic-ocspd.8; do
 done
 [ -f "$D$prefix/share/bash-completion/completions/genfic-ca" ] && pass "bash completion" || fail "bash completion"
 [ -f "$D$prefix/lib/systemd/system/genfic-ocspd.service" ] && pass "systemd unit" || fail "systemd unit"
+[ -f "$D$prefix/share/doc/genfic-ca/examples/genfic-ocsp.conf" ] && pass "nginx example" || fail "nginx example"
 tdir=$("$bin" --version | sed -n 's/^  templates: //p')
 [ "$tdir" = "$prefix/share/genfic-ca/templates" ] && pass "built-in template directory is the installed one" ||
     fail "built-in template directory ($tdir)"

@@ -14,7 +14,7 @@ done
 PY=$(python3 -c 'import sys; print(sys.executable)')
 HTTPC="$PY $(dirname "$0")/httpc.py"
 CONF=$(dirname "$0")/../../contrib/nginx/genfic-ocsp.conf
-MAXAGE=4	# --max-age: keeps the waits for expiry short
+MAXAGE=3	# --max-age: keeps the waits for expiry short
 
 SYS=$GENFIC_CA_DIR/certs/genfic-system.crt
 ROOT=$T/root.pem
@@ -168,7 +168,7 @@ TRICKLE=$!
 
 # Hit ratio over a bounded run: what nginx logged for this URI.
 : >"$NG/access.log"
-wrk -t1 -c8 -d3s --timeout 2s "$NGURL$GOOD" >"$T/wrk.get" 2>&1
+wrk -t1 -c8 -d2s --timeout 2s "$NGURL$GOOD" >"$T/wrk.get" 2>&1
 sed 's/^/# /' "$T/wrk.get"
 check "wrk GET: no error" not grep -Eq 'Non-2xx|Socket errors' "$T/wrk.get"
 RATIO=$(awk -v p="GET $GOOD " 'index($0, p) {
@@ -215,7 +215,7 @@ $HTTPC idle "$PORT_B" "$GOOD" 12 >"$T/idle" 2>&1
 check "a keep-alive connection idle 12 s is served again ($(cat "$T/idle"))" \
     test "$(cat "$T/idle")" = "200 200"
 : >"$NG/access.log"
-wrk -t1 -c8 -d4s --timeout 5s -s "$T/post.lua" "$NGURL/" >"$T/wrk.fail" 2>&1 &
+wrk -t1 -c8 -d3s --timeout 5s -s "$T/post.lua" "$NGURL/" >"$T/wrk.fail" 2>&1 &
 WRK=$!
 sleep 1
 kill -KILL "$PID_A"
