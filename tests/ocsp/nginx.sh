@@ -114,8 +114,9 @@ NEXT=$(date -u -d "$(openssl ocsp -respin "$T/b" -resp_text -noverify |
     sed -n 's/^ *Next Update: //p' | head -1)" +%s)
 AGE=$(hdr Cache-Control | sed -n 's/^max-age=\([0-9]*\),.*/\1/p')
 check "max-age as --max-age caps it ($AGE)" test "$AGE" = $MAXAGE
-check "Date + max-age <= nextUpdate" \
-    test $(($(date -u -d "$(hdr Date)" +%s) + AGE)) -le "$NEXT"
+STALE=$(hdr Cache-Control | sed -n 's/.*stale-while-revalidate=\([0-9]*\),.*/\1/p')
+check "Date + max-age + stale-while-revalidate ($STALE) <= nextUpdate" \
+    test $(($(date -u -d "$(hdr Date)" +%s) + AGE + STALE)) -le "$NEXT"
 # nginx dates the answer itself, perhaps a second after the responder.
 EXPIRES=$(date -u -d "$(hdr Expires)" +%s)
 check "Expires is Date + max-age, not nextUpdate beyond it" test \
@@ -233,13 +234,17 @@ check "a trickling header is cut by nginx within 10-12 s ($(cat "$T/trickle") s)
     awk '{ exit !($1 >= 9 && $1 <= 12) }' "$T/trickle"
 
 # Nothing past its lifetime: with every responder gone, a cached answer
-# expires and is not served stale.
+# may be served stale-while-revalidate seconds past its max-age (both end
+# before nextUpdate, checked above), never longer.
+check "stale-while-revalidate no longer than max-age ($STALE)" \
+    test "$STALE" -le $MAXAGE
 check "cached before the responders go" test "$(get "$GOOD")" = 200
 kill -TERM "$PID_B"
 wait "$PID_B" 2>/dev/null
-sleep $((MAXAGE + 1))
+sleep $((MAXAGE + STALE + 1))
 CODE=$(get "$GOOD")
-check "expired, no responder: no stale answer ($CODE)" test "$CODE" != 200
+check "past max-age + stale-while-revalidate, no responder: no answer ($CODE)" \
+    test "$CODE" != 200
 
 kill -TERM "$NGPID" 2>/dev/null
 finish
