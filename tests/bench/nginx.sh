@@ -167,11 +167,10 @@ wrk_once() {
 	    /Socket errors/ { bad += 1 }
 	    END { printf "%d %.2f %d\n", rps, p99, bad }' "$T/wrk"
 }
-# origin_count NAME: requests the responders received through the cache
-# during the last run (their sum of "requests" would need logs; nginx's
-# own count of non-HIT GETs is read from its log instead).
+# origin: GET requests nginx sent to the responders in the last run
+# (MISS, EXPIRED, REVALIDATED; HIT, STALE and UPDATING came from the cache).
 origin() {
-	awk '/ cache=/ && !/ cache=HIT / { n++ } END { print n + 0 }' \
+	awk '/ cache=(MISS|EXPIRED|REVALIDATED|BYPASS) / { n++ } END { print n + 0 }' \
 	    "$T/cache/access.log"
 }
 
@@ -199,6 +198,9 @@ while [ $r -le "$RUNS" ]; do
 		res=$(one $k)
 		sleep 0.5
 		echo "$k $res $(origin)" >>"$T/all"
+		[ $k != cache-512 ] || awk '{ sub(/.* cache=/, ""); sub(/ .*/, ""); n[$0]++ }
+		    END { for (s in n) printf "%s=%d ", s, n[s]; print "" }' \
+		    "$T/cache/access.log" >>"$T/statuses"
 	done
 	r=$((r + 1))
 done
@@ -216,6 +218,7 @@ for k in $CASES; do
 	    "$(awk -v o="$(median $k 5)" -v s="$SECONDS_" 'BEGIN { printf "%.1f", o / s }')" \
 	    "$(awk -v k=$k '$1 == k { printf "%s ", $2 }' "$T/all")"
 done
+echo "== cache statuses at 512 connections, run by run: $(cat "$T/statuses")"
 SPEED=$(openssl speed -seconds 3 -multi "$(nproc)" ecdsap256 2>/dev/null |
     awk '/^ *256 bits ecdsa/ { print int($(NF-1)) }' | tail -1)
 ratio() {
