@@ -7,7 +7,8 @@ iproute2 procps gdb
 libp11-dev libp11-kit-dev p11-kit p11-kit-modules softhsm2 opensc
 binutils devscripts selinux-policy-dev checkpolicy semodule-utils setools
 selinux-utils selinux-policy-default
-debhelper dpkg-dev lintian diffoscope-minimal adduser"
+debhelper dpkg-dev lintian diffoscope-minimal adduser
+nginx wrk"
 
 install_deps() {
 	missing=""

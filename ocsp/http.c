@@ -25,6 +25,8 @@
 #define OCSP_RESPONSE_TYPE	"application/ocsp-response"
 #define CLIENT_LEN		INET6_ADDRSTRLEN
 #define DISCARD_MAX		(64 * OCSPD_MAX_REQUEST)	/* then hang up */
+#define STALE_SHARE		10	/* of the time left: stale-while-revalidate */
+#define STALE_MAX		3600
 
 /* A POST being received. */
 struct http_req {
@@ -204,24 +206,44 @@ answer(struct ocspd *od, const unsigned char *der, size_t len,
 	ocspd_conf_put(od, cs);
 }
 
+/*
+ * RFC 5019 6.2.  A cache may keep the answer until max-age or Expires,
+ * whichever it reads, and serve it stale while one request fetches the
+ * next (RFC 5861 stale-while-revalidate: no herd of requests reaches us
+ * when a popular answer expires; nginx also serves it while no responder
+ * answers), never longer than it was fresh; all of it ends at nextUpdate
+ * or sooner, never later, so that no cache serves an answer that is no
+ * longer valid.
+ */
 static void
 cache_headers(struct MHD_Response *resp, struct ocspd *od,
     const struct result *res, time_t now)
 {
-	char date[OCSPD_HTTP_DATE_LEN], control[96];
-	time_t age = res->a.next_update - now;
+	char date[OCSPD_HTTP_DATE_LEN], control[128];
+	time_t left = res->a.next_update - now, stale, age;
 
-	if (age < 0)
-		age = 0;
+	if (left < 0)
+		left = 0;
+	stale = left / STALE_SHARE;
+	if (stale > STALE_MAX)
+		stale = STALE_MAX;
+	age = left - stale;
 	if (od->max_age > 0 && age > od->max_age)
 		age = od->max_age;
+	if (stale > age)
+		stale = age;	/* never stale longer than fresh */
 	http_date(res->a.this_update, date);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
-	http_date(res->a.next_update, date);
+	http_date(now + age, date);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, date);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, res->etag);
-	snprintf(control, sizeof(control), "max-age=%lld, public, "
-	    "no-transform, must-revalidate", (long long)age);
+	if (stale > 0)
+		snprintf(control, sizeof(control), "max-age=%lld, "
+		    "stale-while-revalidate=%lld, public, no-transform, "
+		    "must-revalidate", (long long)age, (long long)stale);
+	else
+		snprintf(control, sizeof(control), "max-age=%lld, public, "
+		    "no-transform, must-revalidate", (long long)age);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, control);
 }
 

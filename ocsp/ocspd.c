@@ -39,7 +39,15 @@
 #define DEFAULT_CONNECTIONS	1024
 #define PER_IP_SHARE		8	/* default --max-per-ip: 1/8 of all */
 #define DEFAULT_REQUEST_TIMEOUT	10
-#define CONNECTION_TIMEOUT	10	/* seconds of silence before closing */
+/*
+ * Seconds a kept-alive connection may idle between requests.  It must
+ * outlast the keep-alive timeout of any proxy in front (nginx and common
+ * load balancers keep pooled connections 60 s): a proxy that reuses a
+ * connection we have just closed counts an error against this responder,
+ * and may mark it down while another is down too.  Slow clients are cut
+ * by the request deadline (conntrack.c), not by this.
+ */
+#define DEFAULT_IDLE_TIMEOUT	120
 /*
  * The request's headers (OCSPD_MAX_HEADER, OCSPD_MAX_FIELDS) and room left
  * for the answer's; libmicrohttpd zeroes it for every request.
@@ -71,6 +79,7 @@ struct options {
 	const char	 *max_conn;
 	const char	 *max_per_ip;
 	const char	 *request_timeout;
+	const char	 *idle_timeout;
 	int		  foreground;
 	int		  allow_root;
 	int		  quiet;
@@ -95,6 +104,7 @@ struct daemon_state {
 	long long		 cache_size;	/* entries; -1: any */
 	size_t			 cache_memory;	/* bytes */
 	unsigned int		 request_timeout;
+	unsigned int		 idle_timeout;
 	struct conntrack	*ct;
 	struct addrinfo		*addrs;		/* -l, resolved */
 	struct MHD_Daemon	*mhd;
@@ -155,6 +165,9 @@ static struct poptOption option_table[] = {
 	{ "request-timeout", '\0', POPT_ARG_STRING, &opt.request_timeout,
 	  GF_OPT_VALUE, "seconds for a request's headers and body, from "
 	  "accept or its first byte (default 10)", "S" },
+	{ "idle-timeout", '\0', POPT_ARG_STRING, &opt.idle_timeout,
+	  GF_OPT_VALUE, "seconds a kept-alive connection may idle between "
+	  "requests; longer than any proxy's keep-alive (default 120)", "S" },
 	{ "foreground", 'f', POPT_ARG_NONE, &opt.foreground, 0,
 	  "stay in the foreground and log to stderr (systemd)", NULL },
 	{ "allow-root", '\0', POPT_ARG_NONE, &opt.allow_root, 0,
@@ -349,6 +362,7 @@ parse_options(poptContext pc)
 	long long cache_memory = DEFAULT_CACHE_MEMORY;
 	long long conn = DEFAULT_CONNECTIONS, per_ip = 0;
 	long long request_timeout = DEFAULT_REQUEST_TIMEOUT;
+	long long idle_timeout = DEFAULT_IDLE_TIMEOUT;
 	long cpus;
 	int r;
 
@@ -373,7 +387,9 @@ parse_options(poptContext pc)
 	    (r = opt_number(pc, "--max-per-ip", opt.max_per_ip, 1, 1000000,
 	    &per_ip)) != 0 ||
 	    (r = opt_number(pc, "--request-timeout", opt.request_timeout, 1,
-	    3600, &request_timeout)) != 0)
+	    3600, &request_timeout)) != 0 ||
+	    (r = opt_number(pc, "--idle-timeout", opt.idle_timeout, 1,
+	    86400, &idle_timeout)) != 0)
 		return r;
 	if (per_ip == 0 && (per_ip = conn / PER_IP_SHARE) == 0)
 		per_ip = 1;
@@ -398,6 +414,7 @@ parse_options(poptContext pc)
 	ds.max_conn = (unsigned int)conn;
 	ds.max_per_ip = (unsigned int)per_ip;
 	ds.request_timeout = (unsigned int)request_timeout;
+	ds.idle_timeout = (unsigned int)idle_timeout;
 	return 0;
 }
 
@@ -592,7 +609,7 @@ start_mhd(void)
 	    MHD_OPTION_THREAD_POOL_SIZE, ds.threads > 1 ? ds.threads : 0,
 	    MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, ds.max_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, ds.idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, conntrack_notify, ds.ct,

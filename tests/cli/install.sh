@@ -26,6 +26,7 @@ for d in guide.md migrating.md performance.md security.md NEWS.md; do
 	[ -f "$D$prefix/share/doc/genfic-ca/$d" ] || fail "doc $d installed"
 done
 pass "the guide, migrating, performance, security and NEWS are installed"
+[ -f "$D$prefix/share/doc/genfic-ca/examples/genfic-ocsp.conf" ] && pass "nginx example" || fail "nginx example"
 tdir=$("$bin" --version | sed -n 's/^  templates: //p')
 [ "$tdir" = "$prefix/share/genfic-ca/templates" ] && pass "built-in template directory is the installed one" ||
     fail "built-in template directory ($tdir)"

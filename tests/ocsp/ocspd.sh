@@ -179,14 +179,15 @@ check "GET: Last-Modified is thisUpdate" test \
     "$(date -u -d "$(hdr Last-Modified)" +%s)" = \
     "$(date -u -d "$(openssl ocsp -respin "$T/get.der" -resp_text -noverify |
     sed -n 's/^ *This Update: //p' | head -1)" +%s)"
-check "GET: Expires is nextUpdate" test \
-    "$(date -u -d "$(hdr Expires)" +%s)" = \
+check "GET: Expires, then stale-while-revalidate, end at nextUpdate" test \
+    $(($(date -u -d "$(hdr Expires)" +%s) + $(hdr Cache-Control |
+    sed -n 's/.*stale-while-revalidate=\([0-9]*\),.*/\1/p'))) = \
     "$(date -u -d "$(openssl ocsp -respin "$T/get.der" -resp_text -noverify |
     sed -n 's/^ *Next Update: //p' | head -1)" +%s)"
 check "GET: ETag is the SHA-256 of the body" test "$(hdr ETag)" = \
     "\"$(sha256sum "$T/get.der" | cut -d' ' -f1)\""
 check "GET: Cache-Control" sh -c "echo '$(hdr Cache-Control)' | grep -Eq \
-    '^max-age=[0-9]+, public, no-transform, must-revalidate$'"
+    '^max-age=[0-9]+, stale-while-revalidate=[0-9]+, public, no-transform, must-revalidate$'"
 check "GET: max-age within the validity" test \
     "$(hdr Cache-Control | sed 's/max-age=\([0-9]*\).*/\1/')" -le 86400
 rm -f "$T/body"
