@@ -130,6 +130,7 @@ log_result(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	struct log_request lr;
 	char client[CLIENT_LEN];
 
+	metrics_count(res->status, res->cache, http);
 	if (od->quiet)
 		return;
 	client_address(c, client);
