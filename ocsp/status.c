@@ -531,7 +531,8 @@ refuse_snapshot(struct statusdb *sdb, const char *target, const char *why)
 	pthread_mutex_lock(&sdb->snap_lock);
 	free(sdb->refused);
 	sdb->refused = strdup(target);
-	snprintf(sdb->refused_why, sizeof(sdb->refused_why), "%s", why);
+	snprintf(sdb->refused_why, sizeof(sdb->refused_why), "%s refused: %s",
+	    target, why);
 	sdb->refusals++;
 	pthread_mutex_unlock(&sdb->snap_lock);
 	logger_warnx("snapshot %s refused: %s; still serving %s", target, why,
