@@ -294,7 +294,7 @@ serve_health(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	}
 	/* The snapshot served still answers right: said, not a 503. */
 	statusdb_snapshot(od->sdb, &si);
-	if (si.refusals > 0 && (n = strlen(text)) < sizeof(text))
+	if (si.refused_why[0] != '\0' && (n = strlen(text)) < sizeof(text))
 		snprintf(text + n, sizeof(text) - n, "snapshot %s\n",
 		    si.refused_why);
 	ocspd_conf_put(od, cs);

@@ -337,7 +337,8 @@ struct snapshot_info {
 	time_t		 signed_at;	/* 0: not a signed snapshot */
 	unsigned long	 switches;
 	unsigned long	 refusals;
-	char		 refused_why[256];	/* of the last refused, or "" */
+	/* "DIR refused: why" while the last target refused is not served. */
+	char		 refused_why[512];
 };
 
 /*

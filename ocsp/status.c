@@ -60,7 +60,7 @@ struct statusdb {
 	X509_STORE	*trust;		/* --snapshot-trust, borrowed */
 	pthread_mutex_t	 snap_lock;	/* guards the fields below */
 	char		*refused;	/* the last snapshot refused */
-	char		 refused_why[256];
+	char		 refused_why[512];
 	unsigned long	 switches, refusals;
 	void		(*on_switch)(void *);	/* after a switch */
 	void		*on_switch_arg;
@@ -576,6 +576,8 @@ follow(struct statusdb *sdb)
 	}
 	pthread_mutex_lock(&sdb->snap_lock);
 	sdb->switches++;
+	free(sdb->refused);	/* history now: the metrics keep the count */
+	sdb->refused = NULL;
 	pthread_mutex_unlock(&sdb->snap_lock);
 	logger_info("snapshot %s verified: serving it", target);
 	return 1;
@@ -608,7 +610,7 @@ statusdb_snapshot(struct statusdb *sdb, struct snapshot_info *out)
 	out->switches = sdb->switches;
 	out->refusals = sdb->refusals;
 	snprintf(out->refused_why, sizeof(out->refused_why), "%s",
-	    sdb->refusals > 0 ? sdb->refused_why : "");
+	    sdb->refused != NULL ? sdb->refused_why : "");
 	pthread_mutex_unlock(&sdb->snap_lock);
 }
 
