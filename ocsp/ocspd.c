@@ -753,9 +753,9 @@ write_pidfile(const char *path)
 }
 
 /*
- * The store, or with --snapshot-trust a verified snapshot: DIR itself, or
- * the one DIR/current points at (genfic-ocspd --install), followed from
- * then on.  An installed snapshot is never served unverified.
+ * The store, or with --snapshot-trust the verified snapshot DIR/current
+ * points at (genfic-ocspd --install), followed from then on.  An
+ * installed snapshot is never served unverified.
  */
 static int
 open_store(void)
@@ -769,15 +769,16 @@ open_store(void)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	if (lstat(link, &sb) == -1 || !S_ISLNK(sb.st_mode)) {
 		free(link);
-		if (opt.snapshot_trust != NULL && ((r = snapshot_trust_load(
-		    opt.snapshot_trust, &ds.trust)) != 0 ||
-		    (r = snapshot_verify(opt.dir, ds.trust, &signed_at,
-		    NULL)) != 0))
-			return r;
-		if ((r = statusdb_open(opt.dir, &ds.od.sdb)) == 0 &&
-		    ds.trust != NULL)
-			statusdb_follow(ds.od.sdb, NULL, NULL, signed_at);
-		return r;
+		/*
+		 * A directory published into again changes under the daemon:
+		 * only the installed layout, one directory per snapshot, is
+		 * verified before each switch.
+		 */
+		if (opt.snapshot_trust != NULL)
+			return gf_fail(GF_ERR_USAGE, "no %s/%s: --snapshot-trust "
+			    "serves snapshots installed with --install", opt.dir,
+			    SNAPSHOT_CURRENT);
+		return statusdb_open(opt.dir, &ds.od.sdb);
 	}
 	if (opt.snapshot_trust == NULL) {
 		free(link);

@@ -102,6 +102,11 @@ ocspd -f --allow-root -l 127.0.0.1:0 -d "$ON" --ca genfic-system \
 grep -q "give --snapshot-trust" "$T/err" && pass "an installed snapshot needs --snapshot-trust" ||
     fail "an installed snapshot needs --snapshot-trust: $(cat "$T/err")"
 
+ocspd -f --allow-root -l 127.0.0.1:0 -d "$T/p2" --snapshot-trust "$ROOT" --ca genfic-system \
+    --signer-cert "$T/responder.crt" --signer-key "$T/responder.key" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -q "snapshots installed with --install" "$T/err" &&
+    pass "--snapshot-trust on a directory that is not installed: refused" ||
+    fail "--snapshot-trust on a directory that is not installed: refused: $(cat "$T/err")"
 LOG=$T/ocspd.log
 check "serves DIR/current" start_ocspd "$LOG" -d "$ON" --snapshot-trust "$ROOT" \
     --ca genfic-system --signer-cert "$T/responder.crt" --signer-key "$T/responder.key" \
@@ -130,16 +135,15 @@ grep -q "handmade refused" "$T/health" && pass "/health names the refused snapsh
     fail "/health names the refused snapshot: $(cat "$T/health")"
 ln -s "$before" "$ON/cur.tmp" && mv -T "$ON/cur.tmp" "$ON/current"
 
-# 20 snapshots, the leaf good in the first 10 and revoked in the last 10,
-# installed one after another while wrk loads the responder and a checker
-# verifies every answer with openssl ocsp.
-i=1
-while [ $i -le 20 ]; do
-	[ $i -eq 11 ] && gca -p genfic-system -x "$T/leaf.crt" --reason keyCompromise \
-	    --passin pass:system-secret --batch >/dev/null 2>&1
-	$PUBLISH "$T/s$i" $SIGN >/dev/null 2>&1 || fail "snapshot $i"
-	i=$((i + 1))
-done
+# 20 installs, one after another while wrk loads the responder and a
+# checker verifies every answer with openssl ocsp: 10 of a snapshot with
+# the leaf good, 10 of a later one with it revoked (each install is a new
+# directory, so each is a switch).
+$PUBLISH "$T/s-good" $SIGN >/dev/null 2>&1 || fail "snapshot with the leaf good"
+sleep 1
+gca -p genfic-system -x "$T/leaf.crt" --reason keyCompromise \
+    --passin pass:system-secret --batch >/dev/null 2>&1
+$PUBLISH "$T/s-revoked" $SIGN >/dev/null 2>&1 || fail "snapshot with the leaf revoked"
 openssl ocsp -no_nonce -issuer "$SYS" -cert "$T/leaf.crt" -reqout "$T/req.der" 2>/dev/null
 GETURL="$URL/$(urlencode "$(base64 -w0 "$T/req.der")")"
 switches0=$(metric genfic_ocspd_snapshot_switches_total)
@@ -155,7 +159,9 @@ WRK=$!
 CHECKER=$!
 i=1
 while [ $i -le 20 ]; do
-	ocspd --install "$T/s$i" -d "$ON" --snapshot-trust "$ROOT" >/dev/null 2>>"$T/install.err" ||
+	src=$T/s-good
+	[ $i -gt 10 ] && src=$T/s-revoked
+	ocspd --install "$src" -d "$ON" --snapshot-trust "$ROOT" >/dev/null 2>>"$T/install.err" ||
 	    fail "install $i under load"
 	sleep 0.3
 	i=$((i + 1))
