@@ -192,5 +192,5 @@ grep -q "refused" "$T/health" && fail "/health forgets the refusal once a newer 
     pass "/health forgets the refusal once a newer snapshot serves"
 [ "$(metric genfic_ocspd_snapshot_refused_total)" = 1 ] && pass "... the metrics keep its count" ||
     fail "... the metrics keep its count"
-stop_ocspd
+check "stops (exit 0)" stop_ocspd
 finish
