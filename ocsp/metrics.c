@@ -99,8 +99,8 @@ render_requests(char *buf, size_t *off)
 	    "/health's verdict).\n# TYPE genfic_ocspd_requests_total "
 	    "counter\n");
 	for (i = 0; i < NSTATUS; i++)
-		add(buf, off, "genfic_ocspd_requests_total{status=\"%s\"} %lu\n",
-		    statuses[i], atomic_load(&by_status[i]));
+		add(buf, off, "genfic_ocspd_requests_total{status=\"%s\"} "
+		    "%lu\n", statuses[i], atomic_load(&by_status[i]));
 	add(buf, off, "# HELP genfic_ocspd_http_responses_total HTTP "
 	    "responses by status code (0: any other).\n# TYPE "
 	    "genfic_ocspd_http_responses_total counter\n");
@@ -148,8 +148,8 @@ render_state(struct ocspd *od, char *buf, size_t *off, time_t now)
 	    "genfic_ocspd_snapshot_refused_total %lu\n", si.switches,
 	    si.refusals);
 	add(buf, off, "# HELP genfic_ocspd_database_failing Whether the "
-	    "database cannot be read now.\n# TYPE genfic_ocspd_database_failing "
-	    "gauge\ngenfic_ocspd_database_failing %d\n",
+	    "database cannot be read now.\n# TYPE "
+	    "genfic_ocspd_database_failing gauge\ngenfic_ocspd_database_failing %d\n",
 	    statusdb_failing(od->sdb) ? 1 : 0);
 	add(buf, off, "# HELP genfic_ocspd_start_time_seconds When the "
 	    "daemon started.\n# TYPE genfic_ocspd_start_time_seconds gauge\n"

@@ -775,9 +775,9 @@ open_store(void)
 		 * verified before each switch.
 		 */
 		if (opt.snapshot_trust != NULL)
-			return gf_fail(GF_ERR_USAGE, "no %s/%s: --snapshot-trust "
-			    "serves snapshots installed with --install", opt.dir,
-			    SNAPSHOT_CURRENT);
+			return gf_fail(GF_ERR_USAGE, "no %s/%s: "
+			    "--snapshot-trust serves snapshots installed with "
+			    "--install", opt.dir, SNAPSHOT_CURRENT);
 		return statusdb_open(opt.dir, &ds.od.sdb);
 	}
 	if (opt.snapshot_trust == NULL) {

@@ -436,7 +436,8 @@ statusdb_ca_status(struct statusdb *sdb, const struct served_ca *ca,
 		return r;
 	if (!found)
 		return gf_fail(GF_ERR_NOT_FOUND, "%s: CA %s generation %d has "
-		    "no certificate", here(sdb)->path, ca->name, ca->generation);
+		    "no certificate", here(sdb)->path, ca->name,
+		    ca->generation);
 	*st = out;
 	return 0;
 }

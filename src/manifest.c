@@ -269,8 +269,8 @@ manifest_check(const char *dir, const char *text, size_t len,
 		}
 		/* Both lists are sorted: the first difference names it. */
 		if (i >= have.n || strcmp(name, have.names[i]) < 0)
-			r = gf_fail(GF_ERR_FORMAT, "%s: listed in the manifest, "
-			    "not in the snapshot", name);
+			r = gf_fail(GF_ERR_FORMAT, "%s: listed in the "
+			    "manifest, not in the snapshot", name);
 		else if (strcmp(name, have.names[i]) > 0)
 			r = gf_fail(GF_ERR_FORMAT, "%s: in the snapshot, not "
 			    "in the manifest", have.names[i]);
