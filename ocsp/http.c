@@ -132,6 +132,7 @@ log_result(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	struct log_request lr;
 	char client[CLIENT_LEN];
 
+	metrics_count(res->status, res->cache, http);
 	if (od->quiet)
 		return;
 	client_address(c, client);
@@ -299,7 +300,9 @@ serve_health(struct ocspd *od, struct MHD_Connection *c, const char *method,
 	struct caset *cs = ocspd_conf_get(od);
 	struct MHD_Response *resp;
 	struct result res;
+	struct snapshot_info si;
 	char text[2048];
+	size_t n;
 	unsigned int code = MHD_HTTP_OK;
 	enum MHD_Result ret;
 
@@ -311,6 +314,11 @@ serve_health(struct ocspd *od, struct MHD_Connection *c, const char *method,
 		snprintf(text, sizeof(text), "database: %s cannot be read\n",
 		    statusdb_path(od->sdb));
 	}
+	/* The snapshot served still answers right: said, not a 503. */
+	statusdb_snapshot(od->sdb, &si);
+	if (si.refused_why[0] != '\0' && (n = strlen(text)) < sizeof(text))
+		snprintf(text + n, sizeof(text) - n, "snapshot %s\n",
+		    si.refused_why);
 	ocspd_conf_put(od, cs);
 	memset(&res, 0, sizeof(res));
 	res.status = code == MHD_HTTP_OK ? "healthy" : "unhealthy";

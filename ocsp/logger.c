@@ -1,11 +1,14 @@
 /*
- * Diagnostics and the one line per request, on stderr (--foreground) or
- * to syslog.  Each line is formatted first, escaped as gf_escape() does
+ * Diagnostics and the one line per request, on stderr (--foreground), to
+ * the --log file (with a UTC timestamp) or to syslog.  Each line is formatted first, escaped as gf_escape() does
  * (a client's method, a file name or a CA name cannot put a control
  * character or ESC on a terminal or forge a log line), and written with
  * one write(2), so that lines from worker threads never interleave.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,13 +23,68 @@
 #define MHD_WINDOW	10	/* of this many seconds */
 
 static int where = LOGGER_STDERR;
+static int log_fd = STDERR_FILENO;
+static char *log_path;
+
+static int
+open_log(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+}
+
+int
+logger_open(const char *path)
+{
+	int fd;
+
+	if ((fd = open_log(path)) == -1)
+		return gf_fail(GF_ERR_IO, "%s: %s", path, strerror(errno));
+	if ((log_path = strdup(path)) == NULL) {
+		close(fd);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	log_fd = fd;
+	where = LOGGER_FILE;
+	return 0;
+}
+
+void
+logger_reopen(void)
+{
+	int fd;
+
+	if (where != LOGGER_FILE)
+		return;
+	if ((fd = open_log(log_path)) == -1) {
+		logger_warnx("%s: cannot reopen: %s; still logging to the old "
+		    "file", log_path, strerror(errno));
+		return;
+	}
+	dup2(fd, log_fd);
+	close(fd);
+	logger_info("%s: reopened", log_path);
+}
 
 void
 logger_init(int to)
 {
+	if (where == LOGGER_FILE && to == LOGGER_SYSLOG)
+		return;		/* --log goes on after detaching */
 	where = to;
 	if (where == LOGGER_SYSLOG)
 		openlog("genfic-ocspd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* "2026-12-07T11:00:00Z " */
+static int
+stamp(char *buf, size_t size)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	return (int)strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ ", &tm);
 }
 
 static void
@@ -52,12 +110,15 @@ emit(int prio, const char *prefix, const char *fmt, va_list ap)
 		syslog(prio, "%s", line);
 		return;
 	}
-	len = snprintf(line, sizeof(line), "%s%s", prefix != NULL ? prefix :
-	    "", prefix != NULL ? ": " : "");
+	len = 0;
+	if (where == LOGGER_FILE)
+		len = stamp(line, sizeof(line));
+	len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%s",
+	    prefix != NULL ? prefix : "", prefix != NULL ? ": " : "");
 	n = (size_t)len + gf_escape(line + len, sizeof(line) - (size_t)len - 1,
 	    raw, n);
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) == -1)
+	if (write(log_fd, line, n) == -1)
 		return;		/* nowhere left to say so */
 }
 

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <openssl/ocsp.h>
 
+#include "genfic/manifest.h"
 #include "genfic/serial.h"
 
 struct passphrase;
@@ -330,6 +331,28 @@ void	statusdb_on_poll(struct statusdb *sdb, void (*fn)(void *), void *arg);
 /* Changes whenever the database may have changed. */
 uint64_t statusdb_generation(struct statusdb *sdb);
 
+/* What snapshot is served, for /health and the metrics. */
+struct snapshot_info {
+	const char	*dir;		/* valid until statusdb_free() */
+	time_t		 signed_at;	/* 0: not a signed snapshot */
+	unsigned long	 switches;
+	unsigned long	 refusals;
+	/* "DIR refused: why" while the last target refused is not served. */
+	char		 refused_why[512];
+};
+
+/*
+ * Follows the symbolic link link (DIR/current, taken over) from now on:
+ * a new target is served once it verifies against trust (snapshot.c) and
+ * is not signed before the one served (signed at signed_at).
+ */
+void	statusdb_follow(struct statusdb *sdb, char *link, X509_STORE *trust,
+	    time_t signed_at);
+
+/* Called by the watcher thread after it switched to another snapshot. */
+void	statusdb_on_switch(struct statusdb *sdb, void (*fn)(void *), void *arg);
+void	statusdb_snapshot(struct statusdb *sdb, struct snapshot_info *out);
+
 /* The status_source that reads sdb. */
 void	statusdb_source(struct statusdb *sdb, struct status_source *src);
 
@@ -510,6 +533,35 @@ void	conntrack_fd_limit(unsigned int n);
  */
 int	http_decode_get(const char *path, unsigned char **out, size_t *len);
 
+/* snapshot.c: verifying a published snapshot; install.c: installing it. */
+
+#define SNAPSHOT_CURRENT	"current"	/* DIR/current -> the served */
+
+/* The certificates of the PEM file path, as the only trust anchors. */
+int	snapshot_trust_load(const char *path, X509_STORE **out);
+
+/*
+ * Checks MANIFEST.sig against trust and every file of dir against
+ * MANIFEST; *signed_at is the signature's signingTime.  files, when not
+ * NULL, gets the names listed.  0 or a negative GF_ERR_* code.
+ */
+int	snapshot_verify(const char *dir, X509_STORE *trust, time_t *signed_at,
+	    struct manifest_files *files);
+
+/* --install: verify src, copy into dir/snapshot-*, flip dir/current. */
+int	snapshot_install(const char *src, const char *dir, X509_STORE *trust);
+void	snapshot_remove(const char *dir);
+
+/* metrics.c: counters, and the --metrics listener. */
+
+struct ocspd;
+
+/* One request answered: its status name, cache result, HTTP code. */
+void	metrics_count(const char *status, const char *cache, int http);
+
+/* Serves GET /metrics on the listening socket fd.  NULL on failure. */
+struct MHD_Daemon *metrics_start(int fd, struct ocspd *od);
+
 /* logger.c: diagnostics and the per-request line. */
 
 struct log_request {
@@ -527,9 +579,20 @@ struct log_request {
 #define LOGGER_STDERR	0
 #define LOGGER_SYSLOG	1
 #define LOGGER_OFF	2	/* the fuzzer: nothing */
+#define LOGGER_FILE	3	/* --log FILE */
 
 /* Where lines go from now on: LOGGER_*. */
 void	logger_init(int to);
+
+/* Opens path (appending) and logs there from now on.  0 or GF_ERR_IO. */
+int	logger_open(const char *path);
+
+/*
+ * Opens the --log file again (SIGHUP, after logrotate moved it); the old
+ * descriptor is replaced in one dup2(), so no line is lost or split.
+ * Keeps the old one, with a warning, when it cannot.
+ */
+void	logger_reopen(void);
 void	logger_request(const struct log_request *lr);
 void	logger_warnx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));

@@ -13,14 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <popt.h>
 #include <openssl/crypto.h>
 
 #include "genfic/err.h"
+#include "genfic/file.h"
 #include "genfic/opt.h"
 #include "genfic/p11.h"
 #include "genfic/pass.h"
@@ -80,6 +83,11 @@ struct options {
 	const char	 *max_per_ip;
 	const char	 *request_timeout;
 	const char	 *idle_timeout;
+	const char	 *pidfile;
+	const char	 *log;
+	const char	 *metrics;
+	const char	 *snapshot_trust;
+	const char	 *install;	/* --install SNAPSHOT */
 	int		  foreground;
 	int		  allow_root;
 	int		  quiet;
@@ -109,6 +117,13 @@ struct daemon_state {
 	struct addrinfo		*addrs;		/* -l, resolved */
 	struct MHD_Daemon	*mhd;
 	int			 notify;	/* to the parent, or -1 */
+	struct addrinfo		*metrics_addrs;	/* --metrics, resolved */
+	int			 metrics_fd;
+	char			 metrics_bound[96];
+	struct MHD_Daemon	*metrics;
+	X509_STORE		*trust;		/* --snapshot-trust */
+	int			 wrote_pidfile;
+	pthread_mutex_t		 load_lock;	/* one load_cas() at a time */
 };
 
 static struct options opt;
@@ -168,6 +183,20 @@ static struct poptOption option_table[] = {
 	{ "idle-timeout", '\0', POPT_ARG_STRING, &opt.idle_timeout,
 	  GF_OPT_VALUE, "seconds a kept-alive connection may idle between "
 	  "requests; longer than any proxy's keep-alive (default 120)", "S" },
+	{ "snapshot-trust", '\0', POPT_ARG_STRING, &opt.snapshot_trust,
+	  GF_OPT_VALUE, "serve only snapshots whose MANIFEST.sig chains to a "
+	  "certificate of this PEM file (e.g. the root's)", "CERT" },
+	{ "install", '\0', POPT_ARG_STRING, &opt.install, GF_OPT_VALUE,
+	  "verify a published snapshot, copy it into -d DIR and point "
+	  "DIR/current at it (with --snapshot-trust), then exit", "SNAPSHOT" },
+	{ "pidfile", '\0', POPT_ARG_STRING, &opt.pidfile, GF_OPT_VALUE,
+	  "write the daemon's process id here; removed at exit", "FILE" },
+	{ "log", '\0', POPT_ARG_STRING, &opt.log, GF_OPT_VALUE,
+	  "log to this file instead of stderr or syslog; SIGHUP reopens it",
+	  "FILE" },
+	{ "metrics", '\0', POPT_ARG_STRING, &opt.metrics, GF_OPT_VALUE,
+	  "serve GET /metrics (Prometheus text format) on this address",
+	  "ADDR:PORT" },
 	{ "foreground", 'f', POPT_ARG_NONE, &opt.foreground, 0,
 	  "stay in the foreground and log to stderr (systemd)", NULL },
 	{ "allow-root", '\0', POPT_ARG_NONE, &opt.allow_root, 0,
@@ -404,6 +433,10 @@ parse_options(poptContext pc)
 		opt.listen = DEFAULT_LISTEN;
 	if (resolve(opt.listen, &ds.addrs) != 0)
 		return opt_usage(pc, "-l %s", gf_errmsg(GF_ERR_USAGE));
+	if (opt.metrics != NULL && resolve(opt.metrics, &ds.metrics_addrs) != 0)
+		return opt_usage(pc, "--metrics %s", gf_errmsg(GF_ERR_USAGE));
+	if (opt.install != NULL && opt.snapshot_trust == NULL)
+		return opt_usage(pc, "--install needs --snapshot-trust CERT");
 	ds.od.rs.validity = (time_t)validity;
 	ds.od.rs.refresh = (time_t)(refresh > 0 ? refresh : validity / 2);
 	ds.od.max_age = (time_t)max_age;
@@ -435,14 +468,15 @@ describe_address(const struct sockaddr *sa, socklen_t len, char *buf,
 
 /* Binds and listens, while we may still take a port below 1024. */
 static int
-bind_listen(const char *text)
+bind_listen(const char *text, struct addrinfo *addrs, int *out, char *bound,
+    size_t size)
 {
 	struct addrinfo *ai;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	int fd = -1, one = 1, zero = 0, saved = 0;
 
-	for (ai = ds.addrs; ai != NULL; ai = ai->ai_next) {
+	for (ai = addrs; ai != NULL; ai = ai->ai_next) {
 		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 		    SOCK_NONBLOCK, ai->ai_protocol)) == -1) {
 			saved = errno;
@@ -463,9 +497,8 @@ bind_listen(const char *text)
 	if (fd == -1)
 		return gf_fail(GF_ERR_IO, "%s: %s", text, strerror(saved));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
-		describe_address((struct sockaddr *)&ss, sslen, ds.bound,
-		    sizeof(ds.bound));
-	ds.fd = fd;
+		describe_address((struct sockaddr *)&ss, sslen, bound, size);
+	*out = fd;
 	return 0;
 }
 
@@ -504,17 +537,33 @@ static int
 load_cas(void)
 {
 	struct store *st;
-	struct caset *cs, *prev = ds.od.conf;
+	struct caset *cs, *prev;
 	int r;
 
-	if ((r = statusdb_connect(ds.od.sdb, &st)) != 0)
-		return r;
-	r = caset_load(st, &ds.cfg, prev, &cs);
-	store_free(st);
-	if (r != 0)
-		return r;
-	conf_swap(&ds.od, cs);
-	return 0;
+	pthread_mutex_lock(&ds.load_lock);
+	prev = ds.od.conf;
+	if ((r = statusdb_connect(ds.od.sdb, &st)) == 0) {
+		r = caset_load(st, &ds.cfg, prev, &cs);
+		store_free(st);
+	}
+	if (r == 0)
+		conf_swap(&ds.od, cs);
+	pthread_mutex_unlock(&ds.load_lock);
+	return r;
+}
+
+/* The watcher switched snapshots: the CA set of the new one. */
+static void
+snapshot_switched(void *arg)
+{
+	int r;
+
+	(void)arg;
+	if ((r = load_cas()) != 0) {
+		logger_warnx("snapshot: loading its CAs: %s; still answering "
+		    "with those loaded before", gf_errmsg(r));
+		gf_errclear();
+	}
 }
 
 /*
@@ -658,6 +707,7 @@ reload(void)
 {
 	int r;
 
+	logger_reopen();
 	statusdb_reopen(ds.od.sdb);
 	if ((r = load_cas()) != 0) {
 		logger_warnx("SIGHUP: %s; still serving what was loaded before",
@@ -700,6 +750,85 @@ clear_env_source(const char *src)
 	unsetenv(src + 4);
 }
 
+/* The process id, in a file made anew (not through a link). */
+static int
+write_pidfile(const char *path)
+{
+	char text[32];
+	int fd, n, r = 0;
+
+	unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		return gf_fail(GF_ERR_IO, "%s", strerror(errno));
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (write(fd, text, (size_t)n) != n)
+		r = gf_fail(GF_ERR_IO, "%s", strerror(errno));
+	if (close(fd) == -1 && r == 0)
+		r = gf_fail(GF_ERR_IO, "%s", strerror(errno));
+	return r;
+}
+
+/*
+ * The store, or with --snapshot-trust the verified snapshot DIR/current
+ * points at (genfic-ocspd --install), followed from then on.  An
+ * installed snapshot is never served unverified.
+ */
+static int
+open_store(void)
+{
+	struct stat sb;
+	char *link, target[PATH_MAX];
+	time_t signed_at = 0;
+	int r;
+
+	if ((link = file_join(opt.dir, SNAPSHOT_CURRENT)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (lstat(link, &sb) == -1 || !S_ISLNK(sb.st_mode)) {
+		free(link);
+		/*
+		 * A directory published into again changes under the daemon:
+		 * only the installed layout, one directory per snapshot, is
+		 * verified before each switch.
+		 */
+		if (opt.snapshot_trust != NULL)
+			return gf_fail(GF_ERR_USAGE, "no %s/%s: "
+			    "--snapshot-trust serves snapshots installed with "
+			    "--install", opt.dir, SNAPSHOT_CURRENT);
+		return statusdb_open(opt.dir, &ds.od.sdb);
+	}
+	if (opt.snapshot_trust == NULL) {
+		free(link);
+		return gf_fail(GF_ERR_USAGE, "an installed snapshot (%s/%s): "
+		    "give --snapshot-trust CERT", opt.dir, SNAPSHOT_CURRENT);
+	}
+	if ((r = snapshot_trust_load(opt.snapshot_trust, &ds.trust)) != 0 ||
+	    realpath(link, target) == NULL ||
+	    (r = snapshot_verify(target, ds.trust, &signed_at, NULL)) != 0 ||
+	    (r = statusdb_open(target, &ds.od.sdb)) != 0) {
+		if (r == 0)
+			r = gf_fail(GF_ERR_IO, "%s: %s", link, strerror(errno));
+		free(link);
+		return r;
+	}
+	statusdb_follow(ds.od.sdb, link, ds.trust, signed_at);
+	return 0;
+}
+
+/* --install SNAPSHOT -d DIR --snapshot-trust CERT: an exit status. */
+static int
+install(const char *src)
+{
+	int r;
+
+	if ((r = snapshot_trust_load(opt.snapshot_trust, &ds.trust)) != 0 ||
+	    (r = snapshot_install(src, opt.dir, ds.trust)) != 0) {
+		gf_report(src, r);
+		return r == GF_ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+	}
+	return 0;
+}
+
 /* Everything from reading the keys to serving; 0 or a GF_ERR_* code. */
 static int
 start(const char **what)
@@ -709,6 +838,17 @@ start(const char **what)
 	*what = "options";
 	if ((r = plan_privileges()) != 0)
 		return r;
+	if (opt.log != NULL) {
+		*what = "--log";
+		if ((r = logger_open(opt.log)) != 0)
+			return r;
+	}
+	if (opt.pidfile != NULL) {
+		*what = opt.pidfile;
+		if ((r = write_pidfile(opt.pidfile)) != 0)
+			return r;
+		ds.wrote_pidfile = 1;
+	}
 	if (opt.passin != NULL) {
 		*what = "--passin";
 		/* Not batch: a pass: source is warned about; src never prompts. */
@@ -725,7 +865,7 @@ start(const char **what)
 	ds.cfg.pass = ds.have_pass ? &ds.pass : NULL;
 	ds.od.prefix = ds.prefix;
 	*what = opt.dir;
-	if ((r = statusdb_open(opt.dir, &ds.od.sdb)) != 0)
+	if ((r = open_store()) != 0)
 		return r;
 	statusdb_source(ds.od.sdb, &ds.od.src);
 	ds.od.rs.src = &ds.od.src;
@@ -733,8 +873,16 @@ start(const char **what)
 	if ((r = load_cas()) != 0)
 		return r;
 	*what = "listen";
-	if ((r = bind_listen(opt.listen)) != 0)
+	if ((r = bind_listen(opt.listen, ds.addrs, &ds.fd, ds.bound,
+	    sizeof(ds.bound))) != 0)
 		return r;
+	if (opt.metrics != NULL) {
+		*what = "--metrics";
+		if ((r = bind_listen(opt.metrics, ds.metrics_addrs,
+		    &ds.metrics_fd, ds.metrics_bound,
+		    sizeof(ds.metrics_bound))) != 0)
+			return r;
+	}
 	if (ds.drop) {
 		*what = "dropping privileges";
 		if ((r = privdrop_apply(&ds.pd)) != 0)
@@ -752,8 +900,17 @@ start(const char **what)
 	    (size_t)ds.cache_size : 0, ds.cache_memory)) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory for the cache");
 	statusdb_on_poll(ds.od.sdb, http_tick, &ds.od);
+	statusdb_on_switch(ds.od.sdb, snapshot_switched, NULL);
 	if ((r = statusdb_start(ds.od.sdb)) != 0 || (r = start_mhd()) != 0)
 		return r;
+	if (ds.metrics_fd != -1) {
+		*what = "--metrics";
+		if ((ds.metrics = metrics_start(ds.metrics_fd, &ds.od)) == NULL)
+			return gf_fail(GF_ERR_INTERNAL, "libmicrohttpd did not "
+			    "start (see above)");
+		ds.metrics_fd = -1;
+		logger_info("metrics on %s", ds.metrics_bound);
+	}
 	announce();
 	return 0;
 }
@@ -763,6 +920,10 @@ cleanup(void)
 {
 	size_t i;
 
+	if (ds.metrics != NULL)
+		MHD_stop_daemon(ds.metrics);
+	if (ds.metrics_fd != -1)
+		close(ds.metrics_fd);
 	stop_mhd();
 	stop_conntrack();
 	if (ds.fd != -1)
@@ -781,6 +942,13 @@ cleanup(void)
 	free(ds.prefix);
 	if (ds.addrs != NULL)
 		freeaddrinfo(ds.addrs);
+	if (ds.metrics_addrs != NULL)
+		freeaddrinfo(ds.metrics_addrs);
+	X509_STORE_free(ds.trust);
+	if (ds.wrote_pidfile && unlink(opt.pidfile) == -1)
+		logger_warnx("%s: cannot remove: %s", opt.pidfile,
+		    strerror(errno));
+	pthread_mutex_destroy(&ds.load_lock);
 	privdrop_clear(&ds.pd);
 	pass_clear(&ds.pass);
 }
@@ -833,7 +1001,9 @@ main(int argc, const char **argv)
 		    "kept in ordinary memory");
 	ds.fd = -1;
 	ds.notify = -1;
+	ds.metrics_fd = -1;
 	pthread_mutex_init(&ds.od.conf_lock, NULL);
+	pthread_mutex_init(&ds.load_lock, NULL);
 	pc = poptGetContext("genfic-ocspd", argc, argv, table, 0);
 	opt_strings_init(&strings, table);
 	while ((c = opt_next(pc, &strings)) > 0) {
@@ -851,6 +1021,10 @@ main(int argc, const char **argv)
 	}
 	if ((status = parse_options(pc)) != 0)
 		goto out;
+	if (opt.install != NULL) {
+		status = install(opt.install);
+		goto out;
+	}
 	logger_init(LOGGER_STDERR);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);

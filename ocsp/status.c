@@ -42,9 +42,28 @@ struct conn {
 	uint64_t	 epoch;		/* of the file it was opened on */
 };
 
-struct statusdb {
+/*
+ * The directory served and its database.  A switch to another snapshot
+ * pushes a new one; the older stay until the end, so that a worker that
+ * read the pointer just before may still use its strings.
+ */
+struct where {
 	char		*dir;		/* the store, absolute */
 	char		*path;		/* DIR/ca.db */
+	time_t		 signed_at;	/* of its MANIFEST.sig; 0: none */
+	struct where	*older;
+};
+
+struct statusdb {
+	_Atomic(struct where *) at;	/* what is served now */
+	char		*link;		/* DIR/current followed, or NULL */
+	X509_STORE	*trust;		/* --snapshot-trust, borrowed */
+	pthread_mutex_t	 snap_lock;	/* guards the fields below */
+	char		*refused;	/* the last snapshot refused */
+	char		 refused_why[512];
+	unsigned long	 switches, refusals;
+	void		(*on_switch)(void *);	/* after a switch */
+	void		*on_switch_arg;
 	struct store	*watch;		/* the watcher's connection */
 	int64_t		 data_version;
 	int		 moved;		/* data_version did, since the last bump */
@@ -69,6 +88,44 @@ struct statusdb {
 
 static const char version_sql[] = "PRAGMA data_version";
 
+static const struct where *
+here(const struct statusdb *sdb)
+{
+	return atomic_load(&((struct statusdb *)sdb)->at);
+}
+
+static int
+where_push(struct statusdb *sdb, const char *dir, time_t signed_at)
+{
+	struct where *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->dir = strdup(dir)) == NULL ||
+	    (w->path = store_dir_path(dir, NULL, "ca.db", NULL)) == NULL) {
+		if (w != NULL)
+			free(w->dir);
+		free(w);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	w->signed_at = signed_at;
+	w->older = atomic_load(&sdb->at);
+	atomic_store(&sdb->at, w);
+	return 0;
+}
+
+static void
+where_free_all(struct statusdb *sdb)
+{
+	struct where *w = atomic_load(&sdb->at), *older;
+
+	for (; w != NULL; w = older) {
+		older = w->older;
+		free(w->dir);
+		free(w->path);
+		free(w);
+	}
+}
+
 /*
  * Makes the missing -wal and -shm of a database SQLite could not open
  * without them, empty, with its owner and mode, as SQLite would for a
@@ -85,11 +142,11 @@ wal_files_make(const struct statusdb *sdb)
 	size_t i;
 	int fd, made = 0;
 
-	if (stat(sdb->path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    access(sdb->path, R_OK) == -1)
+	if (stat(here(sdb)->path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    access(here(sdb)->path, R_OK) == -1)
 		return 0;
 	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		if (asprintf(&path, "%s%s", sdb->path, ext[i]) == -1)
+		if (asprintf(&path, "%s%s", here(sdb)->path, ext[i]) == -1)
 			return made;
 		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, sb.st_mode & 0666);
@@ -113,21 +170,22 @@ wal_files_make(const struct statusdb *sdb)
 static int
 sdb_open(struct statusdb *sdb, struct store **out)
 {
+	const struct where *w = here(sdb);
 	int r;
 
-	if ((r = store_open_ro(sdb->dir, SDB_FLAGS, SDB_BUSY_MS, out)) !=
+	if ((r = store_open_ro(w->dir, SDB_FLAGS, SDB_BUSY_MS, out)) !=
 	    GF_ERR_IO)
 		return r;
 	gf_errclear();
 	wal_files_make(sdb);
-	if ((r = store_open_ro(sdb->dir, GF_STORE_RO_FILES, SDB_BUSY_MS,
+	if ((r = store_open_ro(w->dir, GF_STORE_RO_FILES, SDB_BUSY_MS,
 	    out)) != 0)
 		return r;
 	if ((*out)->immutable && atomic_exchange(&sdb->immutable, 1) == 0)
 		logger_warnx("%s: no -wal/-shm files, and they cannot be "
 		    "created here: reading it as immutable; changes are seen "
 		    "when the file itself changes (genfic-ca --publish makes "
-		    "a copy that needs neither)", sdb->path);
+		    "a copy that needs neither)", w->path);
 	return 0;
 }
 
@@ -163,9 +221,9 @@ watch_open(struct statusdb *sdb)
 	int64_t v;
 	int r;
 
-	if (stat(sdb->path, &sb) == -1)
+	if (stat(here(sdb)->path, &sb) == -1)
 		return gf_fail(errno == ENOENT ? GF_ERR_NOT_FOUND : GF_ERR_IO,
-		    "%s: %s", sdb->path, strerror(errno));
+		    "%s: %s", here(sdb)->path, strerror(errno));
 	if ((r = sdb_open(sdb, &st)) != 0)
 		return r;
 	/* Open the new one before closing the old: the -shm stays mapped. */
@@ -209,11 +267,9 @@ statusdb_open(const char *dir, struct statusdb **out)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	pthread_mutex_init(&sdb->lock, NULL);
 	pthread_cond_init(&sdb->cond, NULL);
-	if ((sdb->dir = strdup(real)) == NULL ||
-	    (sdb->path = store_dir_path(real, NULL, "ca.db", NULL)) == NULL) {
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	pthread_mutex_init(&sdb->snap_lock, NULL);
+	if ((r = where_push(sdb, real, 0)) != 0)
 		goto out;
-	}
 	if (pthread_key_create(&sdb->key, conn_destroy) != 0) {
 		r = gf_fail(GF_ERR_ALLOC, "pthread_key_create failed");
 		goto out;
@@ -250,15 +306,17 @@ statusdb_free(struct statusdb *sdb)
 	store_free(sdb->watch);
 	pthread_mutex_destroy(&sdb->lock);
 	pthread_cond_destroy(&sdb->cond);
-	free(sdb->dir);
-	free(sdb->path);
+	where_free_all(sdb);
+	free(sdb->link);
+	free(sdb->refused);
+	pthread_mutex_destroy(&sdb->snap_lock);
 	free(sdb);
 }
 
 const char *
 statusdb_path(const struct statusdb *sdb)
 {
-	return sdb->path;
+	return here(sdb)->path;
 }
 
 static int
@@ -378,7 +436,8 @@ statusdb_ca_status(struct statusdb *sdb, const struct served_ca *ca,
 		return r;
 	if (!found)
 		return gf_fail(GF_ERR_NOT_FOUND, "%s: CA %s generation %d has "
-		    "no certificate", sdb->path, ca->name, ca->generation);
+		    "no certificate", here(sdb)->path, ca->name,
+		    ca->generation);
 	*st = out;
 	return 0;
 }
@@ -454,7 +513,7 @@ wal_changed(struct statusdb *sdb)
 	char *wal;
 	int gone, changed;
 
-	if (asprintf(&wal, "%s-wal", sdb->path) == -1)
+	if (asprintf(&wal, "%s-wal", here(sdb)->path) == -1)
 		return 1;
 	gone = stat(wal, &sb) == -1;
 	free(wal);
@@ -467,16 +526,108 @@ wal_changed(struct statusdb *sdb)
 	return changed;
 }
 
+static void
+refuse_snapshot(struct statusdb *sdb, const char *target, const char *why)
+{
+	pthread_mutex_lock(&sdb->snap_lock);
+	free(sdb->refused);
+	sdb->refused = strdup(target);
+	snprintf(sdb->refused_why, sizeof(sdb->refused_why), "%s refused: %s",
+	    target, why);
+	sdb->refusals++;
+	pthread_mutex_unlock(&sdb->snap_lock);
+	logger_warnx("snapshot %s refused: %s; still serving %s", target, why,
+	    here(sdb)->dir);
+}
+
+/*
+ * Whether the link now points at another snapshot that verifies (then
+ * served from now on).  One that does not is refused once, with a
+ * warning, and the one served stays.
+ */
+static int
+follow(struct statusdb *sdb)
+{
+	char target[PATH_MAX], why[256];
+	time_t signed_at;
+	int same, r;
+
+	if (realpath(sdb->link, target) == NULL ||
+	    strcmp(target, here(sdb)->dir) == 0)
+		return 0;
+	pthread_mutex_lock(&sdb->snap_lock);
+	same = sdb->refused != NULL && strcmp(sdb->refused, target) == 0;
+	pthread_mutex_unlock(&sdb->snap_lock);
+	if (same)
+		return 0;
+	if ((r = snapshot_verify(target, sdb->trust, &signed_at, NULL)) != 0) {
+		snprintf(why, sizeof(why), "%s", gf_errmsg(r));
+		gf_errclear();
+		refuse_snapshot(sdb, target, why);
+		return 0;
+	}
+	if (signed_at < here(sdb)->signed_at) {
+		refuse_snapshot(sdb, target, "signed before the snapshot "
+		    "served");
+		return 0;
+	}
+	if (where_push(sdb, target, signed_at) != 0) {
+		gf_errclear();
+		return 0;
+	}
+	pthread_mutex_lock(&sdb->snap_lock);
+	sdb->switches++;
+	free(sdb->refused);	/* history now: the metrics keep the count */
+	sdb->refused = NULL;
+	pthread_mutex_unlock(&sdb->snap_lock);
+	logger_info("snapshot %s verified: serving it", target);
+	return 1;
+}
+
+void
+statusdb_follow(struct statusdb *sdb, char *link, X509_STORE *trust,
+    time_t signed_at)
+{
+	sdb->link = link;
+	sdb->trust = trust;
+	atomic_load(&sdb->at)->signed_at = signed_at;
+}
+
+void
+statusdb_on_switch(struct statusdb *sdb, void (*fn)(void *), void *arg)
+{
+	sdb->on_switch = fn;
+	sdb->on_switch_arg = arg;
+}
+
+void
+statusdb_snapshot(struct statusdb *sdb, struct snapshot_info *out)
+{
+	const struct where *w = here(sdb);
+
+	pthread_mutex_lock(&sdb->snap_lock);
+	out->dir = w->dir;
+	out->signed_at = w->signed_at;
+	out->switches = sdb->switches;
+	out->refusals = sdb->refusals;
+	snprintf(out->refused_why, sizeof(out->refused_why), "%s",
+	    sdb->refused != NULL ? sdb->refused_why : "");
+	pthread_mutex_unlock(&sdb->snap_lock);
+}
+
 /* One look at the database; bumps gen (and epoch) on a change. */
 static void
 poll_once(struct statusdb *sdb)
 {
 	struct stat sb;
 	int64_t v;
-	int reopen, wal, r;
+	int reopen, wal, switched = 0, r;
 
 	reopen = atomic_exchange(&sdb->reopen, 0);
-	if (!reopen && stat(sdb->path, &sb) == 0 && file_changed(&sb, &sdb->sb))
+	if (sdb->link != NULL && follow(sdb))
+		reopen = switched = 1;
+	if (!reopen && stat(here(sdb)->path, &sb) == 0 &&
+	    file_changed(&sb, &sdb->sb))
 		reopen = 1;
 	if (reopen) {
 		if ((r = watch_open(sdb)) != 0) {
@@ -489,10 +640,12 @@ poll_once(struct statusdb *sdb)
 			return;
 		}
 		if (sdb->failing)
-			logger_info("%s: reopened", sdb->path);
+			logger_info("%s: reopened", here(sdb)->path);
 		sdb->failing = 0;
 		atomic_fetch_add(&sdb->epoch, 1);
 		atomic_fetch_add(&sdb->gen, 1);
+		if (switched && sdb->on_switch != NULL)
+			sdb->on_switch(sdb->on_switch_arg);
 		return;
 	}
 	/* The file before data_version: a write between is seen next time. */

@@ -1,15 +1,20 @@
 /*
  * --publish DIR: what the networked side needs and nothing secret: a
  * consistent copy of the database (SQLite's online backup), every CA
- * certificate and every CA's latest CRL.  private/ is never read.
+ * certificate and every CA's latest CRL.  private/ is never read, but for
+ * the key of the CA that -p names: it signs MANIFEST, the SHA-256 of each
+ * file, as a detached CMS signature (MANIFEST.sig) that genfic-ocspd
+ * checks against the trust anchor pinned on the online host.
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/cms.h>
 #include <openssl/pem.h>
 
 #include "genfic/ca.h"
@@ -17,6 +22,7 @@
 #include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/manifest.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 #include "cli.h"
@@ -158,6 +164,70 @@ publish_check_target(const struct store *st, const char *dir)
 	return 0;
 }
 
+/* A detached CMS signature of text by ca's key, DER, in *der. */
+static int
+publish_sign(const struct ca *ca, EVP_PKEY *key, const char *text,
+    size_t len, unsigned char **der, int *dlen)
+{
+	CMS_ContentInfo *cms = NULL;
+	BIO *in;
+	int r = 0;
+
+	*der = NULL;
+	if ((in = BIO_new_mem_buf(text, (int)len)) == NULL ||
+	    (cms = CMS_sign(ca->cert, key, NULL, in, CMS_DETACHED |
+	    CMS_BINARY | CMS_NOSMIMECAP)) == NULL ||
+	    (*dlen = i2d_CMS_ContentInfo(cms, der)) <= 0)
+		r = gf_fail_crypto("%s: signing the manifest", ca->name);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return r;
+}
+
+/*
+ * DIR/MANIFEST of every file now in DIR, and DIR/MANIFEST.sig by -p's
+ * key; without -p, an old MANIFEST.sig (that no longer matches) goes.
+ */
+static int
+publish_manifest(struct cli *cli, struct store *st, int *signed_by)
+{
+	struct ca *ca = NULL;
+	EVP_PKEY *key = NULL;
+	unsigned char *der = NULL;
+	char *text = NULL, *path = NULL, *sig = NULL;
+	size_t len;
+	int dlen = 0, r;
+
+	*signed_by = 0;
+	if ((path = file_join(cli->arg, MANIFEST_NAME)) == NULL ||
+	    (sig = file_join(cli->arg, MANIFEST_SIG_NAME)) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if ((r = manifest_build(cli->arg, &text, &len)) != 0)
+		goto out;
+	if (cli->parent != NULL &&
+	    ((r = ca_load(st, cli->parent, &ca)) != 0 ||
+	    (r = cli_ca_key(cli, st, ca, &key)) != 0 ||
+	    (r = publish_sign(ca, key, text, len, &der, &dlen)) != 0))
+		goto out;
+	if ((r = file_write_atomic(path, text, len, 0644, 1)) != 0)
+		goto out;
+	if (der != NULL)
+		r = file_write_atomic(sig, der, (size_t)dlen, 0644, 1);
+	else if (unlink(sig) == -1 && errno != ENOENT)
+		r = gf_fail(GF_ERR_IO, "%s: %s", sig, strerror(errno));
+	*signed_by = der != NULL;
+ out:
+	OPENSSL_free(der);
+	EVP_PKEY_free(key);
+	ca_free(ca);
+	free(text);
+	free(path);
+	free(sig);
+	return r;
+}
+
 int
 cmd_publish(struct cli *cli)
 {
@@ -165,7 +235,7 @@ cmd_publish(struct cli *cli)
 	struct ca **cas = NULL;
 	size_t ncas = 0;
 	long certs = 0, crls = 0, checkpoints = 0;
-	int r;
+	int sig = 0, r;
 
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
 	    (r = publish_load(st, &cas, &ncas)) != 0 ||
@@ -179,10 +249,13 @@ cmd_publish(struct cli *cli)
 	    "c.ca_id = crl.ca_id)", "crl", ".crl", PEM_STRING_X509_CRL, cas,
 	    ncas, &crls)) != 0 ||
 	    (r = audit_checkpoint_export(st, NULL, cli->arg,
-	    &checkpoints)) != 0)
+	    &checkpoints)) != 0 ||
+	    (r = publish_manifest(cli, st, &sig)) != 0)
 		goto out;
 	printf("%s: database, %ld CA certificates, %ld CRLs, %ld audit "
 	    "checkpoints\n", cli->arg, certs, crls, checkpoints);
+	printf("%s: MANIFEST %s%s\n", cli->arg, sig ? "signed by " :
+	    "unsigned (-p CA signs it)", sig ? cli->parent : "");
  out:
 	if (r != 0)
 		gf_report(cli->arg, r);

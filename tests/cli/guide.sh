@@ -11,6 +11,11 @@ cat >"$T/bin/genfic-ca" <<EOW
 exec ${GENFIC_CA_WRAPPER:-} "$GENFIC_CA" "\$@"
 EOW
 chmod +x "$T/bin/genfic-ca"
+# Section 7 installs a snapshot with genfic-ocspd --install.
+if [ -n "${GENFIC_OCSPD:-}" ]; then
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "${GENFIC_CA_WRAPPER:-}" "$GENFIC_OCSPD" >"$T/bin/genfic-ocspd"
+	chmod +x "$T/bin/genfic-ocspd"
+fi
 awk '/^```sh$/ { on = 1; next } /^```$/ { on = 0 } on' "$GUIDE" >"$T/guide.sh"
 blocks=$(grep -c '^```sh$' "$GUIDE")
 [ "$blocks" -ge 10 ] && pass "$blocks command blocks in the guide" || fail "command blocks in the guide ($blocks)"
