@@ -97,6 +97,7 @@ int	cmd_recertify(struct cli *cli);
 int	cmd_rollover(struct cli *cli);
 int	cmd_backup_key(struct cli *cli);
 int	cmd_restore_key(struct cli *cli);
+int	cmd_intake(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

@@ -22,6 +22,7 @@ enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
 	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT, OPT_RECERTIFY, OPT_ROLLOVER,
 	OPT_RENEW, OPT_RENEW_EXPIRING, OPT_BACKUP_KEY, OPT_RESTORE_KEY,
+	OPT_INTAKE,
 };
 
 static struct cli cli;
@@ -93,6 +94,9 @@ static struct poptOption mode_table[] = {
 	{ "restore-key", '\0', POPT_ARG_STRING, &mode_arg, OPT_RESTORE_KEY,
 	  "CA NAME's key file again from the share files after it "
 	  "(--passout)", "NAME SHARE..." },
+	{ "intake", '\0', POPT_ARG_STRING, &mode_arg, OPT_INTAKE,
+	  "one mail message on stdin: its certificate requests into SPOOL, "
+	  "the sender beside them (no store, no key)", "SPOOL" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -233,6 +237,7 @@ static const char examples[] =
     "  genfic-ca --rollover genfic --passin env:ROOT_PASS --passout env:NEW_PASS\n"
     "  genfic-ca --backup-key genfic --shares 5 --threshold 3 -o /media/usb\n"
     "  genfic-ca --restore-key genfic share1.txt share3.txt share5.txt\n"
+    "  genfic-ca --intake /var/spool/csr <message   # procmail's |\n"
     "  genfic-ca --audit-verify\n"
     "See genfic-ca(1) and genfic-ca-templates(5).\n";
 
@@ -366,6 +371,8 @@ dispatch(void)
 		return cmd_backup_key(&cli);
 	case OPT_RESTORE_KEY:
 		return cmd_restore_key(&cli);
+	case OPT_INTAKE:
+		return cmd_intake(&cli);
 	}
 	return EXIT_USAGE;
 }
