@@ -25,7 +25,8 @@ struct cli {
 	int		  mode;		/* the short option of the mode */
 	const char	 *arg;		/* the mode's value */
 	const char	**files;	/* -s: the request files, --restore-key:
-					   the shares; NULL-terminated */
+					   the shares, --set-owner: VALUE ADDR;
+					   NULL-terminated */
 
 	const char	 *parent;	/* -p */
 	const char	 *output;	/* -o */
@@ -42,6 +43,7 @@ struct cli {
 	const char	 *ocsp_url;
 	const char	 *issuer_url;
 	const char	 *label;
+	const char	 *owner;	/* -s --owner */
 	const char	 *format;
 	const char	 *revocation_date;
 	const char	 *invalidity_date;
@@ -98,6 +100,7 @@ int	cmd_rollover(struct cli *cli);
 int	cmd_backup_key(struct cli *cli);
 int	cmd_restore_key(struct cli *cli);
 int	cmd_intake(struct cli *cli);
+int	cmd_set_owner(struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

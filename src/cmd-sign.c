@@ -101,6 +101,7 @@ sign_setup(struct sign *s)
 	s->params.ca = s->is.ca;
 	s->params.rules = &s->rules;
 	s->params.label = s->cli->label;
+	s->params.owner = s->cli->owner;
 	s->params.force = s->cli->force;
 	s->params.out_check = cli_output_check;
 	s->params.out_write = sign_write;

@@ -12,29 +12,7 @@
 #include "genfic/drop.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
-
-/* "sender=" + address + newline, and some room. */
-#define OWNER_FILE_MAX	(DROP_MAX_ADDRESS + 64)
-
-int
-drop_address_ok(const char *addr)
-{
-	const char *at = NULL, *p;
-	size_t n = strlen(addr);
-
-	if (n < 3 || n > DROP_MAX_ADDRESS)
-		return 0;
-	for (p = addr; *p != '\0'; p++) {
-		if (*p <= ' ' || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p))
-			return 0;
-		if (*p == '@') {
-			if (at != NULL)
-				return 0;
-			at = p;
-		}
-	}
-	return at != NULL && at != addr && at[1] != '\0';
-}
+#include "genfic/owner.h"
 
 /* The SHA-256 of der in hex, as a file name stem. */
 static int
@@ -77,7 +55,7 @@ write_owner(const char *path, const char *sender)
 	char *text = NULL;
 	int n, r;
 
-	if ((n = asprintf(&text, "sender=%s\n", sender)) < 0)
+	if ((n = asprintf(&text, "%s\n", sender)) < 0)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	r = file_write_atomic(path, text, (size_t)n, DROP_FILE_MODE, 1);
 	free(text);
@@ -105,7 +83,7 @@ drop_write(const char *dir, const unsigned char *der, size_t len,
 	if ((r = content_name(der, len, hex)) != 0)
 		return r;
 	if ((req = drop_path(dir, hex, ".req")) == NULL ||
-	    (owner = drop_path(dir, hex, ".owner")) == NULL) {
+	    (owner = drop_path(dir, hex, ".req" OWNER_SIDECAR_EXT)) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
 	}
@@ -124,50 +102,5 @@ drop_write(const char *dir, const unsigned char *der, size_t len,
  out:
 	free(req);
 	free(owner);
-	return r;
-}
-
-/* path with its suffix (.req, .csr, .pem) replaced by .owner. */
-static char *
-owner_path(const char *path)
-{
-	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
-	size_t stem = strlen(path);
-	char *out = NULL;
-
-	if (dot != NULL && (slash == NULL || dot > slash + 1))
-		stem = (size_t)(dot - path);
-	if (asprintf(&out, "%.*s.owner", (int)stem, path) < 0)
-		return NULL;
-	return out;
-}
-
-int
-drop_owner(const char *path, char **owner)
-{
-	unsigned char *text = NULL;
-	char *sidecar, *addr, *nl;
-	size_t len;
-	int r;
-
-	if ((sidecar = owner_path(path)) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	if (!file_exists(sidecar)) {
-		free(sidecar);
-		return GF_ERR_NOT_FOUND;
-	}
-	r = file_read(sidecar, OWNER_FILE_MAX, &text, &len);
-	free(sidecar);
-	if (r != 0)
-		return r;
-	addr = (char *)text;
-	if ((nl = memchr(addr, '\n', len)) != NULL)
-		*nl = '\0';
-	if (strncmp(addr, "sender=", 7) != 0 || !drop_address_ok(addr + 7))
-		r = gf_fail(GF_ERR_FORMAT, "no sender address in its .owner "
-		    "file");
-	else if ((*owner = strdup(addr + 7)) == NULL)
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-	free(text);
 	return r;
 }

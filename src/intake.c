@@ -17,6 +17,7 @@
 #include "genfic/drop.h"
 #include "genfic/err.h"
 #include "genfic/intake.h"
+#include "genfic/owner.h"
 
 /* Room for "part N (escaped name)". */
 #define WHERE_MAX	160
@@ -246,7 +247,7 @@ walk_parts(struct walk *w, GMimeObject *obj)
 		take_leaf(w, GMIME_PART(obj), where);
 }
 
-/* The first From mailbox, if drop_address_ok() takes it. */
+/* The first From mailbox, if owner_check() takes it. */
 static char *
 sender_of(GMimeMessage *msg)
 {
@@ -263,8 +264,11 @@ sender_of(GMimeMessage *msg)
 			continue;
 		addr = internet_address_mailbox_get_addr(
 		    INTERNET_ADDRESS_MAILBOX(a));
-		return addr != NULL && drop_address_ok(addr) ?
-		    strdup(addr) : NULL;
+		if (addr == NULL || owner_check(addr) != 0) {
+			gf_errclear();
+			return NULL;
+		}
+		return strdup(addr);
 	}
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/opt.h"
+#include "genfic/owner.h"
 #include "genfic/p11.h"
 #include "genfic/pass.h"
 #include "genfic/shamir.h"
@@ -23,6 +24,7 @@ enum {
 	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT, OPT_RECERTIFY, OPT_ROLLOVER,
 	OPT_RENEW, OPT_RENEW_EXPIRING, OPT_BACKUP_KEY, OPT_RESTORE_KEY,
 	OPT_INTAKE,
+	OPT_SET_OWNER,
 };
 
 static struct cli cli;
@@ -97,6 +99,9 @@ static struct poptOption mode_table[] = {
 	{ "intake", '\0', POPT_ARG_STRING, &mode_arg, OPT_INTAKE,
 	  "one mail message on stdin: its certificate requests into SPOOL, "
 	  "the sender beside them (no store, no key)", "SPOOL" },
+	{ "set-owner", '\0', POPT_ARG_STRING, &mode_arg, OPT_SET_OWNER,
+	  "give the certificate VALUE (serial, label, CN or file) the owner "
+	  "ADDR ('' for none)", "VALUE ADDR" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -186,6 +191,9 @@ static struct poptOption option_table[] = {
 	  "$GENFIC_CA_PKCS11_MODULE, else p11-kit's proxy)", "PATH" },
 	{ "label", '\0', POPT_ARG_STRING, &cli.label, GF_OPT_VALUE,
 	  "a short name for the certificate, unique per CA", "NAME" },
+	{ "owner", '\0', POPT_ARG_STRING, &cli.owner, GF_OPT_VALUE,
+	  "-s: the mail address that owns the certificates (default: the "
+	  "request's emailAddress or first email: name)", "ADDR" },
 	{ "no-clamp", '\0', POPT_ARG_NONE, &cli.no_clamp, 0,
 	  "refuse a validity past the issuer's instead of shortening it", NULL },
 	{ "shares", '\0', POPT_ARG_STRING, &shares_text, GF_OPT_VALUE,
@@ -300,6 +308,33 @@ label_ok(const char *label)
 	return 1;
 }
 
+/*
+ * --owner goes with -s; --set-owner takes exactly VALUE ADDR, ADDR empty
+ * for none.  Each address is checked here, before the store is opened.
+ */
+static int
+owner_options(poptContext pc)
+{
+	const char **rest = poptGetArgs(pc);
+	const char *addr = NULL;
+
+	if (cli.owner != NULL && cli.mode != 's')
+		return opt_bad_value("%s", "--owner goes with -s (--set-owner "
+		    "changes one later)");
+	if (cli.mode == OPT_SET_OWNER) {
+		if (rest == NULL || rest[0] == NULL || rest[1] != NULL)
+			return opt_usage(pc, "%s", "--set-owner VALUE ADDR: one "
+			    "certificate and one address ('' for none)");
+		addr = rest[0];
+		if (*addr == '\0')
+			return 0;
+	} else if ((addr = cli.owner) == NULL)
+		return 0;
+	if (owner_check(addr) != 0)
+		return opt_bad_value("%s", gf_errmsg(GF_ERR_USAGE));
+	return 0;
+}
+
 /* The template search order of DESIGN section 4. */
 static int
 setup_template_dirs(void)
@@ -373,6 +408,8 @@ dispatch(void)
 		return cmd_restore_key(&cli);
 	case OPT_INTAKE:
 		return cmd_intake(&cli);
+	case OPT_SET_OWNER:
+		return cmd_set_owner(&cli);
 	}
 	return EXIT_USAGE;
 }
@@ -391,7 +428,7 @@ collect_files(poptContext pc)
 		n++;
 	if ((cli.files = calloc(n + 2, sizeof(*cli.files))) == NULL)
 		return -1;
-	if (cli.mode == 's')
+	if (cli.mode == 's' || cli.mode == OPT_SET_OWNER)
 		cli.files[k++] = cli.arg;
 	for (i = 0; i < n; i++)
 		cli.files[k++] = rest[i];
@@ -448,7 +485,7 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (cli.mode != 's' && cli.mode != OPT_RESTORE_KEY &&
-	    poptPeekArg(pc) != NULL) {
+	    cli.mode != OPT_SET_OWNER && poptPeekArg(pc) != NULL) {
 		status = opt_usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
 		goto out;
 	}
@@ -483,6 +520,8 @@ main(int argc, const char **argv)
 		    "go with -r or -c");
 		goto out;
 	}
+	if ((status = owner_options(pc)) != 0)
+		goto out;
 	if (cli.label != NULL && !label_ok(cli.label)) {
 		status = opt_bad_value("--label '%s': 1 to %d bytes, no control, "
 		    "bidirectional or invisible characters", cli.label, CLI_MAX_LABEL);
@@ -492,7 +531,8 @@ main(int argc, const char **argv)
 		cli.dir = GF_STORE_DEFAULT;
 	p11_set_module(pkcs11_module);
 	if (setup_template_dirs() != 0 || ((cli.mode == 's' ||
-	    cli.mode == OPT_RESTORE_KEY) && collect_files(pc) != 0)) {
+	    cli.mode == OPT_RESTORE_KEY || cli.mode == OPT_SET_OWNER) &&
+	    collect_files(pc) != 0)) {
 		status = cli_fail("genfic-ca", GF_ERR_ALLOC);
 		goto out;
 	}

@@ -32,7 +32,7 @@ struct intake_sink {
 /*
  * Parses msg (len bytes) and hands each request it carries to sink, in
  * order.  *sender (may be NULL) gets, before the first request, the From
- * address in a new string, or NULL when it has none drop_address_ok()
+ * address in a new string, or NULL when it has none owner_check()
  * accepts.  Returns 0, the first failure of sink->request, or
  * GF_ERR_TOO_LARGE / GF_ERR_FORMAT when the message is refused whole
  * (its size, part count or depth) before anything is handed out.

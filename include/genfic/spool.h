@@ -25,6 +25,7 @@ struct spool_params {
 	EVP_PKEY		*ca_key;
 	const struct request_rules *rules;	/* what judges each request */
 	const char		*label;		/* for one request, or NULL */
+	const char		*owner;		/* --owner of each, or NULL */
 	int			 force;		/* re-sign, replace files */
 	/* With spool_out_dir(): 0 if path may be written; thread-safe. */
 	int			(*out_check)(const char *path, int replace);
