@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Builds the mail messages of intake.sh with Python's email package.
 
-    mkmail.py KIND FROM FILE...  > message
+    mkmail.py < jobs
 
-FILE are requests (PEM); KIND says how the message carries them.
+Each line of jobs is KIND FROM OUT FILE..., separated by tabs: the message
+of kind KIND from FROM ("-": no From) carrying the requests FILE (PEM) is
+written to OUT.  One process for all of them: Python starts slowly.
 """
 import base64
 import email.policy
@@ -127,15 +129,17 @@ def build(kind, sender, pems):
 
 
 def main():
-    kind, sender = sys.argv[1], sys.argv[2]
-    pems = []
-    for path in sys.argv[3:]:
-        with open(path, "rb") as f:
-            pems.append(f.read())
-    msg = build(kind, sender, pems)
-    if not isinstance(msg, bytes):
-        msg = msg.as_bytes(policy=email.policy.SMTP)
-    sys.stdout.buffer.write(msg)
+    for line in sys.stdin:
+        kind, sender, out, *paths = line.rstrip("\n").split("\t")
+        pems = []
+        for path in paths:
+            with open(path, "rb") as f:
+                pems.append(f.read())
+        msg = build(kind, sender, pems)
+        if not isinstance(msg, bytes):
+            msg = msg.as_bytes(policy=email.policy.SMTP)
+        with open(out, "wb") as f:
+            f.write(msg)
 
 
 main()
