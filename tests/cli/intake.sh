@@ -154,6 +154,23 @@ mail nofrom; st=$?
     grep -q "no usable From address" "$T/err" &&
     pass "unusable From: request spooled, no sidecar" || fail "unusable From (exit $st)"
 
+# contrib/mail/procmailrc, run by procmail: requests in, junk kept aside.
+if command -v procmail >/dev/null; then
+	mkdir "$T/s2"
+	for m in type junk; do
+		procmail -m SPOOL="$T/s2" REJECTED="$T/rejected/" \
+		    LOGFILE="$T/procmail.log" GENFIC_CA="$GENFIC_CA" \
+		    "$(dirname "$0")/../../contrib/mail/procmailrc" <"$M/$m.eml"
+	done
+	[ -f "$T/s2/$(name "$T/a.req").req" ] &&
+	    [ "$(ls "$T/rejected/new" | wc -l)" -eq 1 ] &&
+	    grep -q "requests.zip): ignored" "$T/procmail.log" &&
+	    pass "procmailrc: requests to the spool, the refused message kept" ||
+	    { fail "procmailrc"; sed 's/^/#   /' "$T/procmail.log"; }
+else
+	skip "procmailrc: no procmail"
+fi
+
 # The spool signed: the sender owns what names no address of its own.
 make_hierarchy || { echo "Bail out! hierarchy"; exit 1; }
 gca -p genfic-user --passin pass:user-secret --batch -s "$S" -o "$T/certs" \
