@@ -200,7 +200,8 @@ mail_one_cert(struct mailer *ml, struct store *st, int64_t id,
 	snprintf(file, sizeof(file), "%s", hex);
 	/* A failed hand-off is reported and counted there. */
 	if (mailer_send(ml, &m, file) == 0) {
-		printf("mailed %s %s to %s\n", ca->name, hex, owner);
+		fprintf(stderr, "%s: mailed %s %s to %s\n", gf_progname, ca->name,
+		    hex, owner);
 		r = notice_record(st, NOTICE_CERTIFICATE, owner, ml->day, id);
 	}
  out:
@@ -398,7 +399,8 @@ remind(struct mailer *ml, struct store *st, const struct due *d, size_t n)
 	if ((r = notice_sent(st, NOTICE_REMINDER, owner, ml->day, &sent)) != 0)
 		return r;
 	if (sent) {
-		printf("reminded %s today already\n", owner);
+		fprintf(stderr, "%s: reminded %s today already\n", gf_progname,
+		    owner);
 		return 0;
 	}
 	if ((f = open_memstream(&text, &len)) == NULL)
@@ -423,7 +425,8 @@ remind(struct mailer *ml, struct store *st, const struct due *d, size_t n)
 	free(text);
 	if (r != 0)
 		return 0;	/* reported and counted */
-	printf("reminded %s of %zu certificate%s\n", owner, n, n == 1 ? "" : "s");
+	fprintf(stderr, "%s: reminded %s of %zu certificate%s\n", gf_progname,
+	    owner, n, n == 1 ? "" : "s");
 	return notice_record(st, NOTICE_REMINDER, owner, ml->day, 0);
 }
 
@@ -466,7 +469,8 @@ summarize(struct mailer *ml, struct store *st, const struct certdb_listing *l,
 	if ((r = notice_sent(st, NOTICE_SUMMARY, admin, ml->day, &sent)) != 0)
 		return r;
 	if (sent) {
-		printf("summary sent to %s today already\n", admin);
+		fprintf(stderr, "%s: summary sent to %s today already\n",
+		    gf_progname, admin);
 		return 0;
 	}
 	if ((f = open_memstream(&text, &len)) == NULL)
@@ -496,7 +500,7 @@ summarize(struct mailer *ml, struct store *st, const struct certdb_listing *l,
 	free(text);
 	if (r != 0)
 		return 0;
-	printf("summary sent to %s\n", admin);
+	fprintf(stderr, "%s: summary sent to %s\n", gf_progname, admin);
 	return notice_record(st, NOTICE_SUMMARY, admin, ml->day, 0);
 }
 

@@ -21,6 +21,11 @@ st=$?
 grep -q "www.crt: OK" "$T/guide.out" && pass "the guide's chain verifies" || fail "the guide's chain verifies"
 grep -q "audit: .* entries, chain intact" "$T/guide.out" && pass "the guide's backup verifies" ||
     fail "the guide's backup verifies"
+# Section 15: Alice's certificate, her reminder and the summary, once.
+[ "$(ls "$T/work/outbox" 2>/dev/null | wc -l)" -eq 3 ] &&
+    grep -l "^To: alice@example.org" "$T/work/outbox"/* | xargs grep -l "pem-certificate-chain" >/dev/null &&
+    pass "the guide's mail: 3 messages, the certificate to its owner" ||
+    fail "the guide's mail: 3 messages ($(ls "$T/work/outbox" 2>/dev/null | wc -l))"
 
 # The responder line of section 7, as written, but on 127.0.0.1 and in the
 # foreground (and as root without the drop, which needs a readable store).

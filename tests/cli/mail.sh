@@ -133,6 +133,13 @@ gca -p genfic-user -s "$T/crlf.req" -o "$T/crlf.crt" $USR $MAIL >/dev/null 2>"$T
 [ $? -eq 1 ] && [ "$(msgs)" = "$before" ] && grep -q "control character" "$T/err" &&
     pass "a CN with CR/LF: refused, nothing mailed" || fail "a CN with CR/LF: refused, nothing mailed"
 
+# To standard output: the PEM alone, what was mailed said on stderr.
+csr stdout k "/O=Gentoo Fictional, Inc./CN=stdout/emailAddress=out@example.org"
+gca -p genfic-user -s "$T/stdout.req" $USR $MAIL >"$T/stdout.pem" 2>"$T/err"
+[ "$(grep -Evc '^(-----(BEGIN|END) CERTIFICATE-----|[A-Za-z0-9+/=]+)$' "$T/stdout.pem")" = 0 ] && openssl x509 -in "$T/stdout.pem" -noout &&
+    grep -q "mailed genfic-user .* to out@example.org" "$T/err" &&
+    pass "-s --mail to stdout: only the certificate there" || fail "-s --mail to stdout: only the certificate there"
+
 # Mail options: where they belong, and a From: address.
 refuse "--mail goes with -s" 2 "--mail goes with -s" gca -l --mail --mail-from ca@example.org
 refuse "--notify goes with -e" 2 "--notify goes with -e" gca -l --notify --admin-mail a@example.org
@@ -199,8 +206,8 @@ PY
 [ $? -eq 0 ] && pass "reminders: one per owner listing theirs; the summary lists all and the CRLs" ||
     fail "reminders: one per owner listing theirs; the summary lists all and the CRLs"
 gca -e 30 $NOTIFY >"$T/out" 2>"$T/err"
-[ "$(msgs)" = 2 ] && grep -q "reminded alice@example.org today already" "$T/out" &&
-    grep -q "summary sent to pki@example.org today already" "$T/out" &&
+[ "$(msgs)" = 2 ] && grep -q "reminded alice@example.org today already" "$T/err" &&
+    grep -q "summary sent to pki@example.org today already" "$T/err" &&
     pass "--notify twice in a day: sent once" || fail "--notify twice in a day: sent once ($(msgs))"
 # The failed one is tried again; fixed, it goes; next day everyone again.
 sed -i 's/\^To: fail@/^To: never@/' "$T/sendmail"
