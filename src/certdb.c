@@ -1006,6 +1006,32 @@ certdb_renew_link(struct store *st, int64_t old_id, int64_t new_id)
 }
 
 int
+certdb_owner(struct store *st, int64_t id, char **owner)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*owner = NULL;
+	if ((r = store_prepare(st, "SELECT owner FROM cert WHERE id = ?1",
+	    &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, id)) == 0)
+		switch (sqlite3_step(stmt)) {
+		case SQLITE_ROW:
+			r = store_column_dup(stmt, 0, owner);
+			break;
+		case SQLITE_DONE:
+			r = gf_fail(GF_ERR_NOT_FOUND, "certificate %lld is not "
+			    "in the store", (long long)id);
+			break;
+		default:
+			r = store_fail(st, "read the owner");
+		}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
 certdb_set_owner(struct store *st, int64_t id, const char *owner)
 {
 	sqlite3_stmt *stmt;

@@ -286,5 +286,8 @@ cmd_expiring(struct cli *cli)
 	store_free(st);
 	if (r != 0)
 		return cli_exit_status(r);
+	/* After the table: what cron mails the admin is there even so. */
+	if (cli->notify && (r = cli_notify(cli)) != 0)
+		return r;
 	return t.rows > 0 ? EXIT_EXPIRING : 0;
 }

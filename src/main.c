@@ -11,6 +11,7 @@
 
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/mail.h"
 #include "genfic/opt.h"
 #include "genfic/owner.h"
 #include "genfic/p11.h"
@@ -36,6 +37,7 @@ static const char *pathlen_text;
 static const char *shares_text;
 static const char *threshold_text;
 static const char *mode_arg;
+static const char *mail_timeout_text;
 
 static struct poptOption mode_table[] = {
 	{ "create-root", 'r', POPT_ARG_STRING, &mode_arg, 'r',
@@ -191,6 +193,22 @@ static struct poptOption option_table[] = {
 	  "$GENFIC_CA_PKCS11_MODULE, else p11-kit's proxy)", "PATH" },
 	{ "label", '\0', POPT_ARG_STRING, &cli.label, GF_OPT_VALUE,
 	  "a short name for the certificate, unique per CA", "NAME" },
+	{ "mail", '\0', POPT_ARG_NONE, &cli.mail, 0,
+	  "-s: mail each new certificate, with its chain, to its owner", NULL },
+	{ "notify", '\0', POPT_ARG_NONE, &cli.notify, 0,
+	  "-e: mail each owner a reminder (once a day), and --admin-mail a "
+	  "summary", NULL },
+	{ "sendmail", '\0', POPT_ARG_STRING, &cli.sendmail, GF_OPT_VALUE,
+	  "the mailer, split at spaces, the message on its stdin (default "
+	  "\"" MAIL_SENDMAIL "\")", "CMD" },
+	{ "admin-mail", '\0', POPT_ARG_STRING, &cli.admin_mail, GF_OPT_VALUE,
+	  "--notify: where the summary goes; the From: without --mail-from",
+	  "ADDR" },
+	{ "mail-from", '\0', POPT_ARG_STRING, &cli.mail_from, GF_OPT_VALUE,
+	  "--mail, --notify: the From: address", "ADDR" },
+	{ "mail-timeout", '\0', POPT_ARG_STRING, &mail_timeout_text,
+	  GF_OPT_VALUE, "--mail, --notify: seconds the mailer may take per "
+	  "message (default 60)", "SECONDS" },
 	{ "owner", '\0', POPT_ARG_STRING, &cli.owner, GF_OPT_VALUE,
 	  "-s: the mail address that owns the certificates (default: the "
 	  "request's emailAddress or first email: name)", "ADDR" },
@@ -332,6 +350,41 @@ owner_options(poptContext pc)
 		return 0;
 	if (owner_check(addr) != 0)
 		return opt_bad_value("%s", gf_errmsg(GF_ERR_USAGE));
+	return 0;
+}
+
+/* An address option, checked as an owner is. */
+static int
+address_option(const char *option, const char *addr)
+{
+	if (addr == NULL || owner_check(addr) == 0)
+		return 0;
+	return opt_bad_value("%s %s", option, gf_errmsg(GF_ERR_USAGE));
+}
+
+/* --mail with -s, --notify with -e; the mail options with either. */
+static int
+mail_options(poptContext pc)
+{
+	int mailing = cli.mail || cli.notify, r;
+
+	if (cli.mail && cli.mode != 's')
+		return opt_bad_value("%s", "--mail goes with -s");
+	if (cli.notify && (cli.mode != 'e' || cli.expired))
+		return opt_bad_value("%s", "--notify goes with -e DAYS (not "
+		    "--expired)");
+	if (!mailing && (cli.sendmail != NULL || cli.admin_mail != NULL ||
+	    cli.mail_from != NULL || mail_timeout_text != NULL))
+		return opt_bad_value("%s", "--sendmail, --admin-mail, "
+		    "--mail-from and --mail-timeout go with --mail or --notify");
+	if ((r = address_option("--admin-mail:", cli.admin_mail)) != 0 ||
+	    (r = address_option("--mail-from:", cli.mail_from)) != 0 ||
+	    (r = parse_number(pc, "--mail-timeout", mail_timeout_text, 3600,
+	    &cli.mail_timeout)) != 0)
+		return r;
+	if (mailing && cli.mail_from == NULL && cli.admin_mail == NULL)
+		return opt_bad_value("%s", "--mail and --notify need a From: "
+		    "address: --mail-from or --admin-mail");
 	return 0;
 }
 
@@ -520,7 +573,8 @@ main(int argc, const char **argv)
 		    "go with -r or -c");
 		goto out;
 	}
-	if ((status = owner_options(pc)) != 0)
+	if ((status = owner_options(pc)) != 0 ||
+	    (status = mail_options(pc)) != 0)
 		goto out;
 	if (cli.label != NULL && !label_ok(cli.label)) {
 		status = opt_bad_value("--label '%s': 1 to %d bytes, no control, "

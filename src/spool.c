@@ -437,6 +437,8 @@ spool_record(struct spool *s, struct spool_job *j)
 		return spool_refused(s, j);
 	}
 	j->recorded = 1;
+	if (s->p->recorded != NULL)
+		s->p->recorded(s->p->arg, id);
 	s->signed_++;
 	s->clamped += j->clamped != 0;
 	return 0;

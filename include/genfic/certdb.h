@@ -213,6 +213,9 @@ void	certdb_renew_source_clear(struct renew_source *src);
 /* Records that new_id renews old_id (a certificate is renewed once). */
 int	certdb_renew_link(struct store *st, int64_t old_id, int64_t new_id);
 
+/* Certificate id's owner in a new string (NULL for none); GF_ERR_NOT_FOUND. */
+int	certdb_owner(struct store *st, int64_t id, char **owner);
+
 /* Sets (NULL: clears) certificate id's owner, checked by owner_check(). */
 int	certdb_set_owner(struct store *st, int64_t id, const char *owner);
 

@@ -10,6 +10,7 @@
 #define GENFIC_SPOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -32,6 +33,8 @@ struct spool_params {
 	/* Else: writes one certificate's PEM; pem NULL: the group's end. */
 	int			(*out_write)(void *arg, const char *pem,
 				    size_t len);
+	/* Called with each certificate's row id as it is recorded; or NULL. */
+	void			(*recorded)(void *arg, int64_t cert_id);
 	/* Certificates written so far, of total; or NULL. */
 	void			(*progress)(void *arg, size_t done,
 				    size_t total);
