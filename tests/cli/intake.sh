@@ -171,6 +171,20 @@ else
 	skip "procmailrc: no procmail"
 fi
 
+# contrib/mail/fetchmailrc as fetchmail reads it: each message to procmail,
+# deleted from the server once delivered.
+if command -v fetchmail >/dev/null; then
+	cp "$(dirname "$0")/../../contrib/mail/fetchmailrc" "$T/fetchmailrc"
+	chmod 600 "$T/fetchmailrc"
+	HOME=$T fetchmail -f "$T/fetchmailrc" --configdump >"$T/dump" 2>"$T/err"
+	grep -q '"mda":"/usr/bin/procmail -f %F"' "$T/dump" &&
+	    grep -q "'keep':FALSE" "$T/dump" && grep -q "'sslcertck':TRUE" "$T/dump" &&
+	    pass "fetchmailrc: fetchmail reads it; procmail, TLS checked, no keep" ||
+	    { fail "fetchmailrc"; sed 's/^/#   /' "$T/err"; }
+else
+	skip "fetchmailrc: no fetchmail"
+fi
+
 # The spool signed: the sender owns what names no address of its own.
 make_hierarchy || { echo "Bail out! hierarchy"; exit 1; }
 gca -p genfic-user --passin pass:user-secret --batch -s "$S" -o "$T/certs" \
