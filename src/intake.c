@@ -14,7 +14,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "genfic/drop.h"
 #include "genfic/err.h"
 #include "genfic/intake.h"
 #include "genfic/owner.h"
@@ -200,10 +199,9 @@ take_leaf(struct walk *w, GMimePart *part, const char *where)
 		return;
 	}
 	bytes = decoded_content(part);
+	/* Decoded, a part is no larger than the message it came in. */
 	if ((typed || named) && !looks_pem(bytes->data, bytes->len))
 		offer_der(w, bytes->data, bytes->len, where);
-	else if (bytes->len > INTAKE_MAX_MESSAGE)
-		ignored(w, where, "larger than a message may be");
 	else
 		scan_pem(w, (const char *)bytes->data, bytes->len, where);
 	g_byte_array_unref(bytes);
