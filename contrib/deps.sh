@@ -1,6 +1,7 @@
 # Sourced by demo.sh and test.sh: installs the Debian packages the build
 # and the tests need, when they are missing.
 GENFIC_PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
+libgmime-3.0-dev procmail fetchmail
 libssl-dev libsqlite3-dev sqlite3 libpopt-dev libmicrohttpd-dev
 libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev
 iproute2 procps gdb
@@ -8,7 +9,8 @@ libp11-dev libp11-kit-dev p11-kit p11-kit-modules softhsm2 opensc
 binutils devscripts selinux-policy-dev checkpolicy semodule-utils setools
 selinux-utils selinux-policy-default
 debhelper dpkg-dev lintian diffoscope-minimal adduser
-nginx wrk"
+nginx wrk
+mpack"
 
 install_deps() {
 	missing=""

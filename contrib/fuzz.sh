@@ -13,7 +13,7 @@
 set -eu
 usage() {
 	echo "usage: contrib/fuzz.sh SECONDS" \
-	    "[csr|ocsp|dn|template|get-path|keyshare ...]" >&2
+	    "[csr|ocsp|dn|template|get-path|keyshare|intake ...]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -25,7 +25,7 @@ esac
 cd "$(dirname "$0")/.."
 src=$(pwd)
 build=${FUZZ_BUILD:-build-fuzz}
-all="csr ocsp dn template get-path keyshare"
+all="csr ocsp dn template get-path keyshare intake"
 targets=${*:-$all}
 for h in $targets; do
 	case " $all " in
@@ -58,6 +58,7 @@ max_len() {
 	case $1 in
 	dn) echo 9000 ;;
 	get-path) echo 4096 ;;
+	intake) echo 16384 ;;
 	*) echo 8192 ;;
 	esac
 }

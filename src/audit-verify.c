@@ -360,7 +360,7 @@ verify_certs(struct verify *v)
 	char op[32];
 	int step, verdict, r;
 
-	if ((r = store_prepare(v->st, certdb_states_sql, &stmt)) != 0)
+	if ((r = certdb_states_prepare(v->st, &stmt)) != 0)
 		return r;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((r = verify_der(v, stmt)) != 0 ||

@@ -104,6 +104,10 @@ audit_hash(const unsigned char prev[GF_SHA256_LEN],
  * from first on, each a type byte (0 NULL, 1 integer, 2 real, 3 text,
  * 4 blob) and its value (8 bytes big-endian; or the length, 8 bytes, and
  * the bytes).  A value of another type than the change wrote differs.
+ * Trailing NULL columns are left out: a column a migration appends (the
+ * owner of a certificate) leaves the states recorded before it valid.
+ * The last column of each kind before such a one is NOT NULL, so no two
+ * rows share a state by it.
  */
 int
 audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
@@ -120,6 +124,8 @@ audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 	ok = EVP_DigestInit_ex(ctx, audit_md(), NULL) &&
 	    digest_text(ctx, kind);
 	n = sqlite3_column_count(stmt);
+	while (n > first && sqlite3_column_type(stmt, n - 1) == SQLITE_NULL)
+		n--;
 	for (i = first; ok && i < n; i++) {
 		switch (sqlite3_column_type(stmt, i)) {
 		case SQLITE_INTEGER:

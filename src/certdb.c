@@ -19,6 +19,7 @@
 #include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/owner.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
@@ -156,12 +157,13 @@ certdb_row(X509 *cert, struct cert_row *row)
 
 static const char insert_sql[] = "INSERT INTO cert (ca_id, serial, subject, "
     "san, not_before, not_after, is_ca, label, template, fingerprint, "
-    "subject_hash, spki_hash, issued, der, cn) VALUES (?1, ?2, ?3, ?4, ?5, "
-    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    "subject_hash, spki_hash, issued, der, cn, owner) VALUES (?1, ?2, ?3, "
+    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 int
 certdb_insert_row(struct store *st, int64_t ca_id, const struct cert_row *row,
-    const char *label, const char *template, int64_t *cert_id)
+    const char *label, const char *template, const char *owner,
+    int64_t *cert_id)
 {
 	sqlite3_stmt *stmt;
 	int r;
@@ -184,7 +186,8 @@ certdb_insert_row(struct store *st, int64_t ca_id, const struct cert_row *row,
 	    (r = store_bind_blob(stmt, 12, row->spki_hash, GF_SHA256_LEN)) != 0 ||
 	    (r = store_bind_int64(stmt, 13, (int64_t)time(NULL))) != 0 ||
 	    (r = store_bind_blob(stmt, 14, row->der, (size_t)row->derlen)) != 0 ||
-	    (r = store_bind_text(stmt, 15, row->cn)) != 0)
+	    (r = store_bind_text(stmt, 15, row->cn)) != 0 ||
+	    (r = store_bind_text(stmt, 16, owner)) != 0)
 		goto out;
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE ?
@@ -206,7 +209,7 @@ certdb_insert(struct store *st, int64_t ca_id, X509 *cert, const char *label,
 
 	if ((r = certdb_row(cert, &row)) != 0)
 		return r;
-	r = certdb_insert_row(st, ca_id, &row, label, template, cert_id);
+	r = certdb_insert_row(st, ca_id, &row, label, template, NULL, cert_id);
 	certdb_row_clear(&row);
 	return r;
 }
@@ -655,7 +658,7 @@ static const char crl_due_sql[] =
     CRL_DAYS ", 0), "
     "json_object('kind', 'crl', 'ca', ca.name, 'status', " CRL_STATE ", "
     "'crl_number', last.number, 'next_update', " ISO("last.next_update")
-    ", 'days_left', " CRL_DAYS ") "
+    ", 'days_left', " CRL_DAYS "), NULL "
     "FROM ca JOIN cert ON cert.id = ca.cert_id LEFT JOIN (SELECT ca_id, "
     "max(number) AS number, next_update FROM crl GROUP BY ca_id) AS last "
     "ON last.ca_id = ca.id WHERE cert.not_after > ?1 AND cert.revoked_at "
@@ -670,26 +673,43 @@ static const char crl_due_sql[] =
  * certificate signed by a later generation of its CA (--rollover) shows
  * it as NAME#N; the generation is read only once a CA has rolled over.
  */
+/* cert.owner, or NULL in a store of before schema 6 read as it is. */
+static int
+owner_column(struct store *st, const char **expr)
+{
+	int owners, r;
+
+	if ((r = store_has_column(st, "cert", "owner", &owners)) != 0)
+		return r;
+	*expr = owners ? "cert.owner" : "NULL";
+	return 0;
+}
+
 static int
 list_prepare(struct store *st, const struct certdb_listing *l,
     const char *where_order, sqlite3_stmt **stmt)
 {
 	const char *ca = l->ca != NULL ? "ca.name = ?2 AND " : "";
 	const char *gen = l->generation != NULL ? l->generation : "1";
+	const char *owner;
 	char *sql;
 	int n, r;
 
+	if ((r = owner_column(st, &owner)) != 0)
+		return r;
 	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
 	if (strcmp(gen, "1") == 0)
-		n = asprintf(&sql, "SELECT ca.name, %s%s%s%s%s", LIST_COLUMNS,
-		    l->json ? "json_object(" LIST_JSON_FIELDS ", 'generation', "
-		    "1)" : "NULL", LIST_FROM, ca, where_order);
+		n = asprintf(&sql, "SELECT ca.name, %s%s%s%s, %s%s%s%s",
+		    LIST_COLUMNS, l->json ? "json_object(" LIST_JSON_FIELDS
+		    ", 'generation', 1, 'owner', " : "NULL", l->json ? owner : "",
+		    l->json ? ")" : "", owner, LIST_FROM, ca, where_order);
 	else
 		n = asprintf(&sql, "SELECT ca.name || CASE WHEN %s > 1 THEN "
-		    "'#' || %s ELSE '' END, %s%s%s%s%s%s%s", gen, gen,
+		    "'#' || %s ELSE '' END, %s%s%s%s%s%s, %s%s%s%s", gen, gen,
 		    LIST_COLUMNS, l->json ? "json_object(" LIST_JSON_FIELDS
 		    ", 'generation', " : "NULL", l->json ? gen : "",
-		    l->json ? ")" : "", LIST_FROM, ca, where_order);
+		    l->json ? ", 'owner', " : "", l->json ? owner : "",
+		    l->json ? ")" : "", owner, LIST_FROM, ca, where_order);
 	if (n == -1)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	r = store_prepare(st, sql, stmt);
@@ -782,25 +802,30 @@ certdb_show(struct store *st, int64_t id, time_t now, const char *generation,
 {
 	const char *gen = generation != NULL ? generation : "1";
 	const char *renews = SHOW_RENEWS, *renewed_by = SHOW_RENEWED_BY;
+	const char *owner;
 	sqlite3_stmt *stmt;
 	char *sql;
 	int renewals, r;
 
+	if ((r = owner_column(st, &owner)) != 0)
+		return r;
 	/* A store of before schema 5, read as it is, renewed nothing. */
 	if ((r = store_has_table(st, "renewal", &renewals)) != 0)
 		return r;
 	if (!renewals)
 		renews = renewed_by = "NULL";
 	/* The parts as arguments: the SQL holds strftime's '%' conversions. */
-	if (asprintf(&sql, "%s%s%s%s%s%s%s%s%s%s%s%s%s", "SELECT cert.der, "
+	if (asprintf(&sql, "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s",
+	    "SELECT cert.der, "
 	    "json_set(" LIST_JSON ", '$.chain', json("
 	    SHOW_CHAIN("json_group_array(name)") "), '$.generation', ", gen,
 	    ", '$.renews', ", renews, ", '$.renewed_by', ", renewed_by,
+	    ", '$.owner', ", owner,
 	    "), ca.name, hex(cert.serial), " LIST_STATUS ", "
 	    ISO("cert.revoked_at") ", " LIST_REASON ", cert.label, "
 	    "cert.template, " SHOW_CHAIN("group_concat(name, ' <- ')") ", ",
-	    gen, ", ", renews, ", ", renewed_by, " FROM cert JOIN ca ON "
-	    "ca.id = cert.ca_id WHERE cert.id = ?2") == -1)
+	    gen, ", ", renews, ", ", renewed_by, ", ", owner, " FROM cert JOIN "
+	    "ca ON ca.id = cert.ca_id WHERE cert.id = ?2") == -1)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	r = store_prepare(st, sql, &stmt);
 	free(sql);
@@ -822,20 +847,36 @@ certdb_show(struct store *st, int64_t id, time_t now, const char *generation,
 
 /*
  * A certificate's state as the audit log hashes it, column by column
- * (audit-local.h says why these): never reorder.
+ * (audit-local.h says why these): never reorder.  The owner (schema 6)
+ * comes last: a trailing NULL is not hashed, so the states of before it
+ * stay what they were.
  */
-#define CERT_STATE	"cert.id, cert.ca_id, cert.serial, cert.subject, " \
+#define CERT_STATE_V5	"cert.id, cert.ca_id, cert.serial, cert.subject, " \
 			"cert.cn, cert.san, cert.not_before, cert.not_after, " \
 			"cert.is_ca, cert.revoked_at, cert.reason, " \
 			"cert.invalidity, cert.label, cert.template, " \
 			"cert.fingerprint, cert.subject_hash, cert.spki_hash, " \
 			"cert.issued"
+#define CERT_STATE	CERT_STATE_V5 ", cert.owner"
 
 const char certdb_state_sql[] = "SELECT " CERT_STATE " FROM cert WHERE "
     "serial = ?2 AND ca_id = (SELECT id FROM ca WHERE name = ?1)";
-const char certdb_states_sql[] = "SELECT ca.name, hex(cert.serial), "
-    "cert.subject, cert.revoked_at, cert.reason, cert.der, " CERT_STATE
-    " FROM cert LEFT JOIN ca ON ca.id = cert.ca_id ORDER BY cert.id";
+#define STATES_HEAD	"SELECT ca.name, hex(cert.serial), cert.subject, " \
+			"cert.revoked_at, cert.reason, cert.der, "
+#define STATES_TAIL	" FROM cert LEFT JOIN ca ON ca.id = cert.ca_id " \
+			"ORDER BY cert.id"
+
+int
+certdb_states_prepare(struct store *st, sqlite3_stmt **stmt)
+{
+	int owners, r;
+
+	/* A store of before schema 6, read as it is, has no owners. */
+	if ((r = store_has_column(st, "cert", "owner", &owners)) != 0)
+		return r;
+	return store_prepare(st, owners ? STATES_HEAD CERT_STATE STATES_TAIL :
+	    STATES_HEAD CERT_STATE_V5 STATES_TAIL, stmt);
+}
 
 /*
  * The spool's look for what it signed before.  "+not_after": the key hash
@@ -896,7 +937,7 @@ static const char renew_source_sql[] = "SELECT cert.der, cert.label, "
     "cert.template, cert.is_ca, (SELECT hex(n.serial) FROM renewal JOIN "
     "cert n ON n.id = renewal.new_id WHERE renewal.old_id = cert.id), "
     "hex(cert.serial), cert.subject, cert.revoked_at IS NOT NULL, "
-    "cert.reason FROM cert WHERE cert.id = ?1";
+    "cert.reason, cert.owner FROM cert WHERE cert.id = ?1";
 
 int
 certdb_renew_source(struct store *st, int64_t id, struct renew_source *src)
@@ -922,7 +963,8 @@ certdb_renew_source(struct store *st, int64_t id, struct renew_source *src)
 	    (r = store_column_dup(stmt, 2, &src->template)) != 0 ||
 	    (r = store_column_dup(stmt, 4, &src->renewed_by)) != 0 ||
 	    (r = store_column_dup(stmt, 5, &src->serial)) != 0 ||
-	    (r = store_column_dup(stmt, 6, &src->subject)) != 0)
+	    (r = store_column_dup(stmt, 6, &src->subject)) != 0 ||
+	    (r = store_column_dup(stmt, 9, &src->owner)) != 0)
 		certdb_renew_source_clear(src);
  out:
 	store_done(stmt);
@@ -938,6 +980,7 @@ certdb_renew_source_clear(struct renew_source *src)
 	free(src->renewed_by);
 	free(src->serial);
 	free(src->subject);
+	free(src->owner);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -959,6 +1002,51 @@ certdb_renew_link(struct store *st, int64_t old_id, int64_t new_id)
 	    sqlite3_step(stmt) != SQLITE_DONE)
 		r = store_fail(st, "record the renewal");
 	store_done(stmt);
+	return r;
+}
+
+int
+certdb_owner(struct store *st, int64_t id, char **owner)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	*owner = NULL;
+	if ((r = store_prepare(st, "SELECT owner FROM cert WHERE id = ?1",
+	    &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, id)) == 0)
+		switch (sqlite3_step(stmt)) {
+		case SQLITE_ROW:
+			r = store_column_dup(stmt, 0, owner);
+			break;
+		case SQLITE_DONE:
+			r = gf_fail(GF_ERR_NOT_FOUND, "certificate %lld is not "
+			    "in the store", (long long)id);
+			break;
+		default:
+			r = store_fail(st, "read the owner");
+		}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+certdb_set_owner(struct store *st, int64_t id, const char *owner)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if (owner != NULL && (r = owner_check(owner)) != 0)
+		return r;
+	if ((r = store_prepare(st, "UPDATE cert SET owner = ?2 WHERE id = ?1",
+	    &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, id)) == 0 &&
+	    (r = store_bind_text(stmt, 2, owner)) == 0 &&
+	    sqlite3_step(stmt) != SQLITE_DONE)
+		r = store_fail(st, "set the owner");
+	sqlite3_finalize(stmt);
 	return r;
 }
 

@@ -3,6 +3,7 @@
 #define GENFIC_CLI_H
 
 #include <sys/types.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <openssl/x509v3.h>
@@ -17,6 +18,7 @@ struct request_rules;
 #define EXIT_REFUSED	1	/* the operation was refused or failed */
 #define EXIT_USAGE	2
 #define EXIT_EXPIRING	3	/* -e listed at least one certificate */
+#define EXIT_MAIL	4	/* done, but some mail was not handed off */
 
 #define CLI_MAX_DAYS	36500
 #define CLI_MAX_LABEL	64	/* bytes of a --label */
@@ -25,7 +27,8 @@ struct cli {
 	int		  mode;		/* the short option of the mode */
 	const char	 *arg;		/* the mode's value */
 	const char	**files;	/* -s: the request files, --restore-key:
-					   the shares; NULL-terminated */
+					   the shares, --set-owner: VALUE ADDR;
+					   NULL-terminated */
 
 	const char	 *parent;	/* -p */
 	const char	 *output;	/* -o */
@@ -42,6 +45,13 @@ struct cli {
 	const char	 *ocsp_url;
 	const char	 *issuer_url;
 	const char	 *label;
+	const char	 *owner;	/* -s --owner */
+	int		  mail;		/* -s --mail */
+	int		  notify;	/* -e --notify */
+	const char	 *sendmail;	/* --sendmail, or NULL: MAIL_SENDMAIL */
+	const char	 *admin_mail;	/* --admin-mail */
+	const char	 *mail_from;	/* --mail-from */
+	int		  mail_timeout;	/* --mail-timeout, 0: MAIL_TIMEOUT */
 	const char	 *format;
 	const char	 *revocation_date;
 	const char	 *invalidity_date;
@@ -97,6 +107,17 @@ int	cmd_recertify(struct cli *cli);
 int	cmd_rollover(struct cli *cli);
 int	cmd_backup_key(struct cli *cli);
 int	cmd_restore_key(struct cli *cli);
+int	cmd_intake(struct cli *cli);
+int	cmd_set_owner(struct cli *cli);
+
+/*
+ * Mail out (cmd-mail.c), after the certificates are committed: each of
+ * ids to its owner (-s --mail), or the reminders of -e DAYS --notify.
+ * 0, or EXIT_MAIL when a message was not handed off (each reported).
+ */
+int	cli_mail_certificates(const struct cli *cli, struct store *st,
+	    const int64_t *ids, size_t n);
+int	cli_notify(const struct cli *cli);
 
 /* Helpers shared by the modes (cli-util.c). */
 

@@ -80,11 +80,14 @@ table_header(const struct table *t)
 	    "HASH");
 	if (t->days)
 		printf("%4s  ", "DAYS");
-	printf("%-*s  %s%s\n", SUBJECT_WIDTH, "SUBJECT", "LABEL",
+	printf("%-*s  %s%s\n", SUBJECT_WIDTH, "SUBJECT", "LABEL <OWNER>",
 	    t->colour ? "\033[0m" : "");
 }
 
-/* CA SERIAL STATUS EXPIRES [DAYS] HASH SUBJECT LABEL IS_CA, tab-separated. */
+/*
+ * CA SERIAL STATUS EXPIRES [DAYS] HASH SUBJECT LABEL IS_CA OWNER,
+ * tab-separated.
+ */
 static void
 tsv_row(const struct table *t, sqlite3_stmt *stmt)
 {
@@ -98,7 +101,9 @@ tsv_row(const struct table *t, sqlite3_stmt *stmt)
 		cli_put_text(stdout, text(stmt, cols[i]), 0, 0);
 		putchar('\t');
 	}
-	printf("%d\n", sqlite3_column_int(stmt, CERTDB_COL_IS_CA));
+	printf("%d\t", sqlite3_column_int(stmt, CERTDB_COL_IS_CA));
+	cli_put_text(stdout, text(stmt, CERTDB_COL_OWNER), 0, 0);
+	putchar('\n');
 }
 
 static void
@@ -131,6 +136,11 @@ table_row(struct table *t, sqlite3_stmt *stmt)
 	cli_put_text(stdout, text(stmt, CERTDB_COL_SUBJECT), SUBJECT_WIDTH,
 	    SUBJECT_WIDTH + 2);
 	cli_put_text(stdout, text(stmt, CERTDB_COL_LABEL), 0, 0);
+	if (sqlite3_column_type(stmt, CERTDB_COL_OWNER) != SQLITE_NULL) {
+		fputs(*text(stmt, CERTDB_COL_LABEL) != '\0' ? " <" : "<", stdout);
+		cli_put_text(stdout, text(stmt, CERTDB_COL_OWNER), 0, 0);
+		putchar('>');
+	}
 	fputs(sqlite3_column_int(stmt, CERTDB_COL_IS_CA) ? " (CA)\n" : "\n", stdout);
 }
 
@@ -276,5 +286,8 @@ cmd_expiring(struct cli *cli)
 	store_free(st);
 	if (r != 0)
 		return cli_exit_status(r);
+	/* After the table: what cron mails the admin is there even so. */
+	if (cli->notify && (r = cli_notify(cli)) != 0)
+		return r;
 	return t.rows > 0 ? EXIT_EXPIRING : 0;
 }

@@ -75,6 +75,7 @@ show_one(struct store *st, const struct cli *cli, int64_t id)
 		printf(" since %s (%s)", sqlite3_column_text(stmt, 5),
 		    sqlite3_column_text(stmt, 6));
 	show_field("\nLabel:     ", stmt, 7, NULL);
+	show_field("Owner:     ", stmt, 13, NULL);
 	show_field("Template:  ", stmt, 8, NULL);
 	show_field("Chain:     ", stmt, 9, NULL);
 	/* Which key of its CA signed it (--rollover makes more than one). */

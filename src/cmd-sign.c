@@ -29,7 +29,30 @@ struct sign {
 	int			 out_dir;	/* -o names a directory */
 	struct cli_out		 out;		/* else where certificates go */
 	struct spool_counts	 counts;
+	int64_t			*ids;		/* --mail: what was recorded */
+	size_t			 nids, capids;
+	int			 ids_lost;	/* out of memory keeping them */
 };
+
+/* --mail: keeps the id of each certificate recorded. */
+static void
+sign_recorded(void *arg, int64_t cert_id)
+{
+	struct sign *s = arg;
+	int64_t *p;
+	size_t cap;
+
+	if (s->nids == s->capids) {
+		cap = s->capids != 0 ? 2 * s->capids : 64;
+		if ((p = realloc(s->ids, cap * sizeof(*p))) == NULL) {
+			s->ids_lost = 1;
+			return;
+		}
+		s->ids = p;
+		s->capids = cap;
+	}
+	s->ids[s->nids++] = cert_id;
+}
 
 /* Certificates to standard output (flushed once per group) or -o FILE. */
 static int
@@ -101,10 +124,13 @@ sign_setup(struct sign *s)
 	s->params.ca = s->is.ca;
 	s->params.rules = &s->rules;
 	s->params.label = s->cli->label;
+	s->params.owner = s->cli->owner;
 	s->params.force = s->cli->force;
 	s->params.out_check = cli_output_check;
 	s->params.out_write = sign_write;
 	s->params.progress = sign_progress;
+	if (s->cli->mail)
+		s->params.recorded = sign_recorded;
 	s->params.arg = s;
 }
 
@@ -140,6 +166,7 @@ sign_free(struct sign *s)
 	cli_output_close(&s->out);
 	EVP_PKEY_free(s->ca_key);
 	cli_issuer_clear(&s->is);
+	free(s->ids);
 }
 
 static void
@@ -178,7 +205,7 @@ int
 cmd_sign(struct cli *cli)
 {
 	struct sign s;
-	int r;
+	int r, mailed = 0;
 
 	if (cli_parent_missing(cli, "-s", "CA"))
 		return EXIT_USAGE;
@@ -195,7 +222,15 @@ cmd_sign(struct cli *cli)
 		sign_warn_clamped(&s);
 	if (s.counts.requests > 1)
 		sign_summary(&s);
+	/* Only what is committed is mailed; a mail failure undoes nothing. */
+	if (cli->mail && s.nids > 0)
+		mailed = cli_mail_certificates(cli, s.is.st, s.ids, s.nids);
+	if (s.ids_lost) {
+		gf_warnx("--mail: out of memory: not every certificate mailed");
+		mailed = EXIT_MAIL;
+	}
 	sign_free(&s);
-	return r == 0 && s.counts.refused == 0 && s.counts.unwritten == 0 ?
-	    0 : EXIT_REFUSED;
+	if (r != 0 || s.counts.refused != 0 || s.counts.unwritten != 0)
+		return EXIT_REFUSED;
+	return mailed;
 }

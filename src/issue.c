@@ -11,6 +11,7 @@
 #include "genfic/err.h"
 #include "genfic/issue.h"
 #include "genfic/keys.h"
+#include "genfic/owner.h"
 #include "genfic/revoke.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
@@ -377,12 +378,14 @@ issue_commit(struct store *st, int64_t issuer_id, const char *issuer_name,
 	if (label != NULL && (r = certdb_label_taken(st, issuer_id, label)) != 0)
 		return r < 0 ? r : gf_fail(GF_ERR_EXISTS, "label '%s' is "
 		    "already used by a certificate of %s", label, issuer_name);
+	if (req->owner != NULL && (r = owner_check(req->owner)) != 0)
+		return r;
 	/* Here, in the transaction that records it, on every issuing path. */
 	if ((r = revoke_check_key(st, row->spki_hash)) != 0)
 		return r;
 	for (tries = 1;; tries++) {
 		r = certdb_insert_row(st, issuer_id, row, label, req->tmpl->name,
-		    cert_id);
+		    req->owner, cert_id);
 		if (r != GF_ERR_CONFLICT)
 			break;
 		/* Never report success for a certificate not stored. */

@@ -11,7 +11,9 @@
 
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/mail.h"
 #include "genfic/opt.h"
+#include "genfic/owner.h"
 #include "genfic/p11.h"
 #include "genfic/pass.h"
 #include "genfic/shamir.h"
@@ -22,6 +24,8 @@ enum {
 	OPT_VERSION = 1000, OPT_SET, OPT_AUDIT, OPT_AUDIT_VERIFY, OPT_PUBLISH, OPT_HELP, OPT_USAGE,
 	OPT_PASSWD, OPT_SHOW_CA, OPT_INSPECT, OPT_RECERTIFY, OPT_ROLLOVER,
 	OPT_RENEW, OPT_RENEW_EXPIRING, OPT_BACKUP_KEY, OPT_RESTORE_KEY,
+	OPT_INTAKE,
+	OPT_SET_OWNER,
 };
 
 static struct cli cli;
@@ -33,6 +37,7 @@ static const char *pathlen_text;
 static const char *shares_text;
 static const char *threshold_text;
 static const char *mode_arg;
+static const char *mail_timeout_text;
 
 static struct poptOption mode_table[] = {
 	{ "create-root", 'r', POPT_ARG_STRING, &mode_arg, 'r',
@@ -93,6 +98,12 @@ static struct poptOption mode_table[] = {
 	{ "restore-key", '\0', POPT_ARG_STRING, &mode_arg, OPT_RESTORE_KEY,
 	  "CA NAME's key file again from the share files after it "
 	  "(--passout)", "NAME SHARE..." },
+	{ "intake", '\0', POPT_ARG_STRING, &mode_arg, OPT_INTAKE,
+	  "one mail message on stdin: its certificate requests into SPOOL, "
+	  "the sender beside them (no store, no key)", "SPOOL" },
+	{ "set-owner", '\0', POPT_ARG_STRING, &mode_arg, OPT_SET_OWNER,
+	  "give the certificate VALUE (serial, label, CN or file) the owner "
+	  "ADDR ('' for none)", "VALUE ADDR" },
 	{ "set", '\0', POPT_ARG_NONE, NULL, OPT_SET,
 	  "change --parent's --crl-url, --ocsp-url or --crl-days", NULL },
 	POPT_TABLEEND
@@ -182,6 +193,25 @@ static struct poptOption option_table[] = {
 	  "$GENFIC_CA_PKCS11_MODULE, else p11-kit's proxy)", "PATH" },
 	{ "label", '\0', POPT_ARG_STRING, &cli.label, GF_OPT_VALUE,
 	  "a short name for the certificate, unique per CA", "NAME" },
+	{ "mail", '\0', POPT_ARG_NONE, &cli.mail, 0,
+	  "-s: mail each new certificate, with its chain, to its owner", NULL },
+	{ "notify", '\0', POPT_ARG_NONE, &cli.notify, 0,
+	  "-e: mail each owner a reminder (once a day), and --admin-mail a "
+	  "summary", NULL },
+	{ "sendmail", '\0', POPT_ARG_STRING, &cli.sendmail, GF_OPT_VALUE,
+	  "the mailer, split at spaces, the message on its stdin (default "
+	  "\"" MAIL_SENDMAIL "\")", "CMD" },
+	{ "admin-mail", '\0', POPT_ARG_STRING, &cli.admin_mail, GF_OPT_VALUE,
+	  "--notify: where the summary goes; the From: without --mail-from",
+	  "ADDR" },
+	{ "mail-from", '\0', POPT_ARG_STRING, &cli.mail_from, GF_OPT_VALUE,
+	  "--mail, --notify: the From: address", "ADDR" },
+	{ "mail-timeout", '\0', POPT_ARG_STRING, &mail_timeout_text,
+	  GF_OPT_VALUE, "--mail, --notify: seconds the mailer may take per "
+	  "message (default 60)", "SECONDS" },
+	{ "owner", '\0', POPT_ARG_STRING, &cli.owner, GF_OPT_VALUE,
+	  "-s: the mail address that owns the certificates (default: the "
+	  "request's emailAddress or first email: name)", "ADDR" },
 	{ "no-clamp", '\0', POPT_ARG_NONE, &cli.no_clamp, 0,
 	  "refuse a validity past the issuer's instead of shortening it", NULL },
 	{ "shares", '\0', POPT_ARG_STRING, &shares_text, GF_OPT_VALUE,
@@ -233,6 +263,7 @@ static const char examples[] =
     "  genfic-ca --rollover genfic --passin env:ROOT_PASS --passout env:NEW_PASS\n"
     "  genfic-ca --backup-key genfic --shares 5 --threshold 3 -o /media/usb\n"
     "  genfic-ca --restore-key genfic share1.txt share3.txt share5.txt\n"
+    "  genfic-ca --intake /var/spool/csr <message   # procmail's |\n"
     "  genfic-ca --audit-verify\n"
     "See genfic-ca(1) and genfic-ca-templates(5).\n";
 
@@ -293,6 +324,68 @@ label_ok(const char *label)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * --owner goes with -s; --set-owner takes exactly VALUE ADDR, ADDR empty
+ * for none.  Each address is checked here, before the store is opened.
+ */
+static int
+owner_options(poptContext pc)
+{
+	const char **rest = poptGetArgs(pc);
+	const char *addr = NULL;
+
+	if (cli.owner != NULL && cli.mode != 's')
+		return opt_bad_value("%s", "--owner goes with -s (--set-owner "
+		    "changes one later)");
+	if (cli.mode == OPT_SET_OWNER) {
+		if (rest == NULL || rest[0] == NULL || rest[1] != NULL)
+			return opt_usage(pc, "%s", "--set-owner VALUE ADDR: one "
+			    "certificate and one address ('' for none)");
+		addr = rest[0];
+		if (*addr == '\0')
+			return 0;
+	} else if ((addr = cli.owner) == NULL)
+		return 0;
+	if (owner_check(addr) != 0)
+		return opt_bad_value("%s", gf_errmsg(GF_ERR_USAGE));
+	return 0;
+}
+
+/* An address option, checked as an owner is. */
+static int
+address_option(const char *option, const char *addr)
+{
+	if (addr == NULL || owner_check(addr) == 0)
+		return 0;
+	return opt_bad_value("%s %s", option, gf_errmsg(GF_ERR_USAGE));
+}
+
+/* --mail with -s, --notify with -e; the mail options with either. */
+static int
+mail_options(poptContext pc)
+{
+	int mailing = cli.mail || cli.notify, r;
+
+	if (cli.mail && cli.mode != 's')
+		return opt_bad_value("%s", "--mail goes with -s");
+	if (cli.notify && (cli.mode != 'e' || cli.expired))
+		return opt_bad_value("%s", "--notify goes with -e DAYS (not "
+		    "--expired)");
+	if (!mailing && (cli.sendmail != NULL || cli.admin_mail != NULL ||
+	    cli.mail_from != NULL || mail_timeout_text != NULL))
+		return opt_bad_value("%s", "--sendmail, --admin-mail, "
+		    "--mail-from and --mail-timeout go with --mail or --notify");
+	if ((r = address_option("--admin-mail:", cli.admin_mail)) != 0 ||
+	    (r = address_option("--mail-from:", cli.mail_from)) != 0 ||
+	    (r = parse_number(pc, "--mail-timeout", mail_timeout_text, 3600,
+	    &cli.mail_timeout)) != 0)
+		return r;
+	if (mailing && cli.mail_from == NULL && cli.admin_mail == NULL)
+		return opt_bad_value("%s", "--mail and --notify need a From: "
+		    "address: --mail-from or --admin-mail");
+	return 0;
 }
 
 /* The template search order of DESIGN section 4. */
@@ -366,6 +459,10 @@ dispatch(void)
 		return cmd_backup_key(&cli);
 	case OPT_RESTORE_KEY:
 		return cmd_restore_key(&cli);
+	case OPT_INTAKE:
+		return cmd_intake(&cli);
+	case OPT_SET_OWNER:
+		return cmd_set_owner(&cli);
 	}
 	return EXIT_USAGE;
 }
@@ -384,7 +481,7 @@ collect_files(poptContext pc)
 		n++;
 	if ((cli.files = calloc(n + 2, sizeof(*cli.files))) == NULL)
 		return -1;
-	if (cli.mode == 's')
+	if (cli.mode == 's' || cli.mode == OPT_SET_OWNER)
 		cli.files[k++] = cli.arg;
 	for (i = 0; i < n; i++)
 		cli.files[k++] = rest[i];
@@ -441,7 +538,7 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if (cli.mode != 's' && cli.mode != OPT_RESTORE_KEY &&
-	    poptPeekArg(pc) != NULL) {
+	    cli.mode != OPT_SET_OWNER && poptPeekArg(pc) != NULL) {
 		status = opt_usage(pc, "unexpected argument '%s'", poptPeekArg(pc));
 		goto out;
 	}
@@ -476,6 +573,9 @@ main(int argc, const char **argv)
 		    "go with -r or -c");
 		goto out;
 	}
+	if ((status = owner_options(pc)) != 0 ||
+	    (status = mail_options(pc)) != 0)
+		goto out;
 	if (cli.label != NULL && !label_ok(cli.label)) {
 		status = opt_bad_value("--label '%s': 1 to %d bytes, no control, "
 		    "bidirectional or invisible characters", cli.label, CLI_MAX_LABEL);
@@ -485,7 +585,8 @@ main(int argc, const char **argv)
 		cli.dir = GF_STORE_DEFAULT;
 	p11_set_module(pkcs11_module);
 	if (setup_template_dirs() != 0 || ((cli.mode == 's' ||
-	    cli.mode == OPT_RESTORE_KEY) && collect_files(pc) != 0)) {
+	    cli.mode == OPT_RESTORE_KEY || cli.mode == OPT_SET_OWNER) &&
+	    collect_files(pc) != 0)) {
 		status = cli_fail("genfic-ca", GF_ERR_ALLOC);
 		goto out;
 	}

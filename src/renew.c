@@ -101,6 +101,9 @@ renew_prepare(struct renewer *rn, int64_t old_id, struct renewal *rw)
 		return r;
 	request_to_issue(rw->req, rules, rn->ca, rn->ca_key, &rw->ir);
 	rw->ir.operation = "renew";
+	/* The old owner, else the address the certificate names. */
+	if (rw->src.owner != NULL)
+		rw->ir.owner = rw->src.owner;
 	return issue_prepare(&rw->ir, &rw->cert, &rw->row);
 }
 

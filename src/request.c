@@ -14,6 +14,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/issue.h"
+#include "genfic/owner.h"
 #include "genfic/policy.h"
 #include "genfic/request.h"
 #include "genfic/revoke.h"
@@ -42,6 +43,7 @@ request_free(struct request *req)
 	EVP_PKEY_free(req->pkey);
 	X509_NAME_free(req->subject);
 	GENERAL_NAMES_free(req->san);
+	free(req->owner);
 	free(req);
 }
 
@@ -278,6 +280,26 @@ judge_csr(struct judging *j, struct csr *csr)
 	(void)judge_policy(j);
 }
 
+/*
+ * The address the request names, from what it asks for, whatever the
+ * template keeps: names that do not parse are the subjectAltName
+ * verdict's to report, and make no owner.
+ */
+static int
+request_owner(const struct csr *csr, char **owner)
+{
+	GENERAL_NAMES *asked = NULL;
+	int r;
+
+	if (csr_get_san(csr, &asked) != 0) {
+		gf_errclear();
+		asked = NULL;
+	}
+	r = owner_from_names(csr->subject, asked, owner);
+	GENERAL_NAMES_free(asked);
+	return r;
+}
+
 int
 request_check(const struct request_rules *rules, const unsigned char *data,
     size_t len, struct request **out, struct request_verdicts *all)
@@ -295,7 +317,8 @@ request_check(const struct request_rules *rules, const unsigned char *data,
 	}
 	(void)judge(&j, "parse", 0);
 	j.requested = csr->subject;
-	if ((r = take_key(&j, csr)) != 0)
+	if ((r = take_key(&j, csr)) != 0 ||
+	    (r = request_owner(csr, &j.req->owner)) != 0)
 		goto out;
 	if (seen_before(&j)) {
 		r = GF_ERR_EXISTS;
@@ -360,6 +383,9 @@ request_check_cert(const struct request_rules *rules, X509 *cert,
 	if ((r = spki_hash(X509_get_X509_PUBKEY(cert), j.req->spki_hash)) != 0)
 		goto out;
 	j.asked_san = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	if ((r = owner_from_names(j.requested, j.asked_san,
+	    &j.req->owner)) != 0)
+		goto out;
 	(void)judge_policy(&j);
 	r = judged(&j, out);
  out:
@@ -377,6 +403,7 @@ request_to_issue(struct request *req, const struct request_rules *rules,
 	ir->pubkey = req->pkey;
 	ir->spki = req->spki;
 	ir->san = req->san;
+	ir->owner = req->owner;
 	ir->days = rules->days != 0 ? rules->days : rules->tmpl->days;
 	ir->no_clamp = rules->no_clamp;
 	ir->issuer_key = key;

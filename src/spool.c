@@ -19,6 +19,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/issue.h"
+#include "genfic/owner.h"
 #include "genfic/pool.h"
 #include "genfic/request.h"
 #include "genfic/revoke.h"
@@ -191,6 +192,8 @@ spool_request_of(const struct spool *s, struct spool_job *j,
     struct issue_request *req)
 {
 	request_to_issue(j->req, s->p->rules, s->p->ca, s->p->ca_key, req);
+	if (s->p->owner != NULL)
+		req->owner = s->p->owner;
 	/* One request warns itself; a spool says it once at the end. */
 	req->clamped = s->njobs > 1 ? &j->clamped : NULL;
 }
@@ -248,18 +251,26 @@ spool_identify(void *arg, const unsigned char hash[GF_SHA256_LEN],
 	return j->seen = spool_seen(id->s, j);
 }
 
-/* Judges request j (request.h); GF_ERR_EXISTS: it was signed before. */
+/*
+ * Judges request j (request.h); GF_ERR_EXISTS: it was signed before.  A
+ * request that names no address of its own is owned by the sender mail
+ * intake recorded beside it, if any (--owner overrides both).
+ */
 static int
 spool_judge(struct spool *s, struct spool_job *j, int look)
 {
 	struct request_rules rules = *s->p->rules;
 	struct spool_ident id = { s, j };
+	int r;
 
 	if (look) {
 		rules.seen = spool_identify;
 		rules.seen_arg = &id;
 	}
-	return request_load(&rules, j->path, &j->req, NULL);
+	if ((r = request_load(&rules, j->path, &j->req, NULL)) != 0 ||
+	    s->p->owner != NULL || j->req->owner != NULL)
+		return r;
+	return owner_from_sidecar(j->path, &j->req->owner);
 }
 
 /* Signs checked request j: its row. */
@@ -426,6 +437,8 @@ spool_record(struct spool *s, struct spool_job *j)
 		return spool_refused(s, j);
 	}
 	j->recorded = 1;
+	if (s->p->recorded != NULL)
+		s->p->recorded(s->p->arg, id);
 	s->signed_++;
 	s->clamped += j->clamped != 0;
 	return 0;

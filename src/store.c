@@ -24,6 +24,7 @@ extern const char gf_migrate_2_sql[];
 extern const char gf_migrate_3_sql[];
 extern const char gf_migrate_4_sql[];
 extern const char gf_migrate_5_sql[];
+extern const char gf_migrate_6_sql[];
 
 /* Each entry brings the database from version - 1 to version. */
 static const struct {
@@ -35,6 +36,7 @@ static const struct {
 	{ 3, gf_migrate_3_sql },
 	{ 4, gf_migrate_4_sql },
 	{ 5, gf_migrate_5_sql },
+	{ 6, gf_migrate_6_sql },
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     GF_SCHEMA_VERSION, "one migration per schema version");
@@ -605,6 +607,27 @@ store_has_table(struct store *st, const char *name, int *has)
 	    "type = 'table' AND name = ?1", &stmt)) != 0)
 		return r;
 	if ((r = store_bind_text(stmt, 1, name)) == 0) {
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			*has = sqlite3_column_int(stmt, 0) > 0;
+		else
+			r = store_fail(st, "read the schema");
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+int
+store_has_column(struct store *st, const char *table, const char *column,
+    int *has)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_prepare(st, "SELECT count(*) FROM pragma_table_info(?1) "
+	    "WHERE name = ?2", &stmt)) != 0)
+		return r;
+	if ((r = store_bind_text(stmt, 1, table)) == 0 &&
+	    (r = store_bind_text(stmt, 2, column)) == 0) {
 		if (sqlite3_step(stmt) == SQLITE_ROW)
 			*has = sqlite3_column_int(stmt, 0) > 0;
 		else

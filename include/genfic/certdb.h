@@ -34,14 +34,14 @@ int	certdb_row(X509 *cert, struct cert_row *row);
 void	certdb_row_clear(struct cert_row *row);
 
 /*
- * Inserts the row of a certificate issued by CA ca_id.  GF_ERR_CONFLICT
- * if the serial is already taken.
+ * Inserts the row of a certificate issued by CA ca_id; owner (owner.h)
+ * may be NULL.  GF_ERR_CONFLICT if the serial is already taken.
  */
 int	certdb_insert_row(struct store *st, int64_t ca_id,
 	    const struct cert_row *row, const char *label, const char *template,
-	    int64_t *cert_id);
+	    const char *owner, int64_t *cert_id);
 
-/* certdb_row() and certdb_insert_row() in one. */
+/* certdb_row() and certdb_insert_row() in one, with no owner. */
 int	certdb_insert(struct store *st, int64_t ca_id, X509 *cert,
 	    const char *label, const char *template, int64_t *cert_id);
 
@@ -118,14 +118,16 @@ int	certdb_live_between(struct store *st, const struct ca *ca,
  * statement the caller steps and finalizes; its columns, as text unless
  * said: CA, serial (hex), status (valid, revoked, hold, expired),
  * notAfter (a date), subject hash, subject, label, is_ca (int), days
- * left (int), and the row as a JSON object (NULL unless json), which
- * has the "generation" of its CA that signed it.  The CA column names a
+ * left (int), the row as a JSON object (NULL unless json), which
+ * has the "generation" of its CA that signed it and its "owner", and the
+ * owner (NULL for none, and on CRL rows).  The CA column names a
  * generation above 1 as NAME#N.
  */
 enum certdb_list_column {
 	CERTDB_COL_CA, CERTDB_COL_SERIAL, CERTDB_COL_STATUS,
 	CERTDB_COL_EXPIRES, CERTDB_COL_HASH, CERTDB_COL_SUBJECT,
 	CERTDB_COL_LABEL, CERTDB_COL_IS_CA, CERTDB_COL_DAYS, CERTDB_COL_JSON,
+	CERTDB_COL_OWNER,
 };
 
 struct certdb_listing {
@@ -159,8 +161,9 @@ int	certdb_list_crl_due(struct store *st, const struct certdb_listing *l,
  * its chain and generation), CA, serial, status, revoked at, reason,
  * label, template, the chain of CA names ("sub <- root"), and the
  * generation of its CA that signed it (int), generation being
- * generation_sql()'s expression for it (NULL: 1), and the serials of
- * what it renews and of what renewed it (NULL for none).
+ * generation_sql()'s expression for it (NULL: 1), the serials of
+ * what it renews and of what renewed it (NULL for none), and its owner
+ * (NULL for none; the JSON object's "owner").
  */
 int	certdb_show(struct store *st, int64_t id, time_t now,
 	    const char *generation, sqlite3_stmt **stmt);
@@ -168,12 +171,12 @@ int	certdb_show(struct store *st, int64_t id, time_t now,
 /*
  * The audit's statements on the cert table, run by its row hasher, which
  * hashes their state columns in order.  certdb_state_sql: the state of
- * the certificate of CA ?1 (a name) with serial ?2.  certdb_states_sql:
+ * the certificate of CA ?1 (a name) with serial ?2.  certdb_states_prepare():
  * every certificate, by id, as CA name, hex serial, subject, revoked_at,
  * reason and DER, then its state from column 6.
  */
 extern const char certdb_state_sql[];
-extern const char certdb_states_sql[];
+int	certdb_states_prepare(struct store *st, sqlite3_stmt **stmt);
 
 
 /*
@@ -199,6 +202,7 @@ struct renew_source {
 	char		*subject;	/* RFC 4514 */
 	int		 revoked;	/* or on hold */
 	int		 reason;
+	char		*owner;		/* or NULL; the renewal keeps it */
 };
 
 /* Certificate id's renew_source; clear it with certdb_renew_source_clear(). */
@@ -208,6 +212,12 @@ void	certdb_renew_source_clear(struct renew_source *src);
 
 /* Records that new_id renews old_id (a certificate is renewed once). */
 int	certdb_renew_link(struct store *st, int64_t old_id, int64_t new_id);
+
+/* Certificate id's owner in a new string (NULL for none); GF_ERR_NOT_FOUND. */
+int	certdb_owner(struct store *st, int64_t id, char **owner);
+
+/* Sets (NULL: clears) certificate id's owner, checked by owner_check(). */
+int	certdb_set_owner(struct store *st, int64_t id, const char *owner);
 
 /* Takes certificate id's label away, so that its renewal may carry it. */
 int	certdb_label_clear(struct store *st, int64_t id);

@@ -31,6 +31,7 @@ struct issue_request {
 	const char		*ca_issuers_url;
 	int			*clamped;	/* counts clamps instead of warning */
 	const char		*operation;	/* its audit entry's, or NULL: "issue" */
+	const char		*owner;		/* its owner's address, or NULL */
 };
 
 /*
@@ -63,7 +64,8 @@ int	issue_prepare(const struct issue_request *req, X509 **cert,
  * entry; 0 only when the row is inserted; refuses (GF_ERR_POLICY) a key
  * revoked for keyCompromise (revoke_check_key()); on a serial collision it
  * signs again with a fresh serial, replacing *cert (which may be NULL)
- * and *row.  Runs inside the caller's write transaction.  *cert_id (when
+ * and *row.  The owner, if any, must pass owner_check() (owner.h): it is
+ * recorded with the row.  Runs inside the caller's write transaction.  *cert_id (when
  * not NULL) is set as soon as the row is inserted: set after a failure,
  * the transaction holds a row with no audit entry and must roll back.
  */

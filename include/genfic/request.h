@@ -58,7 +58,8 @@ struct request_rules {
  * parses hostile input will hand over to the one that holds the CA key:
  * it crosses a pipe as three length-prefixed DER blobs, i2d_X509_PUBKEY
  * (spki), i2d_X509_NAME (subject) and i2d_GENERAL_NAMES (san, length 0
- * for none); the receiver decodes pkey from spki and hashes it again
+ * for none), and the owner's text (length 0 for none), which the
+ * receiver checks again with owner_check(); the receiver decodes pkey from spki and hashes it again
  * rather than trusting the sender's hash.  The validity is not part of
  * it: issue_build() sets it when it signs, by the rules that judged it.
  */
@@ -68,6 +69,11 @@ struct request {
 	X509_NAME	*subject;	/* the certificate's: template applied */
 	GENERAL_NAMES	*san;		/* the certificate's, or NULL */
 	unsigned char	 spki_hash[GF_SHA256_LEN];	/* certdb_row()'s */
+	/*
+	 * The address the request names for itself (owner_from_names() of
+	 * the subject and names asked for, before the template), or NULL.
+	 */
+	char		*owner;
 };
 
 void	request_free(struct request *req);

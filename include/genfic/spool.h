@@ -10,6 +10,7 @@
 #define GENFIC_SPOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -25,12 +26,15 @@ struct spool_params {
 	EVP_PKEY		*ca_key;
 	const struct request_rules *rules;	/* what judges each request */
 	const char		*label;		/* for one request, or NULL */
+	const char		*owner;		/* --owner of each, or NULL */
 	int			 force;		/* re-sign, replace files */
 	/* With spool_out_dir(): 0 if path may be written; thread-safe. */
 	int			(*out_check)(const char *path, int replace);
 	/* Else: writes one certificate's PEM; pem NULL: the group's end. */
 	int			(*out_write)(void *arg, const char *pem,
 				    size_t len);
+	/* Called with each certificate's row id as it is recorded; or NULL. */
+	void			(*recorded)(void *arg, int64_t cert_id);
 	/* Certificates written so far, of total; or NULL. */
 	void			(*progress)(void *arg, size_t done,
 				    size_t total);

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #define GF_STORE_DEFAULT	"/var/lib/genfic-ca"
-#define GF_SCHEMA_VERSION	5
+#define GF_SCHEMA_VERSION	6
 /* The oldest schema a read-only open reads as it is. */
 #define GF_SCHEMA_READABLE	1
 
@@ -118,6 +118,10 @@ int	store_bind_blob(sqlite3_stmt *stmt, int col, const void *data,
 
 /* *has: whether the database has table name (an older schema may not). */
 int	store_has_table(struct store *st, const char *name, int *has);
+
+/* *has: whether table has column (an older schema may not). */
+int	store_has_column(struct store *st, const char *table,
+	    const char *column, int *has);
 
 /* A copy of text column col in *out (NULL for SQL NULL), or GF_ERR_ALLOC. */
 int	store_column_dup(sqlite3_stmt *stmt, int col, char **out);

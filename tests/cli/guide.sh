@@ -26,6 +26,16 @@ st=$?
 grep -q "www.crt: OK" "$T/guide.out" && pass "the guide's chain verifies" || fail "the guide's chain verifies"
 grep -q "audit: .* entries, chain intact" "$T/guide.out" && pass "the guide's backup verifies" ||
     fail "the guide's backup verifies"
+# Section 15: Alice's certificate, her reminder and the summary, once.
+# Section 15 sends 3 messages, section 16 the reply to a mailed request.
+[ "$(ls "$T/work/outbox" 2>/dev/null | wc -l)" -eq 4 ] &&
+    grep -l "^To: alice@example.org" "$T/work/outbox"/* | xargs grep -l "pem-certificate-chain" >/dev/null &&
+    pass "the guide's mail: 4 messages, the certificate to its owner" ||
+    fail "the guide's mail: 4 messages ($(ls "$T/work/outbox" 2>/dev/null | wc -l))"
+grep -q "^bob-reply.pem: OK" "$T/guide.out" &&
+    grep -q "^Owner: *bob@example.org" "$T/guide.out" &&
+    pass "the guide's mailed request: owner the sender, reply verifies" ||
+    fail "the guide's mailed request: owner the sender, reply verifies"
 
 # The responder line of section 7, as written, but on 127.0.0.1 and in the
 # foreground (and as root without the drop, which needs a readable store).

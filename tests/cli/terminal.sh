@@ -112,7 +112,7 @@ has "$T/tty" "CA" && ! has "$T/tty" "$ESC" && pass "TERM=dumb: no escape sequenc
     fail "TERM=dumb: no escape sequence"
 
 # --tsv: no header, no colour, nothing cut; CA SERIAL STATUS EXPIRES HASH
-# SUBJECT LABEL IS_CA (-e: DAYS after EXPIRES).
+# SUBJECT LABEL IS_CA OWNER (-e: DAYS after EXPIRES).
 long="/O=A rather long organisation name/OU=and a unit/CN=tsv.example"
 gca -R "$T/tsv" --nopass --subject "$long" >/dev/null
 gca -p genfic-system --passin pass:system-secret --batch -s "$T/tsv.req" \
@@ -121,9 +121,9 @@ check "-l --tsv" gca -l --tsv
 cp "$T/out" "$T/tsv.out"
 [ "$(wc -l <"$T/tsv.out")" -eq "$(rows cert)" ] && pass "--tsv: one line per certificate, no header" ||
     fail "--tsv: one line per certificate, no header"
-awk -F '\t' 'NF != 8 { bad = 1 } END { exit bad }' "$T/tsv.out" &&
-    pass "--tsv: 8 tab-separated fields" || fail "--tsv: 8 tab-separated fields"
-grep -q "	CN=tsv.example,OU=and a unit,O=A rather long organisation name	tsv	0$" "$T/tsv.out" &&
+awk -F '\t' 'NF != 9 { bad = 1 } END { exit bad }' "$T/tsv.out" &&
+    pass "--tsv: 9 tab-separated fields" || fail "--tsv: 9 tab-separated fields"
+grep -q "	CN=tsv.example,OU=and a unit,O=A rather long organisation name	tsv	0	$" "$T/tsv.out" &&
     pass "--tsv: the subject whole" || fail "--tsv: the subject whole"
 raw "$T/tsv.out" && fail "--tsv: no raw sequence" || pass "--tsv: no raw sequence"
 awk -F '\t' -v s="$s1" '$2 == s && $7 == "lab\\x1b]0;owned\\u009b\\u202eel" { ok = 1 } END { exit !ok }' \
@@ -131,7 +131,7 @@ awk -F '\t' -v s="$s1" '$2 == s && $7 == "lab\\x1b]0;owned\\u009b\\u202eel" { ok
 env TERM=xterm script -qec "\"$GENFIC_CA\" -l --tsv" /dev/null >"$T/tty" 2>&1
 ! has "$T/tty" "$ESC" && pass "--tsv on a terminal: no colour" || fail "--tsv on a terminal: no colour"
 gca -e 10 --tsv >"$T/o"
-awk -F '\t' 'NF != 9 || $5 !~ /^[0-9]+$/ { bad = 1 } END { exit bad || NR == 0 }' "$T/o" &&
-    pass "-e --tsv: 9 fields, the days fifth" || fail "-e --tsv: 9 fields, the days fifth"
+awk -F '\t' 'NF != 10 || $5 !~ /^[0-9]+$/ { bad = 1 } END { exit bad || NR == 0 }' "$T/o" &&
+    pass "-e --tsv: 10 fields, the days fifth" || fail "-e --tsv: 10 fields, the days fifth"
 refuse "--tsv with --json" 2 "--json or --tsv, not both" gca -l --tsv --json
 finish

@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$fx"
-for h in csr ocsp dn template get-path; do
+for h in csr ocsp dn template get-path intake; do
 	mkdir -p "$co/$h"
 	find "$co/$h" -type f ! -name 'regress-*' -delete
 done
@@ -215,4 +215,14 @@ a = INTEGER:42
 b = OID:1.2.3
 c = EXPLICIT:0,BOOLEAN:TRUE
 EOF
+# --- Mail messages as --intake reads them, built by the intake test's
+# mkmail.py from two of the CSRs above.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$tmp/m.key" 2>/dev/null
+openssl req -new -key "$tmp/m.key" -subj /CN=mail.example.org -out "$tmp/m1.req"
+openssl req -new -key "$tmp/m.key" -subj /CN=other -out "$tmp/m2.req"
+for kind in by-type by-name text-qp text-b64 nested control deep; do
+	printf '%s\tA <a@example.org>\t%s\t%s\t%s\n' "$kind" \
+	    "$co/intake/$kind.eml" "$tmp/m1.req" "$tmp/m2.req"
+done | python3 "$here/../cli/mkmail.py"
 echo "fixtures in $fx, corpora in $co"

@@ -12,7 +12,7 @@ certdb_insert_row certdb_renew_link certdb_label_clear issue_build
 issue_commit issue_prepare crl_issue key_generate key_save ca_insert ca_update
 ca_set_cert ca_new_record ca_raise_crl_number audit_append revoke_set
 revoke_apply file_write_atomic file_write_unsynced generation_record
-generation_make_current audit_append_generation"
+generation_make_current audit_append_generation certdb_set_owner"
 ocspd=$(nm "$GENFIC_OCSPD" 2>/dev/null | awk '$2 == "T" { print $3 }')
 ca=$(nm "$GENFIC_CA" 2>/dev/null | awk '$2 == "T" { print $3 }')
 [ -n "$ocspd" ] && [ -n "$ca" ] || { echo "not ok - nm reads the binaries"; exit 1; }

@@ -22,7 +22,12 @@ for i, t, uid, user, op, ca, serial, subject in rows:
     db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?",
                (prev, h, i))
     prev = h
-db.executescript("DROP TABLE renewal; DROP TABLE ca_generation; "
+db.executescript("DROP TABLE notice; DROP INDEX cert_owner; "
+                 "DROP INDEX cert_expiring; ALTER TABLE cert DROP COLUMN owner; "
+                 "CREATE INDEX cert_expiring ON cert(not_after, ca_id, "
+                 "revoked_at, reason, serial, subject_hash, subject, label, "
+                 "is_ca); "
+                 "DROP TABLE renewal; DROP TABLE ca_generation; "
                  "ALTER TABLE crl DROP COLUMN generation; "
                  "ALTER TABLE audit DROP COLUMN object; "
                  "ALTER TABLE audit DROP COLUMN state; "
