@@ -33,6 +33,8 @@ static PKCS11_SLOT *p11_slots;
 static unsigned int p11_nslots;
 /* A refused PIN is never tried again in this run: tokens lock. */
 static int p11_login_refused;
+/* The URI each key of p11_load() came from, in the key's ex_data. */
+static int p11_uri_index = -1;
 
 void
 p11_set_module(const char *path)
@@ -607,6 +609,67 @@ p11_find_key(PKCS11_SLOT *slot, P11KitUri *u, const char *uri,
 	return 0;
 }
 
+static void
+p11_uri_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	free(ptr);
+}
+
+/* The URI, without its query (pin-source, pin-value), kept with pkey. */
+static int
+p11_key_name(EVP_PKEY *pkey, const char *uri)
+{
+	char *name;
+
+	if (p11_uri_index < 0 && (p11_uri_index = EVP_PKEY_get_ex_new_index(0,
+	    NULL, NULL, NULL, p11_uri_free)) < 0)
+		return gf_fail_crypto("key ex_data");
+	if ((name = strndup(uri, strcspn(uri, "?"))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (!EVP_PKEY_set_ex_data(pkey, p11_uri_index, name)) {
+		free(name);
+		return gf_fail_crypto("key ex_data");
+	}
+	return 0;
+}
+
+/* What a token answers once it is pulled out. */
+static int
+p11_rv_gone(unsigned long rv)
+{
+	return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+	    rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED;
+}
+
+int
+p11_sign_gone(const EVP_PKEY *key)
+{
+	const char *name;
+	unsigned long first = ERR_peek_error(), last = ERR_peek_last_error();
+	int lib = ERR_get_CKR_code();
+
+	if (p11_uri_index < 0 || (name = EVP_PKEY_get_ex_data(key,
+	    p11_uri_index)) == NULL)
+		return 0;
+	/*
+	 * libp11 reports a module's CK_RV as the reason of its library,
+	 * first; OpenSSL's own errors follow it.
+	 */
+	if ((ERR_GET_LIB(first) == lib && p11_rv_gone(ERR_GET_REASON(first))) ||
+	    (ERR_GET_LIB(last) == lib && p11_rv_gone(ERR_GET_REASON(last)))) {
+		ERR_clear_error();
+		return gf_fail(GF_ERR_KEY_GONE, "%s: token removed (or not "
+		    "present)", name);
+	}
+	return 0;
+}
+
 int
 p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **out)
 {
@@ -626,6 +689,10 @@ p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **out)
 		return r;
 	if ((pkey = PKCS11_get_private_key(key)) == NULL)
 		return gf_fail_crypto("%s: cannot use the key", uri);
+	if ((r = p11_key_name(pkey, uri)) != 0) {
+		EVP_PKEY_free(pkey);
+		return r;
+	}
 	*out = pkey;
 	return 0;
 }
