@@ -142,7 +142,8 @@ p11_uri_check(const char *uri)
 	/* The URI is recorded in the store and seen in process lists. */
 	if (p11_kit_uri_get_pin_value(u) != NULL)
 		r = gf_fail(GF_ERR_POLICY, "%s: pin-value would put the PIN in "
-		    "the store; give pin-source or --passin", uri);
+		    "the store and in process lists; give pin-source or "
+		    "--passin", uri);
 	/* ...and used from whatever directory a later run starts in. */
 	else if ((src = p11_kit_uri_get_pin_source(u)) != NULL &&
 	    p11_pin_path(src)[0] != '/')
@@ -313,21 +314,28 @@ p11_raw_login(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, P11KitUri *u,
 	    token, (unsigned long)rv);
 }
 
-/* True if an object of this label is on the token already. */
+/*
+ * 1 if an object of this label is on the token already, 0 if not, < 0
+ * if the token could not be searched.
+ */
 static int
-p11_raw_exists(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *label)
+p11_raw_exists(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *uri,
+    const char *label)
 {
 	CK_ATTRIBUTE tmpl[] = {
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
 	CK_OBJECT_HANDLE h;
 	CK_ULONG n = 0;
+	CK_RV rv;
 
-	if (f->C_FindObjectsInit(s, tmpl, 1) != CKR_OK)
-		return 1;
-	if (f->C_FindObjects(s, &h, 1, &n) != CKR_OK)
-		n = 1;
-	f->C_FindObjectsFinal(s);
+	if ((rv = f->C_FindObjectsInit(s, tmpl, 1)) == CKR_OK) {
+		rv = f->C_FindObjects(s, &h, 1, &n);
+		f->C_FindObjectsFinal(s);
+	}
+	if (rv != CKR_OK)
+		return gf_fail(GF_ERR_IO, "%s: cannot search the token for "
+		    "label %s (CK_RV 0x%lx)", uri, label, (unsigned long)rv);
 	return n > 0;
 }
 
@@ -447,11 +455,11 @@ p11_generate(const char *uri, const char *type, const struct passphrase *pin)
 	}
 	if ((r = p11_raw_open(&raw, u, uri, pin)) != 0)
 		goto out;
-	if (p11_raw_exists(raw.f, raw.s, label))
+	if ((r = p11_raw_exists(raw.f, raw.s, uri, label)) > 0)
 		r = gf_fail(GF_ERR_EXISTS, "%s: an object labelled %s is on "
 		    "the token already; it is never overwritten (--key adopts "
 		    "it)", uri, label);
-	else
+	else if (r == 0)
 		r = p11_raw_generate(raw.f, raw.s, label, &g);
  out:
 	p11_raw_close(&raw);

@@ -6,6 +6,8 @@
  * token gives ($GF_P11PULL_RV: "removed", CKR_DEVICE_REMOVED, the
  * default; "absent", CKR_TOKEN_NOT_PRESENT; "session",
  * CKR_SESSION_HANDLE_INVALID), and C_GetSlotList lists no token.
+ * With $GF_P11PULL_FIND_FAILS set, C_FindObjectsInit fails
+ * (CKR_DEVICE_ERROR) while the token is in.
  * Signatures take $GF_P11PULL_DELAY_MS each, one at a time, as on a
  * slow token: a spool then commits groups before the token is pulled.
  */
@@ -23,6 +25,7 @@ static CK_FUNCTION_LIST pulled_list;
 static atomic_long signs_left;
 static CK_RV pulled_rv = CKR_DEVICE_REMOVED;
 static long delay_ms;
+static int find_fails;
 static pthread_mutex_t token_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
@@ -72,6 +75,8 @@ p_FindObjectsInit(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n)
 {
 	if (pulled())
 		return pulled_rv;
+	if (find_fails)
+		return CKR_DEVICE_ERROR;
 	return real->C_FindObjectsInit(s, t, n);
 }
 
@@ -164,6 +169,7 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 			return CKR_GENERAL_ERROR;
 		n = getenv("GF_P11PULL_SIGNS");
 		atomic_store(&signs_left, n != NULL ? atol(n) : 0);
+		find_fails = getenv("GF_P11PULL_FIND_FAILS") != NULL;
 		if ((n = getenv("GF_P11PULL_DELAY_MS")) != NULL)
 			delay_ms = atol(n);
 		if ((rv = getenv("GF_P11PULL_RV")) != NULL &&

@@ -155,4 +155,13 @@ check "-g with the token back" gca -g -p genfic-system $PIN --batch \
     -o "$T/sys.crl"
 check "... its CRL verifies" openssl crl -in "$T/sys.crl" -noout \
     -CAfile "$S/genfic-system.crt"
+
+# --- A token that cannot be searched is not "a label already there".
+before=$(rows ca)
+refuse "-c -k on a token whose search fails says so" 1 \
+    "cannot search the token for label fresh" env GF_P11PULL_FIND_FAILS=1 \
+    GF_P11PULL_SIGNS=1000 "$GENFIC_CA" --pkcs11-module "$GF_P11PULL" \
+    -c genfic-fresh -p genfic -k 'pkcs11:token=genfic-system;object=fresh' \
+    $PIN --batch
+check "... and no CA is made" test "$(rows ca)" = "$before"
 finish
