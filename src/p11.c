@@ -200,6 +200,38 @@ p11_pin(P11KitUri *u, const struct passphrase *pin, struct passphrase *own,
 	return 0;
 }
 
+/* The token's PIN flags now (after a refused login), or 0. */
+static CK_FLAGS
+p11_pin_flags(CK_FUNCTION_LIST *f, CK_SLOT_ID slot)
+{
+	CK_TOKEN_INFO ti;
+
+	return f->C_GetTokenInfo(slot, &ti) == CKR_OK ? ti.flags : 0;
+}
+
+/*
+ * The same for a slot of libp11's, through the module itself: libp11's
+ * token flags are those of when it listed the slots, one attempt ago.
+ */
+static CK_FLAGS
+p11_slot_pin_flags(PKCS11_SLOT *slot)
+{
+	CK_FUNCTION_LIST *f;
+	CK_FLAGS flags = 0;
+	CK_RV rv;
+
+	if ((f = p11_kit_module_load(p11_module(),
+	    P11_KIT_MODULE_UNMANAGED)) == NULL)
+		return 0;
+	rv = f->C_Initialize(NULL);
+	if (rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
+		flags = p11_pin_flags(f, PKCS11_get_slotid_from_slot(slot));
+	if (rv == CKR_OK)
+		f->C_Finalize(NULL);
+	p11_kit_module_release(f);
+	return flags;
+}
+
 static int
 p11_login_fail(const char *token, int locked, int final_try)
 {
@@ -287,6 +319,8 @@ p11_raw_login(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, P11KitUri *u,
     const CK_TOKEN_INFO *ti, const struct passphrase *pin)
 {
 	struct passphrase own = { 0 };
+	CK_SESSION_INFO si;
+	CK_FLAGS flags = 0;
 	char token[33];
 	const char *p;
 	size_t n;
@@ -305,10 +339,14 @@ p11_raw_login(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, P11KitUri *u,
 	pass_clear(&own);
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
 		return 0;
+	/* What the attempt left: ti is from before it. */
+	if (f->C_GetSessionInfo(s, &si) == CKR_OK)
+		flags = p11_pin_flags(f, si.slotID);
 	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED ||
 	    rv == CKR_PIN_LEN_RANGE)
-		return p11_login_fail(token, rv == CKR_PIN_LOCKED,
-		    (ti->flags & CKF_USER_PIN_FINAL_TRY) != 0);
+		return p11_login_fail(token, rv == CKR_PIN_LOCKED ||
+		    (flags & CKF_USER_PIN_LOCKED) != 0,
+		    (flags & CKF_USER_PIN_FINAL_TRY) != 0);
 	p11_login_refused = 1;
 	return gf_fail(GF_ERR_IO, "token %s: login failed (CK_RV 0x%lx)",
 	    token, (unsigned long)rv);
@@ -553,6 +591,7 @@ p11_login(PKCS11_SLOT *slot, P11KitUri *u, const struct passphrase *pin)
 {
 	struct passphrase own = { 0 };
 	PKCS11_TOKEN *t = slot->token;
+	CK_FLAGS flags;
 	const char *p;
 	int in = 0, r;
 
@@ -568,8 +607,11 @@ p11_login(PKCS11_SLOT *slot, P11KitUri *u, const struct passphrase *pin)
 		return r;
 	r = PKCS11_login(slot, 0, p);
 	pass_clear(&own);
-	if (r != 0)
-		return p11_login_fail(t->label, 0, t->userPinFinalTry);
+	if (r != 0) {
+		flags = p11_slot_pin_flags(slot);
+		return p11_login_fail(t->label, (flags & CKF_USER_PIN_LOCKED) !=
+		    0, (flags & CKF_USER_PIN_FINAL_TRY) != 0);
+	}
 	return 0;
 }
 

@@ -6,6 +6,9 @@
  * token gives ($GF_P11PULL_RV: "removed", CKR_DEVICE_REMOVED, the
  * default; "absent", CKR_TOKEN_NOT_PRESENT; "session",
  * CKR_SESSION_HANDLE_INVALID), and C_GetSlotList lists no token.
+ * With $GF_P11PULL_PIN_TRIES=N, the user PIN locks after N wrong ones,
+ * C_GetTokenInfo saying CKF_USER_PIN_FINAL_TRY when one is left, as a
+ * smartcard does (SoftHSM2 never says it).
  * With $GF_P11PULL_FIND_FAILS set, C_FindObjectsInit fails
  * (CKR_DEVICE_ERROR) while the token is in.
  * Signatures take $GF_P11PULL_DELAY_MS each, one at a time, as on a
@@ -26,6 +29,7 @@ static atomic_long signs_left;
 static CK_RV pulled_rv = CKR_DEVICE_REMOVED;
 static long delay_ms;
 static int find_fails;
+static atomic_long pin_tries = -1;	/* -1: SoftHSM2's own */
 static pthread_mutex_t token_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
@@ -47,9 +51,19 @@ p_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR n)
 static CK_RV
 p_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 {
+	long tries = atomic_load(&pin_tries);
+	CK_RV rv;
+
 	if (pulled())
 		return CKR_TOKEN_NOT_PRESENT;
-	return real->C_GetTokenInfo(slot, info);
+	if ((rv = real->C_GetTokenInfo(slot, info)) == CKR_OK && tries >= 0) {
+		info->flags &= ~(CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED);
+		if (tries == 1)
+			info->flags |= CKF_USER_PIN_FINAL_TRY;
+		else if (tries == 0)
+			info->flags |= CKF_USER_PIN_LOCKED;
+	}
+	return rv;
 }
 
 static CK_RV
@@ -65,9 +79,16 @@ static CK_RV
 p_Login(CK_SESSION_HANDLE s, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin,
     CK_ULONG len)
 {
+	CK_RV rv;
+
 	if (pulled())
 		return pulled_rv;
-	return real->C_Login(s, u, pin, len);
+	if (atomic_load(&pin_tries) == 0)
+		return CKR_PIN_LOCKED;
+	rv = real->C_Login(s, u, pin, len);
+	if (rv == CKR_PIN_INCORRECT && atomic_load(&pin_tries) > 0)
+		atomic_fetch_sub(&pin_tries, 1);
+	return rv;
 }
 
 static CK_RV
@@ -170,6 +191,8 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 		n = getenv("GF_P11PULL_SIGNS");
 		atomic_store(&signs_left, n != NULL ? atol(n) : 0);
 		find_fails = getenv("GF_P11PULL_FIND_FAILS") != NULL;
+		if ((n = getenv("GF_P11PULL_PIN_TRIES")) != NULL)
+			atomic_store(&pin_tries, atol(n));
 		if ((n = getenv("GF_P11PULL_DELAY_MS")) != NULL)
 			delay_ms = atol(n);
 		if ((rv = getenv("GF_P11PULL_RV")) != NULL &&

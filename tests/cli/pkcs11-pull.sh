@@ -164,4 +164,32 @@ refuse "-c -k on a token whose search fails says so" 1 \
     -c genfic-fresh -p genfic -k 'pkcs11:token=genfic-system;object=fresh' \
     $PIN --batch
 check "... and no CA is made" test "$(rows ca)" = "$before"
+
+# --- A token that counts wrong PINs (p11pull.c): the warning comes with
+# the attempt that leaves one, and the one after says it locked.
+# tries N ARGS...: genfic-ca on a token that allows N more wrong PINs.
+tries() {
+	tr_n=$1; shift
+	env GF_P11PULL_PIN_TRIES="$tr_n" GF_P11PULL_SIGNS=1000 "$GENFIC_CA" \
+	    --pkcs11-module "$GF_P11PULL" "$@"
+}
+BAD="--passin pass:000000"
+refuse "a wrong PIN with 3 tries left: no warning yet" 1 \
+    "wrong PIN? (not tried again)\$" tries 3 -s "$T/spool/r000001.req" \
+    -p genfic-system -o "$T/p1.crt" $BAD --batch
+refuse "a wrong PIN with 2 tries left: one more locks the token" 1 \
+    "one more wrong PIN locks the token" tries 2 -s "$T/spool/r000001.req" \
+    -p genfic-system -o "$T/p1.crt" $BAD --batch
+refuse "a wrong PIN on the final try: the PIN is locked now" 1 \
+    "the user PIN is locked" tries 1 -s "$T/spool/r000001.req" \
+    -p genfic-system -o "$T/p1.crt" $BAD --batch
+printf '000000\n' >"$T/badpin"
+refuse "-c -k: a wrong PIN with 2 tries left: one more locks the token" 1 \
+    "one more wrong PIN locks the token" tries 2 -c genfic-pin -p genfic \
+    -k "pkcs11:token=genfic-system;object=pin?pin-source=file:$T/badpin" \
+    $PIN --batch
+refuse "-c -k: a wrong PIN on the final try: locked now" 1 \
+    "the user PIN is locked" tries 1 -c genfic-pin -p genfic \
+    -k "pkcs11:token=genfic-system;object=pin?pin-source=file:$T/badpin" \
+    $PIN --batch
 finish
