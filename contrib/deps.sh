@@ -10,7 +10,8 @@ binutils devscripts selinux-policy-dev checkpolicy semodule-utils setools
 selinux-utils selinux-policy-default
 debhelper dpkg-dev lintian diffoscope-minimal adduser
 nginx wrk
-mpack"
+mpack
+chromium"
 
 install_deps() {
 	missing=""

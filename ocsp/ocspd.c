@@ -383,6 +383,21 @@ parse_bytes(poptContext pc, const char *option, const char *text,
 	return 0;
 }
 
+/*
+ * A signer key on a token: its URI is seen in process lists, so no
+ * pin-value in it, and a pin-source by absolute path, as in genfic-ca.
+ */
+static int
+check_signer_uri(const char *key)
+{
+	int r;
+
+	if (key == NULL || !p11_is_uri(key) || (r = p11_uri_check(key)) == 0)
+		return 0;
+	gf_report("--signer-key", r);
+	return EXIT_FAILED;
+}
+
 static int
 parse_options(poptContext pc)
 {
@@ -393,6 +408,7 @@ parse_options(poptContext pc)
 	long long request_timeout = DEFAULT_REQUEST_TIMEOUT;
 	long long idle_timeout = DEFAULT_IDLE_TIMEOUT;
 	long cpus;
+	size_t i;
 	int r;
 
 	if (poptPeekArg(pc) != NULL)
@@ -427,6 +443,11 @@ parse_options(poptContext pc)
 	if ((r = parse_signers(pc)) != 0 || (r = parse_prefix(pc)) != 0)
 		return r;
 	p11_set_module(opt.pkcs11_module);
+	if ((r = check_signer_uri(opt.signer_key)) != 0)
+		return r;
+	for (i = 0; i < ds.nspecs; i++)
+		if ((r = check_signer_uri(ds.specs[i].key)) != 0)
+			return r;
 	if (opt.dir == NULL && (opt.dir = getenv("GENFIC_CA_DIR")) == NULL)
 		opt.dir = GF_STORE_DEFAULT;
 	if (opt.listen == NULL)

@@ -458,7 +458,7 @@ checkpoint_sign(EVP_PKEY *key, const char *statement, unsigned char **sig,
 	    len) != 1) {
 		OPENSSL_free(*sig);
 		*sig = NULL;
-		r = gf_fail_crypto("sign audit checkpoint");
+		r = key_sign_failed(key, "sign audit checkpoint");
 	}
 	EVP_MD_CTX_free(ctx);
 	return r;

@@ -607,10 +607,7 @@ certdb_live_between(struct store *st, const struct ca *ca, int64_t first,
  * The listing modes (-l, -e, -S): SQL fragments that read ?1 as "now"
  * (seconds since the epoch).
  */
-#define LIST_STATUS \
-	"CASE WHEN cert.revoked_at IS NOT NULL THEN " \
-	"CASE cert.reason WHEN 6 THEN 'hold' ELSE 'revoked' END " \
-	"WHEN cert.not_after <= ?1 THEN 'expired' ELSE 'valid' END"
+#define LIST_STATUS CERTDB_STATUS_SQL
 #define LIST_REASON \
 	"CASE cert.reason WHEN 0 THEN 'unspecified' WHEN 1 THEN " \
 	"'keyCompromise' WHEN 2 THEN 'cACompromise' WHEN 3 THEN " \

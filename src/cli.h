@@ -72,6 +72,7 @@ struct cli {
 	int		  nopass;
 	int		  json;
 	int		  tsv;		/* -l, -e: tab-separated */
+	const char	 *html;		/* -l --html FILE */
 	int		  batch;
 	int		  no_clamp;
 	int		  force;

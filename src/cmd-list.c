@@ -13,6 +13,7 @@
 #include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/generation.h"
+#include "genfic/report.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "cli.h"
@@ -225,6 +226,41 @@ listing_init(struct certdb_listing *l, const struct cli *cli, int kind)
 	l->json = cli->json;
 }
 
+/* -l --html FILE: the page built in memory, then written whole. */
+static int
+list_html(struct cli *cli)
+{
+	struct cli_out out;
+	struct store *st = NULL;
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (cli->json || cli->tsv || cli->parent != NULL || cli->status != NULL)
+		r = gf_fail(GF_ERR_USAGE, "--html reports the whole store: "
+		    "not with --json, --tsv, -p or --status");
+	else if ((r = cli_output_open(&out, cli->html, cli->force)) == 0) {
+		if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) == 0) {
+			if ((f = open_memstream(&page, &len)) == NULL)
+				r = gf_fail(GF_ERR_ALLOC, "out of memory");
+			else {
+				r = report_write(st, time(NULL), f);
+				if (fclose(f) != 0 && r == 0)
+					r = gf_fail(GF_ERR_ALLOC, "out of memory");
+			}
+		}
+		if (r == 0)
+			r = cli_output_write(&out, page, len);
+		cli_output_close(&out);
+	}
+	if (r != 0)
+		gf_report("-l --html", r);
+	free(page);
+	store_free(st);
+	return cli_exit_status(r);
+}
+
 int
 cmd_list(struct cli *cli)
 {
@@ -234,6 +270,8 @@ cmd_list(struct cli *cli)
 	sqlite3_stmt *stmt = NULL;
 	int r;
 
+	if (cli->html != NULL)
+		return list_html(cli);
 	if (cli->status != NULL && (r = status_check(cli->status)) != 0) {
 		gf_report("-l", r);
 		return EXIT_USAGE;

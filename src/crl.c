@@ -137,7 +137,7 @@ crl_skeleton(const struct ca *ca, EVP_PKEY *key, const struct crl_params *p,
 	if ((r = crl_add_extensions(crl, ca, number)) != 0)
 		goto out;
 	if (X509_CRL_sign(crl, key, key_digest(key)) <= 0) {
-		r = gf_fail_crypto("sign CRL");
+		r = key_sign_failed(key, "sign CRL");
 		goto out;
 	}
 	*out = crl;
@@ -234,7 +234,7 @@ crl_sign(X509_CRL *skeleton, EVP_PKEY *key, const struct buf *tbs,
 	r = out->failed ? GF_ERR_ALLOC : 0;
  out:
 	if (r == GF_ERR_LIBCRYPTO)
-		r = gf_fail_crypto("sign CRL");
+		r = key_sign_failed(key, "sign CRL");
 	else if (r == GF_ERR_ALLOC)
 		r = gf_fail(r, "out of memory");
 	EVP_MD_CTX_free(ctx);

@@ -32,6 +32,7 @@ static const struct {
 	{ GF_ERR_USAGE,		"invalid value" },
 	{ GF_ERR_BUSY,		"the store is busy, retry" },
 	{ GF_ERR_CONFLICT,	"conflict" },
+	{ GF_ERR_KEY_GONE,	"token removed (or not present)" },
 };
 
 const char *

@@ -320,7 +320,7 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	    (r = issue_check_chain(req, cert)) != 0)
 		goto out;
 	if (X509_sign(cert, req->issuer_key, key_digest(req->issuer_key)) <= 0) {
-		r = gf_fail_crypto("sign certificate");
+		r = key_sign_failed(req->issuer_key, "sign certificate");
 		goto out;
 	}
 	*out = cert;

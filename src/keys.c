@@ -290,6 +290,16 @@ key_describe(const EVP_PKEY *pkey, char *buf, size_t size)
 	}
 }
 
+int
+key_sign_failed(const EVP_PKEY *key, const char *what)
+{
+	int r;
+
+	if ((r = p11_sign_gone(key)) != 0)
+		return r;
+	return gf_fail_crypto("%s", what);
+}
+
 const EVP_MD *
 key_digest(const EVP_PKEY *pkey)
 {

@@ -168,6 +168,9 @@ static struct poptOption option_table[] = {
 	  "DATE" },
 	{ "json", '\0', POPT_ARG_NONE, &cli.json, 0,
 	  "-l, -e, -S: JSON output", NULL },
+	{ "html", '\0', POPT_ARG_STRING, &cli.html, GF_OPT_VALUE,
+	  "-l: one self-contained HTML report (CA tree, counts, expiry "
+	  "timeline, next 90 days) to FILE", "FILE" },
 	{ "tsv", '\0', POPT_ARG_NONE, &cli.tsv, 0,
 	  "-l, -e: tab-separated rows for scripts: no header, no colour, "
 	  "nothing cut", NULL },

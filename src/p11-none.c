@@ -56,6 +56,13 @@ p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **key)
 	return p11_none();
 }
 
+int
+p11_sign_gone(const EVP_PKEY *key)
+{
+	(void)key;
+	return 0;
+}
+
 void
 p11_remove(const char *uri, const struct passphrase *pin)
 {

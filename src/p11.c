@@ -33,6 +33,8 @@ static PKCS11_SLOT *p11_slots;
 static unsigned int p11_nslots;
 /* A refused PIN is never tried again in this run: tokens lock. */
 static int p11_login_refused;
+/* The URI each key of p11_load() came from, in the key's ex_data. */
+static int p11_uri_index = -1;
 
 void
 p11_set_module(const char *path)
@@ -140,7 +142,8 @@ p11_uri_check(const char *uri)
 	/* The URI is recorded in the store and seen in process lists. */
 	if (p11_kit_uri_get_pin_value(u) != NULL)
 		r = gf_fail(GF_ERR_POLICY, "%s: pin-value would put the PIN in "
-		    "the store; give pin-source or --passin", uri);
+		    "the store and in process lists; give pin-source or "
+		    "--passin", uri);
 	/* ...and used from whatever directory a later run starts in. */
 	else if ((src = p11_kit_uri_get_pin_source(u)) != NULL &&
 	    p11_pin_path(src)[0] != '/')
@@ -195,6 +198,38 @@ p11_pin(P11KitUri *u, const struct passphrase *pin, struct passphrase *own,
 		    "(--passin, or pin-source in the URI)");
 	*out = pin->text;
 	return 0;
+}
+
+/* The token's PIN flags now (after a refused login), or 0. */
+static CK_FLAGS
+p11_pin_flags(CK_FUNCTION_LIST *f, CK_SLOT_ID slot)
+{
+	CK_TOKEN_INFO ti;
+
+	return f->C_GetTokenInfo(slot, &ti) == CKR_OK ? ti.flags : 0;
+}
+
+/*
+ * The same for a slot of libp11's, through the module itself: libp11's
+ * token flags are those of when it listed the slots, one attempt ago.
+ */
+static CK_FLAGS
+p11_slot_pin_flags(PKCS11_SLOT *slot)
+{
+	CK_FUNCTION_LIST *f;
+	CK_FLAGS flags = 0;
+	CK_RV rv;
+
+	if ((f = p11_kit_module_load(p11_module(),
+	    P11_KIT_MODULE_UNMANAGED)) == NULL)
+		return 0;
+	rv = f->C_Initialize(NULL);
+	if (rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
+		flags = p11_pin_flags(f, PKCS11_get_slotid_from_slot(slot));
+	if (rv == CKR_OK)
+		f->C_Finalize(NULL);
+	p11_kit_module_release(f);
+	return flags;
 }
 
 static int
@@ -284,6 +319,8 @@ p11_raw_login(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, P11KitUri *u,
     const CK_TOKEN_INFO *ti, const struct passphrase *pin)
 {
 	struct passphrase own = { 0 };
+	CK_SESSION_INFO si;
+	CK_FLAGS flags = 0;
 	char token[33];
 	const char *p;
 	size_t n;
@@ -302,30 +339,41 @@ p11_raw_login(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, P11KitUri *u,
 	pass_clear(&own);
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
 		return 0;
+	/* What the attempt left: ti is from before it. */
+	if (f->C_GetSessionInfo(s, &si) == CKR_OK)
+		flags = p11_pin_flags(f, si.slotID);
 	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED ||
 	    rv == CKR_PIN_LEN_RANGE)
-		return p11_login_fail(token, rv == CKR_PIN_LOCKED,
-		    (ti->flags & CKF_USER_PIN_FINAL_TRY) != 0);
+		return p11_login_fail(token, rv == CKR_PIN_LOCKED ||
+		    (flags & CKF_USER_PIN_LOCKED) != 0,
+		    (flags & CKF_USER_PIN_FINAL_TRY) != 0);
 	p11_login_refused = 1;
 	return gf_fail(GF_ERR_IO, "token %s: login failed (CK_RV 0x%lx)",
 	    token, (unsigned long)rv);
 }
 
-/* True if an object of this label is on the token already. */
+/*
+ * 1 if an object of this label is on the token already, 0 if not, < 0
+ * if the token could not be searched.
+ */
 static int
-p11_raw_exists(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *label)
+p11_raw_exists(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, const char *uri,
+    const char *label)
 {
 	CK_ATTRIBUTE tmpl[] = {
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
 	CK_OBJECT_HANDLE h;
 	CK_ULONG n = 0;
+	CK_RV rv;
 
-	if (f->C_FindObjectsInit(s, tmpl, 1) != CKR_OK)
-		return 1;
-	if (f->C_FindObjects(s, &h, 1, &n) != CKR_OK)
-		n = 1;
-	f->C_FindObjectsFinal(s);
+	if ((rv = f->C_FindObjectsInit(s, tmpl, 1)) == CKR_OK) {
+		rv = f->C_FindObjects(s, &h, 1, &n);
+		f->C_FindObjectsFinal(s);
+	}
+	if (rv != CKR_OK)
+		return gf_fail(GF_ERR_IO, "%s: cannot search the token for "
+		    "label %s (CK_RV 0x%lx)", uri, label, (unsigned long)rv);
 	return n > 0;
 }
 
@@ -445,11 +493,11 @@ p11_generate(const char *uri, const char *type, const struct passphrase *pin)
 	}
 	if ((r = p11_raw_open(&raw, u, uri, pin)) != 0)
 		goto out;
-	if (p11_raw_exists(raw.f, raw.s, label))
+	if ((r = p11_raw_exists(raw.f, raw.s, uri, label)) > 0)
 		r = gf_fail(GF_ERR_EXISTS, "%s: an object labelled %s is on "
 		    "the token already; it is never overwritten (--key adopts "
 		    "it)", uri, label);
-	else
+	else if (r == 0)
 		r = p11_raw_generate(raw.f, raw.s, label, &g);
  out:
 	p11_raw_close(&raw);
@@ -543,6 +591,7 @@ p11_login(PKCS11_SLOT *slot, P11KitUri *u, const struct passphrase *pin)
 {
 	struct passphrase own = { 0 };
 	PKCS11_TOKEN *t = slot->token;
+	CK_FLAGS flags;
 	const char *p;
 	int in = 0, r;
 
@@ -558,8 +607,11 @@ p11_login(PKCS11_SLOT *slot, P11KitUri *u, const struct passphrase *pin)
 		return r;
 	r = PKCS11_login(slot, 0, p);
 	pass_clear(&own);
-	if (r != 0)
-		return p11_login_fail(t->label, 0, t->userPinFinalTry);
+	if (r != 0) {
+		flags = p11_slot_pin_flags(slot);
+		return p11_login_fail(t->label, (flags & CKF_USER_PIN_LOCKED) !=
+		    0, (flags & CKF_USER_PIN_FINAL_TRY) != 0);
+	}
 	return 0;
 }
 
@@ -607,6 +659,67 @@ p11_find_key(PKCS11_SLOT *slot, P11KitUri *u, const char *uri,
 	return 0;
 }
 
+static void
+p11_uri_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	free(ptr);
+}
+
+/* The URI, without its query (pin-source, pin-value), kept with pkey. */
+static int
+p11_key_name(EVP_PKEY *pkey, const char *uri)
+{
+	char *name;
+
+	if (p11_uri_index < 0 && (p11_uri_index = EVP_PKEY_get_ex_new_index(0,
+	    NULL, NULL, NULL, p11_uri_free)) < 0)
+		return gf_fail_crypto("key ex_data");
+	if ((name = strndup(uri, strcspn(uri, "?"))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (!EVP_PKEY_set_ex_data(pkey, p11_uri_index, name)) {
+		free(name);
+		return gf_fail_crypto("key ex_data");
+	}
+	return 0;
+}
+
+/* What a token answers once it is pulled out. */
+static int
+p11_rv_gone(unsigned long rv)
+{
+	return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+	    rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED;
+}
+
+int
+p11_sign_gone(const EVP_PKEY *key)
+{
+	const char *name;
+	unsigned long first = ERR_peek_error(), last = ERR_peek_last_error();
+	int lib = ERR_get_CKR_code();
+
+	if (p11_uri_index < 0 || (name = EVP_PKEY_get_ex_data(key,
+	    p11_uri_index)) == NULL)
+		return 0;
+	/*
+	 * libp11 reports a module's CK_RV as the reason of its library,
+	 * first; OpenSSL's own errors follow it.
+	 */
+	if ((ERR_GET_LIB(first) == lib && p11_rv_gone(ERR_GET_REASON(first))) ||
+	    (ERR_GET_LIB(last) == lib && p11_rv_gone(ERR_GET_REASON(last)))) {
+		ERR_clear_error();
+		return gf_fail(GF_ERR_KEY_GONE, "%s: token removed (or not "
+		    "present)", name);
+	}
+	return 0;
+}
+
 int
 p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **out)
 {
@@ -626,6 +739,10 @@ p11_load(const char *uri, const struct passphrase *pin, EVP_PKEY **out)
 		return r;
 	if ((pkey = PKCS11_get_private_key(key)) == NULL)
 		return gf_fail_crypto("%s: cannot use the key", uri);
+	if ((r = p11_key_name(pkey, uri)) != 0) {
+		EVP_PKEY_free(pkey);
+		return r;
+	}
 	*out = pkey;
 	return 0;
 }

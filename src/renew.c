@@ -217,7 +217,11 @@ renew_group(struct renewer *rn, const struct renew_due *due,
 		goto out;
 	for (i = 0; i < n && r == 0; i++) {
 		gf_errclear();
-		if ((r = renew_item_prepare(rn, due, ids[i], &items[i])) != 0) {
+		r = renew_item_prepare(rn, due, ids[i], &items[i]);
+		/* No renewal after it can be signed: the group is undone. */
+		if (r == GF_ERR_KEY_GONE)
+			break;
+		if (r != 0) {
 			due->told(due->arg, &items[i].rw, items[i].path, 0, r);
 			counts->refused++;
 			r = 0;

@@ -404,6 +404,10 @@ spool_record(struct spool *s, struct spool_job *j)
 		s->skipped++;
 		return 0;
 	}
+	/* No request after it can be signed: the run stops, this group undone. */
+	if (j->r == GF_ERR_KEY_GONE)
+		return gf_fail(j->r, "%s", j->why != NULL ? j->why :
+		    gf_strerror(j->r));
 	if (j->r != 0) {
 		spool_refused_key(s, j);
 		return spool_refused(s, j);
@@ -415,6 +419,8 @@ spool_record(struct spool *s, struct spool_job *j)
 		j->req = NULL;
 		if ((r = spool_judge(s, j, 0)) != 0 ||
 		    (r = spool_job_sign(s, j)) != 0) {
+			if (r == GF_ERR_KEY_GONE)
+				return r;
 			spool_job_fail(j, r);
 			return spool_refused(s, j);
 		}
@@ -430,7 +436,7 @@ spool_record(struct spool *s, struct spool_job *j)
 	X509_free(cert);
 	/* Once its row is in (its audit entry failed), the group rolls back. */
 	if (r == GF_ERR_DB || r == GF_ERR_BUSY || r == GF_ERR_IO ||
-	    (r != 0 && id != 0))
+	    r == GF_ERR_KEY_GONE || (r != 0 && id != 0))
 		return r;
 	if (r != 0) {
 		spool_job_fail(j, r);

@@ -13,6 +13,12 @@
 struct store;
 struct ca;
 
+/* A certificate's status as -l shows it, reading ?1 as "now". */
+#define CERTDB_STATUS_SQL \
+	"CASE WHEN cert.revoked_at IS NOT NULL THEN " \
+	"CASE cert.reason WHEN 6 THEN 'hold' ELSE 'revoked' END " \
+	"WHEN cert.not_after <= ?1 THEN 'expired' ELSE 'valid' END"
+
 /* Every column of a certificate's row, derived from the certificate. */
 struct cert_row {
 	struct serial	 serial;

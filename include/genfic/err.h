@@ -20,6 +20,7 @@
 #define GF_ERR_USAGE		-12	/* bad option value */
 #define GF_ERR_BUSY		-13	/* the store stayed locked */
 #define GF_ERR_CONFLICT		-14	/* e.g. a serial that is already taken */
+#define GF_ERR_KEY_GONE		-15	/* its token was removed: stop the run */
 
 /*
  * Records why the current operation failed, for gf_errmsg(), and returns

@@ -55,6 +55,13 @@ void	key_describe(const EVP_PKEY *pkey, char *buf, size_t size);
  */
 int	key_signs_for(EVP_PKEY *key, X509 *cert);
 
+/*
+ * After a signature by key failed: GF_ERR_KEY_GONE ("URI: token removed
+ * (or not present)") when the key's token is gone, which no later
+ * signature in this run can mend; else gf_fail_crypto(what).
+ */
+int	key_sign_failed(const EVP_PKEY *key, const char *what);
+
 /* The digest to sign with for this key: NULL for EdDSA. */
 const EVP_MD *key_digest(const EVP_PKEY *pkey);
 

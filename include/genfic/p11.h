@@ -46,6 +46,14 @@ int	p11_load(const char *uri, const struct passphrase *pin,
 	    EVP_PKEY **key);
 
 /*
+ * After a signature by key failed: GF_ERR_KEY_GONE, with the key's URI,
+ * if OpenSSL's error queue holds what a pulled token answers
+ * (CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT, a session that is no
+ * more); else 0, the queue as it was.
+ */
+int	p11_sign_gone(const EVP_PKEY *key);
+
+/*
  * Removes the key pair p11_generate() made, after a failure later on;
  * warns when it cannot.
  */

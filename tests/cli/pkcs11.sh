@@ -311,6 +311,23 @@ EOF
 		    -cert "$T/host.crt" -CAfile "$S/genfic.crt" \
 		    -verify_other "$S/genfic-system.crt"
 		stop_ocspd
+		# As genfic-ca does: the URI is seen in process lists.
+		for q in 'pin-value=123456' 'pin-source=file:pin'; do
+			timeout 30 "$GENFIC_OCSPD" --foreground --allow-root \
+			    -l 127.0.0.1:0 -d "$GENFIC_CA_DIR" --ca genfic-system \
+			    --signer-cert "$T/resp.crt" --signer-key \
+			    "pkcs11:token=genfic-ocsp;object=responder?$q" \
+			    >"$T/out" 2>"$T/err"
+			st=$?
+			if [ $st -eq 1 ] && grep -q \
+			    "^genfic-ocspd: --signer-key: .*${q%%=*}" "$T/err"
+			then
+				pass "genfic-ocspd --signer-key URI?$q is refused"
+			else
+				fail "genfic-ocspd --signer-key URI?$q is refused (exit $st)"
+				sed 's/^/#   /' "$T/err" | head -5
+			fi
+		done
 	else
 		fail "certtool makes the responder's request on the token"
 	fi
