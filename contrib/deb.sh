@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the Debian packages genfic-ca and genfic-ocspd from a copy of the
 # files git tracks (as they are in the work tree: no build directory or
 # untracked file leaks in) and puts the .deb files, with their .buildinfo

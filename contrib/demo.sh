@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The walkthrough of README.md, run for real: builds genfic-ca, then makes
 # a root CA, a system CA and a user CA, signs a host, a user and a spool
 # of requests, revokes one, publishes CRLs, answers OCSP with genfic-ocspd,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by demo.sh and test.sh: installs the Debian packages the build
 # and the tests need, when they are missing.
 GENFIC_PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer harnesses of tests/fuzz with clang, ASan and UBSan,
 # and runs each for SECONDS from a copy of its seed corpus.  Exits 1 if any
 # finds a crash, a leak, a timeout or undefined behaviour.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Adds up meson's test logs, and contrib/fuzz.sh's results if given with
 --fuzz, into one closing line: 'N passed, N failed, N skipped'.  Each
 harness counts as one test: passed if it ran clean, failed otherwise."""

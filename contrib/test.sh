@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what is missing, builds, and runs every test twice: a plain
 # build and an ASan+UBSan build; builds everything with clang too and runs
 # its C tests and build checks; then each fuzzer for 60 s (clang, ASan and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Turn an SQL file into a C string constant: embed.py IN OUT SYMBOL."""
 import sys
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- Schema 2: cert_revoked holds all that a CRL entry needs, so that -g
 -- reads no table row.  Those rows lie in serial order, that is at random
 -- in the table: at 10^6 revoked certificates they cost 1.7 page reads

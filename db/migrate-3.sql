@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- Schema 3: the audit log commits to the state it changed, and is
 -- anchored by checkpoints signed with a CA key.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- Schema 4: CA generations (--rollover) and re-certification (--recertify).
 --
 -- A generation is one key of a CA: 1 is the key the CA was made with,

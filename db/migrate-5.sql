@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- Schema 5: which certificate renewed which (--renew, --renew-expiring).
 -- A certificate is renewed at most once: its renewal is renewed next.
 CREATE TABLE renewal (

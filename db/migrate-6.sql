@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- Schema 6: owners and the mail sent to them (--owner, --mail, --notify).
 --
 -- A certificate's owner: the mail address its certificate and expiry

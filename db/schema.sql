@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- genfic-ca store, schema version 1.
 -- Applied by db_open() when PRAGMA user_version is 0; later versions add
 -- numbered migrations.  Times are seconds since the epoch (UTC).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The one OCSP path: a request's DER (a POST body, or a GET path once
  * decoded) in, the signed answer out, through the cache, the signers'

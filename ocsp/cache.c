@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Signed responses, kept until their refresh point.  A hash table split
  * into shards, each with its own lock and its own oldest-first eviction;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The CAs served: their certificates, the CertID hashes that name them
  * (RFC 6960 4.1.1) precomputed for every algorithm we match, and the key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Every connection libmicrohttpd holds, in accept order, with where its
  * request stands.  libmicrohttpd's own timeout restarts on every byte, so

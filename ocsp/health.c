@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Whether each CA's signer may sign now.  A responder certificate that
  * is revoked, expired or not yet valid must not vouch for anything: the

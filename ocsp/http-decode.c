@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The request of an RFC 5019/9919 GET: the last part of the path is the
  * DER request in base64, URL-encoded, and clients and proxies differ in

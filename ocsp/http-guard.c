@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What a request must be before it is answered (RFC 9112).  A cache or a
  * proxy in front of us frames requests by its own reading of the headers;

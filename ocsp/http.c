@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The HTTP side (RFC 6960 appendix A, RFC 5019/9919): POST with the DER
  * request as body, or GET with it base64- and URL-encoded in the path.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * genfic-ocspd --install SNAPSHOT -d DIR: verifies the snapshot, copies it
  * into a new directory DIR/snapshot-TIME-XXXXXX, verifies the copy, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Diagnostics and the one line per request, on stderr (--foreground), to
  * the --log file (with a UTC timestamp) or to syslog.  Each line is formatted first, escaped as gf_escape() does

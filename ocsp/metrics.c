@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --metrics ADDR:PORT: counters in the Prometheus text exposition format
  * (version 0.0.4) on a listener of their own, apart from the OCSP port:

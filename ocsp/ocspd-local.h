@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* genfic-ocspd: the responder's own declarations, one section per file. */
 #ifndef GENFIC_OCSPD_LOCAL_H
 #define GENFIC_OCSPD_LOCAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * genfic-ocspd: options, then in order: read the keys and open the
  * database (as root), bind, drop privileges, check the database is still

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Giving up root once the port is bound, in the order sshd uses for its
  * privsep child (STYLE 6): supplementary groups, the group, the user;

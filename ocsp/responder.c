@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pieces of RFC 6960 that answer.c puts together: the request
  * parsed and checked, statuses looked up through a callback, the answer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Published snapshots (genfic-ca --publish -p CA): MANIFEST lists the
  * SHA-256 of every file, MANIFEST.sig is a detached CMS signature of it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Certificate status from the store's database: one read-only connection
  * per worker thread, opened lazily, and a watcher thread that notices

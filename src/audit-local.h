@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What audit.c shares with audit-verify.c, and nothing else sees. */
 #ifndef GENFIC_AUDIT_LOCAL_H
 #define GENFIC_AUDIT_LOCAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --audit-verify: the chain walked, replayed against the cert, ca and crl
  * tables, and checked against the signed checkpoints.

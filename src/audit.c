@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The audit log.  Each entry's hash is SHA-256 over the previous entry's
  * hash and this entry's fields, each field length-prefixed so that no two

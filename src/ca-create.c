@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A new CA (-r, -c): the choice of its template, subject and URLs, and
  * its row and certificate recorded in one transaction.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The CAs of a store. */
 #include <stdlib.h>
 #include <string.h>

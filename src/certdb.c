@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Certificate rows: every statement on the cert table lives here, but
  * revocation's (revoke.c) and the joins that load a CA or a CA generation

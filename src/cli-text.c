@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Text from the store or a certificate on its way to a terminal: escaped
  * as gf_escape() does, in display columns for the tables.

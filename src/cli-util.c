@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by genfic-ca's modes. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* genfic-ca's own declarations: parsed options and the modes. */
 #ifndef GENFIC_CLI_H
 #define GENFIC_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --audit [--json] prints the audit log; --audit-verify checks its chain. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --backup-key NAME and --restore-key NAME SHARE...: a CA's key file as
  * M-of-N share files, and the key file written again, encrypted, from

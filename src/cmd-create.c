@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -r NAME and -c NAME -p PARENT: a new CA, its key (a file, or on a
  * PKCS#11 token) and certificate.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -g -p CA: issue the CA's next CRL, and one for each older generation
  * that still has certificates to answer for (crl/NAME.N.crl).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -E VALUE: a certificate as PEM or DER, with its chain, as PKCS#12 with
  * its key, or (--format trust) the store's CA certificates as a directory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -I DIR: import an `openssl ca` or easy-rsa directory (src/import.c does
  * it): the options, a progress bar on a terminal, the summary.

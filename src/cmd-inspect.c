@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --inspect FILE [-p CA] [-t TEMPLATE] [--san ...] [-v DAYS]: a request,
  * the certificate that would be issued from it and every verdict of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --intake SPOOL: one mail message on stdin (procmail's "|") and each
  * certificate request it carries as a file in SPOOL (drop.h), with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -l and -e: certificate tables, one indexed query each, streamed row by
  * row.  --json rows are built by SQLite's JSON functions; --tsv rows are

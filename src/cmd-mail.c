@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Mail out (issue 19): -s --mail sends each new certificate to its owner;
  * -e DAYS --notify sends each owner one reminder a day of theirs that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --set-owner VALUE ADDR: change (or, with '', clear) a certificate's owner. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --passwd NAME: a CA's key file under a new passphrase. */
 #include <stdio.h>
 #include <stdlib.h>

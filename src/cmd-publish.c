@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --publish DIR: what the networked side needs and nothing secret: a
  * consistent copy of the database (SQLite's online backup), every CA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --renew VALUE -p CA: a new certificate for the key, subject and names
  * of one of CA's; --renew-expiring DAYS -p CA -o DIR: the same for every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* -R PATH: the requester's side, a new key PATH.key and CSR PATH.req. */
 #include <libgen.h>
 #include <stdio.h>

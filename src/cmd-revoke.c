@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* -x VALUE -p CA: revoke, put on hold, or release a certificate. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * --recertify NAME: a new certificate for a CA's key; --rollover NAME: a
  * new key and certificate for a CA under the same name (its next

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --set -p CA: change a CA's settings (--crl-url, --ocsp-url, --crl-days). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --show-ca NAME: a CA's settings and state, as text or JSON. */
 #include <stdio.h>
 #include <stdlib.h>

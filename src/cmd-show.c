@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* -S VALUE: one certificate, found as certdb_lookup() says. */
 #include <stdio.h>
 #include <stdlib.h>

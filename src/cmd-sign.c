@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -s FILE... -p CA: sign certificate requests.  The mode settles the CA,
  * its key, the template and where the certificates go; the spool

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pathLenConstraint and nameConstraints at issuance (RFC 5280 4.2.1.9,
  * 4.2.1.10).  Names are matched by OpenSSL's own NAME_CONSTRAINTS_check(),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Certificate signing requests.  They are parsed with templates of their
  * own rather than as X509_REQ: OpenSSL 3.0 decodes the key of every

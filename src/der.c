@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A growable buffer and DER encoders. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Distinguished names in OpenSSL's slash form, and RFC 4514 output. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The intake's spool files (drop.h).  Names come from the content only,
  * so nothing a sender chose reaches the file system.

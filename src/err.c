@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Error codes, per-thread failure details, and diagnostics. */
 #include <stdint.h>
 #include <stdio.h>

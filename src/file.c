@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bounded reads and crash-safe writes. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CA generations (db/migrate-4.sql): the keys a CA has had under one
  * name, each with its current certificate, and the range of certificate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Importing an `openssl ca` directory (index.txt, crlnumber, newcerts/,
  * the CA certificate and key) or an easy-rsa 3 pki/ directory, keeping

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Mail intake (intake.h): GMime parses the message, this walks its parts
  * and recognises requests.  A part is a candidate when its type is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Building, signing and recording certificates (RFC 5280). */
 #include <stdlib.h>
 #include <string.h>

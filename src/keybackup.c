@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Key backups (--backup-key, --restore-key): the split of a CA's key
  * into share files and its audit entry, and the shares read back,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Private keys: generation, encrypted PKCS#8 files, and (p11.c) tokens. */
 #include <stdio.h>
 #include <stdlib.h>

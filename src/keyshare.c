@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Key share files: writing one share as text, and reading one back with
  * every field and the checksum checked.

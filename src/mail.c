@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Building MIME messages and handing them to sendmail (mail.h). */
 #include <errno.h>
 #include <fcntl.h>

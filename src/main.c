@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* genfic-ca: option parsing and dispatch to one mode.  The only exit. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The SHA-256 manifest of a published snapshot (manifest.h): built by
  * genfic-ca --publish, checked by genfic-ocspd before it serves one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Command-line helpers shared by genfic-ca and genfic-ocspd. */
 #include <errno.h>
 #include <stdarg.h>

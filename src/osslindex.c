@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `openssl ca` index.txt lines (see apps/ca.c in OpenSSL). */
 #include <string.h>
 #include <strings.h>

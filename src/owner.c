@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Owner addresses (owner.h): checked once, where they enter the store. */
 #include <errno.h>
 #include <stdlib.h>

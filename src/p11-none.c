@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PKCS#11 keys in a build without them: every URI is refused, clearly. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CA keys on PKCS#11 tokens: RFC 7512 URIs parsed by p11-kit, key pairs
  * generated through the module's own C_GenerateKeyPair (libp11 0.4 can

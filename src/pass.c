@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Passphrase sources.  Every buffer that held a passphrase is wiped. */
 #include <errno.h>
 #include <stdlib.h>

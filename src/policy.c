@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a template accepts from a CSR. */
 #include <string.h>
 #include <strings.h>

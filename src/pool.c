@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An ordered work pool on POSIX threads. */
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A CA's new certificates under its own name (--recertify, --rollover):
  * the CA and what limits them, the signing before the write transaction,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Renewals: the certificate a store already holds, judged again as a
  * request under the template it was issued from, signed with a new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The HTML report (report.h): a handful of read-only queries, each bound
  * to "now", and a page written with every text of the store escaped.

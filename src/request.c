@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Judging certificate requests (request.h): proof of possession first,
  * then every policy verdict, in one order for every caller.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shamir's secret sharing over GF(2^8).  The arithmetic has no tables and
  * no branches on its operands: the secret bytes pass through it, and a

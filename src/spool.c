@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The spool engine (spool.h): jobs, worker threads, the writer's group
  * commits and the relay of outputs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The store directory and its SQLite database: opened to write (with the
  * schema migrated), or to read only (store_open_ro(), which is all that

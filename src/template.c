@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Certificate templates in OpenSSL config syntax. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading certificates, times and digests. */
 #include <limits.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The audit log: an append-only, hash-chained table of every change.
  * Each entry commits to the state of the row it changed, and each -g

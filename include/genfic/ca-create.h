@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A new CA (-r, -c): its template, subject and URLs as chosen from its
  * parent and predecessor, and its row and certificate recorded in one

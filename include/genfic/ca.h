@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The CAs of a store. */
 #ifndef GENFIC_CA_H
 #define GENFIC_CA_H

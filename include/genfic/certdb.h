@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Certificate rows: the one insert path, and lookups. */
 #ifndef GENFIC_CERTDB_H
 #define GENFIC_CERTDB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the CAs above a new certificate allow, checked at issuance so that
  * nothing is signed that verifiers would reject: pathLenConstraint

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* X.509 v2 CRLs built from the store (RFC 5280 section 5). */
 #ifndef GENFIC_CRL_H
 #define GENFIC_CRL_H

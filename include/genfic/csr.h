@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Certificate signing requests: bounded loading and proof of possession. */
 #ifndef GENFIC_CSR_H
 #define GENFIC_CSR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A growable buffer and the few DER encoders the CRL writer needs.  Only
  * encoding lives here; parsing is left to OpenSSL's templates.

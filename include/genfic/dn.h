@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Distinguished names in OpenSSL's "/C=BE/O=Org/CN=Name" form. */
 #ifndef GENFIC_DN_H
 #define GENFIC_DN_H

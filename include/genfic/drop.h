@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The spool as mail intake fills it: each request as SPOOL/<SHA-256 of
  * its DER>.req (PEM), written whole or not at all, so one request sent

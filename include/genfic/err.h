@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Error codes and diagnostics shared by genfic-ca and genfic-ocspd. */
 #ifndef GENFIC_ERR_H
 #define GENFIC_ERR_H

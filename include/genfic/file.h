@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bounded reads and crash-safe writes of files in and around the store. */
 #ifndef GENFIC_FILE_H
 #define GENFIC_FILE_H

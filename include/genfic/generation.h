@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CA generations: the keys a CA has had under one name (--rollover), each
  * with its current certificate (--recertify), and which generation signed

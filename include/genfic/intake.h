@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Mail intake: the certificate requests one RFC 5322 message carries.
  * The message is hostile: MIME is parsed by GMime, every size and count

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Building, signing and recording certificates. */
 #ifndef GENFIC_ISSUE_H
 #define GENFIC_ISSUE_H

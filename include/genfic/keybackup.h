@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Key backups: a CA's key file split into M-of-N share files (Shamir
  * over GF(2^8) on the decrypted PKCS#8 key), each write audited; and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Private keys: generation, and PKCS#8 files encrypted with AES-256-CBC
  * under scrypt.  Every key access goes through here, so that a PKCS#11

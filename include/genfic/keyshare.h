@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Key share files: one share of a split CA key as a text block,
  * "-----BEGIN GENFIC-CA KEY SHARE-----", whose header says which key,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Mail out: MIME messages built by hand (output of ours, simple and
  * checked by Python's email package and munpack in the tests) and handed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The manifest of a published snapshot: one line "HEX  PATH" per regular
  * file under the snapshot directory, sorted, in sha256sum(1)'s format (so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The record of mail handed to the mailer (the notice table, schema 6):
  * what lets a daily --notify send each reminder once a day.  Not part of

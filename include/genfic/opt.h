@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Command-line helpers shared by genfic-ca and genfic-ocspd (popt). */
 #ifndef GENFIC_OPT_H
 #define GENFIC_OPT_H

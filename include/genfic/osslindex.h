@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Lines of an `openssl ca` (or easy-rsa) index.txt database. */
 #ifndef GENFIC_OSSLINDEX_H
 #define GENFIC_OSSLINDEX_H

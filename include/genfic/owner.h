@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A certificate's owner: the mail address its certificate and expiry
  * reminders go to.  Given with --owner, else the request's own address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CA keys on PKCS#11 tokens, named by RFC 7512 URIs
  * ("pkcs11:token=genfic-root;object=root").  keys.c sends every

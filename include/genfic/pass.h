@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Passphrase sources: pass:TEXT, env:VAR, file:PATH, fd:N, or the terminal. */
 #ifndef GENFIC_PASS_H
 #define GENFIC_PASS_H

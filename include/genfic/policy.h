@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a template accepts from a CSR: key, subject and subjectAltName. */
 #ifndef GENFIC_POLICY_H
 #define GENFIC_POLICY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * An ordered work pool: worker threads run fn(ctx, i) for i = 0..n-1, and
  * the caller consumes the results in order with pool_wait().  Workers stay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A CA's new certificates under its own name: --recertify (its key, a new
  * certificate) and --rollover (a new key and certificate, its next

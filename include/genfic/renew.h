@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Renewing certificates: a new certificate for the key, subject and names
  * of one already issued, judged as a request is (request_check_cert()),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -l --html FILE: one self-contained HTML page of the store (no script, no
  * fetch): the CA tree, each CA's certificates by status, an inline SVG

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Judging certificate requests: the one path from a request's bytes (or,
  * for a renewal, from a certificate already issued) to a checked request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Revocation: RFC 5280 reason codes, finding certificates, changing status. */
 #ifndef GENFIC_REVOKE_H
 #define GENFIC_REVOKE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Certificate serial numbers: random, positive, stored as magnitude bytes. */
 #ifndef GENFIC_SERIAL_H
 #define GENFIC_SERIAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shamir's secret sharing over GF(2^8), byte by byte: any threshold of
  * the shares rebuild the secret, fewer say nothing about it.

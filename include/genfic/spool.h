@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The spool: many requests signed by one CA.  Worker threads judge
  * (request.h) and sign the requests; the calling thread alone talks to

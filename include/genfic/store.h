@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The store: one directory holding the SQLite database (ca.db), the CA
  * keys (private/), CA certificates (certs/) and the latest CRLs (crl/).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Certificate templates: files in OpenSSL config syntax, parsed with NCONF.
  * The [template] section holds the profile; the section it names in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers around OpenSSL's X.509 types: loading, times, digests. */
 #ifndef GENFIC_X509UTIL_H
 #define GENFIC_X509UTIL_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The memory of genfic-ocspd's response cache (issue 14 item 4): the RSS
 # of the daemon before and after N distinct requests (default 100 000),
 # plain or padded to about 1000 octets with an unknown request extension,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark 3 of the scale issue, CRL generation: genfic-ca -g against
 # openssl ca -gencrl, on the same revoked set of a store that also holds
 # valid certificates (gf-bench-fill; the openssl ca index.txt is made from

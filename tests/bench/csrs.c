@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gf-bench-csrs: writes N certificate requests DIR/rNNNNNN.req, each with
  * its own P-256 key, CN=host-N.bench.example and a DNS subjectAltName:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gf-bench-fill: fills a store with N real certificates of a CA, signed by
  * its key, through certdb_insert() in one transaction, and revokes a share

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the benchmark scripts: a temporary store with a P-256 issuing
 # CA, timing helpers, and the peers' setup.  meson sets the programs; run
 # directly, a script takes them from GF_BENCH_BUILD (default: build/).

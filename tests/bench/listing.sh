@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Listing at scale: -e 30, -l and -l --json over N certificates, against
 # what admins do today: openssl x509 -noout -subject -enddate on every
 # file of newcerts/ (timed on a sample of 1000 files, scaled to N).

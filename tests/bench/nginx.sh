@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # genfic-ocspd behind nginx, in one run with wrk on 127.0.0.1 (issue 18
 # item 4): (a) nginx serving the same DER response as a static file,
 # (b) genfic-ocspd direct, GET and POST, (c) through the shipped nginx cache

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two genfic-ocspd builds on one store, interleaved: A, B, A, B, ... for
 # each kind of request, one daemon at a time (each started afresh, so that
 # neither shares the other's -shm), median of GF_BENCH_RUNS (3) runs of

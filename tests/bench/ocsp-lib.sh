@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the OCSP benchmarks (ocsp.sh, ocsp-ab.sh) once $T and
 # $GENFIC_CA_DIR are set.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # genfic-ocspd under wrk on 127.0.0.1 (64 connections, 10 s, median of 3
 # runs), in the same run as `openssl ocsp -index` serving the same
 # certificates and, when installed, cfssl's ocspserve.  Not run by the test

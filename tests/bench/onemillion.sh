@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks 2 and 5 of the scale issue, on one store of N certificates
 # filled once (gf-bench-fill, as listing.sh):
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bulk issuance: N P-256 requests signed by a P-256 issuing CA, genfic-ca
 # in one call against openssl ca -batch -infiles on the same requests, and
 # against the limit 1 / (1/sign + 1/verify) of openssl speed ecdsap256.

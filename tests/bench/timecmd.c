@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gf-bench-time: runs a command and writes "WALL CPU MAXRSS" to FILE: wall
  * and CPU (user + system) seconds to the microsecond, and the peak

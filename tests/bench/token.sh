@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Signing on a PKCS#11 token against signing with a key file, same key
 # type, same run, interleaved (file, token, file, token, ...), medians:
 #  - spool issuance: N P-256 requests (default 1000) signed by an issuing

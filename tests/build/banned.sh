@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # No call of a banned function (docs/security.md, "Banned functions") in
 # the sources of src/, ocsp/, include/ and tests/, nor in the objects the
 # build made of them.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A tarball from meson dist configures with werror off (a newer compiler's
 # new warning must not fail a release build); the tree keeps it on.
 . "$(dirname "$0")/../cli/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hardening of the built programs (meson option hardening, on by
 # default), read from the binaries and objects with binutils and Debian's
 # hardening-check: PIE, full RELRO, BIND_NOW, stack protector,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/selinux/genfic.{te,if,fc}: compiled with the reference policy's
 # devel Makefile (a syntax or type error fails here), its file contexts
 # looked up, and, linked with Debian's default base policy, the rules that

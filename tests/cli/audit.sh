@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The audit log: every change is an entry that commits to the row it
 # changed; each -g signs the chain head.  A table changed behind the log's
 # back, an entry edited, deleted or moved, and a chain recomputed without

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --backup-key and --restore-key (issue 17, item 3): the key ceremony.
 # The root's key split 3-of-5, its file deleted, rebuilt from shares 1, 3
 # and 5 under a new passphrase, checked by openssl against the

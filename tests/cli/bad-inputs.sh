@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hostile-input catalogue: every case of tests/data/bad/cases.tsv (its
 # header says what the columns mean) is run against its own copy of one
 # store made once with make_hierarchy.  A case passes when genfic-ca exits

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The template a new CA gets without -t (genfic-ca(1), TEMPLATES): from
 # its parent's child template, its predecessor or its name, said in a
 # notice; the URLs a successor carries over from its predecessor.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issuance policy (RFC 5280 4.2.1.9, 4.2.1.10): the nameConstraints of
 # every CA in the chain and every pathLenConstraint are enforced when a
 # certificate is issued, so nothing is signed that verifiers reject; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A planted fault: LD_PRELOAD'ed into genfic-ca, it makes RAND_bytes()
  * return the same bytes on every call, so that every random serial is the

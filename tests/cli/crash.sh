@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Crash safety: genfic-ca killed with SIGKILL at random points while it
 # signs a spool, issues CRLs or imports; nothing is lost or half-written.
 # Concurrency: 4 signers, a CRL loop and a revoker on one store at once.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -g: v2 CRLs checked with openssl crl and openssl verify -crl_check(_all).
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -E: every format, checked with openssl (x509, pkcs12 -info, verify -CApath).
 . "$(dirname "$0")/lib.sh"
 

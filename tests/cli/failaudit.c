@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A planted fault: LD_PRELOAD'ed into genfic-ca, it makes the first
  * EVP_MD_CTX_new() after the first certificate row is inserted, in the

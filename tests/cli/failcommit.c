@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A planted fault: LD_PRELOAD'ed into genfic-ca, it makes every COMMIT
  * run through sqlite3_exec() fail (SQLITE_IOERR), as a full disk would

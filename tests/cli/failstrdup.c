@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A planted fault: LD_PRELOAD'ed into genfic-ca, it makes strdup() run
  * out of memory for one string, the value of $GF_FAILSTRDUP, and for no

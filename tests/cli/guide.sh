@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # docs/guide.md cannot rot: every ```sh block in it runs here, in order,
 # in one shell with set -e, and must succeed.
 . "$(dirname "$0")/lib.sh"

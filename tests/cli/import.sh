@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -I: import a real `openssl ca` directory (and an easy-rsa one when
 # easy-rsa is installed), then check -l, -g and issuance against it.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --inspect FILE: the request, what would be issued from it and every
 # verdict of the one request check -s runs; exit 0 if it would be issued,
 # 1 if refused (the reasons printed), 2 for usage errors; nothing written.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # meson install into a DESTDIR: every file where the search order and man
 # expect it, and the installed binary's template directory holds the
 # installed templates.

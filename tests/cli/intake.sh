@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --intake SPOOL: mail messages (built by Python's email package) in,
 # request files out, then the spool signed with the sender as owner.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by every CLI test: a temporary store, the binary, and checks that
 # count what passed.  Each check prints "ok - ..." or "not ok - ...".
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The small lifecycle tools: --passwd changes a CA key's passphrase in one
 # rename, audited; --show-ca prints a CA's settings and CRL state.
 . "$(dirname "$0")/lib.sh"

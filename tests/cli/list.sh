@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -l, -e, -S: tables, JSON (validated by python3's json module), windows
 # and their boundaries, exit statuses.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The one lookup of -x, -S and -E (genfic-ca(1), VALUES): a hex serial, a
 # certificate file, a label, a CN, a subject hash, the SHA-256 fingerprint
 # with or without colons; -p scopes it; a value naming several

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Mail out: -s --mail sends each new certificate (its chain attached as
 # application/pem-certificate-chain) to its owner; -e DAYS --notify sends
 # each owner one reminder a day and --admin-mail a summary with the CRLs

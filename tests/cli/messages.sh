@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What genfic-ca says when it refuses: a passphrase typed on the terminal
 # (through a pty made by script(1)), option values, --san, SAN types, the
 # clamp summary.  One line each, saying what is wrong.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Builds the mail messages of intake.sh with Python's email package.
 
     mkmail.py < jobs

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Where certificates and CRLs go, and what may be certified: an output
 # that exists or that two requests share is refused before signing; -o
 # never writes through a link to a device or blocks on a FIFO; a key

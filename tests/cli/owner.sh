@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Owners: --owner at -s, else the request's emailAddress, else its first
 # rfc822Name, else the sender mail intake left in REQ.owner; kept by
 # --renew and --renew-expiring; shown by -l, -S and --json; changed by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A planted fault: a PKCS#11 module that forwards every call to the
  * module $GF_P11PULL_MODULE (SoftHSM2) until $GF_P11PULL_SIGNS C_Sign

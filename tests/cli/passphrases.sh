@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Passphrase sources (--passin/--passout pass:, env:, file:, fd:) and the
 # keys they protect, opened with openssl pkey.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A CA's token pulled out in the middle of a run: a SoftHSM2 token behind
 # a forwarding module (p11pull.c) that answers as a pulled token does
 # after N signatures.  The run stops at the first such failure, saying

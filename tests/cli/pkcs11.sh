@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # CA keys on PKCS#11 tokens: SoftHSM2 tokens in the test's own directory,
 # the root and the system CA generated there (-k URI), an RSA-3072 CA
 # adopted (--key URI), signing, CRLs and OCSP on the tokens, checked by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --publish DIR: the database copy, CA certificates and CRLs; no key byte.
 . "$(dirname "$0")/lib.sh"
 

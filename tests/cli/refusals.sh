@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What genfic-ca must refuse: bad requests, bad passphrases, bad usage.
 # Each refusal exits 1 (refused) or 2 (usage), says why on stderr as
 # "genfic-ca: ...", and leaves no certificate, audit entry or file behind.

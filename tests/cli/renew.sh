@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --renew and --renew-expiring: a new certificate for the same key, subject,
 # SANs and template, recorded as the renewal of the old one; the old one
 # stays valid unless --reason superseded; a key revoked for keyCompromise

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -l --html FILE: one self-contained page, rendered by headless Chromium
 # (screenshot, and the DOM it built), its structure checked against what
 # genfic-ca -l --json and -e 90 --json say of the same store; a hostile

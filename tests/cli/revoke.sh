@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -x: revoke by serial, file, label and CN; every reason; hold and release;
 # refusals leave the store unchanged.
 . "$(dirname "$0")/lib.sh"

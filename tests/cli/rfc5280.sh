@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # RFC 5280 profile of what genfic-ca issues (DESIGN section 4), read back
 # with openssl x509 -text / asn1parse and GnuTLS certtool.
 . "$(dirname "$0")/lib.sh"

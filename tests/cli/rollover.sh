@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --recertify and --rollover (issue 16, items 3 and 4): a CA certified
 # again with its key, CAs rolled to a new key under the same name, what
 # each generation issued checked by openssl verify -crl_check_all, GnuTLS

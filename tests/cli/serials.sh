@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Serial numbers: with a random source that repeats itself (a planted
 # fault, tests/cli/constrand.c), every retry collides; the request is then
 # refused, and nothing is recorded, audited or written for it.

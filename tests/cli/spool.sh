@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -s DIR: a spool signed by the worker threads, checked request by request.
 . "$(dirname "$0")/lib.sh"
 : "${GF_BENCH_CSRS:?GF_BENCH_CSRS must name gf-bench-csrs}"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What reaches a terminal.  Text from an imported openssl ca directory (a
 # SAN, an index.txt subject) or from an edited database is escaped by -l,
 # -e, -S, --audit and -x, checked byte by byte: no raw ESC (0x1b), C1 CSI

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The seed walkthrough of DESIGN section 2, checked with openssl and certtool.
 . "$(dirname "$0")/lib.sh"
 

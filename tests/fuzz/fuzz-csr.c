@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A certificate request as genfic-ca -s and --inspect see it:
  * request_check(), the one function that parses and judges requests, with

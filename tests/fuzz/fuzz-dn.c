@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Subject strings as given to -s/--subject and -r/-c: dn_parse(), then
  * what is done with the name (RFC 4514 text, the CN, DER).  A name that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The path of an RFC 5019 GET as genfic-ocspd receives it (libmicrohttpd
  * leaves it escaped): http_decode_get().  What decodes is within the

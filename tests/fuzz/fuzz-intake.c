@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Mail messages as --intake reads them: intake_parse().  Whatever it
  * hands out is one whole request of at most INTAKE_MAX_REQUEST bytes,

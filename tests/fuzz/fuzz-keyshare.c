@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Key share files as --restore-key reads them: keyshare_parse().  A share
  * that parses formats again into a file that parses to the same share.

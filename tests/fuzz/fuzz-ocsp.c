@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * An OCSP request as genfic-ocspd receives it (POST body or decoded GET):
  * answer_request(), the daemon's own path with its cache and the signers'

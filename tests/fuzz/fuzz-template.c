@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A template file: template_load() of the input, as fuzz.cnf in a
  * private directory (a link to a memfd, so that no input touches the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fixtures and checks shared by the harnesses. */
 #include <stdarg.h>
 #include <stdio.h>

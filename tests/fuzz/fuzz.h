@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the libFuzzer harnesses share: the fixture files of tests/fuzz/
  * and one way to report a broken invariant (an abort libFuzzer records

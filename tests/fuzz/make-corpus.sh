@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerates the fuzzers' fixture CAs and seed corpora with the openssl
 # command.  The OCSP and GET seeds name the fixture CAs by their hashes,
 # so both are made together; run it from anywhere, then commit the result.

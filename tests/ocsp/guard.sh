@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # genfic-ocspd against requests built to be framed two ways (duplicate
 # Content-Length, "Transfer-Encoding : chunked", no Host, a body on GET),
 # oversize paths and headers, directly and through nginx with a cache; then

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Raw HTTP/1.1 over a socket, for tests/ocsp/guard.sh.
 
 httpc.py send PORT FILE

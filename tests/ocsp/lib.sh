@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the responder tests: the CLI test library (temporary store,
 # gca, check, pass/fail, finish) plus starting and stopping genfic-ocspd.
 . "$(dirname "$0")/../cli/lib.sh"

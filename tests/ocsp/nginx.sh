@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two genfic-ocspd behind real nginx running the shipped configuration
 # (contrib/nginx/genfic-ocsp.conf, issue 18 item 2): CRLs as static files,
 # GET answered from the cache (hit ratio over a wrk run), revocation seen

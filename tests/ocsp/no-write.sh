@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DESIGN section 7: the responder links no writing code.  genfic-ca, which
 # has every one of these functions, is the control that proves the check
 # can fail.  certdb.c holds the responder's status reads and the writers

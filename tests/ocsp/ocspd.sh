@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # genfic-ocspd over real HTTP on 127.0.0.1, asked by openssl ocsp, curl and
 # GnuTLS ocsptool: statuses, hashes, nonces, errors, GET and its caching
 # headers, revocation while running, signals.

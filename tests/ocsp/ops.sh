@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 18 item 3: --pidfile (its content, removed at exit, in the
 # foreground and detached), --log FILE with SIGHUP reopening it after a
 # logrotate-style rename, --metrics scraped with curl and parsed as

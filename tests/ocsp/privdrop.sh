@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # genfic-ocspd started as root: it binds, drops to -u nobody, and SQLite
 # still reads the WAL database afterwards, through in-place changes and
 # through a copy moved over it; and after the drop it holds no descriptor

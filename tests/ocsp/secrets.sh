@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What another process of the daemon's own user can learn of its
 # passphrase (issue 14): genfic-ocspd started as nobody with --passin
 # env:VAR is not dumpable (no /proc/PID/environ or mem for nobody, no core

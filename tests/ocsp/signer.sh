@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The responder's own signer (issue 14 item 4): a revoked or expired signer
 # stops the signing (tryLater, one log line, /health 503) within seconds of
 # the change; a CA revoked for cACompromise has every certificate it issued

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A bounded slowloris against 127.0.0.1:PORT, for tests/ocsp/guard.sh.
 
 slowloris.py PORT SECONDS PER-ADDRESS ADDRESS...

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 18 item 1: --publish -p CA signs MANIFEST; genfic-ocspd --install
 # verifies a snapshot against the pinned anchor (--snapshot-trust) and
 # refuses a tampered one; the running daemon follows DIR/current, refuses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The responder without HTTP or SQLite: answer_request(), the path the
  * daemon runs, against a CA set made here, a status table for a

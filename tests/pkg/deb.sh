@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian packages on this machine: contrib/deb.sh builds them, lintian
 # finds no error or warning, apt-get installs them from the files (as on
 # an offline box), every file dpkg lists is on disk, the installed programs

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The packages build reproducibly: contrib/deb.sh twice, from copies of the
 # tree in two different directories, with another time zone, locale and
 # umask, gives the same bytes for every .deb (debug symbols included).

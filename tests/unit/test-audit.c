@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* audit.c: the hash chain, the state it commits to, and tampering it must detect. */
 #include <stdint.h>
 #include <stdlib.h>

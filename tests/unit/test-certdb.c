@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * certdb.c: the row certdb_row() derives from a certificate; the
  * responder's status reads, bounded to a CA generation's ids.

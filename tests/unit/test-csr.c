@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* csr.c: PEM and DER requests, their keys, signatures and subjectAltNames. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* dn.c: parsing OpenSSL's slash form, RFC 4514 output, value lookup. */
 #include <stdlib.h>
 #include <string.h>

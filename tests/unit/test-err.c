@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* err.c: gf_escape(), what a terminal gets of hostile text. */
 #include <string.h>
 

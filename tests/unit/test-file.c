@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* file.c: bounded reads and atomic writes. */
 #include <stdlib.h>
 #include <string.h>

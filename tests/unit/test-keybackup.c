@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keybackup.c: a key split into shares and combined again, without a store. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keys.c: generation, encrypted PKCS#8 files, loading, key types. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pass.c: passphrase sources. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* policy.c: keys, subjects and subjectAltNames against a template. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The ordered pool and the relay, driven the way cmd-sign drives them: the
  * caller consumes results in order, a relay releases them in batches, and

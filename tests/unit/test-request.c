@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * request.c: the one judgement of a request, from PKCS #10 bytes and from
  * an existing certificate (the renewal's entry point).

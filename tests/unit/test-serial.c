@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* serial.c: random serials, ASN.1 conversion, hex parsing. */
 #include <stdlib.h>
 #include <string.h>

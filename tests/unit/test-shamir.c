@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shamir.c and keyshare.c: GF(2^8), split and combine, share files. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* store.c: creating, reopening and refusing store directories; statements. */
 #include <limits.h>
 #include <stdlib.h>

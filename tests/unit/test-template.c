@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* template.c: the shipped templates, lookup, and refused files. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by the suites: temporary directories, files, checks. */
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The unit test suites: one registration function per core module. */
 #ifndef GENFIC_TEST_H
 #define GENFIC_TEST_H

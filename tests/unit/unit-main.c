@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The unit test runner: registers every module's suite and runs them all.
  * Exits non-zero when any assertion fails or CUnit itself reports an error.
