@@ -170,9 +170,12 @@ static int
 rename_final(const char *dir, const char *tmp, time_t signed_at, char **name)
 {
 	char stamp[32], *to = NULL;
+	struct tm tm;
 	int r = 0;
 
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&signed_at));
+	if (gmtime_r(&signed_at, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+		return gf_fail(GF_ERR_FORMAT, "snapshot signing time out of range");
 	if (asprintf(name, "snapshot-%s-%s", stamp, strrchr(tmp, '-') + 1) ==
 	    -1 || (to = file_join(dir, *name)) == NULL) {
 		*name = NULL;

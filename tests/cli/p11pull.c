@@ -190,12 +190,12 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 		    "C_GetFunctionList")) == NULL || get(&real) != CKR_OK)
 			return CKR_GENERAL_ERROR;
 		n = getenv("GF_P11PULL_SIGNS");
-		atomic_store(&signs_left, n != NULL ? atol(n) : 0);
+		atomic_store(&signs_left, n != NULL ? strtol(n, NULL, 10) : 0);
 		find_fails = getenv("GF_P11PULL_FIND_FAILS") != NULL;
 		if ((n = getenv("GF_P11PULL_PIN_TRIES")) != NULL)
-			atomic_store(&pin_tries, atol(n));
+			atomic_store(&pin_tries, strtol(n, NULL, 10));
 		if ((n = getenv("GF_P11PULL_DELAY_MS")) != NULL)
-			delay_ms = atol(n);
+			delay_ms = strtol(n, NULL, 10);
 		if ((rv = getenv("GF_P11PULL_RV")) != NULL &&
 		    strcmp(rv, "absent") == 0)
 			pulled_rv = CKR_TOKEN_NOT_PRESENT;
