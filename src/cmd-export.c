@@ -40,40 +40,6 @@ struct export {
 	size_t			 nrefs;
 };
 
-/*
- * The issuers of CA ca_id up to the root (included only with --with-root),
- * each the generation (--rollover) that signed the one before.
- */
-static int
-export_chain(struct export *e, int64_t ca_id)
-{
-	struct ca *ca;
-	X509 *child = e->cert, *issuer;
-	int r;
-
-	if ((e->chain = sk_X509_new_null()) == NULL)
-		return gf_fail_crypto("chain");
-	while (ca_id != 0) {
-		if ((r = ca_load_id(e->st, ca_id, &ca)) != 0)
-			return r;
-		r = generation_issuer(e->st, ca, child, &issuer);
-		ca_id = ca->parent_id;
-		ca_free(ca);
-		if (r != 0)
-			return r;
-		if (ca_id == 0 && !e->cli->with_root) {
-			X509_free(issuer);
-			break;
-		}
-		if (!sk_X509_push(e->chain, issuer)) {
-			X509_free(issuer);
-			return gf_fail_crypto("chain");
-		}
-		child = issuer;	/* held by the chain */
-	}
-	return 0;
-}
-
 static int
 export_p12(struct export *e)
 {
@@ -164,7 +130,8 @@ export_load(struct export *e)
 	    &e->nrefs)) != 0 ||
 	    (r = certdb_load(e->st, e->refs[0].id, &e->cert, &e->ca_id)) != 0)
 		goto out;
-	r = export_chain(e, e->ca_id);
+	r = generation_chain(e->st, e->ca_id, e->cert, e->cli->with_root,
+	    &e->chain);
  out:
 	ca_free(ca);
 	return r;

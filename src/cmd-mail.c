@@ -79,35 +79,17 @@ mailer_send(struct mailer *ml, struct mail *m, const char *what)
 static int
 chain_pem(struct store *st, int64_t ca_id, X509 *cert, FILE *out)
 {
-	X509 *child = cert, *issuer = NULL;
-	struct ca *ca;
-	int r = 0;
+	STACK_OF(X509) *chain;
+	int i, r;
 
 	if (!PEM_write_X509(out, cert))
 		return gf_fail_crypto("certificate");
-	while (ca_id != 0) {
-		if ((r = ca_load_id(st, ca_id, &ca)) != 0)
-			break;
-		r = generation_issuer(st, ca, child, &issuer);
-		ca_id = ca->parent_id;
-		ca_free(ca);
-		if (child != cert)
-			X509_free(child);
-		child = NULL;
-		if (r != 0)
-			break;
-		if (ca_id == 0) {
-			X509_free(issuer);
-			break;
-		}
-		if (!PEM_write_X509(out, issuer)) {
-			X509_free(issuer);
-			return gf_fail_crypto("chain");
-		}
-		child = issuer;
-	}
-	if (child != NULL && child != cert)
-		X509_free(child);
+	if ((r = generation_chain(st, ca_id, cert, 0, &chain)) != 0)
+		return r;
+	for (i = 0; i < sk_X509_num(chain) && r == 0; i++)
+		if (!PEM_write_X509(out, sk_X509_value(chain, i)))
+			r = gf_fail_crypto("chain");
+	sk_X509_pop_free(chain, X509_free);
 	return r;
 }
 

@@ -298,3 +298,41 @@ generation_make_current(struct store *st, const struct ca *ca,
 	sqlite3_finalize(stmt);
 	return r;
 }
+
+int
+generation_chain(struct store *st, int64_t ca_id, X509 *cert, int with_root,
+    STACK_OF(X509) **out)
+{
+	STACK_OF(X509) *chain;
+	struct ca *ca;
+	X509 *child = cert, *issuer;
+	int r = 0;
+
+	if ((chain = sk_X509_new_null()) == NULL)
+		return gf_fail_crypto("chain");
+	while (ca_id != 0) {
+		if ((r = ca_load_id(st, ca_id, &ca)) != 0)
+			break;
+		r = generation_issuer(st, ca, child, &issuer);
+		ca_id = ca->parent_id;
+		ca_free(ca);
+		if (r != 0)
+			break;
+		if (ca_id == 0 && !with_root) {
+			X509_free(issuer);
+			break;
+		}
+		if (!sk_X509_push(chain, issuer)) {
+			X509_free(issuer);
+			r = gf_fail_crypto("chain");
+			break;
+		}
+		child = issuer;	/* held by the chain */
+	}
+	if (r != 0) {
+		sk_X509_pop_free(chain, X509_free);
+		return r;
+	}
+	*out = chain;
+	return 0;
+}

@@ -56,6 +56,14 @@ int	generation_issuer(struct store *st, const struct ca *ca, X509 *cert,
 	    X509 **out);
 
 /*
+ * The issuers of cert, issued by CA ca_id, up to the root (the root only
+ * with with_root), each the generation that signed the one before; *out
+ * is a new stack the caller frees with sk_X509_pop_free(.., X509_free).
+ */
+int	generation_chain(struct store *st, int64_t ca_id, X509 *cert,
+	    int with_root, STACK_OF(X509) **out);
+
+/*
  * An SQL expression for the generation of the issuer that signed the
  * cert row (1 when no CA of the store has rolled over, cheap then).
  */
