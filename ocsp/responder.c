@@ -553,8 +553,13 @@ sign_der(const struct signer *sg, OCSP_BASICRESP *bs, time_t now,
 		goto out;
 	}
 	sig_len = (size_t)size;
-	if (!EVP_MD_CTX_copy_ex(ctx, sg->tmpl) ||
-	    EVP_DigestSign(ctx, sig, &sig_len, tbs, tbs_len) != 1) {
+	if (!EVP_MD_CTX_copy_ex(ctx, sg->tmpl)) {
+		r = gf_fail_crypto("sign response");
+		goto out;
+	}
+	/* Used once: OpenSSL need not copy it again to keep it usable. */
+	EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
+	if (EVP_DigestSign(ctx, sig, &sig_len, tbs, tbs_len) != 1) {
 		r = gf_fail_crypto("sign response");
 		goto out;
 	}
