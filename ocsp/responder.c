@@ -393,7 +393,8 @@ responder_der_new(const struct signer *sg, struct signer_der **out)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	/* OpenSSL signs one empty answer: its signatureAlgorithm is ours. */
-	if ((rid = OCSP_RESPID_new()) == NULL ||
+	if (EVP_PKEY_get_size(sg->key) <= 0 ||
+	    (rid = OCSP_RESPID_new()) == NULL ||
 	    !OCSP_RESPID_set_by_key(rid, sg->cert) ||
 	    (len = i2d_OCSP_RESPID(rid, &d->respid)) <= 0 ||
 	    (d->respid_len = (size_t)len) == 0 ||
@@ -546,8 +547,8 @@ sign_der(const struct signer *sg, OCSP_BASICRESP *bs, time_t now,
 
 	if ((r = tbs_der(sg->der, bs, now, &tbs, &tbs_len)) != 0)
 		goto out;
-	if ((size = EVP_PKEY_get_size(sg->key)) <= 0 ||
-	    (sig = malloc((size_t)size)) == NULL ||
+	size = EVP_PKEY_get_size(sg->key);	/* > 0: responder_der_new() */
+	if ((sig = malloc((size_t)size)) == NULL ||
 	    (ctx = EVP_MD_CTX_new()) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
 		goto out;
