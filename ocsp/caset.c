@@ -37,6 +37,7 @@ signer_clear(struct signer *sg)
 	X509_free(sg->cert);
 	EVP_PKEY_free(sg->key);
 	EVP_MD_CTX_free(sg->tmpl);
+	responder_der_free(sg->der);
 	memset(sg, 0, sizeof(*sg));
 }
 
@@ -55,6 +56,9 @@ signer_prepare(struct signer *sg)
 		sg->tmpl = NULL;
 		ERR_clear_error();
 	}
+	/* Without them, responder_sign() lets OpenSSL build every answer. */
+	if (sg->tmpl != NULL && responder_der_new(sg, &sg->der) != 0)
+		gf_errclear();
 }
 
 static void
@@ -64,6 +68,7 @@ signer_copy(struct signer *dst, const struct signer *src)
 	X509_up_ref(dst->cert);
 	EVP_PKEY_up_ref(dst->key);
 	dst->tmpl = NULL;
+	dst->der = NULL;
 	signer_prepare(dst);
 }
 

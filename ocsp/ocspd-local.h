@@ -33,6 +33,8 @@ enum certid_md {
 
 /* caset.c: the CAs served and who signs for each. */
 
+struct signer_der;
+
 struct signer {
 	X509		*cert;		/* responder certificate, or the CA's */
 	EVP_PKEY	*key;
@@ -42,6 +44,7 @@ struct signer {
 	time_t		 not_after;	/* of cert: no nextUpdate beyond it */
 	struct serial	 serial;	/* of cert, to look its status up */
 	EVP_MD_CTX	*tmpl;		/* initialised for signing; copied */
+	struct signer_der *der;		/* its answers' fixed parts, or NULL */
 };
 
 struct served_ca {
@@ -101,7 +104,10 @@ int	caset_find(const struct caset *cs, enum certid_md md,
  */
 int	caset_hashes(struct served_ca *ca);
 
-/* Makes sg->tmpl from sg->key and sg->md; left NULL if that fails. */
+/*
+ * Makes sg->tmpl from sg->key and sg->md, and sg->der; each left NULL if
+ * that fails.
+ */
 void	signer_prepare(struct signer *sg);
 
 /* Whether one signature can vouch for certificates of both CAs. */
@@ -203,6 +209,14 @@ typedef int	(*status_fn)(void *arg, const struct served_ca *ca,
 int	responder_parse(const unsigned char *der, size_t len,
 	    const struct caset *cs, struct query *q);
 void	query_clear(struct query *q);
+
+/*
+ * The parts of a signer's answers that never change (responderID,
+ * signatureAlgorithm, certs), DER, made once by signer_prepare().  0 or a
+ * negative GF_ERR_* code; responder_der_free() accepts NULL.
+ */
+int	responder_der_new(const struct signer *sg, struct signer_der **out);
+void	responder_der_free(struct signer_der *d);
 
 /*
  * Signs the answer to q, st[i] being the status of q->items[i]:

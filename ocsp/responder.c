@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
@@ -284,6 +285,331 @@ add_single(OCSP_BASICRESP *bs, OCSP_CERTID *id, const struct cert_status *st,
 	return r;
 }
 
+/*
+ * What every answer of one signer shares (RFC 6960 4.2.1), DER, so that
+ * an answer is its singleResponses and nonce put between them and signed
+ * once: OCSP_basic_sign_ctx() would check the key against the
+ * certificate, hash the key for the responderID, look SHA-1 up, copy the
+ * certificate and encode the response twice, on every answer.
+ */
+struct signer_der {
+	unsigned char	*respid;	/* ResponderID byKey */
+	size_t		 respid_len;
+	unsigned char	*sigalg;	/* the AlgorithmIdentifier OpenSSL picks */
+	size_t		 sigalg_len;
+	unsigned char	*certs;		/* [0] { certificate }, or NULL */
+	size_t		 certs_len;
+};
+
+/* id-pkix-ocsp-basic (RFC 6960 4.2.1), as an OBJECT IDENTIFIER TLV. */
+static const unsigned char ocsp_basic_oid[] = {
+	0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01
+};
+
+#define DER_SEQUENCE	0x30
+#define DER_OCTETS	0x04
+#define DER_BITS	0x03
+#define DER_GENTIME	0x18
+#define DER_CTX0	0xa0	/* [0] EXPLICIT */
+#define DER_CTX1	0xa1	/* [1] EXPLICIT */
+#define DER_GENTIME_LEN	15	/* YYYYMMDDHHMMSSZ */
+
+/* The octets of a tag and a length, for len octets of content. */
+static size_t
+der_hdr_len(size_t len)
+{
+	return len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : 5;
+}
+
+static size_t
+der_tlv_len(size_t len)
+{
+	return der_hdr_len(len) + len;
+}
+
+/* Writes a tag and a length (below 2^24: what an answer can reach). */
+static unsigned char *
+der_hdr(unsigned char *p, unsigned char tag, size_t len)
+{
+	size_t n = der_hdr_len(len) - 2;
+
+	*p++ = tag;
+	if (n == 0) {
+		*p++ = (unsigned char)len;
+		return p;
+	}
+	*p++ = (unsigned char)(0x80 | n);
+	for (; n > 0; n--)
+		*p++ = (unsigned char)(len >> (8 * (n - 1)));
+	return p;
+}
+
+static unsigned char *
+der_put(unsigned char *p, const void *data, size_t len)
+{
+	memcpy(p, data, len);
+	return p + len;
+}
+
+void
+responder_der_free(struct signer_der *d)
+{
+	if (d == NULL)
+		return;
+	OPENSSL_free(d->respid);
+	OPENSSL_free(d->sigalg);
+	free(d->certs);
+	free(d);
+}
+
+/* [0] EXPLICIT SEQUENCE OF Certificate, with cert alone. */
+static int
+certs_der(X509 *cert, struct signer_der *d)
+{
+	unsigned char *p;
+	int len;
+
+	if ((len = i2d_X509(cert, NULL)) <= 0)
+		return gf_fail_crypto("encode the responder certificate");
+	d->certs_len = der_tlv_len(der_tlv_len((size_t)len));
+	if ((d->certs = malloc(d->certs_len)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	p = der_hdr(d->certs, DER_CTX0, der_tlv_len((size_t)len));
+	p = der_hdr(p, DER_SEQUENCE, (size_t)len);
+	if (i2d_X509(cert, &p) != len)
+		return gf_fail_crypto("encode the responder certificate");
+	return 0;
+}
+
+int
+responder_der_new(const struct signer *sg, struct signer_der **out)
+{
+	struct signer_der *d;
+	OCSP_RESPID *rid = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	int len, r = 0;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	/* OpenSSL signs one empty answer: its signatureAlgorithm is ours. */
+	if (EVP_PKEY_get_size(sg->key) <= 0 ||
+	    (rid = OCSP_RESPID_new()) == NULL ||
+	    !OCSP_RESPID_set_by_key(rid, sg->cert) ||
+	    (len = i2d_OCSP_RESPID(rid, &d->respid)) <= 0 ||
+	    (d->respid_len = (size_t)len) == 0 ||
+	    (bs = OCSP_BASICRESP_new()) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL || sg->tmpl == NULL ||
+	    !EVP_MD_CTX_copy_ex(ctx, sg->tmpl) ||
+	    !OCSP_basic_sign_ctx(bs, sg->cert, ctx, NULL,
+	    OCSP_RESPID_KEY | OCSP_NOCERTS) ||
+	    (len = i2d_X509_ALGOR(OCSP_resp_get0_tbs_sigalg(bs),
+	    &d->sigalg)) <= 0) {
+		r = gf_fail_crypto("prepare the signer's answers");
+		goto out;
+	}
+	d->sigalg_len = (size_t)len;
+	if (sg->delegated && (r = certs_der(sg->cert, d)) != 0)
+		goto out;
+	*out = d;
+	d = NULL;
+ out:
+	responder_der_free(d);
+	EVP_MD_CTX_free(ctx);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPID_free(rid);
+	return r;
+}
+
+/* The DER of bs's singleResponses, then of its extensions, concatenated. */
+static int
+parts_der(OCSP_BASICRESP *bs, unsigned char **singles, size_t *singles_len,
+    unsigned char **exts, size_t *exts_len)
+{
+	unsigned char *p;
+	size_t len[2] = { 0, 0 };
+	int i, n[2], k, l;
+
+	n[0] = OCSP_resp_count(bs);
+	n[1] = OCSP_BASICRESP_get_ext_count(bs);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n[k]; i++) {
+			l = k == 0 ? i2d_OCSP_SINGLERESP(OCSP_resp_get0(bs, i),
+			    NULL) : i2d_X509_EXTENSION(
+			    OCSP_BASICRESP_get_ext(bs, i), NULL);
+			if (l <= 0)
+				return gf_fail_crypto("encode response");
+			len[k] += (size_t)l;
+		}
+	if ((*singles = malloc(len[0] + len[1] + 1)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	p = *singles;
+	for (i = 0; i < n[0]; i++)
+		i2d_OCSP_SINGLERESP(OCSP_resp_get0(bs, i), &p);
+	*exts = p;
+	for (i = 0; i < n[1]; i++)
+		i2d_X509_EXTENSION(OCSP_BASICRESP_get_ext(bs, i), &p);
+	*singles_len = len[0];
+	*exts_len = len[1];
+	return 0;
+}
+
+/*
+ * ResponseData (RFC 6960 4.2.1): version v1 (left out), the responderID,
+ * producedAt now, the singleResponses, the extensions if any.
+ */
+static int
+tbs_der(const struct signer_der *d, OCSP_BASICRESP *bs, time_t now,
+    unsigned char **out, size_t *out_len)
+{
+	unsigned char *parts = NULL, *exts = NULL, *tbs, *p;
+	char produced[DER_GENTIME_LEN + 1];
+	size_t singles_len = 0, exts_len = 0, len;
+	struct tm tm;
+	int r;
+
+	if (gmtime_r(&now, &tm) == NULL || strftime(produced,
+	    sizeof(produced), "%Y%m%d%H%M%SZ", &tm) != DER_GENTIME_LEN)
+		return gf_fail(GF_ERR_INTERNAL, "producedAt out of range");
+	if ((r = parts_der(bs, &parts, &singles_len, &exts, &exts_len)) != 0)
+		return r;
+	len = d->respid_len + der_tlv_len(DER_GENTIME_LEN) +
+	    der_tlv_len(singles_len) +
+	    (exts_len > 0 ? der_tlv_len(der_tlv_len(exts_len)) : 0);
+	if ((tbs = malloc(der_tlv_len(len))) == NULL) {
+		free(parts);
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	p = der_hdr(tbs, DER_SEQUENCE, len);
+	p = der_put(p, d->respid, d->respid_len);
+	p = der_hdr(p, DER_GENTIME, DER_GENTIME_LEN);
+	p = der_put(p, produced, DER_GENTIME_LEN);
+	p = der_hdr(p, DER_SEQUENCE, singles_len);
+	p = der_put(p, parts, singles_len);
+	if (exts_len > 0) {
+		p = der_hdr(p, DER_CTX1, der_tlv_len(exts_len));
+		p = der_hdr(p, DER_SEQUENCE, exts_len);
+		der_put(p, exts, exts_len);
+	}
+	free(parts);
+	*out = tbs;
+	*out_len = der_tlv_len(len);
+	return 0;
+}
+
+/*
+ * OCSPResponse { successful, [0] { id-pkix-ocsp-basic, OCTET STRING {
+ * BasicOCSPResponse { tbs, signatureAlgorithm, signature, certs } } } }.
+ */
+static int
+response_der(const struct signer_der *d, const unsigned char *tbs,
+    size_t tbs_len, const unsigned char *sig, size_t sig_len,
+    struct answer *a)
+{
+	static const unsigned char successful[] = { 0x0a, 0x01, 0x00 };
+	unsigned char *der, *p;
+	size_t basic, bytes, len;
+
+	basic = tbs_len + d->sigalg_len + der_tlv_len(sig_len + 1) +
+	    d->certs_len;
+	bytes = sizeof(ocsp_basic_oid) + der_tlv_len(der_tlv_len(basic));
+	len = sizeof(successful) + der_tlv_len(der_tlv_len(bytes));
+	if ((der = malloc(der_tlv_len(len))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	p = der_hdr(der, DER_SEQUENCE, len);
+	p = der_put(p, successful, sizeof(successful));
+	p = der_hdr(p, DER_CTX0, der_tlv_len(bytes));
+	p = der_hdr(p, DER_SEQUENCE, bytes);
+	p = der_put(p, ocsp_basic_oid, sizeof(ocsp_basic_oid));
+	p = der_hdr(p, DER_OCTETS, der_tlv_len(basic));
+	p = der_hdr(p, DER_SEQUENCE, basic);
+	p = der_put(p, tbs, tbs_len);
+	p = der_put(p, d->sigalg, d->sigalg_len);
+	p = der_hdr(p, DER_BITS, sig_len + 1);
+	*p++ = 0;	/* no unused bits */
+	p = der_put(p, sig, sig_len);
+	if (d->certs_len > 0)
+		der_put(p, d->certs, d->certs_len);
+	a->der = der;
+	a->len = der_tlv_len(len);
+	return 0;
+}
+
+/* The answer from the signer's fixed parts: bs encoded once, signed. */
+static int
+sign_der(const struct signer *sg, OCSP_BASICRESP *bs, time_t now,
+    struct answer *a)
+{
+	unsigned char *tbs = NULL, *sig = NULL;
+	size_t tbs_len = 0, sig_len;
+	EVP_MD_CTX *ctx = NULL;
+	int size, r;
+
+	if ((r = tbs_der(sg->der, bs, now, &tbs, &tbs_len)) != 0)
+		goto out;
+	size = EVP_PKEY_get_size(sg->key);	/* > 0: responder_der_new() */
+	if ((sig = malloc((size_t)size)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	sig_len = (size_t)size;
+	if (!EVP_MD_CTX_copy_ex(ctx, sg->tmpl)) {
+		r = gf_fail_crypto("sign response");
+		goto out;
+	}
+	/* Used once: OpenSSL need not copy it again to keep it usable. */
+	EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
+	if (EVP_DigestSign(ctx, sig, &sig_len, tbs, tbs_len) != 1) {
+		r = gf_fail_crypto("sign response");
+		goto out;
+	}
+	r = response_der(sg->der, tbs, tbs_len, sig, sig_len, a);
+ out:
+	EVP_MD_CTX_free(ctx);
+	free(sig);
+	free(tbs);
+	return r;
+}
+
+/* The answer as OpenSSL builds it, for a signer without fixed parts. */
+static int
+sign_openssl(const struct signer *sg, OCSP_BASICRESP *bs, struct answer *a)
+{
+	OCSP_RESPONSE *resp = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned long flags;
+	int r;
+
+	/*
+	 * responderID byKey (RFC 6960 4.2.2.3); the delegated certificate
+	 * goes along so that clients can check it against the issuer.
+	 */
+	flags = OCSP_RESPID_KEY | (sg->delegated ? 0 : OCSP_NOCERTS);
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	if (sg->tmpl == NULL || !EVP_MD_CTX_copy_ex(ctx, sg->tmpl)) {
+		ERR_clear_error();
+		if (EVP_DigestSignInit(ctx, NULL, sg->md, NULL, sg->key) != 1) {
+			r = gf_fail_crypto("sign response");
+			goto out;
+		}
+	}
+	if (!OCSP_basic_sign_ctx(bs, sg->cert, ctx, NULL, flags) ||
+	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
+	    bs)) == NULL) {
+		r = gf_fail_crypto("sign response");
+		goto out;
+	}
+	r = response_to_der(resp, a);
+ out:
+	EVP_MD_CTX_free(ctx);
+	OCSP_RESPONSE_free(resp);
+	return r;
+}
+
 int
 responder_sign(const struct query *q, const struct caset *cs,
     const struct cert_status *st, time_t now, time_t validity,
@@ -291,11 +617,8 @@ responder_sign(const struct query *q, const struct caset *cs,
 {
 	const struct signer *sg;
 	OCSP_BASICRESP *bs = NULL;
-	OCSP_RESPONSE *resp = NULL;
 	ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL;
-	EVP_MD_CTX *ctx = NULL;
 	struct answer out;
-	unsigned long flags;
 	time_t next;
 	size_t i;
 	int r;
@@ -325,37 +648,14 @@ responder_sign(const struct query *q, const struct caset *cs,
 		r = gf_fail_crypto("copy nonce");
 		goto out;
 	}
-	/*
-	 * responderID byKey (RFC 6960 4.2.2.3); the delegated certificate
-	 * goes along so that clients can check it against the issuer.
-	 */
-	flags = OCSP_RESPID_KEY | (sg->delegated ? 0 : OCSP_NOCERTS);
-	if ((ctx = EVP_MD_CTX_new()) == NULL) {
-		r = gf_fail(GF_ERR_ALLOC, "out of memory");
-		goto out;
-	}
-	if (sg->tmpl == NULL || !EVP_MD_CTX_copy_ex(ctx, sg->tmpl)) {
-		ERR_clear_error();
-		if (EVP_DigestSignInit(ctx, NULL, sg->md, NULL, sg->key) != 1) {
-			r = gf_fail_crypto("sign response");
-			goto out;
-		}
-	}
-	if (!OCSP_basic_sign_ctx(bs, sg->cert, ctx, NULL, flags) ||
-	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
-	    bs)) == NULL) {
-		r = gf_fail_crypto("sign response");
-		goto out;
-	}
-	if ((r = response_to_der(resp, &out)) != 0)
+	if ((r = sg->der != NULL ? sign_der(sg, bs, now, &out) :
+	    sign_openssl(sg, bs, &out)) != 0)
 		goto out;
 	out.ocsp_status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
 	out.this_update = now;
 	out.next_update = next;
 	*a = out;
  out:
-	EVP_MD_CTX_free(ctx);
-	OCSP_RESPONSE_free(resp);
 	OCSP_BASICRESP_free(bs);
 	ASN1_GENERALIZEDTIME_free(this_update);
 	ASN1_GENERALIZEDTIME_free(next_update);

@@ -12,9 +12,17 @@
 #
 # The store (GF_BENCH_CERTS, default 100000, 1% revoked) is filled with
 # BUILD-B's genfic-ca and gf-bench-fill; the daemons serve it live (WAL),
-# or with GF_BENCH_PUBLISH=1 a copy made by genfic-ca --publish.
+# or with GF_BENCH_PUBLISH=1 a signed snapshot of it, as issue 18 deploys
+# one: genfic-ca --publish -p, genfic-ocspd --install, served through
+# DIR/current with --snapshot-trust.
 # GF_BENCH_KINDS picks among POST (cached), GET (cached) and nonce (signed
-# live).  Not run by the test suite.
+# live).  Each kind also gets wrk's p99 latency, and the run ends with
+# `openssl speed ecdsap256` (the signer's key) on the same cores: the
+# ceiling of live signing.  With GF_BENCH_PIN=1 the daemon runs on CPU 1
+# and wrk (one thread) on CPU 0, so that the signatures the daemon makes
+# are compared with what one core signs (openssl speed on CPU 1); without
+# it, everything shares every core (-multi NPROC).  Not run by the test
+# suite.
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 BUILD-A BUILD-B" >&2; exit 2; }
 A=$1/ocsp/genfic-ocspd
@@ -55,9 +63,15 @@ gca -p genfic-system -s "$T/ocsp.req" -t ocsp -o "$T/ocsp.crt" \
     --passin pass:bench --batch >/dev/null 2>&1
 ocsp_requests "$SYS" genfic-system
 SERVE=$GENFIC_CA_DIR
+TRUST=""
 if [ "${GF_BENCH_PUBLISH:-0}" = 1 ]; then
-	gca --publish "$T/pub" >/dev/null
-	SERVE=$T/pub
+	gca --publish "$T/pub" -p genfic-system --passin pass:bench --batch \
+	    >/dev/null 2>&1
+	TRUST=$GENFIC_CA_DIR/certs/genfic.crt
+	"$B" --install "$T/pub" -d "$T/online" --snapshot-trust "$TRUST" \
+	    >/dev/null
+	SERVE=$T/online
+	TRUST="--snapshot-trust $TRUST"
 fi
 
 root=""
@@ -67,8 +81,8 @@ start() {
 	# Emptied here, not by the child's redirection: the loop below would
 	# otherwise read the last daemon's lines before the child truncates.
 	: >"$T/ocspd.log"
-	"$1" --foreground -q -l 127.0.0.1:0 $root -d "$SERVE" \
-	    --ca genfic-system --signer-cert "$T/ocsp.crt" \
+	$ON_DAEMON "$1" --foreground -q -l 127.0.0.1:0 $root \
+	    -d "$SERVE" $TRUST --ca genfic-system --signer-cert "$T/ocsp.crt" \
 	    --signer-key "$T/ocsp.key" >>"$T/ocspd.log" 2>&1 &
 	OPID=$!
 	i=0
@@ -93,24 +107,32 @@ stop() {
 	OPID=""
 }
 
-# once KIND: "requests/s us-of-CPU-per-answer" of one wrk run against $OURL.
+# once KIND: "requests/s us-of-CPU-per-answer p99-ms" of one wrk run
+# against $OURL.
 once() {
 	c0=$(cpu_ticks)
 	case $1 in
-	POST) GF_BENCH_BODY=$T/req.der wrk -t2 -c64 -d"${SECS}s" \
+	POST) GF_BENCH_BODY=$T/req.der $WRK -c64 -d"${SECS}s" --latency \
 	    -s "$T/post.lua" "$OURL/" ;;
-	nonce) GF_BENCH_BODY=$T/nonce.der wrk -t2 -c64 -d"${SECS}s" \
+	nonce) GF_BENCH_BODY=$T/nonce.der $WRK -c64 -d"${SECS}s" --latency \
 	    -s "$T/post.lua" "$OURL/" ;;
-	GET) wrk -t2 -c64 -d"${SECS}s" "$OURL/$GETPATH" ;;
+	GET) $WRK -c64 -d"${SECS}s" --latency "$OURL/$GETPATH" ;;
 	esac >"$T/wrk" 2>&1 || { echo "bench: wrk ($1) failed:" >&2;
 	    cat "$T/wrk" >&2; exit 1; }
 	c1=$(cpu_ticks)
 	awk -v ticks=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
+	    function ms(v) {
+		if (v ~ /us$/) return v / 1000
+		if (v ~ /ms$/) return v + 0
+		if (v ~ /s$/) return v * 1000
+		return v
+	    }
 	    /requests in/ { n = $1 }
 	    /^Requests\/sec:/ { rps = $2 }
+	    $1 == "99%" { p99 = ms($2) }
 	    /Non-2xx/ { bad = 1 }
-	    END { printf "%d %.1f\n", bad ? 0 : rps,
-		(n > 0) ? ticks * 1e6 / hz / n : 0 }' "$T/wrk"
+	    END { printf "%d %.1f %.2f\n", bad ? 0 : rps,
+		(n > 0) ? ticks * 1e6 / hz / n : 0, p99 }' "$T/wrk"
 }
 
 # median FILE COLUMN
@@ -118,6 +140,16 @@ median() {
 	sort -n -k"$2" "$1" | sed -n "$(( (RUNS + 1) / 2 ))p" | cut -d' ' -f"$2"
 }
 
+WRK="wrk -t2"
+ON_DAEMON=""
+SPEED="openssl speed -seconds 5 -multi $(nproc) ecdsap256"
+if [ "${GF_BENCH_PIN:-0}" = 1 ]; then
+	[ "$(nproc)" -ge 2 ] || { echo "bench: GF_BENCH_PIN needs 2 CPUs" >&2;
+	    exit 1; }
+	WRK="taskset -c 0 wrk -t1"
+	ON_DAEMON="taskset -c 1"
+	SPEED="taskset -c 1 openssl speed -seconds 5 ecdsap256"
+fi
 echo "== $N certificates ($SERVE), 64 connections, ${SECS} s, median of $RUNS," \
     "A and B interleaved; $(nproc) CPUs"
 echo "== A: $A"
@@ -131,14 +163,18 @@ for kind in ${GF_BENCH_KINDS:-POST GET nonce}; do
 		start "$B"; once $kind >>"$T/b"; stop
 		r=$((r + 1))
 	done
-	for col in 1 2; do
+	for col in 1 2 3; do
 		ma=$(median "$T/a" $col)
 		mb=$(median "$T/b" $col)
 		printf '%-6s %-13s A %8s (%s)  B %8s (%s)  B/A %s\n' "$kind" \
-		    "$([ $col -eq 1 ] && echo 'req/s' || echo 'CPU us/answer')" \
+		    "$(case $col in 1) echo 'req/s' ;; 2) echo 'CPU us/answer' ;;
+		    3) echo 'p99 ms' ;; esac)" \
 		    "$ma" "$(cut -d' ' -f$col "$T/a" | tr '\n' ' ')" \
 		    "$mb" "$(cut -d' ' -f$col "$T/b" | tr '\n' ' ')" \
 		    "$(awk -v a="$ma" -v b="$mb" \
 		    'BEGIN { printf "%.2f", (a > 0) ? b / a : 0 }')"
 	done
 done
+# The ceiling of live signing: P-256 signatures/s on the cores the daemon had.
+echo "== $SPEED"
+$SPEED 2>/dev/null | awk '/256 bits ecdsa/ { printf "sign/s %s\n", $(NF - 1) }'

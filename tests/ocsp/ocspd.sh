@@ -237,6 +237,9 @@ fi
 ask "before revocation" 'later.crt: good' -no_nonce $SYSASK -cert "$T/later.crt"
 check "revoke while running" gca -p genfic-system -x "$T/later.crt" \
     --reason superseded --passin pass:system-secret --batch
+# A live answer (nonce) reads the store: the very next one says revoked.
+ask "revoked: the next live answer says so" 'later.crt: revoked' \
+    $SYSASK -cert "$T/later.crt"
 seen=no
 i=0
 while [ $i -lt 25 ]; do

@@ -120,6 +120,10 @@ suite_init(void)
 	fx.sc.signer.md = EVP_sha256();
 	fx.sc.signer.delegated = 1;
 	fx.sc.signer.not_after = NOW + 10 * 86400;
+	/* As the daemon: answers built from the signer's fixed parts. */
+	signer_prepare(&fx.sc.signer);
+	if (fx.sc.signer.der == NULL)
+		return -1;
 	fx.cs.cas = &fx.sc;
 	fx.cs.n = 1;
 	fx.cs.gen = 1;
@@ -144,6 +148,8 @@ suite_clean(void)
 	EVP_PKEY_free(fx.rsp_key);
 	X509_STORE_free(fx.trust);
 	health_free(fx.cs.health);
+	EVP_MD_CTX_free(fx.sc.signer.tmpl);
+	responder_der_free(fx.sc.signer.der);
 	return 0;
 }
 
@@ -802,6 +808,141 @@ first_status(const struct answer *a, int *reason)
 	return status;
 }
 
+/* Whether two i2d() outputs are the same octets; frees both. */
+static int
+same_der(unsigned char *a, int la, unsigned char *b, int lb)
+{
+	int same = la > 0 && la == lb && memcmp(a, b, (size_t)la) == 0;
+
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	return same;
+}
+
+#define SAME_DER(i2d, x, y) (da = db = NULL, la = (i2d)((x), &da), \
+	lb = (i2d)((y), &db), same_der(da, la, db, lb))
+
+/* The parts of two basic responses that must be equal, compared. */
+static int
+same_basic(OCSP_BASICRESP *a, OCSP_BASICRESP *b)
+{
+	const ASN1_OCTET_STRING *ka, *kb;
+	const X509_NAME *na, *nb;
+	unsigned char *da, *db;
+	int i, la, lb, ok = 1;
+
+	ok &= OCSP_resp_get0_id(a, &ka, &na) == 1 &&
+	    OCSP_resp_get0_id(b, &kb, &nb) == 1 && ka != NULL && kb != NULL &&
+	    ASN1_OCTET_STRING_cmp(ka, kb) == 0;
+	ok &= OCSP_resp_count(a) == OCSP_resp_count(b);
+	for (i = 0; ok && i < OCSP_resp_count(a); i++)
+		ok &= SAME_DER(i2d_OCSP_SINGLERESP, OCSP_resp_get0(a, i),
+		    OCSP_resp_get0(b, i));
+	ok &= OCSP_BASICRESP_get_ext_count(a) ==
+	    OCSP_BASICRESP_get_ext_count(b);
+	for (i = 0; ok && i < OCSP_BASICRESP_get_ext_count(a); i++)
+		ok &= SAME_DER(i2d_X509_EXTENSION, OCSP_BASICRESP_get_ext(a, i),
+		    OCSP_BASICRESP_get_ext(b, i));
+	ok &= SAME_DER(i2d_X509_ALGOR, OCSP_resp_get0_tbs_sigalg(a),
+	    OCSP_resp_get0_tbs_sigalg(b));
+	ok &= sk_X509_num(OCSP_resp_get0_certs(a)) == 1 &&
+	    sk_X509_num(OCSP_resp_get0_certs(b)) == 1 &&
+	    X509_cmp(sk_X509_value(OCSP_resp_get0_certs(a), 0),
+	    sk_X509_value(OCSP_resp_get0_certs(b), 0)) == 0;
+	return ok;
+}
+
+/*
+ * An answer built from the signer's fixed parts is OpenSSL's own
+ * (OCSP_basic_sign_ctx()) but for the signature: the same singles (good,
+ * revoked with a reason), nonce, responderID, algorithm and certificate,
+ * in canonical DER, producedAt the time asked.
+ */
+static void
+signer_der_case(const char *name)
+{
+	struct signer *sg = &fx.sc.signer;
+	struct signer_der *der = sg->der;
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	OCSP_RESPONSE *ra = NULL, *rb = NULL;
+	OCSP_BASICRESP *ba = NULL, *bb = NULL;
+	const ASN1_GENERALIZEDTIME *produced;
+	struct answer a, b;
+	unsigned char *reqder, *re = NULL;
+	size_t len;
+	time_t t;
+
+	OCSP_request_add0_id(req, certid(fx.ca, EVP_sha1(), "01"));
+	OCSP_request_add0_id(req, certid(fx.ca, EVP_sha256(), "02"));
+	add_nonce(req, 16);
+	reqder = encode(req, &len);
+	CU_ASSERT_FATAL(der != NULL && reqder != NULL);
+	CU_ASSERT_FATAL(respond(reqder, len, &a) == 0);
+	sg->der = NULL;
+	CU_ASSERT(respond(reqder, len, &b) == 0);
+	sg->der = der;
+	CU_ASSERT_FATAL((ra = decode(&a)) != NULL && (rb = decode(&b)) != NULL);
+	/* Canonical: OpenSSL encodes what it parsed into the same octets. */
+	CU_ASSERT(i2d_OCSP_RESPONSE(ra, &re) == (int)a.len &&
+	    memcmp(re, a.der, a.len) == 0);
+	CU_ASSERT(check_success(req, ra, name));
+	CU_ASSERT(check_success(req, rb, name));
+	ba = OCSP_response_get1_basic(ra);
+	bb = OCSP_response_get1_basic(rb);
+	CU_ASSERT_FATAL(ba != NULL && bb != NULL);
+	CU_ASSERT(same_basic(ba, bb));
+	CU_ASSERT(OCSP_single_get0_status(OCSP_resp_get0(ba, 0), NULL, NULL,
+	    NULL, NULL) == V_OCSP_CERTSTATUS_GOOD);
+	CU_ASSERT(OCSP_single_get0_status(OCSP_resp_get0(ba, 1), NULL, NULL,
+	    NULL, NULL) == V_OCSP_CERTSTATUS_REVOKED);
+	produced = OCSP_resp_get0_produced_at(ba);
+	CU_ASSERT(asn1_time_to_unix(produced, &t) == 0 && t == NOW &&
+	    ASN1_STRING_type(produced) == V_ASN1_GENERALIZEDTIME);
+	OCSP_BASICRESP_free(ba);
+	OCSP_BASICRESP_free(bb);
+	OCSP_RESPONSE_free(ra);
+	OCSP_RESPONSE_free(rb);
+	OPENSSL_free(re);
+	answer_clear(&a);
+	answer_clear(&b);
+	OPENSSL_free(reqder);
+	OCSP_REQUEST_free(req);
+}
+
+/* signer_der_case() for the fixture's P-256 signer, RSA and Ed25519. */
+static void
+test_signer_der(void)
+{
+	struct signer saved = fx.sc.signer, *sg = &fx.sc.signer;
+	X509 *rsp = fx.rsp;
+	EVP_PKEY *key;
+	X509 *cert;
+	int i;
+
+	signer_der_case("fixed parts, P-256");
+	for (i = 0; i < 2; i++) {
+		key = i == 0 ? EVP_RSA_gen(2048) :
+		    EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		cert = make_cert("Other responder", 3, key, fx.ca, fx.ca_key,
+		    "critical,CA:FALSE", "critical,OCSPSigning");
+		CU_ASSERT_FATAL(key != NULL && cert != NULL);
+		sg->cert = fx.rsp = cert;
+		sg->key = key;
+		sg->md = i == 0 ? EVP_sha256() : NULL;
+		sg->tmpl = NULL;
+		sg->der = NULL;
+		signer_prepare(sg);
+		signer_der_case(i == 0 ? "fixed parts, RSA" :
+		    "fixed parts, Ed25519");
+		EVP_MD_CTX_free(sg->tmpl);
+		responder_der_free(sg->der);
+		*sg = saved;
+		fx.rsp = rsp;
+		X509_free(cert);
+		EVP_PKEY_free(key);
+	}
+}
+
 /*
  * The cache of the daemon's path: a second request is answered from it
  * without a lookup, byte for byte; a change of generation rechecks the
@@ -968,6 +1109,7 @@ main(void)
 	    CU_add_test(s, "cache bytes", test_cache_bytes) == NULL ||
 	    CU_add_test(s, "unissuable serials", test_no_lookup) == NULL ||
 	    CU_add_test(s, "cache", test_cache) == NULL ||
+	    CU_add_test(s, "signer's fixed parts", test_signer_der) == NULL ||
 	    CU_add_test(s, "source health", test_source_health) == NULL ||
 	    CU_add_test(s, "mutations", test_mutations) == NULL ||
 	    CU_add_test(s, "GET decoding", test_decode_get) == NULL) {
