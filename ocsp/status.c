@@ -598,7 +598,9 @@ follow(struct statusdb *sdb)
 	pthread_mutex_unlock(&sdb->snap_lock);
 	if (same)
 		return 0;
-	if ((r = snapshot_verify(target, sdb->trust, &signed_at, NULL)) != 0) {
+	/* Judged by the store served too: it may tell of a stolen signer. */
+	if ((r = snapshot_verify_with(target, sdb->trust, here(sdb)->dir,
+	    &signed_at, NULL)) != 0) {
 		snprintf(why, sizeof(why), "%s", gf_errmsg(r));
 		gf_errclear();
 		refuse_snapshot(sdb, target, why);

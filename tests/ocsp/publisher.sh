@@ -179,8 +179,19 @@ wait_grep "handmade refused" "$LOG"
 grep -q "handmade refused: .*revoked" "$LOG" && pass "the daemon refuses a revoked signer's snapshot" ||
     fail "the daemon refuses a revoked signer's snapshot: $(grep handmade "$LOG")"
 ask "... and the old one keeps serving" 'leaf.crt: good' $ASK
-rm "$ON/current" && ln -s "$(ls -d "$ON"/snapshot-* | tail -1 | xargs basename)" "$ON/current"
 rm -rf "$ON/handmade"
+# By hand, a thief's snapshot whose own store hides the revocation: the
+# daemon judges it by the store it serves, which tells of it.
+forge "$T/p2" "$T/pub.crt" "$T/pub.key" "$SYS"
+mv "$T/bad" "$ON/hidden"
+ln -s hidden "$ON/cur.tmp" && mv -T "$ON/cur.tmp" "$ON/current"
+wait_grep "hidden refused" "$LOG"
+grep -q "hidden refused: .*revoked in $ON/snapshot-" "$LOG" &&
+    pass "the daemon refuses a thief's snapshot hiding the revocation" ||
+    fail "the daemon refuses a thief's snapshot hiding the revocation: $(grep hidden "$LOG")"
+ask "... and the old one keeps serving" 'leaf.crt: good' $ASK
+rm "$ON/current" && ln -s "$(ls -d "$ON"/snapshot-* | tail -1 | xargs basename)" "$ON/current"
+rm -rf "$ON/hidden"
 
 # A new publication key and certificate: back to no CA passphrase.
 gca -R "$T/pub2" --nopass --subject "/CN=Snapshot publisher 2" --batch >/dev/null 2>&1
