@@ -4,7 +4,8 @@ GENFIC_PACKAGES="meson ninja-build pkg-config gcc libc6-dev python3 openssl
 libssl-dev libsqlite3-dev sqlite3 libpopt-dev libmicrohttpd-dev
 libcunit1-dev gnutls-bin easy-rsa curl clang libclang-rt-14-dev
 iproute2 procps gdb
-libp11-dev libp11-kit-dev p11-kit p11-kit-modules softhsm2 opensc"
+libp11-dev libp11-kit-dev p11-kit p11-kit-modules softhsm2 opensc
+libseccomp-dev"
 
 install_deps() {
 	missing=""

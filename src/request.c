@@ -367,6 +367,40 @@ request_check_cert(const struct request_rules *rules, X509 *cert,
 	return r;
 }
 
+int
+request_check_parsed(const struct request_rules *rules, X509_PUBKEY *spki,
+    EVP_PKEY *pkey, X509_NAME *subject, GENERAL_NAMES *san,
+    struct request **out)
+{
+	struct request_rules parsed = *rules;
+	struct judging j;
+	int r;
+
+	/* --san's names are among those the parser sent: not added twice. */
+	parsed.extra_san = NULL;
+	parsed.seen = NULL;
+	memset(&j, 0, sizeof(j));
+	j.rules = &parsed;
+	j.requested = subject;
+	j.asked_san = san;
+	if ((j.req = calloc(1, sizeof(*j.req))) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		X509_PUBKEY_free(spki);
+		EVP_PKEY_free(pkey);
+		goto out;
+	}
+	j.req->spki = spki;
+	j.req->pkey = pkey;
+	if ((r = spki_hash(spki, j.req->spki_hash)) != 0)
+		goto out;
+	(void)judge_policy(&j);
+	r = judged(&j, out);
+ out:
+	judging_clear(&j);
+	X509_NAME_free(subject);
+	return r;
+}
+
 void
 request_to_issue(struct request *req, const struct request_rules *rules,
     const struct ca *ca, EVP_PKEY *key, struct issue_request *ir)

@@ -127,6 +127,18 @@ int	request_check_cert(const struct request_rules *rules, X509 *cert,
 	    struct request **out, struct request_verdicts *all);
 
 /*
+ * The same judgement again, in the process that signs, of a request the
+ * parser process checked (privsep.h): its key (spki, decoded as pkey), and
+ * the certificate's subject and names as the parser made them (--san's
+ * among them).  Every verdict but the proof of possession and the
+ * extensions requested, which only the parser sees the request for.
+ * Takes spki, pkey, subject and san, whatever it returns.
+ */
+int	request_check_parsed(const struct request_rules *rules,
+	    X509_PUBKEY *spki, EVP_PKEY *pkey, X509_NAME *subject,
+	    GENERAL_NAMES *san, struct request **out);
+
+/*
  * What issue_build() is given to sign checked request req under rules for
  * CA ca with key (ca NULL: self-issued, as --inspect -t previews it); it
  * points into req, rules and ca.

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #define GF_STORE_DEFAULT	"/var/lib/genfic-ca"
-#define GF_SCHEMA_VERSION	5
+#define GF_SCHEMA_VERSION	6
 /* The oldest schema a read-only open reads as it is. */
 #define GF_SCHEMA_READABLE	1
 
