@@ -101,9 +101,8 @@ read_message(int fd, size_t max, struct privsep_buf *b)
 	return read_all(fd, b->data, len) == 1 ? 1 : -1;
 }
 
-/* One request, judged as request_check() judges it, into the reply. */
-static int
-parser_judge(const struct request_rules *rules, const unsigned char *data,
+int
+privsep_judge(const struct request_rules *rules, const unsigned char *data,
     size_t len, struct privsep_buf *out)
 {
 	struct request_verdicts all;
@@ -133,7 +132,7 @@ parser_serve(const struct request_rules *rules)
 		    privsep_frame_begin(&out) != 0)
 			break;
 		for (i = 0; i < n; i++)
-			if (parser_judge(rules, data[i], len[i], &out) != 0)
+			if (privsep_judge(rules, data[i], len[i], &out) != 0)
 				break;
 		if (i < n)
 			break;

@@ -87,7 +87,13 @@ int	privsep_put_requests(struct privsep_buf *b,
 /* The parser's side: the requests of a message, pointing into it. */
 int	privsep_get_requests(const unsigned char *msg, size_t msglen,
 	    const unsigned char **data, size_t *len, size_t *n);
-/* The parser's side: request_check()'s verdict on one request. */
+/*
+ * The parser's work on one request: request_check() with every verdict
+ * (--inspect's mode), appended to out as a reply item.
+ */
+int	privsep_judge(const struct request_rules *rules,
+	    const unsigned char *data, size_t len, struct privsep_buf *out);
+/* privsep_judge()'s encoding of request_check()'s result. */
 int	privsep_put_reply(struct privsep_buf *b, int r,
 	    const struct request *req, const struct request_verdicts *all);
 /*
