@@ -2,12 +2,13 @@
  * A planted fault for privsep.sh: LD_PRELOAD'ed into genfic-ca, it makes
  * each request parser process (any process but the one that loaded it)
  * misbehave when it replies, as GF_PARSERFAULT says: "garbage" (a reply
- * that claims 99 items), "crash" (SIGSEGV) or "exit" (status 3).  A
+ * that claims 99 items), "crash" (abort(): SIGABRT, or SIGSYS under the
+ * seccomp filter, which does not allow the signal to be raised) or "exit"
+ * (status 3).  A
  * parser compromised by a hostile request could do each; none can be
  * made on demand with a real request.
  */
 #include <dlfcn.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,8 +33,9 @@ send(int fd, const void *buf, size_t len, int flags)
 	const char *mode = getenv("GF_PARSERFAULT");
 
 	if (mode != NULL && getpid() != loader) {
+		/* abort(): a signal under ASan too, whose SEGV handler exits 1. */
 		if (strcmp(mode, "crash") == 0)
-			*(volatile int *)(uintptr_t)len = 0;
+			abort();
 		if (strcmp(mode, "exit") == 0)
 			_exit(3);
 		if (strcmp(mode, "garbage") == 0)

@@ -22,7 +22,8 @@ for i, t, uid, user, op, ca, serial, subject in rows:
     db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?",
                (prev, h, i))
     prev = h
-db.executescript("DROP TABLE renewal; DROP TABLE ca_generation; "
+db.executescript("DROP TABLE request_digest; DROP TABLE renewal; "
+                 "DROP TABLE ca_generation; "
                  "ALTER TABLE crl DROP COLUMN generation; "
                  "ALTER TABLE audit DROP COLUMN object; "
                  "ALTER TABLE audit DROP COLUMN state; "
