@@ -13,7 +13,7 @@ debhelper dpkg-dev lintian diffoscope-minimal adduser
 nginx wrk
 mpack
 chromium
-libseccomp-dev"
+libseccomp-dev valgrind"
 
 install_deps() {
 	missing=""

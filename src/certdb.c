@@ -143,7 +143,7 @@ certdb_row(X509 *cert, struct cert_row *row)
 	/* One encoding, for the row and for the fingerprint. */
 	if ((row->derlen = i2d_X509(cert, &row->der)) <= 0 ||
 	    !EVP_Digest(row->der, (size_t)row->derlen, row->fingerprint, NULL,
-	    EVP_sha256(), NULL)) {
+	    gf_sha256(), NULL)) {
 		r = gf_fail_crypto("encode certificate");
 		goto out;
 	}

@@ -267,7 +267,7 @@ spool_job_read(struct spool_job *j, unsigned char **data, size_t *len)
 
 	if ((r = file_read(j->path, GF_MAX_INPUT_FILE, data, len)) != 0)
 		return r;
-	if (!EVP_Digest(*data, *len, j->digest, NULL, EVP_sha256(), NULL)) {
+	if (!EVP_Digest(*data, *len, j->digest, NULL, gf_sha256(), NULL)) {
 		free(*data);
 		return gf_fail_crypto("digest");
 	}
