@@ -5,10 +5,14 @@
  * points DIR/current at it with rename(2), so that a daemon serving DIR
  * switches from one whole snapshot to the next (see status.c).  A
  * snapshot signed before the one installed is refused: an old, validly
- * signed snapshot would bring revoked certificates back to "good".
+ * signed snapshot would bring revoked certificates back to "good".  Then
+ * older snapshots go, but the previous one (to roll back to) and any a
+ * daemon still serves (it holds a shared flock(2) on it).
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -92,22 +96,24 @@ copy_all(const char *src, const char *dst, const struct manifest_files *mf)
 	return r;
 }
 
-/* The signing time of the snapshot DIR/current points at, or 0. */
-static time_t
-current_signed_at(const char *dir, X509_STORE *trust)
+/*
+ * The snapshot DIR/current points at, if it verifies: its path in *cur
+ * (else NULL), its signing time in *t (else 0).
+ */
+static int
+current_snapshot(const char *dir, X509_STORE *trust, char **cur, time_t *t)
 {
-	char *cur;
-	time_t t = 0;
-
-	if ((cur = file_join(dir, SNAPSHOT_CURRENT)) == NULL)
+	*t = 0;
+	if ((*cur = file_join(dir, SNAPSHOT_CURRENT)) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (access(*cur, F_OK) == 0 && snapshot_verify(*cur, trust, t,
+	    NULL) == 0)
 		return 0;
-	if (access(cur, F_OK) == 0 && snapshot_verify(cur, trust, &t,
-	    NULL) != 0) {
-		gf_errclear();
-		t = 0;
-	}
-	free(cur);
-	return t;
+	gf_errclear();
+	*t = 0;
+	free(*cur);
+	*cur = NULL;
+	return 0;
 }
 
 /* DIR/current -> name, replaced in one rename(2). */
@@ -187,18 +193,87 @@ rename_final(const char *dir, const char *tmp, time_t signed_at, char **name)
 	return r;
 }
 
+/*
+ * A directory a daemon serves is held with a shared flock(2) (see
+ * snapshot_hold): 1 when one is, 0 when not (or it is gone).
+ */
+static int
+in_use(const char *path)
+{
+	int fd, busy;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	busy = flock(fd, LOCK_EX | LOCK_NB) == -1;
+	close(fd);
+	return busy;
+}
+
+/*
+ * Removes DIR's snapshot-* directories but the one just installed, the
+ * one before it (kept for a rollback) and any a daemon still serves.
+ */
+static void
+prune(const char *dir, const char *name, const char *previous)
+{
+	DIR *d;
+	struct dirent *de;
+	char *path;
+	int removed = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "snapshot-", 9) != 0 ||
+		    strcmp(de->d_name, name) == 0 ||
+		    (previous != NULL && strcmp(de->d_name, previous) == 0) ||
+		    (path = file_join(dir, de->d_name)) == NULL)
+			continue;
+		if (in_use(path))
+			printf("%s: still served, kept\n", path);
+		else {
+			snapshot_remove(path);
+			removed++;
+		}
+		free(path);
+	}
+	closedir(d);
+	if (removed > 0)
+		printf("%s: %d older snapshot%s removed\n", dir, removed,
+		    removed == 1 ? "" : "s");
+}
+
+/* The name DIR/current points at (a new string), or NULL. */
+static char *
+current_name(const char *dir)
+{
+	char *cur, target[PATH_MAX];
+	ssize_t n;
+
+	if ((cur = file_join(dir, SNAPSHOT_CURRENT)) == NULL)
+		return NULL;
+	n = readlink(cur, target, sizeof(target) - 1);
+	free(cur);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	return strchr(target, '/') == NULL ? strdup(target) : NULL;
+}
+
 int
 snapshot_install(const char *src, const char *dir, X509_STORE *trust)
 {
 	struct manifest_files mf = { NULL, 0 };
-	char stamp[GF_ISO_TIME_LEN], *tmp = NULL, *name = NULL;
+	char stamp[GF_ISO_TIME_LEN], *tmp = NULL, *name = NULL, *cur = NULL;
+	char *previous = NULL;
 	time_t signed_at, copied_at, installed;
 	int r;
 
-	if ((r = snapshot_verify(src, trust, &signed_at, &mf)) != 0 ||
-	    (r = file_mkdir(dir, 0755)) != 0)
+	if ((r = file_mkdir(dir, 0755)) != 0 ||
+	    (r = current_snapshot(dir, trust, &cur, &installed)) != 0 ||
+	    (r = snapshot_verify_with(src, trust, cur, &signed_at, &mf)) != 0)
 		goto out;
-	installed = current_signed_at(dir, trust);
 	if (signed_at < installed) {
 		time_to_iso(installed, stamp);
 		r = gf_fail(GF_ERR_POLICY, "signed before the snapshot "
@@ -213,16 +288,37 @@ snapshot_install(const char *src, const char *dir, X509_STORE *trust)
 		goto out;
 	free(tmp);
 	tmp = NULL;
+	previous = current_name(dir);
 	if ((r = flip_current(dir, name)) != 0)
 		goto out;
 	time_to_iso(signed_at, stamp);
 	printf("%s/%s: %zu files, signed %s; %s/%s points to it\n", dir,
 	    name, mf.n, stamp, dir, SNAPSHOT_CURRENT);
+	prune(dir, name, previous);
  out:
 	if (r != 0 && tmp != NULL)
 		snapshot_remove(tmp);
 	manifest_files_clear(&mf);
+	free(previous);
+	free(cur);
 	free(tmp);
 	free(name);
 	return r;
+}
+
+int
+snapshot_hold(const char *dir, int *fd)
+{
+	int h;
+
+	if ((h = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    flock(h, LOCK_SH) == -1) {
+		if (h != -1)
+			close(h);
+		return gf_fail(GF_ERR_IO, "%s: %s", dir, strerror(errno));
+	}
+	if (*fd != -1)
+		close(*fd);
+	*fd = h;
+	return 0;
 }

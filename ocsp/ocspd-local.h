@@ -549,9 +549,25 @@ int	snapshot_trust_load(const char *path, X509_STORE **out);
 int	snapshot_verify(const char *dir, X509_STORE *trust, time_t *signed_at,
 	    struct manifest_files *files);
 
+/*
+ * snapshot_verify(), and (installed not NULL) no certificate of the
+ * signer's chain is revoked in the snapshot directory installed either:
+ * once a snapshot revoking a stolen publication key is installed, what
+ * that key signs is refused, whatever its own store says.
+ */
+int	snapshot_verify_with(const char *dir, X509_STORE *trust,
+	    const char *installed, time_t *signed_at,
+	    struct manifest_files *files);
+
 /* --install: verify src, copy into dir/snapshot-*, flip dir/current. */
 int	snapshot_install(const char *src, const char *dir, X509_STORE *trust);
 void	snapshot_remove(const char *dir);
+
+/*
+ * Holds dir, the snapshot served, with a shared flock(2) on *fd (-1 or
+ * the one held before, then closed), so that --install never removes it.
+ */
+int	snapshot_hold(const char *dir, int *fd);
 
 /* metrics.c: counters, and the --metrics listener. */
 

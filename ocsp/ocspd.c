@@ -123,6 +123,7 @@ struct daemon_state {
 	char			 metrics_bound[96];
 	struct MHD_Daemon	*metrics;
 	X509_STORE		*trust;		/* --snapshot-trust */
+	int			 held;		/* snapshot_hold() of the served */
 	int			 wrote_pidfile;
 	pthread_mutex_t		 load_lock;	/* one load_cas() at a time */
 };
@@ -578,9 +579,16 @@ load_cas(void)
 static void
 snapshot_switched(void *arg)
 {
+	struct snapshot_info info;
 	int r;
 
 	(void)arg;
+	statusdb_snapshot(ds.od.sdb, &info);
+	if ((r = snapshot_hold(info.dir, &ds.held)) != 0) {
+		logger_warnx("snapshot: %s; --install may remove it",
+		    gf_errmsg(r));
+		gf_errclear();
+	}
 	if ((r = load_cas()) != 0) {
 		logger_warnx("snapshot: loading its CAs: %s; still answering "
 		    "with those loaded before", gf_errmsg(r));
@@ -827,6 +835,7 @@ open_store(void)
 	if ((r = snapshot_trust_load(opt.snapshot_trust, &ds.trust)) != 0 ||
 	    realpath(link, target) == NULL ||
 	    (r = snapshot_verify(target, ds.trust, &signed_at, NULL)) != 0 ||
+	    (r = snapshot_hold(target, &ds.held)) != 0 ||
 	    (r = statusdb_open(target, &ds.od.sdb)) != 0) {
 		if (r == 0)
 			r = gf_fail(GF_ERR_IO, "%s: %s", link, strerror(errno));
@@ -966,6 +975,8 @@ cleanup(void)
 		freeaddrinfo(ds.addrs);
 	if (ds.metrics_addrs != NULL)
 		freeaddrinfo(ds.metrics_addrs);
+	if (ds.held != -1)
+		close(ds.held);
 	X509_STORE_free(ds.trust);
 	if (ds.wrote_pidfile && unlink(opt.pidfile) == -1)
 		logger_warnx("%s: cannot remove: %s", opt.pidfile,
@@ -1024,6 +1035,7 @@ main(int argc, const char **argv)
 	ds.fd = -1;
 	ds.notify = -1;
 	ds.metrics_fd = -1;
+	ds.held = -1;
 	pthread_mutex_init(&ds.od.conf_lock, NULL);
 	pthread_mutex_init(&ds.load_lock, NULL);
 	pc = poptGetContext("genfic-ocspd", argc, argv, table, 0);

@@ -1185,6 +1185,8 @@ static const char gen_status_sql[] = "SELECT revoked_at, reason, invalidity "
     "FROM cert WHERE id = coalesce((SELECT cert_id FROM ca_generation "
     "WHERE ca_id = ?1 AND generation = ?2), (SELECT cert_id FROM ca WHERE "
     "id = ?1))";
+static const char fingerprint_status_sql[] = "SELECT revoked_at, reason, "
+    "invalidity, ca_id FROM cert WHERE fingerprint = ?1";
 const char certdb_ca_certs_sql[] = "SELECT ca.id, cert.der FROM ca "
     "JOIN cert ON cert.id = ca.cert_id";
 
@@ -1270,5 +1272,25 @@ certdb_ca_status(struct store *st, int64_t ca_id, int generation,
 		r = status_step(st, stmt, "look up a CA's certificate", out,
 		    found);
 	store_done(stmt);
+	return r;
+}
+
+int
+certdb_fingerprint_status(struct store *st,
+    const unsigned char md[GF_SHA256_LEN], struct certdb_status *out,
+    int *found, int64_t *ca_id)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	if ((r = store_prepare(st, fingerprint_status_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_blob(stmt, 1, md, GF_SHA256_LEN)) == 0)
+		r = status_step(st, stmt, "look up a certificate", out, found);
+	if (r == 0 && *found && ca_id != NULL)
+		*ca_id = sqlite3_column_int64(stmt, 3);
+	sqlite3_finalize(stmt);
 	return r;
 }

@@ -63,6 +63,8 @@ struct cli {
 	int		  expired;	/* -e --expired */
 	const char	 *status;	/* -l --status */
 	const char	 *key;		/* -E --key */
+	const char	 *publish_key;	/* --publish --publish-key */
+	const char	 *publish_cert;	/* --publish --publish-cert */
 	const char	 *name;		/* -I --name */
 	const char	 *ca_cert;	/* -I */
 	const char	 *ca_key;	/* -I */

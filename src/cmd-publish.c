@@ -5,7 +5,10 @@
  * certificate and every CA's latest CRL.  private/ is never read, but for
  * the key of the CA that -p names: it signs MANIFEST, the SHA-256 of each
  * file, as a detached CMS signature (MANIFEST.sig) that genfic-ocspd
- * checks against the trust anchor pinned on the online host.
+ * checks against the trust anchor pinned on the online host.  Or a
+ * dedicated publication key signs (--publish-key, --publish-cert: a
+ * certificate of the template publisher), so that the weekly publication
+ * needs no CA passphrase.
  */
 #include <sys/stat.h>
 
@@ -16,14 +19,19 @@
 #include <unistd.h>
 
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "genfic/ca.h"
 #include "genfic/audit.h"
 #include "genfic/certdb.h"
+#include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/generation.h"
+#include "genfic/keys.h"
 #include "genfic/manifest.h"
+#include "genfic/pass.h"
 #include "genfic/store.h"
 #include "genfic/x509util.h"
 #include "cli.h"
@@ -165,10 +173,28 @@ publish_check_target(const struct store *st, const char *dir)
 	return 0;
 }
 
-/* A detached CMS signature of text by ca's key, DER, in *der. */
+/* The manifest's signer: a certificate, its key, what rides along. */
+struct publish_signer {
+	X509		*cert;
+	EVP_PKEY	*key;
+	STACK_OF(X509)	*chain;		/* its issuers, but the root */
+	char		*name;		/* for the message */
+};
+
+static void
+publish_signer_clear(struct publish_signer *ps)
+{
+	X509_free(ps->cert);
+	EVP_PKEY_free(ps->key);
+	sk_X509_pop_free(ps->chain, X509_free);
+	free(ps->name);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* A detached CMS signature of text by ps, DER, in *der. */
 static int
-publish_sign(const struct ca *ca, EVP_PKEY *key, const char *text,
-    size_t len, unsigned char **der, int *dlen)
+publish_sign(const struct publish_signer *ps, const char *text, size_t len,
+    unsigned char **der, int *dlen)
 {
 	CMS_ContentInfo *cms = NULL;
 	BIO *in;
@@ -176,30 +202,114 @@ publish_sign(const struct ca *ca, EVP_PKEY *key, const char *text,
 
 	*der = NULL;
 	if ((in = BIO_new_mem_buf(text, (int)len)) == NULL ||
-	    (cms = CMS_sign(ca->cert, key, NULL, in, CMS_DETACHED |
+	    (cms = CMS_sign(ps->cert, ps->key, ps->chain, in, CMS_DETACHED |
 	    CMS_BINARY | CMS_NOSMIMECAP)) == NULL ||
 	    (*dlen = i2d_CMS_ContentInfo(cms, der)) <= 0)
-		r = gf_fail_crypto("%s: signing the manifest", ca->name);
+		r = gf_fail_crypto("%s: signing the manifest", ps->name);
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
 	return r;
 }
 
-/*
- * DIR/MANIFEST of every file now in DIR, and DIR/MANIFEST.sig by -p's
- * key; without -p, an old MANIFEST.sig (that no longer matches) goes.
- */
+/* -p CA: the CA's certificate and key sign. */
 static int
-publish_manifest(struct cli *cli, struct store *st, int *signed_by)
+publish_signer_ca(struct cli *cli, struct store *st, struct publish_signer *ps)
 {
 	struct ca *ca = NULL;
-	EVP_PKEY *key = NULL;
+	int r;
+
+	if ((r = ca_load(st, cli->parent, &ca)) == 0 &&
+	    (r = cli_ca_key(cli, st, ca, &ps->key)) == 0) {
+		ps->cert = ca->cert;
+		X509_up_ref(ps->cert);
+		if ((ps->name = strdup(ca->name)) == NULL)
+			r = gf_fail(GF_ERR_ALLOC, "out of memory");
+	}
+	ca_free(ca);
+	return r;
+}
+
+/*
+ * --publish-cert: a publication certificate (not a CA, the publisher
+ * extendedKeyUsage), valid now, issued by a CA of the store and not
+ * revoked there; its issuers up to the root ride in the signature.
+ */
+static int
+publish_cert_check(struct store *st, const char *path, X509 *cert,
+    STACK_OF(X509) **chain)
+{
+	unsigned char md[GF_SHA256_LEN];
+	struct certdb_status state;
+	int64_t ca_id = 0;
+	int found, r;
+
+	if (X509_check_ca(cert) != 0)
+		return gf_fail(GF_ERR_POLICY, "%s: a CA certificate: publish "
+		    "with -p CA to sign with a CA's key", path);
+	if ((r = manifest_signer_check(cert)) != 0)
+		return gf_fail(r, "%s: %s", path, gf_errmsg(r));
+	if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0 ||
+	    X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0)
+		return gf_fail(GF_ERR_POLICY, "%s: not valid now (expired or "
+		    "not yet valid): issue a new publication certificate",
+		    path);
+	if ((r = x509_fingerprint(cert, md)) != 0 ||
+	    (r = certdb_fingerprint_status(st, md, &state, &found,
+	    &ca_id)) != 0)
+		return r;
+	if (!found)
+		return gf_fail(GF_ERR_NOT_FOUND, "%s: not issued by a CA of "
+		    "this store", path);
+	if (state.revoked)
+		return gf_fail(GF_ERR_POLICY, "%s: revoked: issue a new "
+		    "publication certificate", path);
+	return generation_chain(st, ca_id, cert, 0, chain);
+}
+
+/* --publish-key and --publish-cert sign; the key's passphrase is wiped. */
+static int
+publish_signer_key(struct cli *cli, struct store *st,
+    struct publish_signer *ps)
+{
+	struct passphrase pass = { 0 };
+	int r;
+
+	if ((r = x509_load(cli->publish_cert, &ps->cert)) != 0 ||
+	    (r = publish_cert_check(st, cli->publish_cert, ps->cert,
+	    &ps->chain)) != 0)
+		return r;
+	if ((ps->name = dn_format(X509_get_subject_name(ps->cert))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	if (!key_is_encrypted(cli->publish_key))
+		r = key_load(cli->publish_key, NULL, &ps->key);
+	else if ((r = pass_get(cli->passin, "Passphrase of the publication "
+	    "key: ", 0, cli->batch, &pass)) == 0) {
+		r = key_load(cli->publish_key, &pass, &ps->key);
+		pass_clear(&pass);
+	}
+	if (r == 0 && X509_check_private_key(ps->cert, ps->key) != 1) {
+		ERR_clear_error();
+		r = gf_fail(GF_ERR_POLICY, "%s: not the key of %s",
+		    cli->publish_key, cli->publish_cert);
+	}
+	return r;
+}
+
+/*
+ * DIR/MANIFEST of every file now in DIR, and DIR/MANIFEST.sig by -p's
+ * key or --publish-key; unsigned, an old MANIFEST.sig (that no longer
+ * matches) goes.
+ */
+static int
+publish_manifest(struct cli *cli, struct store *st, char **signed_by)
+{
+	struct publish_signer ps = { 0 };
 	unsigned char *der = NULL;
 	char *text = NULL, *path = NULL, *sig = NULL;
 	size_t len;
 	int dlen = 0, r;
 
-	*signed_by = 0;
+	*signed_by = NULL;
 	if ((path = file_join(cli->arg, MANIFEST_NAME)) == NULL ||
 	    (sig = file_join(cli->arg, MANIFEST_SIG_NAME)) == NULL) {
 		r = gf_fail(GF_ERR_ALLOC, "out of memory");
@@ -207,10 +317,12 @@ publish_manifest(struct cli *cli, struct store *st, int *signed_by)
 	}
 	if ((r = manifest_build(cli->arg, &text, &len)) != 0)
 		goto out;
-	if (cli->parent != NULL &&
-	    ((r = ca_load(st, cli->parent, &ca)) != 0 ||
-	    (r = cli_ca_key(cli, st, ca, &key)) != 0 ||
-	    (r = publish_sign(ca, key, text, len, &der, &dlen)) != 0))
+	if (cli->parent != NULL)
+		r = publish_signer_ca(cli, st, &ps);
+	else if (cli->publish_key != NULL)
+		r = publish_signer_key(cli, st, &ps);
+	if (r != 0 || (ps.cert != NULL &&
+	    (r = publish_sign(&ps, text, len, &der, &dlen)) != 0))
 		goto out;
 	if ((r = file_write_atomic(path, text, len, 0644, 1)) != 0)
 		goto out;
@@ -218,11 +330,13 @@ publish_manifest(struct cli *cli, struct store *st, int *signed_by)
 		r = file_write_atomic(sig, der, (size_t)dlen, 0644, 1);
 	else if (unlink(sig) == -1 && errno != ENOENT)
 		r = gf_fail(GF_ERR_IO, "%s: %s", sig, strerror(errno));
-	*signed_by = der != NULL;
+	if (r == 0 && der != NULL) {
+		*signed_by = ps.name;
+		ps.name = NULL;
+	}
  out:
 	OPENSSL_free(der);
-	EVP_PKEY_free(key);
-	ca_free(ca);
+	publish_signer_clear(&ps);
 	free(text);
 	free(path);
 	free(sig);
@@ -236,7 +350,8 @@ cmd_publish(struct cli *cli)
 	struct ca **cas = NULL;
 	size_t ncas = 0;
 	long certs = 0, crls = 0, checkpoints = 0;
-	int sig = 0, r;
+	char *sig = NULL;
+	int r;
 
 	if ((r = store_open(cli->dir, GF_STORE_READONLY, &st)) != 0 ||
 	    (r = publish_load(st, &cas, &ncas)) != 0 ||
@@ -255,11 +370,13 @@ cmd_publish(struct cli *cli)
 		goto out;
 	printf("%s: database, %ld CA certificates, %ld CRLs, %ld audit "
 	    "checkpoints\n", cli->arg, certs, crls, checkpoints);
-	printf("%s: MANIFEST %s%s\n", cli->arg, sig ? "signed by " :
-	    "unsigned (-p CA signs it)", sig ? cli->parent : "");
+	printf("%s: MANIFEST %s%s\n", cli->arg, sig != NULL ? "signed by " :
+	    "unsigned (-p CA or --publish-key signs it)", sig != NULL ? sig :
+	    "");
  out:
 	if (r != 0)
 		gf_report(cli->arg, r);
+	free(sig);
 	ca_free_all(cas, ncas);
 	store_free(st);
 	return cli_exit_status(r);

@@ -192,6 +192,12 @@ static struct poptOption option_table[] = {
 	{ "key", '\0', POPT_ARG_STRING, &cli.key, GF_OPT_VALUE,
 	  "-E --format p12: the certificate's private key; -r/-c: adopt the "
 	  "key of this pkcs11: URI", "FILE" },
+	{ "publish-key", '\0', POPT_ARG_STRING, &cli.publish_key, GF_OPT_VALUE,
+	  "--publish: sign MANIFEST with this publication key (--passin if "
+	  "encrypted) instead of a CA's", "FILE" },
+	{ "publish-cert", '\0', POPT_ARG_STRING, &cli.publish_cert,
+	  GF_OPT_VALUE, "--publish: the certificate of --publish-key "
+	  "(template publisher, issued by a CA of the store)", "FILE" },
 	{ "pkcs11-module", '\0', POPT_ARG_STRING, &pkcs11_module, GF_OPT_VALUE,
 	  "PKCS#11 module for pkcs11: keys (default "
 	  "$GENFIC_CA_PKCS11_MODULE, else p11-kit's proxy)", "PATH" },
@@ -263,6 +269,7 @@ static const char examples[] =
     "  genfic-ca -I /etc/ssl/demoCA --name legacy\n"
     "  genfic-ca -p genfic-system --set --ocsp-url http://ocsp.example/\n"
     "  genfic-ca --publish /media/usb/pki\n"
+    "  genfic-ca --publish /media/usb/pki --publish-key pub.key --publish-cert pub.crt\n"
     "  genfic-ca --recertify genfic-system -v 3650 --passin env:ROOT_PASS\n"
     "  genfic-ca --rollover genfic --passin env:ROOT_PASS --passout env:NEW_PASS\n"
     "  genfic-ca --backup-key genfic --shares 5 --threshold 3 -o /media/usb\n"
@@ -389,6 +396,24 @@ mail_options(poptContext pc)
 	if (mailing && cli.mail_from == NULL && cli.admin_mail == NULL)
 		return opt_bad_value("%s", "--mail and --notify need a From: "
 		    "address: --mail-from or --admin-mail");
+	return 0;
+}
+
+/* --publish-key and --publish-cert: together, with --publish, not -p. */
+static int
+publish_options(void)
+{
+	if (cli.publish_key == NULL && cli.publish_cert == NULL)
+		return 0;
+	if (cli.mode != OPT_PUBLISH)
+		return opt_bad_value("%s", "--publish-key and --publish-cert go "
+		    "with --publish");
+	if (cli.publish_key == NULL || cli.publish_cert == NULL)
+		return opt_bad_value("%s", "--publish-key and --publish-cert go "
+		    "together");
+	if (cli.parent != NULL)
+		return opt_bad_value("%s", "--publish: -p CA or --publish-key "
+		    "signs the manifest, not both");
 	return 0;
 }
 
@@ -578,7 +603,8 @@ main(int argc, const char **argv)
 		goto out;
 	}
 	if ((status = owner_options(pc)) != 0 ||
-	    (status = mail_options(pc)) != 0)
+	    (status = mail_options(pc)) != 0 ||
+	    (status = publish_options()) != 0)
 		goto out;
 	if (cli.label != NULL && !label_ok(cli.label)) {
 		status = opt_bad_value("--label '%s': 1 to %d bytes, no control, "

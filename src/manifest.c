@@ -13,8 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
+#include "genfic/certdb.h"
 #include "genfic/err.h"
 #include "genfic/manifest.h"
 #include "genfic/x509util.h"
@@ -289,4 +292,62 @@ manifest_check(const char *dir, const char *text, size_t len,
 	else
 		manifest_files_clear(&have);
 	return r;
+}
+
+/* Does cert's extendedKeyUsage list MANIFEST_PUBLISHER_EKU? */
+static int
+has_publisher_eku(X509 *cert)
+{
+	EXTENDED_KEY_USAGE *eku;
+	ASN1_OBJECT *want;
+	int i, found = 0;
+
+	if ((want = OBJ_txt2obj(MANIFEST_PUBLISHER_EKU, 1)) == NULL)
+		return 0;
+	if ((eku = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL)) !=
+	    NULL) {
+		for (i = 0; i < sk_ASN1_OBJECT_num(eku) && !found; i++)
+			found = OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) ==
+			    0;
+		EXTENDED_KEY_USAGE_free(eku);
+	}
+	ASN1_OBJECT_free(want);
+	ERR_clear_error();
+	return found;
+}
+
+int
+manifest_signer_check(X509 *cert)
+{
+	if (X509_check_ca(cert) != 0)
+		return 0;
+	if (!has_publisher_eku(cert))
+		return gf_fail(GF_ERR_POLICY, "neither a CA nor a publication "
+		    "certificate (extendedKeyUsage " MANIFEST_PUBLISHER_EKU
+		    ", template publisher)");
+	if ((X509_get_extension_flags(cert) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE))
+		return gf_fail(GF_ERR_POLICY, "RFC 5280 4.2.1.3: keyUsage "
+		    "without digitalSignature");
+	return 0;
+}
+
+int
+manifest_cert_unrevoked(struct store *st, X509 *cert)
+{
+	unsigned char md[GF_SHA256_LEN];
+	struct certdb_status state;
+	int found, r;
+
+	if ((r = x509_fingerprint(cert, md)) != 0 ||
+	    (r = certdb_fingerprint_status(st, md, &state, &found,
+	    NULL)) != 0)
+		return r;
+	if (!found)
+		return gf_fail(GF_ERR_NOT_FOUND, "not a certificate of the "
+		    "store: its revocation cannot be checked");
+	if (state.revoked)
+		return gf_fail(GF_ERR_POLICY, "revoked%s",
+		    state.reason == 6 ? " (certificateHold)" : "");
+	return 0;
 }

@@ -284,6 +284,15 @@ int	certdb_status(struct store *st, int64_t ca_id,
 int	certdb_ca_status(struct store *st, int64_t ca_id, int generation,
 	    struct certdb_status *out, int *found);
 
+/*
+ * The certificate whose SHA-256 fingerprint is md: *found, its state in
+ * *out, as certdb_status(), and (ca_id not NULL) its issuer's id.  Reads
+ * only.
+ */
+int	certdb_fingerprint_status(struct store *st,
+	    const unsigned char md[GF_SHA256_LEN], struct certdb_status *out,
+	    int *found, int64_t *ca_id);
+
 /* Rows (ca.id, cert.der): every CA's current certificate. */
 extern const char certdb_ca_certs_sql[];
 

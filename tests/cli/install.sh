@@ -31,10 +31,10 @@ pass "the guide, migrating, performance, security and NEWS are installed"
 tdir=$("$bin" --version | sed -n 's/^  templates: //p')
 [ "$tdir" = "$prefix/share/genfic-ca/templates" ] && pass "built-in template directory is the installed one" ||
     fail "built-in template directory ($tdir)"
-for t in root intermediate user-ca system-ca user system server client ocsp; do
+for t in root intermediate user-ca system-ca user system server client ocsp publisher; do
 	[ -f "$D$tdir/$t.cnf" ] || fail "template $t installed"
 done
-pass "the nine templates are installed there"
+pass "the ten templates are installed there"
 # The installed binary, pointed at the installed tree only, makes a CA.
 unset GENFIC_CA_TEMPLATES
 check "the installed binary uses the installed templates" "$bin" -d "$T/s" --templates "$D$tdir" \
@@ -51,4 +51,31 @@ EOS
 bash "$T/complete.sh" | grep -- '^--' | sort -u >"$T/comp.opts"
 check "bash completion offers every option of --help" test -z "$(comm -23 "$T/help.opts" "$T/comp.opts")"
 [ -s "$T/comp.opts" ] && [ -s "$T/help.opts" ] && pass "... both lists read" || fail "... both lists read"
+# The same for genfic-ocspd, when it is built.
+ocspd=$D$prefix/sbin/genfic-ocspd
+if [ -x "$ocspd" ]; then
+	comp=$D$prefix/share/bash-completion/completions/genfic-ocspd
+	check "genfic-ocspd bash completion loads" bash -c ". '$comp' && complete -p genfic-ocspd"
+	"$ocspd" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/ohelp.opts"
+	cat >"$T/ocomplete.sh" <<EOS
+. '$comp'
+COMP_WORDS=(genfic-ocspd -) COMP_CWORD=1
+_genfic_ocspd
+printf '%s\\n' "\${COMPREPLY[@]}"
+EOS
+	bash "$T/ocomplete.sh" | grep -- '^--' | sort -u >"$T/ocomp.opts"
+	check "genfic-ocspd bash completion offers every option of --help" \
+	    test -z "$(comm -23 "$T/ohelp.opts" "$T/ocomp.opts")"
+	[ -s "$T/ocomp.opts" ] && [ "$(wc -l <"$T/ohelp.opts")" -gt 20 ] &&
+	    pass "... both lists read ($(wc -l <"$T/ohelp.opts") options)" || fail "... both lists read"
+	# What the store holds: the CA names after --ca.
+	cat >"$T/oca.sh" <<EOS
+. '$comp'
+COMP_WORDS=(genfic-ocspd -d '$T/s' --ca '') COMP_CWORD=4
+_genfic_ocspd
+printf '%s\\n' "\${COMPREPLY[@]}"
+EOS
+	[ "$(bash "$T/oca.sh")" = inst ] && pass "genfic-ocspd --ca completes the store's CA names" ||
+	    fail "genfic-ocspd --ca completes the store's CA names: $(bash "$T/oca.sh")"
+fi
 finish

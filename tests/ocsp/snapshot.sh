@@ -185,6 +185,10 @@ grep -q "Requests/sec" "$T/wrk.out" && pass "wrk ran ($(sed -n 's/^Requests\/sec
     fail "wrk ran: $(cat "$T/wrk.out")"
 grep -Eq "Non-2xx|Socket errors" "$T/wrk.out" && { fail "wrk: no errors"; sed 's/^/#   /' "$T/wrk.out"; } ||
     pass "wrk: no non-2xx response, no socket error"
+# Pruning ran at every install, under that load, without a failed answer.
+nsnap=$(ls -d "$ON"/snapshot-* | wc -l)
+[ "$nsnap" -ge 2 ] && [ "$nsnap" -le 3 ] && pass "20 installs leave $nsnap snapshot directories (pruned)" ||
+    fail "20 installs leave 2 or 3 snapshot directories: $nsnap"
 switches=$(( $(metric genfic_ocspd_snapshot_switches_total) - switches0 ))
 [ "$switches" -ge 5 ] && pass "the daemon switched $switches times under load" ||
     fail "the daemon switched under load ($switches times)"
