@@ -367,8 +367,10 @@ get_verdicts(struct reader *rd, int32_t refused, struct request_verdicts *all)
 	return 0;
 }
 
+/* A DER blob of item it, parsed to its end; empty, *out stays NULL. */
 static int
-get_name(struct reader *rd, X509_NAME **name)
+get_item(struct reader *rd, const ASN1_ITEM *it, ASN1_VALUE **out,
+    const char *why)
 {
 	const unsigned char *der, *p;
 	size_t len;
@@ -377,26 +379,24 @@ get_name(struct reader *rd, X509_NAME **name)
 	if ((r = get_blob(rd, PRIVSEP_ITEM_MAX, &der, &len)) != 0 || len == 0)
 		return r;
 	p = der;
-	if ((*name = d2i_X509_NAME(NULL, &p, (long)len)) == NULL ||
+	if ((*out = ASN1_item_d2i(NULL, &p, (long)len, it)) == NULL ||
 	    p != der + len)
-		return gf_fail(GF_ERR_FORMAT, "a name that does not parse");
+		return gf_fail(GF_ERR_FORMAT, "%s", why);
 	return 0;
+}
+
+static int
+get_name(struct reader *rd, X509_NAME **name)
+{
+	return get_item(rd, ASN1_ITEM_rptr(X509_NAME), (ASN1_VALUE **)name,
+	    "a name that does not parse");
 }
 
 static int
 get_names(struct reader *rd, GENERAL_NAMES **san)
 {
-	const unsigned char *der, *p;
-	size_t len;
-	int r;
-
-	if ((r = get_blob(rd, PRIVSEP_ITEM_MAX, &der, &len)) != 0 || len == 0)
-		return r;
-	p = der;
-	if ((*san = d2i_GENERAL_NAMES(NULL, &p, (long)len)) == NULL ||
-	    p != der + len)
-		return gf_fail(GF_ERR_FORMAT, "names that do not parse");
-	return 0;
+	return get_item(rd, ASN1_ITEM_rptr(GENERAL_NAMES), (ASN1_VALUE **)san,
+	    "names that do not parse");
 }
 
 static int
