@@ -159,6 +159,8 @@ sign_prepare(struct sign *s)
 	    &s->privsep)) != 0)
 		goto out;
 	s->params.privsep = s->privsep;
+	if ((r = spool_parse_ahead(s->spool)) != 0)
+		goto out;
 	what = s->is.ca->name;
 	if ((r = cli_ca_key(s->cli, s->is.st, s->is.ca, &s->ca_key)) == 0)
 		s->params.ca_key = s->ca_key;

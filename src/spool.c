@@ -71,7 +71,6 @@ struct spool_job {
 	struct cert_row	 row;		/* its row in the store */
 	int		 r;		/* the worker's failure */
 	char		*why;		/* the worker's message */
-	int		 seen;		/* signed before: not signed again */
 	int		 recorded;
 	int		 clamped;	/* notAfter was cut to the CA's */
 };
@@ -83,6 +82,10 @@ struct spool {
 	const char	*out_dir;	/* one file per request, or NULL */
 	struct pool	*pool;
 	struct privsep	*ps;		/* the caller's parsers */
+	/* The first batches, parsed while the CA key loads. */
+	struct pool	*ahead_pool;
+	struct spool_parsed *ahead;
+	size_t		 nahead;
 	struct store	*seen_st;	/* the workers' read-only connection */
 	pthread_mutex_t	 seen_lock;
 	size_t		 signed_, refused, skipped, clamped;	/* committed */
@@ -222,25 +225,6 @@ spool_may_skip(const struct spool *s, const struct spool_job *j)
 }
 
 /*
- * A worker's look, before any signature work, for a certificate of the
- * same key and subject: spool_already() decides, in the writer.
- */
-static int
-spool_seen(struct spool *s, const struct spool_job *j)
-{
-	int found;
-
-	if (s->seen_st == NULL || !spool_may_skip(s, j))
-		return 0;
-	pthread_mutex_lock(&s->seen_lock);
-	found = certdb_find_signed(s->seen_st, s->p->ca->id, j->row.spki_hash,
-	    j->row.subject, time(NULL), NULL, NULL, NULL) == 1;
-	pthread_mutex_unlock(&s->seen_lock);
-	gf_errclear();
-	return found;
-}
-
-/*
  * A worker's look for the file itself, by its bytes' digest: a spool run
  * again knows what it signed without a parser, and without a parse.
  */
@@ -276,22 +260,28 @@ spool_job_read(struct spool_job *j, unsigned char **data, size_t *len)
 }
 
 /*
- * What identifies request j's certificate in a re-run, as its parser
- * found it: its key's hash, and its subject where a spool may skip it.
- * Nonzero when it was signed before, whatever else is wrong with it.
+ * What identifies refused request j's certificate, for the writer's look
+ * (spool_already()): its key's hash, and its subject where a spool may
+ * skip it.  A signed request's row says it.  From the request as judged
+ * here, else as its parser found it.
  */
-static int
+static void
 spool_identify(struct spool *s, struct spool_job *j,
     const struct privsep_reply *reply)
 {
-	if (reply->made.spki == NULL ||
-	    spki_hash(reply->made.spki, j->row.spki_hash) != 0)
-		return 0;
+	const X509_NAME *subject = reply->made.subject;
+
+	if (j->req != NULL) {
+		memcpy(j->row.spki_hash, j->req->spki_hash, GF_SHA256_LEN);
+		subject = j->req->subject;
+	} else if (reply->made.spki == NULL ||
+	    spki_hash(reply->made.spki, j->row.spki_hash) != 0) {
+		gf_errclear();
+		return;
+	}
 	j->hashed = 1;
-	if (reply->made.subject == NULL || !spool_may_skip(s, j) ||
-	    (j->row.subject = dn_format(reply->made.subject)) == NULL)
-		return 0;
-	return j->seen = spool_seen(s, j);
+	if (subject != NULL && spool_may_skip(s, j))
+		j->row.subject = dn_format(subject);
 }
 
 /* Signs checked request j: its row. */
@@ -386,6 +376,13 @@ struct spool_batch {
 	size_t			 n;
 };
 
+/* A batch as its parser judged it, to be signed. */
+struct spool_parsed {
+	struct spool_batch	 b;
+	struct privsep_reply	 replies[SPOOL_BATCH];
+	int			 done;
+};
+
 /* Request j into the batch, unless it fails or was signed before. */
 static void
 spool_job_collect(struct spool *s, struct spool_job *j, struct spool_batch *b)
@@ -413,36 +410,79 @@ spool_job_collect(struct spool *s, struct spool_job *j, struct spool_batch *b)
 	b->len[b->n++] = len;
 }
 
-/* A worker: batch i of requests, judged by a parser, then signed. */
+/* Batch i collected and judged by a parser, into *pb (b.n 0 if it failed). */
+static void
+spool_batch_parse(struct spool *s, size_t i, struct spool_parsed *pb)
+{
+	size_t k, first = i * SPOOL_BATCH;
+	int r = 0;
+
+	pb->b.n = 0;
+	for (k = first; k < s->njobs && k < first + SPOOL_BATCH; k++)
+		spool_job_collect(s, &s->jobs[k], &pb->b);
+	if (pb->b.n > 0)
+		r = privsep_parse(s->ps, pb->b.data, pb->b.len, pb->b.n, 0,
+		    pb->replies);
+	for (k = 0; k < pb->b.n; k++) {
+		free((void *)pb->b.data[k]);
+		pb->b.data[k] = NULL;
+		/* Said here: the message is this thread's. */
+		if (r != 0)
+			spool_job_fail(pb->b.jobs[k], r);
+	}
+	if (r != 0)
+		pb->b.n = 0;
+	pb->done = 1;
+}
+
+/* The requests of parsed batch pb, judged again here and signed. */
+static void
+spool_batch_sign(struct spool *s, struct spool_parsed *pb)
+{
+	struct spool_job *j;
+	size_t k;
+	int r;
+
+	for (k = 0; k < pb->b.n; k++) {
+		j = pb->b.jobs[k];
+		gf_errclear();
+		/*
+		 * Refused now, it may have been honoured before: the writer
+		 * looks.  A signed one is looked for by its row, so the
+		 * workers need no look of their own (a re-run of the same
+		 * files is known by their digests, before any parse).
+		 */
+		if ((r = spool_accept(s, j, &pb->replies[k])) != 0) {
+			spool_job_fail(j, r);
+			spool_identify(s, j, &pb->replies[k]);
+		}
+		privsep_reply_clear(&pb->replies[k]);
+	}
+}
+
+/* The parse-ahead pool's job: batch i parsed while the CA key loads. */
+static void
+spool_batch_ahead(void *ctx, size_t i)
+{
+	struct spool *s = ctx;
+
+	spool_batch_parse(s, i, &s->ahead[i]);
+}
+
+/* A worker: batch i, parsed ahead or now, then signed. */
 static void
 spool_batch_run(void *ctx, size_t i)
 {
-	struct privsep_reply replies[SPOOL_BATCH];
 	struct spool *s = ctx;
-	struct spool_batch b;
-	struct spool_job *j;
-	size_t k, first = i * SPOOL_BATCH;
-	int r;
+	struct spool_parsed now;
 
-	b.n = 0;
-	for (k = first; k < s->njobs && k < first + SPOOL_BATCH; k++)
-		spool_job_collect(s, &s->jobs[k], &b);
-	if (b.n == 0)
+	if (i < s->nahead && s->ahead[i].done) {
+		spool_batch_sign(s, &s->ahead[i]);
 		return;
-	r = privsep_parse(s->ps, b.data, b.len, b.n, 0, replies);
-	for (k = 0; k < b.n; k++) {
-		j = b.jobs[k];
-		free((void *)b.data[k]);
-		if (r != 0) {
-			spool_job_fail(j, r);
-			continue;
-		}
-		gf_errclear();
-		if (!spool_identify(s, j, &replies[k]) &&
-		    (j->r = spool_accept(s, j, &replies[k])) != 0)
-			spool_job_fail(j, j->r);
-		privsep_reply_clear(&replies[k]);
 	}
+	memset(&now, 0, sizeof(now));
+	spool_batch_parse(s, i, &now);
+	spool_batch_sign(s, &now);
 }
 
 /*
@@ -545,7 +585,7 @@ spool_record(struct spool *s, struct spool_job *j)
 		return spool_refused(s, j);
 	}
 	/* Revoked or expired since the worker looked: signed here. */
-	if (j->seen || j->seen_file) {
+	if (j->seen_file) {
 		gf_errclear();
 		request_free(j->req);
 		j->req = NULL;
@@ -729,10 +769,15 @@ spool_write(struct spool *s)
 void
 spool_free(struct spool *s)
 {
-	size_t i;
+	size_t i, k;
 
 	if (s == NULL)
 		return;
+	pool_finish(s->ahead_pool);
+	for (i = 0; i < s->nahead; i++)
+		for (k = 0; k < s->ahead[i].b.n; k++)
+			privsep_reply_clear(&s->ahead[i].replies[k]);
+	free(s->ahead);
 	for (i = 0; i < s->njobs; i++) {
 		free(s->jobs[i].path);
 		free(s->jobs[i].out);
@@ -750,6 +795,8 @@ spool_open_seen(struct spool *s)
 {
 	size_t i;
 
+	if (s->seen_st != NULL)
+		return;
 	for (i = 0; i < s->njobs && !spool_may_skip(s, &s->jobs[i]); i++)
 		continue;
 	if (i == s->njobs)
@@ -788,10 +835,29 @@ spool_size(const struct spool *s)
 }
 
 int
+spool_parse_ahead(struct spool *s)
+{
+	size_t n = spool_batches(s);
+
+	s->ps = s->p->privsep;
+	spool_open_seen(s);
+	if (n > SPOOL_WINDOW / SPOOL_BATCH)
+		n = SPOOL_WINDOW / SPOOL_BATCH;
+	if ((s->ahead = calloc(n, sizeof(*s->ahead))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	s->nahead = n;
+	return pool_start(n, spool_parsers(s), n, spool_batch_ahead, s,
+	    &s->ahead_pool);
+}
+
+int
 spool_run(struct spool *s, struct spool_counts *counts)
 {
 	int r;
 
+	/* What was parsed ahead is all there is before the key. */
+	pool_finish(s->ahead_pool);
+	s->ahead_pool = NULL;
 	s->ps = s->p->privsep;
 	spool_open_seen(s);
 	r = spool_write(s);

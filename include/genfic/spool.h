@@ -76,6 +76,14 @@ size_t	spool_parsers(const struct spool *s);
 int	spool_out_dir(struct spool *s, const char *dir);
 
 /*
+ * Has the parsers judge the first requests (up to the window the workers
+ * keep) while the caller loads the CA key: what needs no key overlaps
+ * what loading it costs (scrypt, or a token's login).  Optional; after
+ * spool_out_dir(), before spool_run().
+ */
+int	spool_parse_ahead(struct spool *s);
+
+/*
  * Judges, signs, records and writes every request; a refused request is
  * reported ("path: why") and counted.  Returns 0, or the failure that
  * stopped it (the group then rolled back): the store's, or any once a
