@@ -12,7 +12,8 @@ selinux-utils selinux-policy-default
 debhelper dpkg-dev lintian diffoscope-minimal adduser
 nginx wrk
 mpack
-chromium"
+chromium
+libseccomp-dev valgrind"
 
 install_deps() {
 	missing=""

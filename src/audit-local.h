@@ -54,8 +54,6 @@ struct audit_ckpt {
 	int64_t		 time;
 };
 
-/* SHA-256, fetched once. */
-const EVP_MD	*audit_md(void);
 
 /* An entry's hash, chained to prev (legacy entries: without object). */
 int	audit_hash(const unsigned char prev[GF_SHA256_LEN],

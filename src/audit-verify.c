@@ -343,7 +343,7 @@ verify_der(struct verify *v, sqlite3_stmt *stmt)
 	fp = sqlite3_column_blob(stmt, 20);
 	fplen = sqlite3_column_bytes(stmt, 20);
 	if (!EVP_Digest(sqlite3_column_blob(stmt, 5),
-	    (size_t)sqlite3_column_bytes(stmt, 5), md, NULL, audit_md(), NULL))
+	    (size_t)sqlite3_column_bytes(stmt, 5), md, NULL, gf_sha256(), NULL))
 		return gf_fail_crypto("audit state");
 	if (fplen != GF_SHA256_LEN || memcmp(fp, md, GF_SHA256_LEN) != 0)
 		finding(v->rep, "cert %s (%s, %s): its DER does not match its "

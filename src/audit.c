@@ -32,26 +32,6 @@
 
 #define AUDIT_STATE_MAX		(2 * GF_SHA256_LEN)	/* a CRL and its CA */
 
-/*
- * SHA-256, fetched once: OpenSSL 3 looks EVP_sha256() up in its provider
- * on every use, which costs more than hashing an entry.
- */
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-static EVP_MD *md_sha256;
-
-static void
-audit_md_init(void)
-{
-	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-const EVP_MD *
-audit_md(void)
-{
-	pthread_once(&md_once, audit_md_init);
-	return md_sha256 != NULL ? md_sha256 : EVP_sha256();
-}
-
 static int
 digest_u64(EVP_MD_CTX *ctx, uint64_t v)
 {
@@ -85,7 +65,7 @@ audit_hash(const unsigned char prev[GF_SHA256_LEN],
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return gf_fail_crypto("audit hash");
-	ok = EVP_DigestInit_ex(ctx, audit_md(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, gf_sha256(), NULL) &&
 	    EVP_DigestUpdate(ctx, prev, GF_SHA256_LEN) &&
 	    digest_u64(ctx, (uint64_t)e->time) &&
 	    digest_u64(ctx, (uint64_t)e->uid) &&
@@ -122,7 +102,7 @@ audit_row_state(const char *kind, sqlite3_stmt *stmt, int first,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return gf_fail_crypto("audit state");
-	ok = EVP_DigestInit_ex(ctx, audit_md(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, gf_sha256(), NULL) &&
 	    digest_text(ctx, kind);
 	n = sqlite3_column_count(stmt);
 	while (n > first && sqlite3_column_type(stmt, n - 1) == SQLITE_NULL)

@@ -143,7 +143,7 @@ certdb_row(X509 *cert, struct cert_row *row)
 	/* One encoding, for the row and for the fingerprint. */
 	if ((row->derlen = i2d_X509(cert, &row->der)) <= 0 ||
 	    !EVP_Digest(row->der, (size_t)row->derlen, row->fingerprint, NULL,
-	    EVP_sha256(), NULL)) {
+	    gf_sha256(), NULL)) {
 		r = gf_fail_crypto("encode certificate");
 		goto out;
 	}
@@ -880,27 +880,14 @@ certdb_states_prepare(struct store *st, sqlite3_stmt **stmt)
  * The spool's look for what it signed before.  "+not_after": the key hash
  * index, not a range scan of the expiry index.
  */
-static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
-    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
-    "AND +not_after > ?4 LIMIT 1";
-
-int
-certdb_find_signed(struct store *st, int64_t ca_id,
-    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
-    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
-    int *derlen)
+/* The row of a certificate lookup: 1, 0 when none, < 0 on error. */
+static int
+find_signed_row(struct store *st, sqlite3_stmt *stmt,
+    char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der, int *derlen)
 {
-	sqlite3_stmt *stmt;
 	const void *blob;
-	int r;
+	int r = 0;
 
-	if ((r = store_cached(st, signed_sql, &stmt)) != 0)
-		return r;
-	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
-	    (r = store_bind_blob(stmt, 2, spki_hash, GF_SHA256_LEN)) != 0 ||
-	    (r = store_bind_text(stmt, 3, subject)) != 0 ||
-	    (r = store_bind_int64(stmt, 4, (int64_t)now)) != 0)
-		goto out;
 	switch (sqlite3_step(stmt)) {
 	case SQLITE_ROW:
 		r = 1;
@@ -926,6 +913,76 @@ certdb_find_signed(struct store *st, int64_t ca_id,
 	store_done(stmt);
 	return r;
 }
+
+static const char signed_sql[] = "SELECT hex(serial), der FROM cert WHERE "
+    "ca_id = ?1 AND spki_hash = ?2 AND subject = ?3 AND revoked_at IS NULL "
+    "AND +not_after > ?4 LIMIT 1";
+
+int
+certdb_find_signed(struct store *st, int64_t ca_id,
+    const unsigned char spki_hash[GF_SHA256_LEN], const char *subject,
+    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
+    int *derlen)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, signed_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_int64(stmt, 1, ca_id)) != 0 ||
+	    (r = store_bind_blob(stmt, 2, spki_hash, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_text(stmt, 3, subject)) != 0 ||
+	    (r = store_bind_int64(stmt, 4, (int64_t)now)) != 0) {
+		store_done(stmt);
+		return r;
+	}
+	return find_signed_row(st, stmt, hex, der, derlen);
+}
+
+static const char request_sql[] = "SELECT hex(cert.serial), cert.der FROM "
+    "request_digest JOIN cert ON cert.id = request_digest.cert_id WHERE "
+    "request_digest.digest = ?1 AND cert.ca_id = ?2 AND cert.revoked_at IS "
+    "NULL AND cert.not_after > ?3";
+
+int
+certdb_find_request(struct store *st, int64_t ca_id,
+    const unsigned char digest[GF_SHA256_LEN], time_t now,
+    char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der, int *derlen)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, request_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_blob(stmt, 1, digest, GF_SHA256_LEN)) != 0 ||
+	    (r = store_bind_int64(stmt, 2, ca_id)) != 0 ||
+	    (r = store_bind_int64(stmt, 3, (int64_t)now)) != 0) {
+		store_done(stmt);
+		return r;
+	}
+	return find_signed_row(st, stmt, hex, der, derlen);
+}
+
+static const char record_request_sql[] = "INSERT OR REPLACE INTO "
+    "request_digest (digest, cert_id) VALUES (?1, ?2)";
+
+int
+certdb_record_request(struct store *st,
+    const unsigned char digest[GF_SHA256_LEN], int64_t cert_id)
+{
+	sqlite3_stmt *stmt;
+	int r;
+
+	if ((r = store_cached(st, record_request_sql, &stmt)) != 0)
+		return r;
+	if ((r = store_bind_blob(stmt, 1, digest, GF_SHA256_LEN)) == 0 &&
+	    (r = store_bind_int64(stmt, 2, cert_id)) == 0 &&
+	    sqlite3_step(stmt) != SQLITE_DONE)
+		r = store_fail(st, "record the request's digest");
+	store_done(stmt);
+	return r;
+}
+
 
 /*
  * Renewals (the renewal table, schema 5): what a renewal copies of a

@@ -18,8 +18,11 @@
 #include "genfic/csr.h"
 #include "genfic/dn.h"
 #include "genfic/err.h"
+#include "genfic/file.h"
 #include "genfic/issue.h"
+#include "genfic/privsep.h"
 #include "genfic/request.h"
+#include "genfic/revoke.h"
 #include "genfic/serial.h"
 #include "genfic/store.h"
 #include "genfic/template.h"
@@ -30,7 +33,9 @@ struct inspect {
 	struct cli		*cli;
 	struct cli_issuer	 is;		/* store, CA, template, --san */
 	struct request_rules	 rules;
-	struct request_verdicts	 all;
+	struct request_verdicts	 all;		/* the parser's, and ours */
+	X509_NAME		*asked;		/* the request's subject */
+	EVP_PKEY		*key;		/* the request's key */
 	struct request		*req;		/* accepted, or NULL */
 	X509			*preview;	/* as it would be issued */
 	int			 clamped;	/* its notAfter was cut */
@@ -97,10 +102,8 @@ put_field(const struct inspect *in, const char *key, const char *value,
 static void
 show_request(const struct inspect *in)
 {
-	const struct csr *csr = in->all.csr;
-	char *subject = csr != NULL ? dn_format(csr->subject) : NULL;
-	char *key = csr != NULL && csr->pkey != NULL ?
-	    bio_text(print_key, csr->pkey) : NULL;
+	char *subject = in->asked != NULL ? dn_format(in->asked) : NULL;
+	char *key = in->key != NULL ? bio_text(print_key, in->key) : NULL;
 
 	printf(in->cli->json ? "\"request\": {" : "request\n");
 	put_field(in, "file", in->cli->arg, 1);
@@ -241,6 +244,8 @@ static void
 inspect_free(struct inspect *in)
 {
 	X509_free(in->preview);
+	X509_NAME_free(in->asked);
+	EVP_PKEY_free(in->key);
 	request_free(in->req);
 	request_verdicts_clear(&in->all);
 	cli_issuer_clear(&in->is);
@@ -259,6 +264,88 @@ inspect_refused(const struct inspect *in, int r)
 			break;
 		}
 	gf_report(in->cli->arg, r);
+}
+
+/* A verdict of ours among the parser's, before check before (or last). */
+static void
+verdict_insert(struct request_verdicts *all, const char *check, int r,
+    const char *before)
+{
+	size_t i;
+
+	if (all->n == REQUEST_CHECKS_MAX)
+		return;
+	for (i = 0; i < all->n && strcmp(all->v[i].check, before) != 0; i++)
+		continue;
+	memmove(&all->v[i + 1], &all->v[i], (all->n - i) * sizeof(all->v[0]));
+	all->n++;
+	all->v[i].check = check;
+	all->v[i].state = r == 0 ? REQUEST_OK : REQUEST_REFUSED;
+	all->v[i].r = r;
+	all->v[i].why = r == 0 ? NULL : strdup(gf_errmsg(r));
+	gf_errclear();
+	/* The refusal is the first in the order of the checks. */
+	for (all->refused = 0, i = 0; i < all->n && all->refused == 0; i++)
+		if (all->v[i].state == REQUEST_REFUSED)
+			all->refused = all->v[i].r;
+}
+
+/* The request file could not be read: the parse verdict says why. */
+static int
+inspect_unread(struct inspect *in, int r)
+{
+	verdict_insert(&in->all, "parse", r, "");
+	return r;
+}
+
+/*
+ * The request judged by a parser process (privsep.h), as -s judges it;
+ * then, here, what needs the store (a key revoked for keyCompromise) and
+ * the checked fields judged again.
+ */
+static int
+inspect_judge(struct inspect *in, struct privsep *ps)
+{
+	struct privsep_reply reply;
+	unsigned char hash[GF_SHA256_LEN], *data;
+	const unsigned char *cdata;
+	size_t len;
+	int r;
+
+	if ((r = file_read(in->cli->arg, GF_MAX_INPUT_FILE, &data, &len)) != 0)
+		return inspect_unread(in, r);
+	cdata = data;
+	r = privsep_parse(ps, &cdata, &len, 1, 1, &reply);
+	free(data);
+	if (r != 0)
+		return r;
+	in->all = reply.all;
+	memset(&reply.all, 0, sizeof(reply.all));
+	in->asked = reply.asked;
+	reply.asked = NULL;
+	if (reply.made.pkey != NULL && EVP_PKEY_up_ref(reply.made.pkey))
+		in->key = reply.made.pkey;
+	if (in->is.st != NULL && reply.made.spki != NULL &&
+	    spki_hash(reply.made.spki, hash) == 0)
+		verdict_insert(&in->all, "key-compromise", revoke_check_key(
+		    in->is.st, hash), "validity");
+	if ((r = in->all.refused) == 0)
+		r = request_check_parsed(&in->rules, &reply.made, &in->req);
+	privsep_reply_clear(&reply);
+	return r;
+}
+
+/* The parser is forked before the store's keyCompromise rows are read. */
+static int
+inspect_request(struct inspect *in)
+{
+	struct privsep *ps = NULL;
+	int r;
+
+	if ((r = privsep_start(&in->rules, 1, &ps)) == 0)
+		r = inspect_judge(in, ps);
+	privsep_stop(ps);
+	return r;
 }
 
 int
@@ -281,10 +368,16 @@ cmd_inspect(struct cli *cli)
 	}
 	cli_issuer_rules(cli, &in.is, &in.rules);
 	in.rules.st = in.is.st;		/* the keyCompromise verdict too */
-	if ((r = request_load(&in.rules, cli->arg, &in.req, &in.all)) == 0 &&
+	if ((r = inspect_request(&in)) == 0 &&
 	    (r = inspect_preview(&in)) != 0) {
 		request_free(in.req);
 		in.req = NULL;
+	}
+	if (in.all.n == 0) {
+		/* No verdict at all: the parser failed. */
+		gf_report(cli->arg, r);
+		inspect_free(&in);
+		return EXIT_REFUSED;
 	}
 	printf(cli->json ? "{" : "");
 	show_request(&in);

@@ -13,6 +13,7 @@
 #include "genfic/ca.h"
 #include "genfic/err.h"
 #include "genfic/file.h"
+#include "genfic/privsep.h"
 #include "genfic/request.h"
 #include "genfic/spool.h"
 #include "genfic/store.h"
@@ -24,6 +25,7 @@ struct sign {
 	struct cli		*cli;
 	struct cli_issuer	 is;		/* store, CA, template, --san */
 	EVP_PKEY		*ca_key;
+	struct privsep		*privsep;	/* the request parsers */
 	struct request_rules	 rules;
 	struct spool_params	 params;
 	struct spool		*spool;
@@ -151,6 +153,14 @@ sign_prepare(struct sign *s)
 	/* Without it, each certificate makes every extension itself. */
 	if (template_prepare(s->is.tmpl, s->is.ca->cert) != 0)
 		gf_errclear();
+	/* The parsers never hold what follows: the CA key, its passphrase. */
+	what = "-s";
+	if ((r = privsep_start(&s->rules, spool_parsers(s->spool),
+	    &s->privsep)) != 0)
+		goto out;
+	s->params.privsep = s->privsep;
+	if ((r = spool_parse_ahead(s->spool)) != 0)
+		goto out;
 	what = s->is.ca->name;
 	if ((r = cli_ca_key(s->cli, s->is.st, s->is.ca, &s->ca_key)) == 0)
 		s->params.ca_key = s->ca_key;
@@ -164,6 +174,7 @@ static void
 sign_free(struct sign *s)
 {
 	spool_free(s->spool);
+	privsep_stop(s->privsep);
 	cli_output_close(&s->out);
 	EVP_PKEY_free(s->ca_key);
 	cli_issuer_clear(&s->is);

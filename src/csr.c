@@ -206,10 +206,10 @@ decoded_key(const X509_PUBKEY *spki)
 	return pkey;
 }
 
+/* The key of spki, as encoded in *out and decoded in *pkey. */
 static int
-csr_decode_key(struct csr *csr)
+spki_decode(const CSR_SPKI *spki, X509_PUBKEY **out, EVP_PKEY **pkey)
 {
-	const CSR_SPKI *spki = csr->asn1->info->spki;
 	const unsigned char *key = ASN1_STRING_get0_data(spki->key);
 	size_t keylen = (size_t)ASN1_STRING_length(spki->key);
 	int ptype;
@@ -220,29 +220,35 @@ csr_decode_key(struct csr *csr)
 	if (small_order(OBJ_obj2nid(spki->algor->algorithm), key, keylen))
 		return gf_fail(GF_ERR_POLICY, "the public key is a point of "
 		    "small order, for which anyone can sign");
-	if ((csr->spki = X509_PUBKEY_new()) == NULL ||
-	    spki_set(csr->spki, spki->algor, key, (int)keylen) != 0)
+	if ((*out = X509_PUBKEY_new()) == NULL ||
+	    spki_set(*out, spki->algor, key, (int)keylen) != 0)
 		return gf_fail_crypto("public key");
 	X509_ALGOR_get0(NULL, &ptype, NULL, spki->algor);
 	switch (OBJ_obj2nid(spki->algor->algorithm)) {
 	case NID_X9_62_id_ecPublicKey:
-		csr->pkey = ec_key(spki->algor, spki->key);
+		*pkey = ec_key(spki->algor, spki->key);
 		break;
 	case NID_ED25519:
 	case NID_ED448:
 		/* RFC 8410 3: the parameters are absent. */
 		if (ptype == V_ASN1_UNDEF)
-			csr->pkey = EVP_PKEY_new_raw_public_key_ex(NULL,
+			*pkey = EVP_PKEY_new_raw_public_key_ex(NULL,
 			    OBJ_nid2sn(OBJ_obj2nid(spki->algor->algorithm)),
 			    NULL, key, keylen);
 		break;
 	}
-	if (csr->pkey == NULL)
-		csr->pkey = decoded_key(csr->spki);
-	if (csr->pkey == NULL)
+	if (*pkey == NULL)
+		*pkey = decoded_key(*out);
+	if (*pkey == NULL)
 		return gf_fail_crypto("unusable public key in the request");
 	gf_errclear();
 	return 0;
+}
+
+static int
+csr_decode_key(struct csr *csr)
+{
+	return spki_decode(csr->asn1->info->spki, &csr->spki, &csr->pkey);
 }
 
 /*
@@ -321,6 +327,33 @@ csr_parse(const unsigned char *data, size_t len, struct csr **out)
 	}
 	csr_free(csr);
 	free(der);
+	return r;
+}
+
+int
+csr_spki_parse(const unsigned char *der, size_t len, X509_PUBKEY **spki,
+    EVP_PKEY **pkey)
+{
+	const unsigned char *p = der;
+	X509_PUBKEY *x = NULL;
+	EVP_PKEY *k = NULL;
+	CSR_SPKI *a;
+	int r;
+
+	if (len > LONG_MAX || (a = (CSR_SPKI *)ASN1_item_d2i(NULL, &p,
+	    (long)len, ASN1_ITEM_rptr(CSR_SPKI))) == NULL)
+		return gf_fail_crypto("not a public key");
+	if (p != der + len)
+		r = gf_fail(GF_ERR_FORMAT, "trailing data after the public key");
+	else if ((r = spki_decode(a, &x, &k)) == 0) {
+		*spki = x;
+		*pkey = k;
+		x = NULL;
+		k = NULL;
+	}
+	X509_PUBKEY_free(x);
+	EVP_PKEY_free(k);
+	ASN1_item_free((ASN1_VALUE *)a, ASN1_ITEM_rptr(CSR_SPKI));
 	return r;
 }
 

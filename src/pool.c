@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An ordered work pool on POSIX threads. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "genfic/err.h"
 #include "genfic/pool.h"
 
 /*
- * Jobs the caller waits for at once.  Every wake-up of a sleeping thread
- * is a system call and a context switch: waking the caller for each job
- * cost more than the work of some jobs.
+ * The caller waits for a 32nd of the window at once (64 of a spool's 2048
+ * requests).  Every wake-up of a sleeping thread is a system call and a
+ * context switch: waking the caller for each job cost more than the work
+ * of some jobs.
  */
-#define POOL_BATCH	64
+#define POOL_WAKE_SHARE	32
 
 struct pool {
 	pthread_mutex_t	 lock;
@@ -69,6 +72,7 @@ int
 pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
     void *ctx, struct pool **out)
 {
+	pthread_condattr_t attr;
 	struct pool *p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
@@ -80,7 +84,11 @@ pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
 	}
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->done_cv, NULL);
+	/* pool_wait_ms() times its wait on the clock no one sets. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->done_cv, &attr);
+	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&p->window_cv, NULL);
 	p->njobs = njobs;
 	p->window = window > 0 ? window : 1;
@@ -98,30 +106,56 @@ pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
 	return 0;
 }
 
-/*
- * Having to sleep, the caller waits for a batch of jobs, as many as the
- * window lets the workers start without further releases.
- */
+/* What a caller that must sleep for job index waits for: a batch. */
+static size_t
+pool_want(const struct pool *p, size_t index)
+{
+	size_t want = index + (p->window + POOL_WAKE_SHARE - 1) /
+	    POOL_WAKE_SHARE;
+
+	/* No more than the window lets the workers start without releases. */
+	if (want > p->released + p->window)
+		want = p->released + p->window;
+	if (want > p->njobs)
+		want = p->njobs;
+	return want > index ? want : index + 1;
+}
+
+int
+pool_wait_ms(struct pool *p, size_t index, long ms)
+{
+	struct timespec until;
+	size_t want;
+	int done;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (p->ready <= index) {
+		want = pool_want(p, index);
+		while (p->ready < want) {
+			p->wanted = want;
+			if (ms < 0)
+				pthread_cond_wait(&p->done_cv, &p->lock);
+			else if (pthread_cond_timedwait(&p->done_cv, &p->lock,
+			    &until) == ETIMEDOUT)
+				break;
+		}
+	}
+	done = p->ready > index;
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
 void
 pool_wait(struct pool *p, size_t index)
 {
-	size_t want;
-
-	pthread_mutex_lock(&p->lock);
-	if (p->ready <= index) {
-		want = index + POOL_BATCH;
-		if (want > p->released + p->window)
-			want = p->released + p->window;
-		if (want > p->njobs)
-			want = p->njobs;
-		if (want <= index)
-			want = index + 1;
-		while (p->ready < want) {
-			p->wanted = want;
-			pthread_cond_wait(&p->done_cv, &p->lock);
-		}
-	}
-	pthread_mutex_unlock(&p->lock);
+	(void)pool_wait_ms(p, index, -1);
 }
 
 void

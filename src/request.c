@@ -36,15 +36,22 @@ struct judging {
 };
 
 void
-request_free(struct request *req)
+request_clear(struct request *req)
 {
-	if (req == NULL)
-		return;
 	X509_PUBKEY_free(req->spki);
 	EVP_PKEY_free(req->pkey);
 	X509_NAME_free(req->subject);
 	GENERAL_NAMES_free(req->san);
 	free(req->owner);
+	memset(req, 0, sizeof(*req));
+}
+
+void
+request_free(struct request *req)
+{
+	if (req == NULL)
+		return;
+	request_clear(req);
 	free(req);
 }
 
@@ -391,6 +398,47 @@ request_check_cert(const struct request_rules *rules, X509 *cert,
 	r = judged(&j, out);
  out:
 	judging_clear(&j);
+	return r;
+}
+
+int
+request_check_parsed(const struct request_rules *rules, struct request *made,
+    struct request **out)
+{
+	struct request_rules parsed = *rules;
+	struct judging j;
+	int r;
+
+	/* --san's names are among those the parser sent: not added twice. */
+	parsed.extra_san = NULL;
+	parsed.seen = NULL;
+	memset(&j, 0, sizeof(j));
+	j.rules = &parsed;
+	j.requested = made->subject;
+	j.asked_san = made->san;
+	made->subject = NULL;
+	made->san = NULL;
+	if ((j.req = calloc(1, sizeof(*j.req))) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
+	}
+	j.req->spki = made->spki;
+	j.req->pkey = made->pkey;
+	j.req->owner = made->owner;
+	made->spki = NULL;
+	made->pkey = NULL;
+	made->owner = NULL;
+	/* Hashed here: a key revoked for keyCompromise is known by it. */
+	if (j.req->spki == NULL)
+		r = gf_fail(GF_ERR_FORMAT, "a request without a key");
+	else if ((r = spki_hash(j.req->spki, j.req->spki_hash)) == 0) {
+		(void)judge_policy(&j);
+		r = judged(&j, out);
+	}
+ out:
+	judging_clear(&j);
+	X509_NAME_free((X509_NAME *)j.requested);
+	request_clear(made);
 	return r;
 }
 

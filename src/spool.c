@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "genfic/ca.h"
@@ -22,6 +23,7 @@
 #include "genfic/issue.h"
 #include "genfic/owner.h"
 #include "genfic/pool.h"
+#include "genfic/privsep.h"
 #include "genfic/request.h"
 #include "genfic/revoke.h"
 #include "genfic/serial.h"
@@ -45,6 +47,15 @@
 _Static_assert(SPOOL_WINDOW > SPOOL_GROUP, "a group must fit in the window");
 /* Written certificates released to the workers at once. */
 #define SPOOL_RELEASE		64
+/*
+ * A worker judges a batch of requests at a time in a parser process
+ * (privsep.h): one round trip a batch.  Twice as many workers (and
+ * parsers) as CPUs, so that while some wait for their parser, others sign.
+ */
+#define SPOOL_BATCH		PRIVSEP_BATCH
+#define SPOOL_WORKERS_PER_CPU	2
+_Static_assert(SPOOL_WINDOW % SPOOL_BATCH == 0, "whole batches");
+_Static_assert(SPOOL_RELEASE % SPOOL_BATCH == 0, "whole batches");
 
 /* One request: a worker fills in everything but the recording. */
 struct spool_job {
@@ -54,10 +65,12 @@ struct spool_job {
 	int		 from_spool;	/* found in a directory, not named */
 	struct request	*req;		/* checked, or NULL */
 	int		 hashed;	/* row.spki_hash is the request's key's */
+	unsigned char	 digest[GF_SHA256_LEN];	/* of the file's bytes */
+	int		 digested;	/* digest is the file's, as judged */
+	int		 seen_file;	/* this file was signed before */
 	struct cert_row	 row;		/* its row in the store */
 	int		 r;		/* the worker's failure */
 	char		*why;		/* the worker's message */
-	int		 seen;		/* signed before: not signed again */
 	int		 recorded;
 	int		 clamped;	/* notAfter was cut to the CA's */
 };
@@ -68,6 +81,11 @@ struct spool {
 	size_t		 njobs;
 	const char	*out_dir;	/* one file per request, or NULL */
 	struct pool	*pool;
+	struct privsep	*ps;		/* the caller's parsers */
+	/* The first batches, parsed while the CA key loads. */
+	struct pool	*ahead_pool;
+	struct spool_parsed *ahead;
+	size_t		 nahead;
 	struct store	*seen_st;	/* the workers' read-only connection */
 	pthread_mutex_t	 seen_lock;
 	size_t		 signed_, refused, skipped, clamped;	/* committed */
@@ -207,71 +225,63 @@ spool_may_skip(const struct spool *s, const struct spool_job *j)
 }
 
 /*
- * A worker's look, before any signature work, for a certificate of the
- * same key and subject: a spool run again then costs a read and a lookup
- * per request.  spool_already() decides, in the writer.
+ * A worker's look for the file itself, by its bytes' digest: a spool run
+ * again knows what it signed without a parser, and without a parse.
  */
 static int
-spool_seen(struct spool *s, const struct spool_job *j)
+spool_seen_file(struct spool *s, const struct spool_job *j)
 {
 	int found;
 
 	if (s->seen_st == NULL || !spool_may_skip(s, j))
 		return 0;
 	pthread_mutex_lock(&s->seen_lock);
-	found = certdb_find_signed(s->seen_st, s->p->ca->id, j->row.spki_hash,
-	    j->row.subject, time(NULL), NULL, NULL, NULL) == 1;
+	found = certdb_find_request(s->seen_st, s->p->ca->id, j->digest,
+	    time(NULL), NULL, NULL, NULL) == 1;
 	pthread_mutex_unlock(&s->seen_lock);
 	gf_errclear();
 	return found;
 }
 
-struct spool_ident {
-	struct spool	*s;
-	struct spool_job	*j;
-};
-
-/*
- * request_check()'s call once request j parses: what identifies its
- * certificate in a re-run (its key's hash, and its subject where a spool
- * may skip it), kept in its row until the row is replaced by the signed
- * one.  Nonzero when it was signed before.
- */
+/* Request j's bytes, and their digest. */
 static int
-spool_identify(void *arg, const unsigned char hash[GF_SHA256_LEN],
-    const X509_NAME *subject)
+spool_job_read(struct spool_job *j, unsigned char **data, size_t *len)
 {
-	struct spool_ident *id = arg;
-	struct spool_job *j = id->j;
+	int r;
 
-	memcpy(j->row.spki_hash, hash, GF_SHA256_LEN);
-	j->hashed = 1;
-	if (subject == NULL || !spool_may_skip(id->s, j) ||
-	    (j->row.subject = dn_format(subject)) == NULL)
-		return 0;
-	return j->seen = spool_seen(id->s, j);
+	if ((r = file_read(j->path, GF_MAX_INPUT_FILE, data, len)) != 0)
+		return r;
+	if (!EVP_Digest(*data, *len, j->digest, NULL, gf_sha256(), NULL)) {
+		free(*data);
+		return gf_fail_crypto("digest");
+	}
+	j->digested = 1;
+	return 0;
 }
 
 /*
- * Judges request j (request.h); GF_ERR_EXISTS: it was signed before.  A
- * request that names no address of its own is owned by the sender mail
- * intake recorded beside it, if any (--owner overrides both).
+ * What identifies refused request j's certificate, for the writer's look
+ * (spool_already()): its key's hash, and its subject where a spool may
+ * skip it.  A signed request's row says it.  From the request as judged
+ * here, else as its parser found it.
  */
-static int
-spool_judge(struct spool *s, struct spool_job *j, int look)
+static void
+spool_identify(struct spool *s, struct spool_job *j,
+    const struct privsep_reply *reply)
 {
-	struct request_rules rules = *s->p->rules;
-	struct spool_ident id = { s, j };
-	int r;
+	const X509_NAME *subject = reply->made.subject;
 
-	if (look) {
-		rules.seen = spool_identify;
-		rules.seen_arg = &id;
+	if (j->req != NULL) {
+		memcpy(j->row.spki_hash, j->req->spki_hash, GF_SHA256_LEN);
+		subject = j->req->subject;
+	} else if (reply->made.spki == NULL ||
+	    spki_hash(reply->made.spki, j->row.spki_hash) != 0) {
+		gf_errclear();
+		return;
 	}
-	if ((r = request_load(&rules, j->path, &j->req, NULL)) != 0 ||
-	    s->p->owner != NULL || j->req->owner != NULL)
-		return r;
-	return owner_from_sidecar(j->path, &j->req->owner);
+	j->hashed = 1;
+	if (subject != NULL && spool_may_skip(s, j))
+		j->row.subject = dn_format(subject);
 }
 
 /* Signs checked request j: its row. */
@@ -296,6 +306,35 @@ spool_job_sign(struct spool *s, struct spool_job *j)
 	return r;
 }
 
+/*
+ * The parser's verdict on request j: its first refusal, or the request
+ * judged again here (request_check_parsed()) and signed.
+ */
+static int
+spool_accept(struct spool *s, struct spool_job *j, struct privsep_reply *reply)
+{
+	const struct request_verdict *v;
+	size_t i;
+	int r;
+
+	for (i = 0; i < reply->all.n; i++) {
+		v = &reply->all.v[i];
+		if (v->state == REQUEST_REFUSED)
+			return gf_fail(v->r, "%s", v->why != NULL ? v->why :
+			    gf_strerror(v->r));
+	}
+	if ((r = request_check_parsed(s->p->rules, &reply->made, &j->req)) != 0)
+		return r;
+	/*
+	 * A request that names no address of its own is owned by the sender
+	 * mail intake recorded beside it, if any (--owner overrides both).
+	 */
+	if (s->p->owner == NULL && j->req->owner == NULL &&
+	    (r = owner_from_sidecar(j->path, &j->req->owner)) != 0)
+		return r;
+	return spool_job_sign(s, j);
+}
+
 static void
 spool_job_fail(struct spool_job *j, int r)
 {
@@ -305,12 +344,51 @@ spool_job_fail(struct spool_job *j, int r)
 		j->why = NULL;
 }
 
-/* A worker: check and sign request i, or say why not. */
-static void
-spool_job_run(void *ctx, size_t i)
+/*
+ * Request j judged now, in the writer, by a parser: a request signed
+ * before whose certificate was revoked or expired since a worker looked.
+ */
+static int
+spool_job_check(struct spool *s, struct spool_job *j)
 {
-	struct spool *s = ctx;
-	struct spool_job *j = &s->jobs[i];
+	struct privsep_reply reply;
+	const unsigned char *cdata;
+	unsigned char *data;
+	size_t len;
+	int r;
+
+	if ((r = spool_job_read(j, &data, &len)) != 0)
+		return r;
+	cdata = data;
+	r = privsep_parse(s->ps, &cdata, &len, 1, 0, &reply);
+	free(data);
+	if (r == 0)
+		r = spool_accept(s, j, &reply);
+	privsep_reply_clear(&reply);
+	return r;
+}
+
+/* The requests of a batch that a parser is to judge. */
+struct spool_batch {
+	struct spool_job	*jobs[SPOOL_BATCH];
+	const unsigned char	*data[SPOOL_BATCH];
+	size_t			 len[SPOOL_BATCH];
+	size_t			 n;
+};
+
+/* A batch as its parser judged it, to be signed. */
+struct spool_parsed {
+	struct spool_batch	 b;
+	struct privsep_reply	 replies[SPOOL_BATCH];
+	int			 done;
+};
+
+/* Request j into the batch, unless it fails or was signed before. */
+static void
+spool_job_collect(struct spool *s, struct spool_job *j, struct spool_batch *b)
+{
+	unsigned char *data;
+	size_t len;
 	int r;
 
 	gf_errclear();
@@ -319,18 +397,113 @@ spool_job_run(void *ctx, size_t i)
 		    "certificate of %s", j->out, j->clash));
 		return;
 	}
-	if ((r = spool_judge(s, j, 1)) == GF_ERR_EXISTS && j->seen)
-		return;
-	if (r == 0)
-		r = spool_job_sign(s, j);
-	if (r != 0)
+	if ((r = spool_job_read(j, &data, &len)) != 0) {
 		spool_job_fail(j, r);
+		return;
+	}
+	if ((j->seen_file = spool_seen_file(s, j))) {
+		free(data);
+		return;
+	}
+	b->jobs[b->n] = j;
+	b->data[b->n] = data;
+	b->len[b->n++] = len;
+}
+
+/* Batch i collected and judged by a parser, into *pb (b.n 0 if it failed). */
+static void
+spool_batch_parse(struct spool *s, size_t i, struct spool_parsed *pb)
+{
+	size_t k, first = i * SPOOL_BATCH;
+	int r = 0;
+
+	pb->b.n = 0;
+	for (k = first; k < s->njobs && k < first + SPOOL_BATCH; k++)
+		spool_job_collect(s, &s->jobs[k], &pb->b);
+	if (pb->b.n > 0)
+		r = privsep_parse(s->ps, pb->b.data, pb->b.len, pb->b.n, 0,
+		    pb->replies);
+	for (k = 0; k < pb->b.n; k++) {
+		free((void *)pb->b.data[k]);
+		pb->b.data[k] = NULL;
+		/* Said here: the message is this thread's. */
+		if (r != 0)
+			spool_job_fail(pb->b.jobs[k], r);
+	}
+	if (r != 0)
+		pb->b.n = 0;
+	pb->done = 1;
+}
+
+/* The requests of parsed batch pb, judged again here and signed. */
+static void
+spool_batch_sign(struct spool *s, struct spool_parsed *pb)
+{
+	struct spool_job *j;
+	size_t k;
+	int r;
+
+	for (k = 0; k < pb->b.n; k++) {
+		j = pb->b.jobs[k];
+		gf_errclear();
+		/*
+		 * Refused now, it may have been honoured before: the writer
+		 * looks.  A signed one is looked for by its row, so the
+		 * workers need no look of their own (a re-run of the same
+		 * files is known by their digests, before any parse).
+		 */
+		if ((r = spool_accept(s, j, &pb->replies[k])) != 0) {
+			spool_job_fail(j, r);
+			spool_identify(s, j, &pb->replies[k]);
+		}
+		privsep_reply_clear(&pb->replies[k]);
+	}
+}
+
+/* The parse-ahead pool's job: batch i parsed while the CA key loads. */
+static void
+spool_batch_ahead(void *ctx, size_t i)
+{
+	struct spool *s = ctx;
+
+	spool_batch_parse(s, i, &s->ahead[i]);
+}
+
+/* A worker: batch i, parsed ahead or now, then signed. */
+static void
+spool_batch_run(void *ctx, size_t i)
+{
+	struct spool *s = ctx;
+	struct spool_parsed now;
+
+	if (i < s->nahead && s->ahead[i].done) {
+		spool_batch_sign(s, &s->ahead[i]);
+		return;
+	}
+	memset(&now, 0, sizeof(now));
+	spool_batch_parse(s, i, &now);
+	spool_batch_sign(s, &now);
 }
 
 /*
- * A spool re-run skips requests whose key and subject already have a
- * valid certificate of this CA, whatever else is wrong with them: they
- * were honoured.  Returns 1 (and reports it) to skip; if the
+ * The valid certificate job j was signed as before: of this very file
+ * (by its digest), else of the same key and subject.
+ */
+static int
+spool_lookup(struct spool *s, const struct spool_job *j,
+    char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der, int *derlen)
+{
+	if (j->seen_file)
+		return certdb_find_request(s->p->st, s->p->ca->id, j->digest,
+		    time(NULL), hex, der, derlen);
+	return certdb_find_signed(s->p->st, s->p->ca->id, j->row.spki_hash,
+	    j->row.subject, time(NULL), hex, der, derlen);
+}
+
+/*
+ * A spool re-run skips requests whose file, or key and subject, already
+ * have a valid certificate of this CA, whatever else is wrong with them:
+ * they were honoured.  Returns 1 (and reports it) to skip; if the
  * certificate's file was lost (a crash between the commit and the write)
  * the stored certificate is written again.
  */
@@ -341,13 +514,11 @@ spool_already(struct spool *s, struct spool_job *j)
 	unsigned char *der = NULL;
 	int derlen = 0, lost, r;
 
-	if (!spool_may_skip(s, j) || j->row.subject == NULL)
+	if (!spool_may_skip(s, j) || (!j->seen_file && j->row.subject == NULL))
 		return 0;
-	r = certdb_find_signed(s->p->st, s->p->ca->id, j->row.spki_hash,
-	    j->row.subject, time(NULL), hex, NULL, NULL);
+	r = spool_lookup(s, j, hex, NULL, NULL);
 	if (r == 1 && (lost = j->out != NULL && !file_exists(j->out)))
-		r = certdb_find_signed(s->p->st, s->p->ca->id, j->row.spki_hash,
-		    j->row.subject, time(NULL), hex, &der, &derlen);
+		r = spool_lookup(s, j, hex, &der, &derlen);
 	if (r != 1) {
 		gf_errclear();
 		return 0;
@@ -414,12 +585,12 @@ spool_record(struct spool *s, struct spool_job *j)
 		return spool_refused(s, j);
 	}
 	/* Revoked or expired since the worker looked: signed here. */
-	if (j->seen) {
+	if (j->seen_file) {
 		gf_errclear();
 		request_free(j->req);
 		j->req = NULL;
-		if ((r = spool_judge(s, j, 0)) != 0 ||
-		    (r = spool_job_sign(s, j)) != 0) {
+		j->seen_file = 0;
+		if ((r = spool_job_check(s, j)) != 0) {
 			if (r == GF_ERR_KEY_GONE)
 				return r;
 			spool_job_fail(j, r);
@@ -443,6 +614,10 @@ spool_record(struct spool *s, struct spool_job *j)
 		spool_job_fail(j, r);
 		return spool_refused(s, j);
 	}
+	/* A re-run knows this file by its bytes, without a parse. */
+	if (j->digested && (r = certdb_record_request(s->p->st, j->digest,
+	    id)) != 0)
+		return r;
 	j->recorded = 1;
 	if (s->p->recorded != NULL)
 		s->p->recorded(s->p->arg, id);
@@ -494,7 +669,7 @@ spool_output(void *ctx, size_t i, int last)
 	spool_job_clear(j);
 	free(pem);
 	if (last || (i + 1) % SPOOL_RELEASE == 0)
-		pool_release(s->pool, i + 1);
+		pool_release(s->pool, (i + 1) / SPOOL_BATCH);
 	if (s->p->progress != NULL && ((i + 1) % 256 == 0 || i + 1 == s->njobs))
 		s->p->progress(s->p->arg, i + 1, s->njobs);
 }
@@ -508,6 +683,29 @@ now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What is left of the time of a group begun at started, in ms. */
+static long
+group_left_ms(long started)
+{
+	long left = SPOOL_GROUP_MS - (now_ms() - started);
+
+	return left > 0 ? left : 0;
+}
+
+static size_t
+spool_batches(const struct spool *s)
+{
+	return (s->njobs + SPOOL_BATCH - 1) / SPOOL_BATCH;
+}
+
+size_t
+spool_parsers(const struct spool *s)
+{
+	size_t n = SPOOL_WORKERS_PER_CPU * pool_cpus();
+
+	return spool_batches(s) < n ? spool_batches(s) : n;
+}
+
 /* Records every result in order, committing in groups. */
 static int
 spool_write(struct spool *s)
@@ -519,13 +717,24 @@ spool_write(struct spool *s)
 
 	/* Fill the CA certificate's caches before threads share it. */
 	X509_check_purpose(s->p->ca->cert, -1, 0);
-	if ((r = pool_start(s->njobs, pool_cpus(), SPOOL_WINDOW, spool_job_run,
-	    s, &s->pool)) != 0)
+	if ((r = pool_start(spool_batches(s), spool_parsers(s),
+	    SPOOL_WINDOW / SPOOL_BATCH, spool_batch_run, s, &s->pool)) != 0)
 		return r;
 	if ((r = relay_start(spool_output, s, &relay)) != 0)
 		goto out;
 	for (i = 0; i < s->njobs; i++) {
-		pool_wait(s->pool, i);
+		/*
+		 * A group is not held open while the workers stall (a slow or
+		 * pulled token): what is signed is committed within its time.
+		 */
+		if (open && !pool_wait_ms(s->pool, i / SPOOL_BATCH,
+		    group_left_ms(started))) {
+			if ((r = store_commit(s->p->st)) != 0)
+				break;
+			open = 0;
+			relay_advance(relay, i);
+		}
+		pool_wait(s->pool, i / SPOOL_BATCH);
 		if (!open) {
 			if ((r = store_begin(s->p->st)) != 0)
 				break;
@@ -560,10 +769,15 @@ spool_write(struct spool *s)
 void
 spool_free(struct spool *s)
 {
-	size_t i;
+	size_t i, k;
 
 	if (s == NULL)
 		return;
+	pool_finish(s->ahead_pool);
+	for (i = 0; i < s->nahead; i++)
+		for (k = 0; k < s->ahead[i].b.n; k++)
+			privsep_reply_clear(&s->ahead[i].replies[k]);
+	free(s->ahead);
 	for (i = 0; i < s->njobs; i++) {
 		free(s->jobs[i].path);
 		free(s->jobs[i].out);
@@ -581,6 +795,8 @@ spool_open_seen(struct spool *s)
 {
 	size_t i;
 
+	if (s->seen_st != NULL)
+		return;
 	for (i = 0; i < s->njobs && !spool_may_skip(s, &s->jobs[i]); i++)
 		continue;
 	if (i == s->njobs)
@@ -619,10 +835,30 @@ spool_size(const struct spool *s)
 }
 
 int
+spool_parse_ahead(struct spool *s)
+{
+	size_t n = spool_batches(s);
+
+	s->ps = s->p->privsep;
+	spool_open_seen(s);
+	if (n > SPOOL_WINDOW / SPOOL_BATCH)
+		n = SPOOL_WINDOW / SPOOL_BATCH;
+	if ((s->ahead = calloc(n, sizeof(*s->ahead))) == NULL)
+		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	s->nahead = n;
+	return pool_start(n, spool_parsers(s), n, spool_batch_ahead, s,
+	    &s->ahead_pool);
+}
+
+int
 spool_run(struct spool *s, struct spool_counts *counts)
 {
 	int r;
 
+	/* What was parsed ahead is all there is before the key. */
+	pool_finish(s->ahead_pool);
+	s->ahead_pool = NULL;
+	s->ps = s->p->privsep;
 	spool_open_seen(s);
 	r = spool_write(s);
 	if (s->out_dir != NULL && file_sync_dir(s->out_dir) != 0)

@@ -26,6 +26,7 @@ extern const char gf_migrate_3_sql[];
 extern const char gf_migrate_4_sql[];
 extern const char gf_migrate_5_sql[];
 extern const char gf_migrate_6_sql[];
+extern const char gf_migrate_7_sql[];
 
 /* Each entry brings the database from version - 1 to version. */
 static const struct {
@@ -38,6 +39,7 @@ static const struct {
 	{ 4, gf_migrate_4_sql },
 	{ 5, gf_migrate_5_sql },
 	{ 6, gf_migrate_6_sql },
+	{ 7, gf_migrate_7_sql },
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     GF_SCHEMA_VERSION, "one migration per schema version");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading certificates, times and digests. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,12 +136,28 @@ x509_to_pem(X509 *cert, char **pem, size_t *len)
 	return r;
 }
 
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_fetched;
+
+static void
+sha256_fetch(void)
+{
+	sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *
+gf_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_fetched != NULL ? sha256_fetched : EVP_sha256();
+}
+
 int
 x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN])
 {
 	unsigned int n;
 
-	if (!X509_digest(cert, EVP_sha256(), md, &n))
+	if (!X509_digest(cert, gf_sha256(), md, &n))
 		return gf_fail_crypto("certificate fingerprint");
 	return 0;
 }
@@ -181,7 +198,7 @@ spki_hash(const X509_PUBKEY *spki, unsigned char md[GF_SHA256_LEN])
 
 	/* The encoded structure, not i2d_PUBKEY(): no provider encoder runs. */
 	if ((len = i2d_X509_PUBKEY(spki, &der)) <= 0 ||
-	    !EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL))
+	    !EVP_Digest(der, (size_t)len, md, NULL, gf_sha256(), NULL))
 		r = gf_fail_crypto("public key hash");
 	OPENSSL_free(der);
 	return r;

@@ -198,6 +198,19 @@ int	certdb_find_signed(struct store *st, int64_t ca_id,
 	    time_t now, char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der,
 	    int *derlen);
 
+/*
+ * certdb_find_signed() by the SHA-256 of a request file's bytes, as
+ * certdb_record_request() recorded it: the valid certificate of CA ca_id
+ * that file was signed as.
+ */
+int	certdb_find_request(struct store *st, int64_t ca_id,
+	    const unsigned char digest[GF_SHA256_LEN], time_t now,
+	    char hex[2 * GF_SERIAL_MAX + 1], unsigned char **der, int *derlen);
+
+/* Records that the request file of SHA-256 digest was signed as cert_id. */
+int	certdb_record_request(struct store *st,
+	    const unsigned char digest[GF_SHA256_LEN], int64_t cert_id);
+
 /* What a renewal copies of a certificate, and whether it was renewed. */
 struct renew_source {
 	X509		*cert;

@@ -23,6 +23,14 @@ struct csr {
  */
 int	csr_parse(const unsigned char *data, size_t len, struct csr **csr);
 
+/*
+ * Decodes a SubjectPublicKeyInfo (DER, no trailing bytes) as a request's
+ * key is decoded: the same refusals (small-order points, a key that is not
+ * a whole number of bytes), the same fast path for the common types.
+ */
+int	csr_spki_parse(const unsigned char *der, size_t len,
+	    X509_PUBKEY **spki, EVP_PKEY **pkey);
+
 /* Reads and parses the CSR at path (at most GF_MAX_INPUT_FILE bytes). */
 int	csr_load(const char *path, struct csr **csr);
 

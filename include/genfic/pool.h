@@ -18,10 +18,13 @@ int	pool_start(size_t njobs, size_t nthreads, size_t window, pool_fn fn,
 	    void *ctx, struct pool **pool);
 
 /*
- * Waits until job index has run; having to sleep, until the next 64 have
- * too, or as many as the window lets the workers start.
+ * Waits until job index has run; having to sleep, until a 32nd of the
+ * window after it has too, or as many as the window lets the workers start.
  */
 void	pool_wait(struct pool *pool, size_t index);
+
+/* The same, for at most ms milliseconds: 1 when job index has run. */
+int	pool_wait_ms(struct pool *pool, size_t index, long ms);
 
 /*
  * Jobs below count are consumed: workers may run up to count + window.

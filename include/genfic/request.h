@@ -77,6 +77,8 @@ struct request {
 	char		*owner;
 };
 
+/* Frees what req holds, and leaves it empty. */
+void	request_clear(struct request *req);
 void	request_free(struct request *req);
 
 enum request_state {
@@ -132,6 +134,17 @@ int	request_load(const struct request_rules *rules, const char *path,
  */
 int	request_check_cert(const struct request_rules *rules, X509 *cert,
 	    struct request **out, struct request_verdicts *all);
+
+/*
+ * The same judgement again, in the process that signs, of a request the
+ * parser process checked (privsep.h): its key (spki, decoded as pkey), and
+ * the certificate's subject and names as the parser made them (--san's
+ * among them).  Every verdict but the proof of possession and the
+ * extensions requested, which only the parser sees the request for.
+ * Takes spki, pkey, subject and san, whatever it returns.
+ */
+int	request_check_parsed(const struct request_rules *rules,
+	    struct request *made, struct request **out);
 
 /*
  * What issue_build() is given to sign checked request req under rules for

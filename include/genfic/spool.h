@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The spool: many requests signed by one CA.  Worker threads judge
- * (request.h) and sign the requests; the calling thread alone talks to
+ * The spool: many requests signed by one CA.  Worker threads have batches
+ * of requests judged by parser processes (privsep.h), judge again what
+ * crosses back (request.h) and sign it; the calling thread alone talks to
  * SQLite, records the results in request order and commits them in
  * groups; only then does a relay thread write the certificates out, so a
  * certificate that exists anywhere is always in the store, and so
@@ -16,6 +17,7 @@
 #include <openssl/evp.h>
 
 struct ca;
+struct privsep;
 struct request_rules;
 struct spool;
 struct store;
@@ -26,6 +28,8 @@ struct spool_params {
 	const struct ca		*ca;
 	EVP_PKEY		*ca_key;
 	const struct request_rules *rules;	/* what judges each request */
+	/* spool_parsers() parsers started with rules, before ca_key. */
+	struct privsep		*privsep;
 	const char		*label;		/* for one request, or NULL */
 	const char		*owner;		/* --owner of each, or NULL */
 	int			 force;		/* re-sign, replace files */
@@ -62,11 +66,22 @@ void	spool_free(struct spool *s);
 int	spool_add(struct spool *s, const char *path);
 size_t	spool_size(const struct spool *s);
 
+/* How many parser processes (privsep_start()) spool_run() keeps busy. */
+size_t	spool_parsers(const struct spool *s);
+
 /*
  * Each request's certificate goes to dir/BASENAME.crt; two requests of
  * one file name are both refused, before either is signed.
  */
 int	spool_out_dir(struct spool *s, const char *dir);
+
+/*
+ * Has the parsers judge the first requests (up to the window the workers
+ * keep) while the caller loads the CA key: what needs no key overlaps
+ * what loading it costs (scrypt, or a token's login).  Optional; after
+ * spool_out_dir(), before spool_run().
+ */
+int	spool_parse_ahead(struct spool *s);
 
 /*
  * Judges, signs, records and writes every request; a refused request is

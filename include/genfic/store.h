@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #define GF_STORE_DEFAULT	"/var/lib/genfic-ca"
-#define GF_SCHEMA_VERSION	6
+#define GF_SCHEMA_VERSION	7
 /* The oldest schema a read-only open reads as it is. */
 #define GF_SCHEMA_READABLE	1
 

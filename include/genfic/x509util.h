@@ -35,6 +35,12 @@ int	x509_is_ca(X509 *cert, long *pathlen);
 /* PEM text of cert in a new buffer. */
 int	x509_to_pem(X509 *cert, char **pem, size_t *len);
 
+/*
+ * SHA-256, fetched once: OpenSSL 3 looks EVP_sha256() up in its providers
+ * on every use, which costs more than hashing a key or a certificate.
+ */
+const EVP_MD	*gf_sha256(void);
+
 int	x509_fingerprint(X509 *cert, unsigned char md[GF_SHA256_LEN]);
 
 /*

@@ -31,7 +31,35 @@ static CK_RV pulled_rv = CKR_DEVICE_REMOVED;
 static long delay_ms;
 static int find_fails;
 static atomic_long pin_tries = -1;	/* -1: SoftHSM2's own */
+/*
+ * Signatures one at a time and in the order they were asked for, as a
+ * token's queue of commands takes them: a ticket lock (a mutex lets one
+ * thread take it again and again while the others wait).
+ */
 static pthread_mutex_t token_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t token_turn = PTHREAD_COND_INITIALIZER;
+static unsigned long token_next, token_serving;
+
+static void
+token_take(void)
+{
+	unsigned long mine;
+
+	pthread_mutex_lock(&token_lock);
+	mine = token_next++;
+	while (token_serving != mine)
+		pthread_cond_wait(&token_turn, &token_lock);
+	pthread_mutex_unlock(&token_lock);
+}
+
+static void
+token_give(void)
+{
+	pthread_mutex_lock(&token_lock);
+	token_serving++;
+	pthread_cond_broadcast(&token_turn);
+	pthread_mutex_unlock(&token_lock);
+}
 
 static int
 pulled(void)
@@ -126,7 +154,7 @@ p_Sign(CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
 	struct timespec ts = { delay_ms / 1000, delay_ms % 1000 * 1000000 };
 	CK_RV rv;
 
-	pthread_mutex_lock(&token_lock);
+	token_take();
 	if (pulled())
 		rv = pulled_rv;
 	else if ((rv = real->C_Sign(s, data, len, sig, siglen)) == CKR_OK &&
@@ -135,7 +163,7 @@ p_Sign(CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
 		nanosleep(&ts, NULL);
 		atomic_fetch_sub(&signs_left, 1);
 	}
-	pthread_mutex_unlock(&token_lock);
+	token_give();
 	return rv;
 }
 

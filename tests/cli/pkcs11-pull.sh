@@ -75,9 +75,11 @@ gca -r genfic --subject "/CN=GenFic Root CA" --passout pass:123456 --batch \
 check "the system CA's key is made on its token" gca -c genfic-system \
     -p genfic -k "$SYS" $PIN --batch
 
-# --- A spool of 200 requests; the token goes after 150 signatures, slow
-# ones (5 ms each, one at a time), so that groups commit before.
-N=200
+# --- A spool of 400 requests; the token goes after 300 signatures, slow
+# ones (10 ms each, one at a time), so that groups commit before: workers
+# take 32 requests at a time (a parser's batch), so results reach the
+# writer in rounds of some 128 signatures.
+N=400
 mkdir "$T/spool" "$T/issued"
 "$GF_BENCH_CSRS" "$T/spool" $N || fail "gf-bench-csrs wrote the spool"
 # The other codes a pulled token gives, each on a spool of its own.
@@ -94,9 +96,9 @@ for rv in absent session; do
 	    -a -z "$(ls "$T/issued-$rv")"
 done
 
-RV=removed DELAY=5
+RV=removed DELAY=10
 refuse "a spool whose token is pulled stops: token removed" 1 \
-    "genfic-system: $SYS: token removed (or not present)" pulled 150 -s "$T/spool" -p genfic-system \
+    "genfic-system: $SYS: token removed (or not present)" pulled 300 -s "$T/spool" -p genfic-system \
     -o "$T/issued" $PIN --batch
 cp "$T/err" "$T/pulled.err"
 check "... said once, not as one refusal per request" test \
@@ -107,8 +109,8 @@ check "... the summary counts what was not recorded" \
     grep -q "^genfic-ca: genfic-system: [0-9]* signed, 0 refused, 0 skipped, [0-9]* not recorded" \
     "$T/pulled.err"
 committed=$(sys_certs)
-check "groups committed before the token went are kept (0 < $committed < 149)" \
-    test "$committed" -gt 0 -a "$committed" -lt 149
+check "groups committed before the token went are kept (0 < $committed < 299)" \
+    test "$committed" -gt 0 -a "$committed" -lt 299
 check "... each with its file, no file without its row" \
     test "$(ls "$T/issued" | wc -l)" = "$committed"
 check "... each file verifies and is one the store holds" verify_all "$T/issued"

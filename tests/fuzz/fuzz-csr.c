@@ -8,7 +8,10 @@
  * signature says (--inspect's mode), and what is refused for its
  * signature alone is issued too, since whoever sends a request can sign
  * any content.  What is issued must be a CA:FALSE certificate that
- * verifies and round-trips.
+ * verifies and round-trips.  The same bytes also take the parser
+ * process's path (privsep.h): its reply, decoded as the signing process
+ * decodes it, must say the same, and what it accepts the signing process
+ * must accept when it judges it again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 #include "genfic/dn.h"
 #include "genfic/err.h"
 #include "genfic/issue.h"
+#include "genfic/privsep.h"
 #include "genfic/request.h"
 #include "genfic/serial.h"
 #include "genfic/template.h"
@@ -156,6 +160,43 @@ issue(const struct request_rules *rules, struct request *req)
 	X509_free(cert);
 }
 
+/* The parser's reply to data, and the signing process's reading of it. */
+static void
+privsep_path(const struct request_rules *rules, const uint8_t *data,
+    size_t size)
+{
+	struct privsep_buf msg = { 0 };
+	struct privsep_reply reply;
+	struct request_verdicts all;
+	struct request *req = NULL;
+	int r;
+
+	memset(&all, 0, sizeof(all));
+	r = request_check(rules, data, size, &req, &all);
+	request_free(req);
+	req = NULL;
+	if (privsep_frame_begin(&msg) != 0 ||
+	    privsep_judge(rules, data, size, &msg) != 0)
+		fuzz_die("the parser cannot encode its reply");
+	privsep_frame_end(&msg, 1);
+	if (privsep_get_replies(msg.data + 4, msg.len - 4, 1, 1, &reply) != 0)
+		fuzz_die("a parser's reply does not decode: %s",
+		    gf_errmsg(GF_ERR_FORMAT));
+	if (reply.all.refused != r || reply.all.n != all.n)
+		fuzz_die("the reply does not say what request_check() said");
+	if (r == 0) {
+		r = request_check_parsed(rules, &reply.made, &req);
+		if (r != 0)
+			fuzz_die("the parser accepted what the signing process "
+			    "refuses: %s", gf_errmsg(r));
+		request_free(req);
+	}
+	privsep_reply_clear(&reply);
+	request_verdicts_clear(&all);
+	privsep_buf_clear(&msg);
+	gf_errclear();
+}
+
 /* request_check() with every verdict, as --inspect runs it, then -s's. */
 static void
 judge(const struct template *t, X509 *issuer, const struct constraints *c,
@@ -184,6 +225,7 @@ judge(const struct template *t, X509 *issuer, const struct constraints *c,
 	if (request_check(&rules, data, size, &req, NULL) == 0)
 		request_free(req);
 	gf_errclear();
+	privsep_path(&rules, data, size);
 }
 
 int

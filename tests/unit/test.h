@@ -20,6 +20,7 @@ int	test_pass_register(void);
 int	test_policy_register(void);
 int	test_pool_register(void);
 int	test_request_register(void);
+int	test_privsep_register(void);
 int	test_serial_register(void);
 int	test_shamir_register(void);
 int	test_store_register(void);

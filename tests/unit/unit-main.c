@@ -20,6 +20,7 @@ static int (*const registrations[])(void) = {
 	test_policy_register,
 	test_csr_register,
 	test_request_register,
+	test_privsep_register,
 	test_store_register,
 	test_certdb_register,
 	test_audit_register,
