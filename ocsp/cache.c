@@ -130,7 +130,7 @@ etag_of(const unsigned char *data, size_t len, char etag[OCSPD_ETAG_LEN])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
-	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32)
+	if (!EVP_Digest(data, len, md, &n, gf_sha256(), NULL) || n != 32)
 		memset(md, 0, n = 32);
 	etag[0] = '"';
 	hex_encode(md, n, etag + 1);
