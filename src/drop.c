@@ -14,6 +14,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/owner.h"
+#include "genfic/x509util.h"
 
 /* The SHA-256 of der in hex, as a file name stem. */
 static int
@@ -23,7 +24,7 @@ content_name(const unsigned char *der, size_t len, char hex[65])
 	unsigned int mdlen = 0;
 	size_t i;
 
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(der, len, md, &mdlen, gf_sha256(), NULL) != 1 ||
 	    mdlen != sizeof(md))
 		return gf_fail_crypto("SHA-256");
 	for (i = 0; i < sizeof(md); i++)

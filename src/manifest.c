@@ -163,7 +163,7 @@ hash_file(const char *dir, const char *name, char hex[HASH_HEX + 1])
 	}
 	free(path);
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+	    !EVP_DigestInit_ex(ctx, gf_sha256(), NULL)) {
 		r = gf_fail_crypto("SHA-256");
 		goto out;
 	}
