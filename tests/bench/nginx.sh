@@ -69,7 +69,8 @@ start_responder() {
 	    -d "$GENFIC_CA_DIR" --ca genfic-system --signer-cert "$T/ocsp.crt" \
 	    --signer-key "$T/ocsp.key" --max-age "$MAXAGE" \
 	    --max-connections 4096 --max-per-ip 2048 >"$T/ocspd$1.log" 2>&1 &
-	pids="$pids $!"
+	# Run in $(...): the caller adds the pid to those cleanup() stops.
+	echo $! >"$T/ocspd$1.pid"
 	i=0
 	while ! grep -q '^genfic-ocspd: serving' "$T/ocspd$1.log"; do
 		sleep 0.1; i=$((i + 1))
@@ -80,6 +81,7 @@ start_responder() {
 }
 PA=$(start_responder A)
 PB=$(start_responder B)
+pids="$pids $(cat "$T/ocspdA.pid") $(cat "$T/ocspdB.pid")"
 curl -s -o "$T/r.der" "http://127.0.0.1:$PA/$GETPATH"
 
 # --- nginx: one instance per configuration, two workers each.
