@@ -123,16 +123,29 @@ certdb_row_clear(struct cert_row *row)
 int
 certdb_row(X509 *cert, struct cert_row *row)
 {
+	unsigned char hash[GF_SHA256_LEN];
 	int r;
 
 	memset(row, 0, sizeof(*row));
+	if ((r = spki_hash(X509_get_X509_PUBKEY(cert), hash)) != 0)
+		return r;
+	return certdb_row_keyed(cert, hash, row);
+}
+
+int
+certdb_row_keyed(X509 *cert, const unsigned char spki_hash[GF_SHA256_LEN],
+    struct cert_row *row)
+{
+	int r;
+
+	memset(row, 0, sizeof(*row));
+	memcpy(row->spki_hash, spki_hash, GF_SHA256_LEN);
 	if ((r = serial_from_asn1(X509_get0_serialNumber(cert),
 	    &row->serial)) != 0 ||
 	    (r = asn1_time_to_unix(X509_get0_notBefore(cert),
 	    &row->not_before)) != 0 ||
 	    (r = asn1_time_to_unix(X509_get0_notAfter(cert),
 	    &row->not_after)) != 0 ||
-	    (r = spki_hash(X509_get_X509_PUBKEY(cert), row->spki_hash)) != 0 ||
 	    (r = san_json(cert, &row->san)) != 0)
 		goto out;
 	if ((row->subject = dn_format(X509_get_subject_name(cert))) == NULL) {

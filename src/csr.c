@@ -61,28 +61,26 @@ ASN1_SEQUENCE(CSR_ASN1) = {
 #define CSR_CURVES	8	/* named curves whose parameters are kept */
 
 static pthread_mutex_t curves_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
+static struct curve {
 	int		 nid;
-	EVP_PKEY	*params;
+	EVP_PKEY	*params;	/* a key holding only the curve */
+	EC_GROUP	*group;		/* the same curve, to check points on */
 } curves[CSR_CURVES];
 
-/*
- * A key holding only the parameters of curve nid, made once: building
- * the group costs five times as much as copying it.
- */
-static EVP_PKEY *
-curve_params(int nid)
+/* Curve nid's entry, made once: building it costs five times copying it. */
+static const struct curve *
+curve_of(int nid)
 {
 	OSSL_PARAM params[2];
 	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pkey = NULL;
+	struct curve *c = NULL;
 	const char *name;
 	size_t i;
 
 	pthread_mutex_lock(&curves_lock);
 	for (i = 0; i < CSR_CURVES && curves[i].params != NULL; i++)
 		if (curves[i].nid == nid) {
-			pkey = curves[i].params;
+			c = &curves[i];
 			goto out;
 		}
 	if (i == CSR_CURVES || (name = OBJ_nid2sn(nid)) == NULL)
@@ -90,31 +88,46 @@ curve_params(int nid)
 	params[0] = OSSL_PARAM_construct_utf8_string(
 	    OSSL_PKEY_PARAM_GROUP_NAME, (char *)name, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
-	    EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &pkey,
-	    EVP_PKEY_KEY_PARAMETERS, params) == 1) {
-		curves[i].nid = nid;
-		curves[i].params = pkey;
+	if ((curves[i].group = EC_GROUP_new_by_curve_name(nid)) != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL) {
+		if (EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx,
+		    &curves[i].params, EVP_PKEY_KEY_PARAMETERS, params) == 1) {
+			curves[i].nid = nid;
+			c = &curves[i];
+		}
+		EVP_PKEY_CTX_free(ctx);
 	}
-	EVP_PKEY_CTX_free(ctx);
+	if (c == NULL) {
+		EC_GROUP_free(curves[i].group);
+		curves[i].group = NULL;
+	}
  out:
 	pthread_mutex_unlock(&curves_lock);
-	return pkey;
+	return c;
+}
+
+/* The named curve of an EC key's algorithm, or NULL: the decoders judge. */
+static const struct curve *
+ec_named_curve(const X509_ALGOR *alg)
+{
+	const void *curve;
+	int ptype;
+
+	X509_ALGOR_get0(NULL, &ptype, &curve, alg);
+	if (ptype != V_ASN1_OBJECT)
+		return NULL;	/* explicit parameters */
+	return curve_of(OBJ_obj2nid(curve));
 }
 
 /* An EC key on a named curve, from its point. */
 static EVP_PKEY *
 ec_key(const X509_ALGOR *alg, const ASN1_BIT_STRING *key)
 {
-	const void *curve;
-	EVP_PKEY *params, *pkey;
-	int ptype;
+	const struct curve *c;
+	EVP_PKEY *pkey;
 
-	X509_ALGOR_get0(NULL, &ptype, &curve, alg);
-	if (ptype != V_ASN1_OBJECT)
-		return NULL;	/* explicit parameters: the decoders judge */
-	if ((params = curve_params(OBJ_obj2nid(curve))) == NULL ||
-	    (pkey = EVP_PKEY_dup(params)) == NULL)
+	if ((c = ec_named_curve(alg)) == NULL ||
+	    (pkey = EVP_PKEY_dup(c->params)) == NULL)
 		return NULL;
 	/* The point is checked to be on the curve. */
 	if (EVP_PKEY_set1_encoded_public_key(pkey, ASN1_STRING_get0_data(key),
@@ -123,6 +136,28 @@ ec_key(const X509_ALGOR *alg, const ASN1_BIT_STRING *key)
 		return NULL;
 	}
 	return pkey;
+}
+
+/*
+ * The curve alone, shared, once the point is checked to be on it: what a
+ * key that is judged and copied as it is needs (csr_spki_parse()).
+ */
+static EVP_PKEY *
+ec_curve_checked(const X509_ALGOR *alg, const ASN1_BIT_STRING *key)
+{
+	const struct curve *c;
+	EC_POINT *point = NULL;
+	int on_curve;
+
+	if ((c = ec_named_curve(alg)) == NULL)
+		return NULL;
+	on_curve = (point = EC_POINT_new(c->group)) != NULL &&
+	    EC_POINT_oct2point(c->group, point, ASN1_STRING_get0_data(key),
+	    (size_t)ASN1_STRING_length(key), NULL) == 1;
+	EC_POINT_free(point);
+	if (!on_curve || !EVP_PKEY_up_ref(c->params))
+		return NULL;
+	return c->params;
 }
 
 /*
@@ -206,9 +241,14 @@ decoded_key(const X509_PUBKEY *spki)
 	return pkey;
 }
 
-/* The key of spki, as encoded in *out and decoded in *pkey. */
+/*
+ * The key of spki, as encoded in *out and decoded in *pkey; with
+ * curve_only, an EC key on a named curve decodes to its curve alone
+ * (ec_curve_checked()).
+ */
 static int
-spki_decode(const CSR_SPKI *spki, X509_PUBKEY **out, EVP_PKEY **pkey)
+spki_decode(const CSR_SPKI *spki, int curve_only, X509_PUBKEY **out,
+    EVP_PKEY **pkey)
 {
 	const unsigned char *key = ASN1_STRING_get0_data(spki->key);
 	size_t keylen = (size_t)ASN1_STRING_length(spki->key);
@@ -226,7 +266,8 @@ spki_decode(const CSR_SPKI *spki, X509_PUBKEY **out, EVP_PKEY **pkey)
 	X509_ALGOR_get0(NULL, &ptype, NULL, spki->algor);
 	switch (OBJ_obj2nid(spki->algor->algorithm)) {
 	case NID_X9_62_id_ecPublicKey:
-		*pkey = ec_key(spki->algor, spki->key);
+		*pkey = curve_only ? ec_curve_checked(spki->algor, spki->key) :
+		    ec_key(spki->algor, spki->key);
 		break;
 	case NID_ED25519:
 	case NID_ED448:
@@ -248,7 +289,7 @@ spki_decode(const CSR_SPKI *spki, X509_PUBKEY **out, EVP_PKEY **pkey)
 static int
 csr_decode_key(struct csr *csr)
 {
-	return spki_decode(csr->asn1->info->spki, &csr->spki, &csr->pkey);
+	return spki_decode(csr->asn1->info->spki, 0, &csr->spki, &csr->pkey);
 }
 
 /*
@@ -345,7 +386,7 @@ csr_spki_parse(const unsigned char *der, size_t len, X509_PUBKEY **spki,
 		return gf_fail_crypto("not a public key");
 	if (p != der + len)
 		r = gf_fail(GF_ERR_FORMAT, "trailing data after the public key");
-	else if ((r = spki_decode(a, &x, &k)) == 0) {
+	else if ((r = spki_decode(a, 1, &x, &k)) == 0) {
 		*spki = x;
 		*pkey = k;
 		x = NULL;

@@ -289,6 +289,23 @@ issue_check_chain(const struct issue_request *req, X509 *cert)
 	return constraints_check(req->constraints, cert);
 }
 
+static int
+issue_sign(const struct issue_request *req, X509 *cert)
+{
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if (req->issuer_sign == NULL)
+		ok = X509_sign(cert, req->issuer_key,
+		    key_digest(req->issuer_key)) > 0;
+	else {
+		ok = (ctx = key_sign_copy(req->issuer_sign)) != NULL &&
+		    X509_sign_ctx(cert, ctx) > 0;
+		EVP_MD_CTX_free(ctx);
+	}
+	return ok ? 0 : key_sign_failed(req->issuer_key, "sign certificate");
+}
+
 int
 issue_build(const struct issue_request *req, const struct serial *serial,
     X509 **out)
@@ -320,16 +337,23 @@ issue_build(const struct issue_request *req, const struct serial *serial,
 	    (r = issue_extensions(req, cert)) != 0 ||
 	    (r = issue_check_chain(req, cert)) != 0)
 		goto out;
-	if (X509_sign(cert, req->issuer_key, key_digest(req->issuer_key)) <= 0) {
-		r = key_sign_failed(req->issuer_key, "sign certificate");
+	if ((r = issue_sign(req, cert)) != 0)
 		goto out;
-	}
 	*out = cert;
 	cert = NULL;
  out:
 	ASN1_INTEGER_free(sn);
 	X509_free(cert);
 	return r;
+}
+
+static int
+issue_row(const struct issue_request *req, X509 *cert, struct cert_row *row)
+{
+	/* The key was copied as it is encoded: its hash is the request's. */
+	if (req->spki != NULL && req->spki_hash != NULL)
+		return certdb_row_keyed(cert, req->spki_hash, row);
+	return certdb_row(cert, row);
 }
 
 int
@@ -342,7 +366,7 @@ issue_prepare(const struct issue_request *req, X509 **out,
 
 	if ((r = serial_random(&serial)) != 0 ||
 	    (r = issue_build(req, &serial, &cert)) != 0 ||
-	    (r = certdb_row(cert, row)) != 0) {
+	    (r = issue_row(req, cert, row)) != 0) {
 		X509_free(cert);
 		return r;
 	}

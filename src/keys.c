@@ -321,6 +321,37 @@ key_digest(const EVP_PKEY *pkey)
 }
 
 int
+key_sign_setup(EVP_PKEY *key, EVP_MD_CTX **out)
+{
+	*out = NULL;
+	if (EVP_PKEY_get0_provider(key) == NULL)
+		return 0;
+	if ((*out = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(*out, NULL, key_digest(key), NULL, key) != 1) {
+		EVP_MD_CTX_free(*out);
+		*out = NULL;
+		return gf_fail_crypto("signing context");
+	}
+	return 0;
+}
+
+EVP_MD_CTX *
+key_sign_copy(const EVP_MD_CTX *ready)
+{
+	EVP_MD_CTX *ctx;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	if (EVP_MD_CTX_copy_ex(ctx, ready) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	/* Used once: the signature need not leave it usable. */
+	EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
+	return ctx;
+}
+
+int
 key_signs_for(EVP_PKEY *key, X509 *cert)
 {
 	unsigned char msg[32], sig[1024];

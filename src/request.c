@@ -451,6 +451,7 @@ request_to_issue(struct request *req, const struct request_rules *rules,
 	ir->subject = req->subject;
 	ir->pubkey = req->pkey;
 	ir->spki = req->spki;
+	ir->spki_hash = req->spki_hash;
 	ir->san = req->san;
 	ir->owner = req->owner;
 	ir->days = rules->days != 0 ? rules->days : rules->tmpl->days;

@@ -21,6 +21,7 @@
 #include "genfic/err.h"
 #include "genfic/file.h"
 #include "genfic/issue.h"
+#include "genfic/keys.h"
 #include "genfic/owner.h"
 #include "genfic/pool.h"
 #include "genfic/privsep.h"
@@ -81,6 +82,7 @@ struct spool {
 	size_t		 njobs;
 	const char	*out_dir;	/* one file per request, or NULL */
 	struct pool	*pool;
+	EVP_MD_CTX	*sign_ctx;	/* the CA key's (key_sign_setup()) */
 	struct privsep	*ps;		/* the caller's parsers */
 	/* The first batches, parsed while the CA key loads. */
 	struct pool	*ahead_pool;
@@ -211,6 +213,7 @@ spool_request_of(const struct spool *s, struct spool_job *j,
     struct issue_request *req)
 {
 	request_to_issue(j->req, s->p->rules, s->p->ca, s->p->ca_key, req);
+	req->issuer_sign = s->sign_ctx;
 	if (s->p->owner != NULL)
 		req->owner = s->p->owner;
 	/* One request warns itself; a spool says it once at the end. */
@@ -717,6 +720,8 @@ spool_write(struct spool *s)
 
 	/* Fill the CA certificate's caches before threads share it. */
 	X509_check_purpose(s->p->ca->cert, -1, 0);
+	if ((r = key_sign_setup(s->p->ca_key, &s->sign_ctx)) != 0)
+		return r;
 	if ((r = pool_start(spool_batches(s), spool_parsers(s),
 	    SPOOL_WINDOW / SPOOL_BATCH, spool_batch_run, s, &s->pool)) != 0)
 		return r;
@@ -763,6 +768,8 @@ spool_write(struct spool *s)
 	relay_finish(relay);
  out:
 	pool_finish(s->pool);
+	EVP_MD_CTX_free(s->sign_ctx);
+	s->sign_ctx = NULL;
 	return r;
 }
 

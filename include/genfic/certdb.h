@@ -38,6 +38,10 @@ struct cert_row {
 
 /* Fills row from cert.  It needs no store, so any thread may call it. */
 int	certdb_row(X509 *cert, struct cert_row *row);
+
+/* certdb_row() of a certificate whose key's spki_hash() is known. */
+int	certdb_row_keyed(X509 *cert, const unsigned char spki_hash[GF_SHA256_LEN],
+	    struct cert_row *row);
 void	certdb_row_clear(struct cert_row *row);
 
 /*

@@ -26,7 +26,11 @@ int	csr_parse(const unsigned char *data, size_t len, struct csr **csr);
 /*
  * Decodes a SubjectPublicKeyInfo (DER, no trailing bytes) as a request's
  * key is decoded: the same refusals (small-order points, a key that is not
- * a whole number of bytes), the same fast path for the common types.
+ * a whole number of bytes, a point not on its curve), the same fast path
+ * for the common types.  An EC key on a named curve decodes to a shared
+ * key holding the curve alone: enough to judge the key by, and what is
+ * certified is *spki, copied as it is.  Rebuilding the key itself for
+ * every request cost as much as the rest of a parser's reply.
  */
 int	csr_spki_parse(const unsigned char *der, size_t len,
 	    X509_PUBKEY **spki, EVP_PKEY **pkey);

@@ -19,11 +19,15 @@ struct issue_request {
 	const X509_NAME		*subject;
 	EVP_PKEY		*pubkey;	/* the subject's key */
 	const X509_PUBKEY	*spki;		/* its encoding, or NULL */
+	/* spki's spki_hash(), or NULL: hashed from the certificate. */
+	const unsigned char	*spki_hash;
 	const GENERAL_NAMES	*san;		/* or NULL */
 	int			 days;
 	int			 no_clamp;	/* refuse instead of clamping */
 	X509			*issuer_cert;	/* NULL: self-signed */
 	EVP_PKEY		*issuer_key;
+	/* Its key_sign_setup() context, or NULL: set up for each. */
+	const EVP_MD_CTX	*issuer_sign;
 	/* Of the issuer and the CAs above it; required with issuer_cert. */
 	const struct constraints *constraints;
 	const struct ca_limits	*limits;	/* a new CA's, or NULL */

@@ -60,13 +60,15 @@ struct request_rules {
  * it crosses a pipe as three length-prefixed DER blobs, i2d_X509_PUBKEY
  * (spki), i2d_X509_NAME (subject) and i2d_GENERAL_NAMES (san, length 0
  * for none), and the owner's text (length 0 for none), which the
- * receiver checks again with owner_check(); the receiver decodes pkey from spki and hashes it again
- * rather than trusting the sender's hash.  The validity is not part of
- * it: issue_build() sets it when it signs, by the rules that judged it.
+ * receiver checks again with owner_check().  The receiver decodes pkey
+ * from spki (csr_spki_parse(): for an EC key, its curve, the point
+ * checked on it) and hashes spki again rather than trusting the sender's
+ * hash.  The validity is not part of it: issue_build() sets it when it
+ * signs, by the rules that judged it.
  */
 struct request {
 	X509_PUBKEY	*spki;		/* the subject's key, as encoded */
-	EVP_PKEY	*pkey;		/* the same key, decoded */
+	EVP_PKEY	*pkey;		/* the same key, decoded, to judge */
 	X509_NAME	*subject;	/* the certificate's: template applied */
 	GENERAL_NAMES	*san;		/* the certificate's, or NULL */
 	unsigned char	 spki_hash[GF_SHA256_LEN];	/* certdb_row()'s */

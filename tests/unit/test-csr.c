@@ -797,6 +797,61 @@ test_csr_bad_key(void)
 	}
 }
 
+/*
+ * csr_spki_parse(), as the signing process reads a parser's reply: every
+ * key type decodes to its type and curve, re-encodes as it came, and a
+ * point off its curve is refused.
+ */
+static void
+test_csr_spki_parse(void)
+{
+	unsigned char *der = NULL, *again = NULL;
+	char want[64], got[64];
+	X509_PUBKEY *spki;
+	EVP_PKEY *pkey;
+	size_t k;
+	int len, r;
+
+	for (k = 0; k < K_COUNT; k++) {
+		const char *row = key_cases[k].name;
+
+		CHECK_ROW((len = i2d_PUBKEY(keys[k], &der)) > 0, row);
+		spki = NULL;
+		pkey = NULL;
+		r = csr_spki_parse(der, (size_t)len, &spki, &pkey);
+		CHECK_ROW(r == 0 && spki != NULL && pkey != NULL, row);
+		if (r == 0) {
+			CHECK_ROW(EVP_PKEY_get_base_id(pkey) ==
+			    EVP_PKEY_get_base_id(keys[k]), row);
+			if (key_cases[k].form != 0) {
+				CHECK_ROW(EVP_PKEY_get_group_name(keys[k], want,
+				    sizeof(want), NULL) == 1 &&
+				    EVP_PKEY_get_group_name(pkey, got,
+				    sizeof(got), NULL) == 1 &&
+				    strcmp(want, got) == 0, row);
+			}
+			CHECK_ROW(i2d_X509_PUBKEY(spki, &again) == len &&
+			    memcmp(again, der, (size_t)len) == 0, row);
+		}
+		OPENSSL_free(again);
+		again = NULL;
+		X509_PUBKEY_free(spki);
+		EVP_PKEY_free(pkey);
+		if (key_cases[k].form == 4) {
+			/* 04 || x || y: the last bit of y leaves the curve. */
+			der[len - 1] ^= 0x01;
+			spki = NULL;
+			pkey = NULL;
+			gf_errclear();
+			CHECK_ROW(csr_spki_parse(der, (size_t)len, &spki,
+			    &pkey) != 0 && spki == NULL && pkey == NULL, row);
+		}
+		OPENSSL_free(der);
+		der = NULL;
+	}
+	gf_errclear();
+}
+
 /* Appends the DER element tag, len to *p; the caller sized the buffer. */
 static void
 put_header(unsigned char **p, int tag, size_t len)
@@ -1292,6 +1347,8 @@ test_csr_register(void)
 	    CU_add_test(s, "input format", test_csr_format) == NULL ||
 	    CU_add_test(s, "version", test_csr_version) == NULL ||
 	    CU_add_test(s, "bad keys", test_csr_bad_key) == NULL ||
+	    CU_add_test(s, "keys of a parser's reply",
+	    test_csr_spki_parse) == NULL ||
 	    CU_add_test(s, "signed bytes as received",
 	    test_csr_signed_bytes) == NULL ||
 	    CU_add_test(s, "EdDSA key parameters",
