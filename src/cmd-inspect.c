@@ -315,14 +315,17 @@ inspect_judge(struct inspect *in, struct privsep *ps)
 	if ((r = file_read(in->cli->arg, GF_MAX_INPUT_FILE, &data, &len)) != 0)
 		return inspect_unread(in, r);
 	cdata = data;
-	r = privsep_parse(ps, &cdata, &len, 1, 1, &reply);
+	r = privsep_parse(ps, &cdata, &len, 1, &reply);
 	free(data);
 	if (r != 0)
 		return r;
 	in->all = reply.all;
 	memset(&reply.all, 0, sizeof(reply.all));
-	in->asked = reply.asked;
-	reply.asked = NULL;
+	if (reply.made.subject != NULL &&
+	    (in->asked = X509_NAME_dup(reply.made.subject)) == NULL) {
+		privsep_reply_clear(&reply);
+		return gf_fail_crypto("subject");
+	}
 	if (reply.made.pkey != NULL && EVP_PKEY_up_ref(reply.made.pkey))
 		in->key = reply.made.pkey;
 	if (in->is.st != NULL && reply.made.spki != NULL &&

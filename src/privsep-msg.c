@@ -23,13 +23,6 @@ static const char *const checks[] = {
 	"san-limits", "name-constraints", "key-compromise", "validity", NULL
 };
 
-/* The parts of a reply item, as DER blobs. */
-#define PART_SPKI	0
-#define PART_SUBJECT	1
-#define PART_SAN	2
-#define PART_ASKED	3
-#define PARTS		4
-
 void
 privsep_buf_clear(struct privsep_buf *b)
 {
@@ -282,6 +275,11 @@ put_verdicts(struct privsep_buf *b, const struct request_verdicts *all)
 	return 0;
 }
 
+/*
+ * The request's own subject crosses, not the template's: the signing
+ * process applies the template itself, once, and the asked subject's
+ * encoding is the request's bytes, not made again.
+ */
 int
 privsep_put_reply(struct privsep_buf *b, int r, const struct request *req,
     const struct request_verdicts *all)
@@ -292,10 +290,9 @@ privsep_put_reply(struct privsep_buf *b, int r, const struct request *req,
 	if ((e = put_u32(b, (uint32_t)r)) != 0 ||
 	    (e = put_verdicts(b, all)) != 0 ||
 	    (e = put_der(b, i2d_spki, made != NULL ? made->spki : NULL)) != 0 ||
-	    (e = put_der(b, i2d_name, made != NULL ? made->subject : NULL)) != 0 ||
-	    (e = put_der(b, i2d_names, made != NULL ? made->san : NULL)) != 0 ||
 	    (e = put_der(b, i2d_name, all->csr != NULL ? all->csr->subject :
 	    NULL)) != 0 ||
+	    (e = put_der(b, i2d_names, made != NULL ? made->san : NULL)) != 0 ||
 	    (e = put_blob(b, made != NULL ? made->owner : NULL, made != NULL &&
 	    made->owner != NULL ? strlen(made->owner) : 0)) != 0)
 		return e;
@@ -307,7 +304,6 @@ privsep_reply_clear(struct privsep_reply *reply)
 {
 	request_verdicts_clear(&reply->all);
 	request_clear(&reply->made);
-	X509_NAME_free(reply->asked);
 	memset(reply, 0, sizeof(*reply));
 }
 
@@ -435,10 +431,8 @@ get_owner(struct reader *rd, char **owner)
 }
 
 static int
-get_reply(struct reader *rd, int want_asked, struct privsep_reply *out)
+get_reply(struct reader *rd, struct privsep_reply *out)
 {
-	const unsigned char *skip;
-	size_t len;
 	uint32_t code = 0;
 	int r;
 
@@ -449,13 +443,8 @@ get_reply(struct reader *rd, int want_asked, struct privsep_reply *out)
 	if ((r = get_verdicts(rd, (int32_t)code, &out->all)) != 0 ||
 	    (r = get_spki(rd, out)) != 0 ||
 	    (r = get_name(rd, &out->made.subject)) != 0 ||
-	    (r = get_names(rd, &out->made.san)) != 0)
-		return r;
-	if (want_asked)
-		r = get_name(rd, &out->asked);
-	else
-		r = get_blob(rd, PRIVSEP_ITEM_MAX, &skip, &len);
-	if (r != 0 || (r = get_owner(rd, &out->made.owner)) != 0)
+	    (r = get_names(rd, &out->made.san)) != 0 ||
+	    (r = get_owner(rd, &out->made.owner)) != 0)
 		return r;
 	/* What is signed is never less than a key and a subject. */
 	if (code == 0 && (out->made.spki == NULL || out->made.subject == NULL))
@@ -466,7 +455,7 @@ get_reply(struct reader *rd, int want_asked, struct privsep_reply *out)
 
 int
 privsep_get_replies(const unsigned char *msg, size_t msglen, size_t n,
-    int want_asked, struct privsep_reply *out)
+    struct privsep_reply *out)
 {
 	struct reader rd = { msg, msglen };
 	size_t i, count = 0;
@@ -477,7 +466,7 @@ privsep_get_replies(const unsigned char *msg, size_t msglen, size_t n,
 		r = gf_fail(GF_ERR_FORMAT, "%zu replies to %zu requests", count,
 		    n);
 	for (i = 0; r == 0 && i < n; i++)
-		r = get_reply(&rd, want_asked, &out[i]);
+		r = get_reply(&rd, &out[i]);
 	if (r == 0 && rd.left != 0)
 		r = gf_fail(GF_ERR_FORMAT, "trailing bytes");
 	if (r != 0)

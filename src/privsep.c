@@ -321,7 +321,7 @@ parser_failed(struct parser *p, const char *why)
 
 int
 privsep_parse(struct privsep *ps, const unsigned char *const *data,
-    const size_t *len, size_t n, int want_asked, struct privsep_reply *out)
+    const size_t *len, size_t n, struct privsep_reply *out)
 {
 	struct privsep_buf msg = { 0 };
 	struct parser *p;
@@ -342,8 +342,8 @@ privsep_parse(struct privsep *ps, const unsigned char *const *data,
 		why = "stopped reading";
 	else if (read_message(p->fd, PRIVSEP_REPLIES_MAX, &msg) != 1)
 		why = "sent no reply, or one beyond bounds";
-	else if ((r = privsep_get_replies(msg.data, msg.len, n, want_asked,
-	    out)) != 0 && r != GF_ERR_ALLOC) {
+	else if ((r = privsep_get_replies(msg.data, msg.len, n, out)) != 0 &&
+	    r != GF_ERR_ALLOC) {
 		/* A parser that says what none says: compromised, ended. */
 		snprintf(detail, sizeof(detail), "sent a reply that does not "
 		    "parse (%s)", gf_errmsg(r));

@@ -414,7 +414,7 @@ request_check_parsed(const struct request_rules *rules, struct request *made,
 	parsed.seen = NULL;
 	memset(&j, 0, sizeof(j));
 	j.rules = &parsed;
-	j.requested = made->subject;
+	j.requested = made->subject;	/* as asked: the template applies here */
 	j.asked_san = made->san;
 	made->subject = NULL;
 	made->san = NULL;

@@ -23,6 +23,7 @@
 #include "genfic/issue.h"
 #include "genfic/keys.h"
 #include "genfic/owner.h"
+#include "genfic/policy.h"
 #include "genfic/pool.h"
 #include "genfic/privsep.h"
 #include "genfic/request.h"
@@ -266,25 +267,31 @@ spool_job_read(struct spool_job *j, unsigned char **data, size_t *len)
  * What identifies refused request j's certificate, for the writer's look
  * (spool_already()): its key's hash, and its subject where a spool may
  * skip it.  A signed request's row says it.  From the request as judged
- * here, else as its parser found it.
+ * here, else as its parser found it, the template applied.
  */
 static void
 spool_identify(struct spool *s, struct spool_job *j,
     const struct privsep_reply *reply)
 {
-	const X509_NAME *subject = reply->made.subject;
+	X509_NAME *made = NULL;
 
-	if (j->req != NULL) {
+	if (j->req != NULL)
 		memcpy(j->row.spki_hash, j->req->spki_hash, GF_SHA256_LEN);
-		subject = j->req->subject;
-	} else if (reply->made.spki == NULL ||
+	else if (reply->made.spki == NULL ||
 	    spki_hash(reply->made.spki, j->row.spki_hash) != 0) {
 		gf_errclear();
 		return;
 	}
 	j->hashed = 1;
-	if (subject != NULL && spool_may_skip(s, j))
-		j->row.subject = dn_format(subject);
+	if (!spool_may_skip(s, j))
+		return;
+	if (j->req != NULL)
+		j->row.subject = dn_format(j->req->subject);
+	else if (reply->made.subject != NULL && policy_subject(
+	    s->p->rules->tmpl, reply->made.subject, &made) == 0)
+		j->row.subject = dn_format(made);
+	X509_NAME_free(made);
+	gf_errclear();
 }
 
 /* Signs checked request j: its row. */
@@ -363,7 +370,7 @@ spool_job_check(struct spool *s, struct spool_job *j)
 	if ((r = spool_job_read(j, &data, &len)) != 0)
 		return r;
 	cdata = data;
-	r = privsep_parse(s->ps, &cdata, &len, 1, 0, &reply);
+	r = privsep_parse(s->ps, &cdata, &len, 1, &reply);
 	free(data);
 	if (r == 0)
 		r = spool_accept(s, j, &reply);
@@ -424,7 +431,7 @@ spool_batch_parse(struct spool *s, size_t i, struct spool_parsed *pb)
 	for (k = first; k < s->njobs && k < first + SPOOL_BATCH; k++)
 		spool_job_collect(s, &s->jobs[k], &pb->b);
 	if (pb->b.n > 0)
-		r = privsep_parse(s->ps, pb->b.data, pb->b.len, pb->b.n, 0,
+		r = privsep_parse(s->ps, pb->b.data, pb->b.len, pb->b.n,
 		    pb->replies);
 	for (k = 0; k < pb->b.n; k++) {
 		free((void *)pb->b.data[k]);

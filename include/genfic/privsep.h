@@ -32,11 +32,11 @@ struct privsep_reply {
 	struct request_verdicts	 all;
 	/*
 	 * What would be issued: the request's key (spki and pkey, or NULL),
-	 * the certificate's subject and names, the owner the request names;
-	 * spki_hash is not the parser's to say (request_check_parsed()).
+	 * its subject as asked (the template is request_check_parsed()'s to
+	 * apply), the certificate's names, the owner the request names;
+	 * spki_hash is not the parser's to say.
 	 */
 	struct request		 made;
-	X509_NAME		*asked;		/* the request's own, or NULL */
 };
 
 void	privsep_reply_clear(struct privsep_reply *reply);
@@ -51,14 +51,13 @@ int	privsep_start(const struct request_rules *rules, size_t n,
 
 /*
  * Has a free parser judge the n (at most PRIVSEP_BATCH) requests data[i]
- * of len[i] bytes: out[i] each (asked only with want_asked).  Any thread.
+ * of len[i] bytes: out[i] each.  Any thread.
  * Returns 0, or why the parser failed (it died, or its reply does not
  * parse): out is then empty and that parser is not used again; with no
  * parser left, every call fails.
  */
 int	privsep_parse(struct privsep *ps, const unsigned char *const *data,
-	    const size_t *len, size_t n, int want_asked,
-	    struct privsep_reply *out);
+	    const size_t *len, size_t n, struct privsep_reply *out);
 
 /* Ends the parsers (closing their sockets) and frees ps; NULL is fine. */
 void	privsep_stop(struct privsep *ps);
@@ -68,10 +67,10 @@ void	privsep_stop(struct privsep *ps);
  * tested without a process.  A message is a u32 length (big-endian), then
  * a u32 count and count items; a request item is a blob (u32 length and
  * its bytes), a reply item is the i32 refusal code, a u8 count of
- * verdicts (each: u8 check, u8 state, i32 code, blob why), then four
- * blobs: the key (SubjectPublicKeyInfo), the certificate's subject, its
- * subjectAltName (GeneralNames) and the request's subject, DER, each
- * empty when absent, and the owner's address (text, empty for none).
+ * verdicts (each: u8 check, u8 state, i32 code, blob why), then three
+ * blobs: the key (SubjectPublicKeyInfo), the request's subject and the
+ * certificate's subjectAltName (GeneralNames), DER, each empty when
+ * absent, and the owner's address (text, empty for none).
  */
 struct privsep_buf {
 	unsigned char	*data;
@@ -105,7 +104,7 @@ int	privsep_put_reply(struct privsep_buf *b, int r,
  * with every out empty.
  */
 int	privsep_get_replies(const unsigned char *msg, size_t msglen, size_t n,
-	    int want_asked, struct privsep_reply *out);
+	    struct privsep_reply *out);
 
 /*
  * Drops what a parser does not need: no new privileges, not dumpable, no

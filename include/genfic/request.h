@@ -58,13 +58,14 @@ struct request_rules {
  * point into no parser state.  It is the seam where the process that
  * parses hostile input will hand over to the one that holds the CA key:
  * it crosses a pipe as three length-prefixed DER blobs, i2d_X509_PUBKEY
- * (spki), i2d_X509_NAME (subject) and i2d_GENERAL_NAMES (san, length 0
- * for none), and the owner's text (length 0 for none), which the
- * receiver checks again with owner_check().  The receiver decodes pkey
- * from spki (csr_spki_parse(): for an EC key, its curve, the point
- * checked on it) and hashes spki again rather than trusting the sender's
- * hash.  The validity is not part of it: issue_build() sets it when it
- * signs, by the rules that judged it.
+ * (spki), i2d_X509_NAME (the subject as the request asks, before the
+ * template) and i2d_GENERAL_NAMES (san, length 0 for none), and the
+ * owner's text (length 0 for none), which the receiver checks again with
+ * owner_check().  The receiver decodes pkey from spki (csr_spki_parse():
+ * for an EC key, its curve, the point checked on it) and hashes spki
+ * again rather than trusting the sender's hash.  The validity is not part
+ * of it: issue_build() sets it when it signs, by the rules that judged
+ * it.
  */
 struct request {
 	X509_PUBKEY	*spki;		/* the subject's key, as encoded */
@@ -139,10 +140,11 @@ int	request_check_cert(const struct request_rules *rules, X509 *cert,
 
 /*
  * The same judgement again, in the process that signs, of a request the
- * parser process checked (privsep.h): its key (spki, decoded as pkey), and
- * the certificate's subject and names as the parser made them (--san's
- * among them).  Every verdict but the proof of possession and the
- * extensions requested, which only the parser sees the request for.
+ * parser process checked (privsep.h): its key (spki, decoded as pkey), the
+ * subject it asks for (the template is applied here) and the
+ * certificate's names as the parser made them (--san's among them).
+ * Every verdict but the proof of possession and the extensions requested,
+ * which only the parser sees the request for.
  * Takes spki, pkey, subject and san, whatever it returns.
  */
 int	request_check_parsed(const struct request_rules *rules,

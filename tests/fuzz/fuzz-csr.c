@@ -168,18 +168,16 @@ privsep_path(const struct request_rules *rules, const uint8_t *data,
 	struct privsep_buf msg = { 0 };
 	struct privsep_reply reply;
 	struct request_verdicts all;
-	struct request *req = NULL;
+	struct request *req = NULL, *here = NULL;
 	int r;
 
 	memset(&all, 0, sizeof(all));
-	r = request_check(rules, data, size, &req, &all);
-	request_free(req);
-	req = NULL;
+	r = request_check(rules, data, size, &here, &all);
 	if (privsep_frame_begin(&msg) != 0 ||
 	    privsep_judge(rules, data, size, &msg) != 0)
 		fuzz_die("the parser cannot encode its reply");
 	privsep_frame_end(&msg, 1);
-	if (privsep_get_replies(msg.data + 4, msg.len - 4, 1, 1, &reply) != 0)
+	if (privsep_get_replies(msg.data + 4, msg.len - 4, 1, &reply) != 0)
 		fuzz_die("a parser's reply does not decode: %s",
 		    gf_errmsg(GF_ERR_FORMAT));
 	if (reply.all.refused != r || reply.all.n != all.n)
@@ -189,8 +187,11 @@ privsep_path(const struct request_rules *rules, const uint8_t *data,
 		if (r != 0)
 			fuzz_die("the parser accepted what the signing process "
 			    "refuses: %s", gf_errmsg(r));
+		if (X509_NAME_cmp(req->subject, here->subject) != 0)
+			fuzz_die("the signing process made another subject");
 		request_free(req);
 	}
+	request_free(here);
 	privsep_reply_clear(&reply);
 	request_verdicts_clear(&all);
 	privsep_buf_clear(&msg);
