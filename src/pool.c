@@ -143,8 +143,10 @@ pool_wait_ms(struct pool *p, size_t index, long ms)
 			if (ms < 0)
 				pthread_cond_wait(&p->done_cv, &p->lock);
 			else if (pthread_cond_timedwait(&p->done_cv, &p->lock,
-			    &until) == ETIMEDOUT)
+			    &until) == ETIMEDOUT) {
+				p->wanted = 0;	/* no one waits any more */
 				break;
+			}
 		}
 	}
 	done = p->ready > index;
