@@ -282,7 +282,7 @@ struct responder {
 /* What one request produced, for the reply and the log line. */
 struct result {
 	struct answer	 a;
-	char		 etag[OCSPD_ETAG_LEN];	/* "" until result_etag() */
+	char		 etag[OCSPD_ETAG_LEN];	/* "": not yet computed */
 	char		 ca[OCSPD_CA_NAME_LEN];
 	char		 serial[2 * GF_SERIAL_MAX + 1];
 	size_t		 more;

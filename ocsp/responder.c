@@ -312,7 +312,7 @@ static const unsigned char ocsp_basic_oid[] = {
 #define DER_ENUMERATED	0x0a
 #define DER_GENTIME	0x18
 #define DER_CTX0	0xa0	/* [0] EXPLICIT */
-#define DER_CTX1	0xa1	/* [1] EXPLICIT, or IMPLICIT of a SEQUENCE */
+#define DER_CTX1	0xa1	/* [1] EXPLICIT, or IMPLICIT SEQUENCE */
 #define DER_IMPLICIT0	0x80	/* [0] IMPLICIT NULL */
 #define DER_IMPLICIT2	0x82	/* [2] IMPLICIT NULL */
 #define DER_GENTIME_LEN	15	/* YYYYMMDDHHMMSSZ */
@@ -424,7 +424,7 @@ responder_der_new(const struct signer *sg, struct signer_der **out)
 	return r;
 }
 
-/* YYYYMMDDHHMMSSZ, as ASN1_GENERALIZEDTIME_set() writes it; -1 if it cannot. */
+/* YYYYMMDDHHMMSSZ as ASN1_GENERALIZEDTIME_set() writes it, or -1. */
 static int
 gentime(time_t t, unsigned char out[DER_GENTIME_LEN])
 {
@@ -460,15 +460,16 @@ der_gentime(unsigned char *p, const unsigned char t[DER_GENTIME_LEN])
 
 /* Extension { id-ce-invalidityDate, OCTET STRING { GeneralizedTime } }. */
 static const unsigned char invalidity_oid[] = { 0x06, 0x03, 0x55, 0x1d, 0x18 };
-#define INVALIDITY_EXT_LEN	(sizeof(invalidity_oid) + 2 + 2 + DER_GENTIME_LEN)
+#define INVALIDITY_EXT_LEN \
+	(sizeof(invalidity_oid) + 2 + 2 + DER_GENTIME_LEN)
 
 /* One singleResponse (RFC 6960 4.2.1), measured before it is written. */
 struct single_der {
 	size_t		 len;		/* the SEQUENCE's content */
-	int		 certid_len;	/* OpenSSL's encoding of the CertID */
+	int		 certid_len;	/* OpenSSL's encoding of it */
 	int		 status;	/* V_OCSP_CERTSTATUS_* */
 	int		 reason;	/* CRLReason, -1: left out */
-	int		 invalidity;	/* the invalidityDate extension goes */
+	int		 invalidity;	/* with an invalidityDate */
 	size_t		 revoked_len;	/* RevokedInfo's content */
 	unsigned char	 revoked_at[DER_GENTIME_LEN];
 	unsigned char	 invalid_at[DER_GENTIME_LEN];

@@ -99,7 +99,8 @@ start_responder() {
 	# Run in $(...): the caller adds the pid to those cleanup() stops.
 	echo $! >"$T/ocspd$1.pid"
 	i=0
-	while ! grep -q '^genfic-ocspd: serving' "$T/ocspd$1.log" 2>/dev/null; do
+	while ! grep -q '^genfic-ocspd: serving' "$T/ocspd$1.log" \
+	    2>/dev/null; do
 		sleep 0.1; i=$((i + 1))
 		[ $i -lt 100 ] || { cat "$T/ocspd$1.log" >&2; exit 1; }
 	done
@@ -219,7 +220,9 @@ one() {
 	esac
 }
 
-echo "== $(nproc) CPUs; pinned: ${GF_BENCH_PIN:-0}; serving $SERVE; load before: $(cut -d' ' -f1-3 /proc/loadavg); ${SECONDS_} s x $RUNS runs, interleaved; responders --max-age $MAXAGE"
+echo "== $(nproc) CPUs; pinned: ${GF_BENCH_PIN:-0}; serving $SERVE;" \
+    "load before: $(cut -d' ' -f1-3 /proc/loadavg); ${SECONDS_} s x $RUNS" \
+    "runs, interleaved; responders --max-age $MAXAGE"
 r=1
 while [ $r -le "$RUNS" ]; do
 	for k in $CASES; do

@@ -43,7 +43,7 @@ check_row(int ok, const char *row, const char *expr, const char *file,
 #define S_GOOD		0x01
 #define S_REVOKED	0x02
 #define S_HELD		0x03
-#define S_NO_REASON	0x04	/* revoked, reason unspecified (left out) */
+#define S_NO_REASON	0x04	/* revoked, reason unspecified */
 #define S_BUSY		0x0b	/* the lookup says the database is busy */
 #define S_BROKEN	0x0e	/* the lookup fails */
 
