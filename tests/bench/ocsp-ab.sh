@@ -166,10 +166,10 @@ echo "== $N certificates ($SERVE), 64 connections, ${SECS} s, median of $RUNS," 
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== A: $A"
 echo "== B: $B"
+rm -f "$T/nonce.1" "$T/nonce.2" "$T/nonce.3"
 for kind in ${GF_BENCH_KINDS:-POST GET nonce}; do
 	: >"$T/a"
 	: >"$T/b"
-	rm -f "$T/nonce.1" "$T/nonce.2" "$T/nonce.3"
 	r=0
 	while [ $r -lt "$RUNS" ]; do
 		start "$A"; once $kind >>"$T/a"; stop
