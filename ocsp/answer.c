@@ -76,6 +76,18 @@ health_lookup(void *arg, const struct served_ca *ca, struct cert_status *ca_st,
 	return r;
 }
 
+/*
+ * Only a GET answer carries an ETag: a POST or nonce answer is never
+ * cached, and hashing it would cost more than its parse.
+ */
+const char *
+result_etag(struct result *res)
+{
+	if (res->etag[0] == '\0' && res->a.der != NULL)
+		etag_of(res->a.der, res->a.len, res->etag);
+	return res->etag;
+}
+
 void
 answer_health(const struct responder *rs, struct caset *cs, time_t now)
 {
@@ -123,7 +135,6 @@ sign(const struct responder *rs, const struct caset *cs,
 		return OCSP_RESPONSE_STATUS_INTERNALERROR;
 	}
 	res->status = cert_status_name(st[0].status);
-	etag_of(res->a.der, res->a.len, res->etag);
 	return OCSP_RESPONSE_STATUS_SUCCESSFUL;
 }
 

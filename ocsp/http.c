@@ -264,6 +264,8 @@ reply_ocsp(struct ocspd *od, struct MHD_Connection *c, const char *method,
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", start);
 	cacheable = is_get &&
 	    res->a.ocsp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	if (cacheable)
+		result_etag(res);	/* before MHD takes the bytes */
 	if (cacheable && (inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_NONE_MATCH)) != NULL &&
 	    etag_match(inm, res->etag)) {

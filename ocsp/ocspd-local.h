@@ -282,7 +282,7 @@ struct responder {
 /* What one request produced, for the reply and the log line. */
 struct result {
 	struct answer	 a;
-	char		 etag[OCSPD_ETAG_LEN];
+	char		 etag[OCSPD_ETAG_LEN];	/* "": not yet computed */
 	char		 ca[OCSPD_CA_NAME_LEN];
 	char		 serial[2 * GF_SERIAL_MAX + 1];
 	size_t		 more;
@@ -300,6 +300,8 @@ void	answer_request(const struct responder *rs, struct caset *cs,
 	    const unsigned char *der, size_t len, time_t now,
 	    struct result *res);
 void	result_clear(struct result *res);
+/* The ETag of res's bytes ("hex SHA-256"), computed the first time. */
+const char *result_etag(struct result *res);
 
 /* Reads the signers' status again if the source or the time says so. */
 void	answer_health(const struct responder *rs, struct caset *cs,

@@ -309,9 +309,12 @@ static const unsigned char ocsp_basic_oid[] = {
 #define DER_SEQUENCE	0x30
 #define DER_OCTETS	0x04
 #define DER_BITS	0x03
+#define DER_ENUMERATED	0x0a
 #define DER_GENTIME	0x18
 #define DER_CTX0	0xa0	/* [0] EXPLICIT */
-#define DER_CTX1	0xa1	/* [1] EXPLICIT */
+#define DER_CTX1	0xa1	/* [1] EXPLICIT, or IMPLICIT SEQUENCE */
+#define DER_IMPLICIT0	0x80	/* [0] IMPLICIT NULL */
+#define DER_IMPLICIT2	0x82	/* [2] IMPLICIT NULL */
 #define DER_GENTIME_LEN	15	/* YYYYMMDDHHMMSSZ */
 
 /* The octets of a tag and a length, for len octets of content. */
@@ -421,80 +424,189 @@ responder_der_new(const struct signer *sg, struct signer_der **out)
 	return r;
 }
 
-/* The DER of bs's singleResponses, then of its extensions, concatenated. */
+/* YYYYMMDDHHMMSSZ as ASN1_GENERALIZEDTIME_set() writes it, or -1. */
 static int
-parts_der(OCSP_BASICRESP *bs, unsigned char **singles, size_t *singles_len,
-    unsigned char **exts, size_t *exts_len)
+gentime(time_t t, unsigned char out[DER_GENTIME_LEN])
 {
-	unsigned char *p;
-	size_t len[2] = { 0, 0 };
-	int i, n[2], k, l;
+	struct tm tm;
+	int v[6], i, year;
 
-	n[0] = OCSP_resp_count(bs);
-	n[1] = OCSP_BASICRESP_get_ext_count(bs);
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < n[k]; i++) {
-			l = k == 0 ? i2d_OCSP_SINGLERESP(OCSP_resp_get0(bs, i),
-			    NULL) : i2d_X509_EXTENSION(
-			    OCSP_BASICRESP_get_ext(bs, i), NULL);
-			if (l <= 0)
-				return gf_fail_crypto("encode response");
-			len[k] += (size_t)l;
-		}
-	if ((*singles = malloc(len[0] + len[1] + 1)) == NULL)
-		return gf_fail(GF_ERR_ALLOC, "out of memory");
-	p = *singles;
-	for (i = 0; i < n[0]; i++)
-		i2d_OCSP_SINGLERESP(OCSP_resp_get0(bs, i), &p);
-	*exts = p;
-	for (i = 0; i < n[1]; i++)
-		i2d_X509_EXTENSION(OCSP_BASICRESP_get_ext(bs, i), &p);
-	*singles_len = len[0];
-	*exts_len = len[1];
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900)
+		return -1;
+	year = tm.tm_year + 1900;
+	out[0] = (unsigned char)('0' + year / 1000);
+	out[1] = (unsigned char)('0' + year / 100 % 10);
+	v[0] = year % 100;
+	v[1] = tm.tm_mon + 1;
+	v[2] = tm.tm_mday;
+	v[3] = tm.tm_hour;
+	v[4] = tm.tm_min;
+	v[5] = tm.tm_sec;
+	for (i = 0; i < 6; i++) {
+		out[2 + 2 * i] = (unsigned char)('0' + v[i] / 10);
+		out[3 + 2 * i] = (unsigned char)('0' + v[i] % 10);
+	}
+	out[DER_GENTIME_LEN - 1] = 'Z';
+	return 0;
+}
+
+static unsigned char *
+der_gentime(unsigned char *p, const unsigned char t[DER_GENTIME_LEN])
+{
+	p = der_hdr(p, DER_GENTIME, DER_GENTIME_LEN);
+	return der_put(p, t, DER_GENTIME_LEN);
+}
+
+/* Extension { id-ce-invalidityDate, OCTET STRING { GeneralizedTime } }. */
+static const unsigned char invalidity_oid[] = { 0x06, 0x03, 0x55, 0x1d, 0x18 };
+#define INVALIDITY_EXT_LEN \
+	(sizeof(invalidity_oid) + 2 + 2 + DER_GENTIME_LEN)
+
+/* One singleResponse (RFC 6960 4.2.1), measured before it is written. */
+struct single_der {
+	size_t		 len;		/* the SEQUENCE's content */
+	int		 certid_len;	/* OpenSSL's encoding of it */
+	int		 status;	/* V_OCSP_CERTSTATUS_* */
+	int		 reason;	/* CRLReason, -1: left out */
+	int		 invalidity;	/* with an invalidityDate */
+	size_t		 revoked_len;	/* RevokedInfo's content */
+	unsigned char	 revoked_at[DER_GENTIME_LEN];
+	unsigned char	 invalid_at[DER_GENTIME_LEN];
+};
+
+static int
+single_measure(const struct query_item *it, const struct cert_status *st,
+    struct single_der *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->reason = -1;
+	if ((s->certid_len = i2d_OCSP_CERTID(it->id, NULL)) <= 0)
+		return gf_fail_crypto("encode CertID");
+	s->status = st->status;
+	if (s->status == V_OCSP_CERTSTATUS_REVOKED) {
+		if (gentime(st->revoked_at, s->revoked_at) != 0 ||
+		    (st->invalidity != 0 &&
+		    gentime(st->invalidity, s->invalid_at) != 0))
+			return gf_fail(GF_ERR_INTERNAL,
+			    "revocation time out of range");
+		s->reason = reason_code(st);
+		s->invalidity = st->invalidity != 0;
+		s->revoked_len = der_tlv_len(DER_GENTIME_LEN) +
+		    (s->reason >= 0 ? der_tlv_len(der_tlv_len(1)) : 0);
+	} else if (s->status != V_OCSP_CERTSTATUS_GOOD)
+		s->status = V_OCSP_CERTSTATUS_UNKNOWN;
+	/* certID, certStatus, thisUpdate, [0] nextUpdate, [1] extensions */
+	s->len = (size_t)s->certid_len + der_tlv_len(s->revoked_len) +
+	    der_tlv_len(DER_GENTIME_LEN) +
+	    der_tlv_len(der_tlv_len(DER_GENTIME_LEN)) +
+	    (s->invalidity ? der_tlv_len(der_tlv_len(
+	    der_tlv_len(INVALIDITY_EXT_LEN))) : 0);
 	return 0;
 }
 
 /*
- * ResponseData (RFC 6960 4.2.1): version v1 (left out), the responderID,
- * producedAt now, the singleResponses, the extensions if any.
+ * What OCSP_basic_add1_status() and OCSP_SINGLERESP_add1_ext_i2d() make
+ * (add_single()), without building it first: CertStatus good [0] and
+ * unknown [2] IMPLICIT NULL, revoked [1] IMPLICIT RevokedInfo with
+ * [0] EXPLICIT CRLReason; nextUpdate [0] EXPLICIT; singleExtensions [1].
+ */
+static unsigned char *
+single_put(unsigned char *p, const struct query_item *it,
+    const struct single_der *s, const unsigned char this[DER_GENTIME_LEN],
+    const unsigned char next[DER_GENTIME_LEN])
+{
+	p = der_hdr(p, DER_SEQUENCE, s->len);
+	i2d_OCSP_CERTID(it->id, &p);
+	if (s->status == V_OCSP_CERTSTATUS_REVOKED) {
+		p = der_hdr(p, DER_CTX1, s->revoked_len);
+		p = der_gentime(p, s->revoked_at);
+		if (s->reason >= 0) {
+			p = der_hdr(p, DER_CTX0, der_tlv_len(1));
+			p = der_hdr(p, DER_ENUMERATED, 1);
+			*p++ = (unsigned char)s->reason;
+		}
+	} else
+		p = der_hdr(p, s->status == V_OCSP_CERTSTATUS_GOOD ?
+		    DER_IMPLICIT0 : DER_IMPLICIT2, 0);
+	p = der_gentime(p, this);
+	p = der_hdr(p, DER_CTX0, der_tlv_len(DER_GENTIME_LEN));
+	p = der_gentime(p, next);
+	if (s->invalidity) {
+		p = der_hdr(p, DER_CTX1, der_tlv_len(der_tlv_len(
+		    INVALIDITY_EXT_LEN)));
+		p = der_hdr(p, DER_SEQUENCE, der_tlv_len(INVALIDITY_EXT_LEN));
+		p = der_hdr(p, DER_SEQUENCE, INVALIDITY_EXT_LEN);
+		p = der_put(p, invalidity_oid, sizeof(invalidity_oid));
+		p = der_hdr(p, DER_OCTETS, der_tlv_len(DER_GENTIME_LEN));
+		p = der_gentime(p, s->invalid_at);
+	}
+	return p;
+}
+
+/*
+ * ResponseData (RFC 6960 4.2.1) written straight: version v1 (left out),
+ * the responderID, producedAt now, the singleResponses (thisUpdate now,
+ * nextUpdate next), the request's nonce extension as OCSP_copy_nonce()
+ * copies it.
  */
 static int
-tbs_der(const struct signer_der *d, OCSP_BASICRESP *bs, time_t now,
+tbs_der(const struct signer_der *d, const struct query *q,
+    const struct cert_status *st, time_t now, time_t next,
     unsigned char **out, size_t *out_len)
 {
-	unsigned char *parts = NULL, *exts = NULL, *tbs, *p;
-	char produced[DER_GENTIME_LEN + 1];
-	size_t singles_len = 0, exts_len = 0, len;
-	struct tm tm;
-	int r;
+	struct single_der *s;
+	X509_EXTENSION *nonce = NULL;
+	unsigned char this[DER_GENTIME_LEN], nextu[DER_GENTIME_LEN];
+	unsigned char *tbs = NULL, *p;
+	size_t singles_len = 0, len, i;
+	int exts_len = 0, r = 0;
 
-	if (gmtime_r(&now, &tm) == NULL || strftime(produced,
-	    sizeof(produced), "%Y%m%d%H%M%SZ", &tm) != DER_GENTIME_LEN)
+	if (gentime(now, this) != 0 || gentime(next, nextu) != 0)
 		return gf_fail(GF_ERR_INTERNAL, "producedAt out of range");
-	if ((r = parts_der(bs, &parts, &singles_len, &exts, &exts_len)) != 0)
-		return r;
-	len = d->respid_len + der_tlv_len(DER_GENTIME_LEN) +
-	    der_tlv_len(singles_len) +
-	    (exts_len > 0 ? der_tlv_len(der_tlv_len(exts_len)) : 0);
-	if ((tbs = malloc(der_tlv_len(len))) == NULL) {
-		free(parts);
+	if ((s = calloc(q->n, sizeof(*s))) == NULL)
 		return gf_fail(GF_ERR_ALLOC, "out of memory");
+	for (i = 0; i < q->n; i++) {
+		if ((r = single_measure(&q->items[i], &st[i], &s[i])) != 0)
+			goto out;
+		singles_len += der_tlv_len(s[i].len);
+	}
+	if (q->nonce && ((nonce = OCSP_REQUEST_get_ext(q->req,
+	    OCSP_REQUEST_get_ext_by_NID(q->req, NID_id_pkix_OCSP_Nonce,
+	    -1))) == NULL || (exts_len = i2d_X509_EXTENSION(nonce,
+	    NULL)) <= 0)) {
+		r = gf_fail_crypto("copy nonce");
+		goto out;
+	}
+	len = d->respid_len + der_tlv_len(DER_GENTIME_LEN) +
+	    der_tlv_len(singles_len) + (exts_len > 0 ?
+	    der_tlv_len(der_tlv_len((size_t)exts_len)) : 0);
+	if ((tbs = malloc(der_tlv_len(len))) == NULL) {
+		r = gf_fail(GF_ERR_ALLOC, "out of memory");
+		goto out;
 	}
 	p = der_hdr(tbs, DER_SEQUENCE, len);
 	p = der_put(p, d->respid, d->respid_len);
-	p = der_hdr(p, DER_GENTIME, DER_GENTIME_LEN);
-	p = der_put(p, produced, DER_GENTIME_LEN);
+	p = der_gentime(p, this);
 	p = der_hdr(p, DER_SEQUENCE, singles_len);
-	p = der_put(p, parts, singles_len);
+	for (i = 0; i < q->n; i++)
+		p = single_put(p, &q->items[i], &s[i], this, nextu);
 	if (exts_len > 0) {
-		p = der_hdr(p, DER_CTX1, der_tlv_len(exts_len));
-		p = der_hdr(p, DER_SEQUENCE, exts_len);
-		der_put(p, exts, exts_len);
+		p = der_hdr(p, DER_CTX1, der_tlv_len((size_t)exts_len));
+		p = der_hdr(p, DER_SEQUENCE, (size_t)exts_len);
+		i2d_X509_EXTENSION(nonce, &p);
 	}
-	free(parts);
+	if (p != tbs + der_tlv_len(len)) {
+		r = gf_fail(GF_ERR_INTERNAL, "response encoded wrong");
+		goto out;
+	}
 	*out = tbs;
 	*out_len = der_tlv_len(len);
-	return 0;
+	tbs = NULL;
+ out:
+	free(tbs);
+	free(s);
+	return r;
 }
 
 /*
@@ -535,17 +647,17 @@ response_der(const struct signer_der *d, const unsigned char *tbs,
 	return 0;
 }
 
-/* The answer from the signer's fixed parts: bs encoded once, signed. */
+/* The answer from the signer's fixed parts, written once and signed. */
 static int
-sign_der(const struct signer *sg, OCSP_BASICRESP *bs, time_t now,
-    struct answer *a)
+sign_der(const struct signer *sg, const struct query *q,
+    const struct cert_status *st, time_t now, time_t next, struct answer *a)
 {
 	unsigned char *tbs = NULL, *sig = NULL;
 	size_t tbs_len = 0, sig_len;
 	EVP_MD_CTX *ctx = NULL;
 	int size, r;
 
-	if ((r = tbs_der(sg->der, bs, now, &tbs, &tbs_len)) != 0)
+	if ((r = tbs_der(sg->der, q, st, now, next, &tbs, &tbs_len)) != 0)
 		goto out;
 	size = EVP_PKEY_get_size(sg->key);	/* > 0: responder_der_new() */
 	if ((sig = malloc((size_t)size)) == NULL ||
@@ -574,13 +686,31 @@ sign_der(const struct signer *sg, OCSP_BASICRESP *bs, time_t now,
 
 /* The answer as OpenSSL builds it, for a signer without fixed parts. */
 static int
-sign_openssl(const struct signer *sg, OCSP_BASICRESP *bs, struct answer *a)
+sign_openssl(const struct signer *sg, const struct query *q,
+    const struct cert_status *st, time_t now, time_t next, struct answer *a)
 {
+	OCSP_BASICRESP *bs = NULL;
 	OCSP_RESPONSE *resp = NULL;
+	ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL;
 	EVP_MD_CTX *ctx = NULL;
 	unsigned long flags;
+	size_t i;
 	int r;
 
+	if ((bs = OCSP_BASICRESP_new()) == NULL ||
+	    (this_update = ASN1_GENERALIZEDTIME_set(NULL, now)) == NULL ||
+	    (next_update = ASN1_GENERALIZEDTIME_set(NULL, next)) == NULL) {
+		r = gf_fail_crypto("build response");
+		goto out;
+	}
+	for (i = 0; i < q->n; i++)
+		if ((r = add_single(bs, q->items[i].id, &st[i], this_update,
+		    next_update)) != 0)
+			goto out;
+	if (q->nonce && OCSP_copy_nonce(bs, q->req) != 1) {
+		r = gf_fail_crypto("copy nonce");
+		goto out;
+	}
 	/*
 	 * responderID byKey (RFC 6960 4.2.2.3); the delegated certificate
 	 * goes along so that clients can check it against the issuer.
@@ -607,6 +737,9 @@ sign_openssl(const struct signer *sg, OCSP_BASICRESP *bs, struct answer *a)
  out:
 	EVP_MD_CTX_free(ctx);
 	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	ASN1_GENERALIZEDTIME_free(this_update);
+	ASN1_GENERALIZEDTIME_free(next_update);
 	return r;
 }
 
@@ -616,11 +749,8 @@ responder_sign(const struct query *q, const struct caset *cs,
     struct answer *a)
 {
 	const struct signer *sg;
-	OCSP_BASICRESP *bs = NULL;
-	ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL;
 	struct answer out;
 	time_t next;
-	size_t i;
 	int r;
 
 	if (q->n == 0)
@@ -634,32 +764,14 @@ responder_sign(const struct query *q, const struct caset *cs,
 	if (next <= now)
 		return gf_fail(GF_ERR_POLICY, "the responder certificate of "
 		    "%s has expired", cs->cas[q->items[0].ca].name);
-	if ((bs = OCSP_BASICRESP_new()) == NULL ||
-	    (this_update = ASN1_GENERALIZEDTIME_set(NULL, now)) == NULL ||
-	    (next_update = ASN1_GENERALIZEDTIME_set(NULL, next)) == NULL) {
-		r = gf_fail_crypto("build response");
-		goto out;
-	}
-	for (i = 0; i < q->n; i++)
-		if ((r = add_single(bs, q->items[i].id, &st[i], this_update,
-		    next_update)) != 0)
-			goto out;
-	if (q->nonce && OCSP_copy_nonce(bs, q->req) != 1) {
-		r = gf_fail_crypto("copy nonce");
-		goto out;
-	}
-	if ((r = sg->der != NULL ? sign_der(sg, bs, now, &out) :
-	    sign_openssl(sg, bs, &out)) != 0)
-		goto out;
+	if ((r = sg->der != NULL ? sign_der(sg, q, st, now, next, &out) :
+	    sign_openssl(sg, q, st, now, next, &out)) != 0)
+		return r;
 	out.ocsp_status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
 	out.this_update = now;
 	out.next_update = next;
 	*a = out;
- out:
-	OCSP_BASICRESP_free(bs);
-	ASN1_GENERALIZEDTIME_free(this_update);
-	ASN1_GENERALIZEDTIME_free(next_update);
-	return r;
+	return 0;
 }
 
 int

@@ -9,7 +9,13 @@
 # bytes; origin requests through the cache at 64 and 512 connections; the
 # p99 of each at 64; openssl speed for the signer key.  Each figure is the
 # median of GF_BENCH_RUNS (3) runs of GF_BENCH_SECONDS (3) s, the cases
-# interleaved run by run.  Not run by the test suite:
+# interleaved run by run.  With GF_BENCH_PIN=1, wrk (one thread) runs on
+# CPU 0 and the servers (nginx with one worker, the responders) on CPU 1,
+# so that the client does not take the servers' core, and openssl speed
+# runs on CPU 1 alone.  With GF_BENCH_PUBLISH=1 the responders serve a
+# signed snapshot of the store (--publish, --install, --snapshot-trust), as
+# issue 18 deploys them, instead of the live store.  Not run by the test
+# suite:
 #
 #   tests/bench/nginx.sh [BUILD-DIR]        (default: build)
 set -eu
@@ -25,6 +31,18 @@ RUNS=${GF_BENCH_RUNS:-3}
 MAXAGE=${GF_BENCH_MAXAGE:-2}	# responders' --max-age: entries expire in a run
 export GENFIC_CA_TEMPLATES
 CONF=$src/contrib/nginx/genfic-ocsp.conf
+WRK="wrk -t2"
+ON_SERVER=""
+WORKERS=2
+SPEED="openssl speed -seconds 3 -multi $(nproc) ecdsap256"
+if [ "${GF_BENCH_PIN:-0}" = 1 ]; then
+	[ "$(nproc)" -ge 2 ] || { echo "bench: GF_BENCH_PIN needs 2 CPUs" >&2;
+	    exit 1; }
+	WRK="taskset -c 0 wrk -t1"
+	ON_SERVER="taskset -c 1"
+	WORKERS=1
+	SPEED="taskset -c 1 openssl speed -seconds 3 ecdsap256"
+fi
 
 for t in wrk nginx curl sqlite3 python3; do
 	command -v $t >/dev/null 2>&1 || { echo "bench: needs $t" >&2; exit 1; }
@@ -60,19 +78,29 @@ gca -R "$T/ocsp" --nopass --subject "/CN=bench OCSP responder" --batch \
 gca -p genfic-system -s "$T/ocsp.req" -t ocsp -o "$T/ocsp.crt" \
     --passin pass:bench --batch >/dev/null 2>&1
 ocsp_requests "$SYS" genfic-system
+SERVE=$GENFIC_CA_DIR
+TRUST=""
+if [ "${GF_BENCH_PUBLISH:-0}" = 1 ]; then
+	gca --publish "$T/pub" -p genfic-system --passin pass:bench --batch \
+	    >/dev/null 2>&1
+	TRUST="--snapshot-trust $GENFIC_CA_DIR/certs/genfic.crt"
+	"$GENFIC_OCSPD" --install "$T/pub" -d "$T/online" $TRUST >/dev/null
+	SERVE=$T/online
+fi
 
 # --- Two responders (each may use every core: the machine's split).
 root=""
 [ "$(id -u)" -eq 0 ] && root=--allow-root
 start_responder() {
-	"$GENFIC_OCSPD" --foreground -l 127.0.0.1:0 $root -q \
-	    -d "$GENFIC_CA_DIR" --ca genfic-system --signer-cert "$T/ocsp.crt" \
+	$ON_SERVER "$GENFIC_OCSPD" --foreground -l 127.0.0.1:0 $root -q \
+	    -d "$SERVE" $TRUST --ca genfic-system --signer-cert "$T/ocsp.crt" \
 	    --signer-key "$T/ocsp.key" --max-age "$MAXAGE" \
 	    --max-connections 4096 --max-per-ip 2048 >"$T/ocspd$1.log" 2>&1 &
 	# Run in $(...): the caller adds the pid to those cleanup() stops.
 	echo $! >"$T/ocspd$1.pid"
 	i=0
-	while ! grep -q '^genfic-ocspd: serving' "$T/ocspd$1.log"; do
+	while ! grep -q '^genfic-ocspd: serving' "$T/ocspd$1.log" \
+	    2>/dev/null; do
 		sleep 0.1; i=$((i + 1))
 		[ $i -lt 100 ] || { cat "$T/ocspd$1.log" >&2; exit 1; }
 	done
@@ -84,7 +112,7 @@ PB=$(start_responder B)
 pids="$pids $(cat "$T/ocspdA.pid") $(cat "$T/ocspdB.pid")"
 curl -s -o "$T/r.der" "http://127.0.0.1:$PA/$GETPATH"
 
-# --- nginx: one instance per configuration, two workers each.
+# --- nginx: one instance per configuration, two workers each (one pinned).
 user=""
 [ "$(id -u)" -eq 0 ] && user="user root root;"
 # nginx_run NAME PORT HTTP-BODY: starts it, waits for PORT.
@@ -94,7 +122,7 @@ nginx_run() {
 	cat >"$d/nginx.conf" <<EOF
 $user
 daemon off;
-worker_processes 2;
+worker_processes $WORKERS;
 error_log $d/error.log;
 pid $d/nginx.pid;
 events { worker_connections 4096; }
@@ -109,7 +137,7 @@ http {
 $3
 }
 EOF
-	nginx -p "$d" -c "$d/nginx.conf" -e stderr >"$d/out" 2>&1 &
+	$ON_SERVER nginx -p "$d" -c "$d/nginx.conf" -e stderr >"$d/out" 2>&1 &
 	pids="$pids $!"
 	i=0
 	while ! curl -s -o /dev/null "http://127.0.0.1:$2/"; do
@@ -152,10 +180,10 @@ nginx_run nocache "$N" "$(shipped nocache "$N" "$PA" "$PB" \
 wrk_once() {
 	c=$1 url=$2
 	if [ $# -gt 2 ]; then
-		GF_BENCH_BODY=$3 wrk -t2 -c"$c" -d"${SECONDS_}s" --latency \
+		GF_BENCH_BODY=$3 $WRK -c"$c" -d"${SECONDS_}s" --latency \
 		    --timeout 5s -s "$T/post.lua" "$url" >"$T/wrk" 2>&1
 	else
-		wrk -t2 -c"$c" -d"${SECONDS_}s" --latency --timeout 5s "$url" \
+		$WRK -c"$c" -d"${SECONDS_}s" --latency --timeout 5s "$url" \
 		    >"$T/wrk" 2>&1
 	fi
 	awk '
@@ -192,7 +220,9 @@ one() {
 	esac
 }
 
-echo "== $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg); ${SECONDS_} s x $RUNS runs, interleaved; responders --max-age $MAXAGE"
+echo "== $(nproc) CPUs; pinned: ${GF_BENCH_PIN:-0}; serving $SERVE;" \
+    "load before: $(cut -d' ' -f1-3 /proc/loadavg); ${SECONDS_} s x $RUNS" \
+    "runs, interleaved; responders --max-age $MAXAGE"
 r=1
 while [ $r -le "$RUNS" ]; do
 	for k in $CASES; do
@@ -222,7 +252,8 @@ for k in $CASES; do
 	    "$(awk -v k=$k '$1 == k { printf "%s ", $2 }' "$T/all")"
 done
 echo "== cache statuses at 512 connections, run by run: $(cat "$T/statuses")"
-SPEED=$(openssl speed -seconds 3 -multi "$(nproc)" ecdsap256 2>/dev/null |
+SPEEDCMD=$SPEED
+SPEED=$($SPEEDCMD 2>/dev/null |
     awk '/^ *256 bits ecdsa/ { print int($(NF-1)) }' | tail -1)
 ratio() {
 	awk -v a="$(median "$1" 2)" -v b="$(median "$2" 2)" \
@@ -236,6 +267,6 @@ echo "cache / static file:                 $(ratio cache static)"
 echo "2 responders, no cache / direct GET: $(ratio nocache-GET direct-GET)"
 echo "nonce: 2 responders / 1:             $(ratio nonce-2 nonce-1)"
 echo "cache at 512 / at 64 connections:    $(ratio cache-512 cache)"
-echo "openssl speed ecdsap256 -multi $(nproc): $SPEED sign/s"
+echo "$SPEEDCMD: $SPEED sign/s"
 awk -v l1="$(median nonce-1 2)" -v l2="$(median nonce-2 2)" -v s="$SPEED" \
     'BEGIN { if (s > 0) printf "live signing / openssl speed: 1 responder %.2f, 2 behind nginx %.2f\n", l1 / s, l2 / s }'

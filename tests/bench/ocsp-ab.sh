@@ -21,8 +21,10 @@
 # ceiling of live signing.  With GF_BENCH_PIN=1 the daemon runs on CPU 1
 # and wrk (one thread) on CPU 0, so that the signatures the daemon makes
 # are compared with what one core signs (openssl speed on CPU 1); without
-# it, everything shares every core (-multi NPROC).  Not run by the test
-# suite.
+# it, everything shares every core (-multi NPROC).  GF_BENCH_SIGNER is the
+# delegated signer's key: ec:P-256 (default), rsa:2048 or ed25519, with
+# `openssl speed` of the same algorithm; the last lines give live signing
+# against it (goal of issue 18: >= 0.8).  Not run by the test suite.
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 BUILD-A BUILD-B" >&2; exit 2; }
 A=$1/ocsp/genfic-ocspd
@@ -57,8 +59,15 @@ gca -p genfic -c genfic-system --passin pass:bench --passout pass:bench \
     --batch >/dev/null
 "$FILL" "$GENFIC_CA_DIR" genfic-system "$N" 1 pass:bench
 SYS=$GENFIC_CA_DIR/certs/genfic-system.crt
-gca -R "$T/ocsp" --nopass --subject "/CN=bench OCSP responder" --batch \
-    >/dev/null 2>&1
+SIGNER=${GF_BENCH_SIGNER:-ec:P-256}
+case $SIGNER in
+ec:P-256) ALG=ecdsap256 ALGLINE='256 bits ecdsa' ;;
+rsa:2048) ALG=rsa2048 ALGLINE='rsa 2048 bits' ;;
+ed25519) ALG=ed25519 ALGLINE='EdDSA (Ed25519)' ;;
+*) echo "bench: GF_BENCH_SIGNER: ec:P-256, rsa:2048 or ed25519" >&2; exit 2 ;;
+esac
+gca -R "$T/ocsp" -k "$SIGNER" --nopass --subject "/CN=bench OCSP responder" \
+    --batch >/dev/null 2>&1
 gca -p genfic-system -s "$T/ocsp.req" -t ocsp -o "$T/ocsp.crt" \
     --passin pass:bench --batch >/dev/null 2>&1
 ocsp_requests "$SYS" genfic-system
@@ -142,18 +151,22 @@ median() {
 
 WRK="wrk -t2"
 ON_DAEMON=""
-SPEED="openssl speed -seconds 5 -multi $(nproc) ecdsap256"
+CORES=$(nproc)
+SPEED="openssl speed -seconds 5 -multi $(nproc) $ALG"
 if [ "${GF_BENCH_PIN:-0}" = 1 ]; then
 	[ "$(nproc)" -ge 2 ] || { echo "bench: GF_BENCH_PIN needs 2 CPUs" >&2;
 	    exit 1; }
 	WRK="taskset -c 0 wrk -t1"
 	ON_DAEMON="taskset -c 1"
-	SPEED="taskset -c 1 openssl speed -seconds 5 ecdsap256"
+	CORES=1
+	SPEED="taskset -c 1 openssl speed -seconds 5 $ALG"
 fi
 echo "== $N certificates ($SERVE), 64 connections, ${SECS} s, median of $RUNS," \
-    "A and B interleaved; $(nproc) CPUs"
+    "A and B interleaved; $(nproc) CPUs; signer $SIGNER;" \
+    "load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== A: $A"
 echo "== B: $B"
+rm -f "$T/nonce.1" "$T/nonce.2" "$T/nonce.3"
 for kind in ${GF_BENCH_KINDS:-POST GET nonce}; do
 	: >"$T/a"
 	: >"$T/b"
@@ -173,8 +186,25 @@ for kind in ${GF_BENCH_KINDS:-POST GET nonce}; do
 		    "$mb" "$(cut -d' ' -f$col "$T/b" | tr '\n' ' ')" \
 		    "$(awk -v a="$ma" -v b="$mb" \
 		    'BEGIN { printf "%.2f", (a > 0) ? b / a : 0 }')"
+		[ "$kind" != nonce ] || echo "$ma $mb" >>"$T/nonce.$col"
 	done
 done
-# The ceiling of live signing: P-256 signatures/s on the cores the daemon had.
-echo "== $SPEED"
-$SPEED 2>/dev/null | awk '/256 bits ecdsa/ { printf "sign/s %s\n", $(NF - 1) }'
+# The ceiling of live signing: signatures/s on the cores the daemon had.
+echo "== $SPEED (load $(cut -d' ' -f1-3 /proc/loadavg))"
+sps=$($SPEED 2>/dev/null |
+    awk -v l="$ALGLINE" 'index($0, l) { print $(NF - 1) }')
+echo "sign/s $sps"
+# Live signing against it: answers/s, and answers per second of the
+# daemon's own CPU (what other load on its cores does not take away).
+if [ -s "$T/nonce.1" ] && [ -n "$sps" ]; then
+	read -r ra rb <"$T/nonce.1"
+	read -r ca cb <"$T/nonce.2"
+	awk -v ra="$ra" -v rb="$rb" -v ca="$ca" -v cb="$cb" -v s="$sps" \
+	    -v k="$SIGNER" -v cores="$CORES" 'BEGIN {
+		printf "live/speed %s answers/s      A %.2f  B %.2f\n", k,
+		    ra / s, rb / s
+		c = s / cores	# one core
+		printf "live/speed %s per CPU-second A %.2f  B %.2f" \
+		    " (speed per core %.0f)\n", k, (ca > 0) ? 1e6 / ca / c : 0,
+		    (cb > 0) ? 1e6 / cb / c : 0, c }'
+fi

@@ -191,6 +191,20 @@ check "GET: Cache-Control" sh -c "echo '$(hdr Cache-Control)' | grep -Eq \
     '^max-age=[0-9]+, stale-while-revalidate=[0-9]+, public, no-transform, must-revalidate$'"
 check "GET: max-age within the validity" test \
     "$(hdr Cache-Control | sed 's/max-age=\([0-9]*\).*/\1/')" -le 86400
+# A GET with a nonce is signed live, outside the cache: its ETag is that
+# of its own bytes too.  A POST answer is never cached: no ETag, no
+# Cache-Control.
+openssl ocsp -issuer "$SYS" -cert "$T/good.crt" -reqout "$T/nreq.der" \
+    >/dev/null 2>&1
+check "GET with a nonce: 200" test \
+    "$(get "$URL/ocsp/$(urlencode "$(base64 -w0 "$T/nreq.der")")")" = 200
+check "GET with a nonce: ETag is the SHA-256 of the body" test \
+    "$(sed -n 's/^ETag: //Ip' "$T/headers" | tr -d '\r')" = \
+    "\"$(sha256sum "$T/body" | cut -d' ' -f1)\""
+check "POST: 200" test "$(get --data-binary @"$T/nreq.der" \
+    -H 'Content-Type: application/ocsp-request' "$URL/")" = 200
+check "POST: no ETag, no Cache-Control" not grep -Eqi \
+    '^(etag|cache-control):' "$T/headers"
 rm -f "$T/body"
 check "GET: If-None-Match -> 304" test "$(get -H "If-None-Match: $(hdr ETag)" \
     "$URL/ocsp/$ENC")" = 304

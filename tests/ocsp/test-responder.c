@@ -43,6 +43,7 @@ check_row(int ok, const char *row, const char *expr, const char *file,
 #define S_GOOD		0x01
 #define S_REVOKED	0x02
 #define S_HELD		0x03
+#define S_NO_REASON	0x04	/* revoked, reason unspecified */
 #define S_BUSY		0x0b	/* the lookup says the database is busy */
 #define S_BROKEN	0x0e	/* the lookup fails */
 
@@ -182,6 +183,11 @@ lookup(void *arg, const struct served_ca *ca, const struct serial *s,
 		st->status = V_OCSP_CERTSTATUS_REVOKED;
 		st->reason = GF_REASON_CERTIFICATE_HOLD;
 		st->revoked_at = NOW - 50;
+		break;
+	case S_NO_REASON:
+		st->status = V_OCSP_CERTSTATUS_REVOKED;
+		st->reason = GF_REASON_UNSPECIFIED;
+		st->revoked_at = NOW - 20;
 		break;
 	case S_BUSY:
 		return GF_ERR_BUSY;
@@ -855,8 +861,9 @@ same_basic(OCSP_BASICRESP *a, OCSP_BASICRESP *b)
 /*
  * An answer built from the signer's fixed parts is OpenSSL's own
  * (OCSP_basic_sign_ctx()) but for the signature: the same singles (good,
- * revoked with a reason), nonce, responderID, algorithm and certificate,
- * in canonical DER, producedAt the time asked.
+ * revoked with a reason and an invalidity date, on hold, revoked without a
+ * reason, unknown), nonce, responderID, algorithm and certificate, in
+ * canonical DER, producedAt the time asked.
  */
 static void
 signer_der_case(const char *name)
@@ -871,9 +878,13 @@ signer_der_case(const char *name)
 	unsigned char *reqder, *re = NULL;
 	size_t len;
 	time_t t;
+	int reason;
 
 	OCSP_request_add0_id(req, certid(fx.ca, EVP_sha1(), "01"));
 	OCSP_request_add0_id(req, certid(fx.ca, EVP_sha256(), "02"));
+	OCSP_request_add0_id(req, certid(fx.ca, EVP_sha1(), "03"));
+	OCSP_request_add0_id(req, certid(fx.ca, EVP_sha1(), "04"));
+	OCSP_request_add0_id(req, certid(fx.ca, EVP_sha256(), "0123"));
 	add_nonce(req, 16);
 	reqder = encode(req, &len);
 	CU_ASSERT_FATAL(der != NULL && reqder != NULL);
@@ -895,6 +906,14 @@ signer_der_case(const char *name)
 	    NULL, NULL) == V_OCSP_CERTSTATUS_GOOD);
 	CU_ASSERT(OCSP_single_get0_status(OCSP_resp_get0(ba, 1), NULL, NULL,
 	    NULL, NULL) == V_OCSP_CERTSTATUS_REVOKED);
+	CU_ASSERT(OCSP_single_get0_status(OCSP_resp_get0(ba, 2), &reason,
+	    NULL, NULL, NULL) == V_OCSP_CERTSTATUS_REVOKED &&
+	    reason == OCSP_REVOKED_STATUS_CERTIFICATEHOLD);
+	CU_ASSERT(OCSP_single_get0_status(OCSP_resp_get0(ba, 3), &reason,
+	    NULL, NULL, NULL) == V_OCSP_CERTSTATUS_REVOKED &&
+	    reason == OCSP_REVOKED_STATUS_NOSTATUS);
+	CU_ASSERT(OCSP_single_get0_status(OCSP_resp_get0(ba, 4), NULL, NULL,
+	    NULL, NULL) == V_OCSP_CERTSTATUS_UNKNOWN);
 	produced = OCSP_resp_get0_produced_at(ba);
 	CU_ASSERT(asn1_time_to_unix(produced, &t) == 0 && t == NOW &&
 	    ASN1_STRING_type(produced) == V_ASN1_GENERALIZEDTIME);
@@ -973,7 +992,8 @@ test_cache(void)
 	CU_ASSERT(fx.lookups == 0);
 	CU_ASSERT(res.a.len == first.a.len &&
 	    memcmp(res.a.der, first.a.der, res.a.len) == 0);
-	CU_ASSERT(strcmp(res.etag, first.etag) == 0);
+	CU_ASSERT(strcmp(result_etag(&res), result_etag(&first)) == 0 &&
+	    res.etag[0] == '"');
 	result_clear(&res);
 	/* The store changed, not for this certificate: still the entry. */
 	fx.gen++;
