@@ -111,6 +111,29 @@ certid_md_of(const ASN1_OBJECT *alg, enum certid_md *md)
 	return -1;
 }
 
+/*
+ * A CertID is answered with OpenSSL's encoding of it (single_put()).  One
+ * whose encoding does not decode again cannot be answered: hashAlgorithm
+ * parameters of the reserved tag 0, which OpenSSL reads but writes as
+ * another value, broke the response that repeated them.
+ */
+static int
+certid_encodes(const OCSP_CERTID *id)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	OCSP_CERTID *again = NULL;
+	int len;
+
+	if ((len = i2d_OCSP_CERTID(id, &der)) > 0) {
+		p = der;
+		again = d2i_OCSP_CERTID(NULL, &p, len);
+	}
+	OPENSSL_free(der);
+	OCSP_CERTID_free(again);
+	return again != NULL;
+}
+
 int
 responder_parse(const unsigned char *der, size_t len, const struct caset *cs,
     struct query *q)
@@ -145,7 +168,7 @@ responder_parse(const unsigned char *der, size_t len, const struct caset *cs,
 		it->id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(q->req,
 		    i));
 		if (it->id == NULL || !OCSP_id_get0_info(&name_hash, &alg,
-		    &key_hash, &serial, it->id)) {
+		    &key_hash, &serial, it->id) || !certid_encodes(it->id)) {
 			status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
 			goto fail;
 		}
