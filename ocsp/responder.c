@@ -120,18 +120,13 @@ certid_md_of(const ASN1_OBJECT *alg, enum certid_md *md)
 static int
 certid_encodes(const OCSP_CERTID *id)
 {
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	OCSP_CERTID *again = NULL;
-	int len;
+	OCSP_CERTID *again;
 
-	if ((len = i2d_OCSP_CERTID(id, &der)) > 0) {
-		p = der;
-		again = d2i_OCSP_CERTID(NULL, &p, len);
-	}
-	OPENSSL_free(der);
+	/* OCSP_CERTID_dup() is an encoding decoded again. */
+	if ((again = OCSP_CERTID_dup(id)) == NULL)
+		return 0;
 	OCSP_CERTID_free(again);
-	return again != NULL;
+	return 1;
 }
 
 int
